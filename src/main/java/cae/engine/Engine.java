@@ -1,0 +1,90 @@
+package cae.engine;
+
+/**
+ * What the model, the trainer and the optimizer need from a compute engine, and nothing more.
+ *
+ * <p>Every operation works on tensors this engine made. Operations run in call order; an engine may
+ * run them asynchronously, so only {@link #read} is a point where results are known to be ready.
+ * Semantics are those of SPEC.md section 2; the CPU engine is the reference.
+ */
+public interface Engine extends AutoCloseable {
+
+    /** A one-line description: the engine, the device and the settings that change results or speed. */
+    String describe();
+
+    // ---- memory ----
+
+    /** A new zero-filled tensor. */
+    Tensor zeros(int... shape);
+
+    /** A tensor sharing {@code base}'s storage from element {@code offset}; used for parameters in one flat buffer. */
+    Tensor view(Tensor base, int offset, int... shape);
+
+    void write(Tensor dst, float[] src);
+
+    void read(Tensor src, float[] dst);
+
+    void fill(Tensor dst, float value);
+
+    ImageSet upload(byte[] pixels, int count, int height, int width);
+
+    // ---- data ----
+
+    /**
+     * Gathers images {@code order[from .. from+n)} into {@code clean} (pixels / 255) and writes
+     * {@code noisy = clip(clean + noiseStd * N(0,1), 0, 1)}, the normals drawn by {@link Philox} from
+     * (seed, step, element index) so a batch depends only on those. {@code order} must have been
+     * given to {@link #setOrder} before. {@code noisy} may be null when {@code noiseStd} is 0.
+     */
+    void gather(ImageSet images, int from, Tensor clean, Tensor noisy, float noiseStd, long seed, long step);
+
+    /** Sets the image order used by {@link #gather} (the epoch's shuffle). */
+    void setOrder(int[] order);
+
+    // ---- layers ----
+
+    /** y = conv3x3_same(x, weight) + bias, then ReLU when {@code relu}. weight is OIHW (Cout, Cin, 3, 3). */
+    void conv3x3(Tensor x, Tensor weight, Tensor bias, Tensor y, boolean relu);
+
+    /**
+     * Gradients of {@link #conv3x3}. With {@code relu}, {@code y} is the layer's output and the
+     * gradient is masked where y == 0; {@code dy} may be overwritten. {@code dx} may be null (first
+     * layer). {@code dWeight} and {@code dBias} are overwritten, not accumulated.
+     */
+    void conv3x3Backward(Tensor x, Tensor weight, Tensor y, Tensor dy, boolean relu,
+                         Tensor dx, Tensor dWeight, Tensor dBias);
+
+    /** 2x2 stride-2 max-pool with TensorFlow SAME padding; y is ceil(H/2) x ceil(W/2). */
+    void maxPool(Tensor x, Tensor y);
+
+    /** Routes each dy to its window's first arg-max in x (row-major window order); dx is overwritten. */
+    void maxPoolBackward(Tensor x, Tensor y, Tensor dy, Tensor dx);
+
+    /** Nearest resize (TF1, align_corners = half_pixel_centers = false) from x's H x W to y's. */
+    void resize(Tensor x, Tensor y);
+
+    /** Sums each dy cell into its source cell of dx; dx is overwritten. */
+    void resizeBackward(Tensor dy, Tensor dx);
+
+    void sigmoid(Tensor x, Tensor y);
+
+    /**
+     * The mean sigmoid cross-entropy of {@code logits} against {@code target} over all elements,
+     * written to {@code losses[slot]}, and its gradient (sigmoid(x) - z) / count into {@code dLogits}.
+     * The sum is taken in a fixed order, so the result does not depend on thread count.
+     */
+    void sigmoidCrossEntropy(Tensor logits, Tensor target, Tensor dLogits, Tensor losses, int slot);
+
+    // ---- optimizer ----
+
+    /**
+     * One Adam update over flat buffers, TensorFlow 1 form: m = b1 m + (1 - b1) g;
+     * v = b2 v + (1 - b2) g^2; p -= lrT * m / (sqrt(v) + eps), with lrT computed by the caller.
+     */
+    void adam(Tensor params, Tensor grads, Tensor m, Tensor v, float lrT, float beta1, float beta2, float epsilon);
+
+    /** Waits until all issued work is done. */
+    void synchronize();
+
+    @Override void close();
+}

@@ -1,0 +1,46 @@
+package cae.engine;
+
+/**
+ * The counter-based random numbers both engines share: Philox4x32-10 (Salmon et al., SC 2011) keyed
+ * by the seed, counting over (element pair, step), turned into N(0,1) by Box-Muller. A draw depends
+ * only on (seed, step, index), so a batch's noise is the same on any thread count, after a resume,
+ * and on the GPU (kernels/noise.cu computes the same function).
+ */
+public final class Philox {
+    private static final int M0 = 0xD2511F53, M1 = 0xCD9E8D57;
+    private static final int W0 = 0x9E3779B9, W1 = 0xBB67AE85;
+    private static final float TWO_PI = (float) (2 * Math.PI);
+    private static final float INV_2_24 = 1.0f / (1 << 24);
+
+    private Philox() {}
+
+    /** Philox4x32-10 of counter (c0, c1, c2, c3) under key (k0, k1); writes four words to out. */
+    public static void block(int c0, int c1, int c2, int c3, int k0, int k1, int[] out) {
+        for (int round = 0; round < 10; round++) {
+            long p0 = (M0 & 0xFFFFFFFFL) * (c0 & 0xFFFFFFFFL);
+            long p1 = (M1 & 0xFFFFFFFFL) * (c2 & 0xFFFFFFFFL);
+            int n0 = (int) (p1 >>> 32) ^ c1 ^ k0;
+            int n1 = (int) p1;
+            int n2 = (int) (p0 >>> 32) ^ c3 ^ k1;
+            int n3 = (int) p0;
+            c0 = n0; c1 = n1; c2 = n2; c3 = n3;
+            k0 += W0; k1 += W1;
+        }
+        out[0] = c0; out[1] = c1; out[2] = c2; out[3] = c3;
+    }
+
+    /** The standard normal for element {@code index} of step {@code step}; {@code words} is scratch of length 4. */
+    public static float normal(long seed, long step, int index, int[] words) {
+        block(index >>> 1, (int) step, (int) (step >>> 32), 0, (int) seed, (int) (seed >>> 32), words);
+        return boxMuller(words[0], words[1], (index & 1) == 0);
+    }
+
+    /** Box-Muller on two random words: u1 in (0, 1] so the log is finite, u2 in [0, 1). */
+    public static float boxMuller(int r0, int r1, boolean cosine) {
+        float u1 = ((r0 >>> 8) + 1) * INV_2_24;
+        float u2 = (r1 >>> 8) * INV_2_24;
+        float radius = (float) Math.sqrt(-2.0f * (float) Math.log(u1));
+        float angle = TWO_PI * u2;
+        return radius * (float) (cosine ? Math.cos(angle) : Math.sin(angle));
+    }
+}

@@ -1,0 +1,409 @@
+package cae.engine.cpu;
+
+import cae.engine.Engine;
+import cae.engine.ImageSet;
+import cae.engine.Philox;
+import cae.engine.Tensor;
+
+import java.util.Arrays;
+
+/**
+ * The pure-Java engine: the reference semantics of every op, multi-threaded over the batch. Every
+ * reduction across samples is split into fixed blocks summed in a fixed order, so results are
+ * bitwise the same for every thread count. Steady-state steps allocate nothing: loop bodies are
+ * preallocated objects and scratch is grown once per shape.
+ */
+public final class CpuEngine implements Engine {
+    /** Samples per weight-gradient block: the unit of the fixed-order reduction. */
+    static final int GRADIENT_BLOCK = 4;
+
+    private final WorkerPool pool;
+    private final Conv3x3Kernels[] conv;
+    private final int[][] philoxWords;
+    private float[] gradientPartials = new float[0];
+    private double[] lossPartials = new double[0];
+    private int[] order = new int[0];
+
+    public CpuEngine(int threads) {
+        pool = new WorkerPool(threads);
+        conv = new Conv3x3Kernels[threads];
+        philoxWords = new int[threads][4];
+        for (int i = 0; i < threads; i++) conv[i] = new Conv3x3Kernels();
+    }
+
+    public int threads() { return pool.threads(); }
+
+    @Override public String describe() {
+        return "cpu engine, " + pool.threads() + " thread" + (pool.threads() == 1 ? "" : "s") + ", pure Java";
+    }
+
+    private static CpuTensor cpu(Tensor t) {
+        if (t instanceof CpuTensor) return (CpuTensor) t;
+        throw new IllegalArgumentException("tensor " + t + " does not belong to the CPU engine");
+    }
+
+    private static void requireSize(Tensor t, int size, String what) {
+        if (t.size() != size) throw new IllegalArgumentException(what + ": expected " + size + " elements, got " + t);
+    }
+
+    // ---- memory ----
+
+    @Override public Tensor zeros(int... shape) {
+        long n = 1;
+        for (int d : shape) n *= d;
+        return new CpuTensor(new float[Math.toIntExact(n)], 0, shape);
+    }
+
+    @Override public Tensor view(Tensor base, int offset, int... shape) {
+        CpuTensor b = cpu(base);
+        CpuTensor v = new CpuTensor(b.data, b.offset + offset, shape);
+        if (offset + v.size() > b.size()) throw new IllegalArgumentException("view outside " + base);
+        return v;
+    }
+
+    @Override public void write(Tensor dst, float[] src) {
+        CpuTensor d = cpu(dst);
+        requireSize(d, src.length, "write");
+        System.arraycopy(src, 0, d.data, d.offset, src.length);
+    }
+
+    @Override public void read(Tensor src, float[] dst) {
+        CpuTensor s = cpu(src);
+        requireSize(s, dst.length, "read");
+        System.arraycopy(s.data, s.offset, dst, 0, dst.length);
+    }
+
+    @Override public void fill(Tensor dst, float value) {
+        CpuTensor d = cpu(dst);
+        Arrays.fill(d.data, d.offset, d.offset + d.size(), value);
+    }
+
+    @Override public ImageSet upload(byte[] pixels, int count, int height, int width) {
+        return new CpuImageSet(pixels, count, height, width);
+    }
+
+    // ---- data ----
+
+    @Override public void setOrder(int[] newOrder) {
+        if (order.length != newOrder.length) order = new int[newOrder.length];
+        System.arraycopy(newOrder, 0, order, 0, newOrder.length);
+    }
+
+    private final class Gather implements WorkerPool.Task {
+        CpuImageSet images; int from; CpuTensor clean, noisy; float noiseStd; long seed, step;
+
+        @Override public void run(int s, int worker) {
+            int plane = images.height() * images.width();
+            int src = order[from + s] * plane, dst = s * plane;
+            float[] c = clean.data;
+            int co = clean.offset + dst;
+            for (int p = 0; p < plane; p++) c[co + p] = (images.pixels[src + p] & 0xFF) / 255f;
+            if (noisy == null) return;
+            int[] words = philoxWords[worker];
+            float[] n = noisy.data;
+            int no = noisy.offset + dst;
+            for (int p = 0; p < plane; p++) {
+                float z = Philox.normal(seed, step, dst + p, words);
+                n[no + p] = Math.min(Math.max(c[co + p] + noiseStd * z, 0f), 1f);
+            }
+        }
+    }
+    private final Gather gather = new Gather();
+
+    @Override public void gather(ImageSet images, int from, Tensor clean, Tensor noisy, float noiseStd, long seed, long step) {
+        CpuImageSet set = (CpuImageSet) images;
+        int n = clean.n();
+        if (from < 0 || from + n > order.length)
+            throw new IllegalArgumentException("batch [" + from + ", " + (from + n) + ") outside an order of " + order.length);
+        requireSize(clean, n * set.height() * set.width(), "gather clean");
+        if (noisy != null) requireSize(noisy, clean.size(), "gather noisy");
+        gather.images = set; gather.from = from; gather.clean = cpu(clean);
+        gather.noisy = noisy == null ? null : cpu(noisy);
+        gather.noiseStd = noiseStd; gather.seed = seed; gather.step = step;
+        pool.forEach(n, gather);
+    }
+
+    // ---- convolution ----
+
+    private final class ConvForward implements WorkerPool.Task {
+        CpuTensor x, weight, bias, y; boolean relu;
+
+        @Override public void run(int s, int worker) {
+            int cin = x.c(), h = x.h(), w = x.w(), cout = y.c();
+            conv[worker].forward(x.data, x.offset + s * cin * h * w, cin, h, w,
+                    weight.data, weight.offset, bias.data, bias.offset, cout,
+                    y.data, y.offset + s * cout * h * w, relu);
+        }
+    }
+    private final ConvForward convForward = new ConvForward();
+
+    @Override public void conv3x3(Tensor x, Tensor weight, Tensor bias, Tensor y, boolean relu) {
+        checkConv(x, weight, bias, y);
+        convForward.x = cpu(x); convForward.weight = cpu(weight); convForward.bias = cpu(bias);
+        convForward.y = cpu(y); convForward.relu = relu;
+        pool.forEach(x.n(), convForward);
+    }
+
+    private static void checkConv(Tensor x, Tensor weight, Tensor bias, Tensor y) {
+        if (x.rank() != 4 || y.rank() != 4 || x.n() != y.n() || x.h() != y.h() || x.w() != y.w())
+            throw new IllegalArgumentException("conv3x3: input " + x + " and output " + y + " do not match");
+        requireSize(weight, y.c() * x.c() * 9, "conv3x3 weight");
+        requireSize(bias, y.c(), "conv3x3 bias");
+    }
+
+    /** Per block of samples: ReLU mask, dx, and that block's partial weight and bias gradients. */
+    private final class ConvBackward implements WorkerPool.Task {
+        CpuTensor x, weight, y, dy, dx; boolean relu; int batch, partialSize;
+
+        @Override public void run(int block, int worker) {
+            int cin = x.c(), h = x.h(), w = x.w(), cout = dy.c(), plane = h * w;
+            int partial = block * partialSize;
+            Arrays.fill(gradientPartials, partial, partial + partialSize, 0f);
+            int end = Math.min(batch, (block + 1) * GRADIENT_BLOCK);
+            for (int s = block * GRADIENT_BLOCK; s < end; s++) {
+                int dyo = dy.offset + s * cout * plane;
+                if (relu) {
+                    int yo = y.offset + s * cout * plane;
+                    for (int i = 0; i < cout * plane; i++) if (y.data[yo + i] <= 0f) dy.data[dyo + i] = 0f;
+                }
+                if (dx != null)
+                    conv[worker].backwardData(dy.data, dyo, cout, h, w, weight.data, weight.offset, cin,
+                            dx.data, dx.offset + s * cin * plane);
+                conv[worker].backwardFilter(x.data, x.offset + s * cin * plane, cin, h, w, dy.data, dyo, cout,
+                        gradientPartials, partial, gradientPartials, partial + cout * cin * 9);
+            }
+        }
+    }
+    private final ConvBackward convBackward = new ConvBackward();
+
+    /** Sums the blocks' partial gradients in block order, in parallel over gradient elements. */
+    private final class SumPartials implements WorkerPool.Task {
+        static final int CHUNK = 1024;
+        int blocks, partialSize; CpuTensor dWeight, dBias;
+
+        @Override public void run(int chunk, int worker) {
+            int start = chunk * CHUNK, end = Math.min(partialSize, start + CHUNK);
+            int weights = dWeight.size();
+            for (int i = start; i < end; i++) {
+                float sum = 0f;
+                for (int b = 0; b < blocks; b++) sum += gradientPartials[b * partialSize + i];
+                if (i < weights) dWeight.data[dWeight.offset + i] = sum;
+                else dBias.data[dBias.offset + i - weights] = sum;
+            }
+        }
+    }
+    private final SumPartials sumPartials = new SumPartials();
+
+    @Override public void conv3x3Backward(Tensor x, Tensor weight, Tensor y, Tensor dy, boolean relu,
+                                          Tensor dx, Tensor dWeight, Tensor dBias) {
+        checkConv(x, weight, dBias, dy);
+        if (dx != null) requireSize(dx, x.size(), "conv3x3Backward dx");
+        if (relu) requireSize(y, dy.size(), "conv3x3Backward y");
+        requireSize(dWeight, weight.size(), "conv3x3Backward dWeight");
+        int batch = x.n(), blocks = (batch + GRADIENT_BLOCK - 1) / GRADIENT_BLOCK;
+        int partialSize = weight.size() + dBias.size();
+        if (gradientPartials.length < blocks * partialSize) gradientPartials = new float[blocks * partialSize];
+
+        ConvBackward b = convBackward;
+        b.x = cpu(x); b.weight = cpu(weight); b.y = relu ? cpu(y) : null; b.dy = cpu(dy);
+        b.dx = dx == null ? null : cpu(dx); b.relu = relu; b.batch = batch; b.partialSize = partialSize;
+        pool.forEach(blocks, b);
+
+        sumPartials.blocks = blocks; sumPartials.partialSize = partialSize;
+        sumPartials.dWeight = cpu(dWeight); sumPartials.dBias = cpu(dBias);
+        pool.forEach((partialSize + SumPartials.CHUNK - 1) / SumPartials.CHUNK, sumPartials);
+    }
+
+    // ---- pooling and resizing ----
+
+    /** TensorFlow SAME for a 2x2 stride-2 window: the padding is split with the extra cell at the end. */
+    static int poolPadBefore(int in) {
+        int out = (in + 1) / 2;
+        int total = Math.max((out - 1) * 2 + 2 - in, 0);
+        return total / 2;
+    }
+
+    private final class MaxPool implements WorkerPool.Task {
+        CpuTensor x, y, dy, dx; boolean backward;
+
+        @Override public void run(int s, int worker) {
+            int channels = x.c(), h = x.h(), w = x.w(), oh = y.h(), ow = y.w();
+            int padTop = poolPadBefore(h), padLeft = poolPadBefore(w);
+            for (int c = 0; c < channels; c++) {
+                int xBase = x.offset + (s * channels + c) * h * w;
+                int outBase = (s * channels + c) * oh * ow;
+                int dxBase = backward ? dx.offset + (s * channels + c) * h * w : 0;
+                if (backward) Arrays.fill(dx.data, dxBase, dxBase + h * w, 0f);
+                for (int oy = 0; oy < oh; oy++) {
+                    int r0 = Math.max(oy * 2 - padTop, 0), r1 = Math.min(oy * 2 - padTop + 2, h);
+                    for (int ox = 0; ox < ow; ox++) {
+                        int c0 = Math.max(ox * 2 - padLeft, 0), c1 = Math.min(ox * 2 - padLeft + 2, w);
+                        int best = r0 * w + c0;
+                        float max = x.data[xBase + best];
+                        for (int r = r0; r < r1; r++)
+                            for (int col = c0; col < c1; col++) {
+                                float v = x.data[xBase + r * w + col];
+                                if (v > max) { max = v; best = r * w + col; }
+                            }
+                        int o = outBase + oy * ow + ox;
+                        if (backward) dx.data[dxBase + best] += dy.data[dy.offset + o];
+                        else y.data[y.offset + o] = max;
+                    }
+                }
+            }
+        }
+    }
+    private final MaxPool maxPool = new MaxPool();
+
+    private static void checkPool(Tensor x, Tensor y) {
+        if (x.rank() != 4 || y.rank() != 4 || x.n() != y.n() || x.c() != y.c()
+                || y.h() != (x.h() + 1) / 2 || y.w() != (x.w() + 1) / 2)
+            throw new IllegalArgumentException("maxPool: " + x + " cannot pool to " + y);
+    }
+
+    @Override public void maxPool(Tensor x, Tensor y) {
+        checkPool(x, y);
+        maxPool.x = cpu(x); maxPool.y = cpu(y); maxPool.dy = null; maxPool.dx = null; maxPool.backward = false;
+        pool.forEach(x.n(), maxPool);
+    }
+
+    @Override public void maxPoolBackward(Tensor x, Tensor y, Tensor dy, Tensor dx) {
+        checkPool(x, y);
+        requireSize(dy, y.size(), "maxPoolBackward dy");
+        requireSize(dx, x.size(), "maxPoolBackward dx");
+        maxPool.x = cpu(x); maxPool.y = cpu(y); maxPool.dy = cpu(dy); maxPool.dx = cpu(dx); maxPool.backward = true;
+        pool.forEach(x.n(), maxPool);
+    }
+
+    /** The nearest-resize source index: min(floor(dst * in / out), in - 1). */
+    static int nearestSource(int dst, int in, int out) {
+        return Math.min((int) ((long) dst * in / out), in - 1);
+    }
+
+    private final class Resize implements WorkerPool.Task {
+        CpuTensor small, large; boolean backward;
+
+        @Override public void run(int s, int worker) {
+            int channels = small.c(), ih = small.h(), iw = small.w(), oh = large.h(), ow = large.w();
+            for (int c = 0; c < channels; c++) {
+                int in = small.offset + (s * channels + c) * ih * iw;
+                int out = large.offset + (s * channels + c) * oh * ow;
+                if (backward) Arrays.fill(small.data, in, in + ih * iw, 0f);
+                for (int oy = 0; oy < oh; oy++) {
+                    int sy = nearestSource(oy, ih, oh);
+                    for (int ox = 0; ox < ow; ox++) {
+                        int src = in + sy * iw + nearestSource(ox, iw, ow);
+                        if (backward) small.data[src] += large.data[out + oy * ow + ox];
+                        else large.data[out + oy * ow + ox] = small.data[src];
+                    }
+                }
+            }
+        }
+    }
+    private final Resize resize = new Resize();
+
+    private static void checkResize(Tensor small, Tensor large) {
+        if (small.rank() != 4 || large.rank() != 4 || small.n() != large.n() || small.c() != large.c())
+            throw new IllegalArgumentException("resize: " + small + " and " + large + " do not match");
+    }
+
+    @Override public void resize(Tensor x, Tensor y) {
+        checkResize(x, y);
+        resize.small = cpu(x); resize.large = cpu(y); resize.backward = false;
+        pool.forEach(x.n(), resize);
+    }
+
+    @Override public void resizeBackward(Tensor dy, Tensor dx) {
+        checkResize(dx, dy);
+        resize.small = cpu(dx); resize.large = cpu(dy); resize.backward = true;
+        pool.forEach(dx.n(), resize);
+    }
+
+    // ---- output and loss ----
+
+    private final class Sigmoid implements WorkerPool.Task {
+        CpuTensor x, y;
+
+        @Override public void run(int s, int worker) {
+            int per = x.size() / x.dim(0);
+            for (int i = s * per; i < (s + 1) * per; i++) y.data[y.offset + i] = sigmoid(x.data[x.offset + i]);
+        }
+    }
+    private final Sigmoid sigmoidTask = new Sigmoid();
+
+    static float sigmoid(float x) {
+        return x >= 0 ? 1f / (1f + (float) Math.exp(-x)) : (float) Math.exp(x) / (1f + (float) Math.exp(x));
+    }
+
+    @Override public void sigmoid(Tensor x, Tensor y) {
+        requireSize(y, x.size(), "sigmoid");
+        sigmoidTask.x = cpu(x); sigmoidTask.y = cpu(y);
+        pool.forEach(x.dim(0), sigmoidTask);
+    }
+
+    private final class CrossEntropy implements WorkerPool.Task {
+        CpuTensor logits, target, grad; float scale;
+
+        @Override public void run(int s, int worker) {
+            int per = logits.size() / logits.dim(0);
+            double sum = 0;
+            for (int i = s * per; i < (s + 1) * per; i++) {
+                float x = logits.data[logits.offset + i], z = target.data[target.offset + i];
+                sum += Math.max(x, 0f) - x * z + Math.log1p(Math.exp(-Math.abs(x)));
+                grad.data[grad.offset + i] = (sigmoid(x) - z) * scale;
+            }
+            lossPartials[s] = sum;
+        }
+    }
+    private final CrossEntropy crossEntropy = new CrossEntropy();
+
+    @Override public void sigmoidCrossEntropy(Tensor logits, Tensor target, Tensor dLogits, Tensor losses, int slot) {
+        requireSize(target, logits.size(), "sigmoidCrossEntropy target");
+        requireSize(dLogits, logits.size(), "sigmoidCrossEntropy dLogits");
+        int samples = logits.dim(0);
+        if (lossPartials.length < samples) lossPartials = new double[samples];
+        crossEntropy.logits = cpu(logits); crossEntropy.target = cpu(target); crossEntropy.grad = cpu(dLogits);
+        crossEntropy.scale = 1f / logits.size();
+        pool.forEach(samples, crossEntropy);
+        double sum = 0;
+        for (int s = 0; s < samples; s++) sum += lossPartials[s];
+        CpuTensor out = cpu(losses);
+        out.data[out.offset + slot] = (float) (sum / logits.size());
+    }
+
+    // ---- optimizer ----
+
+    private final class Adam implements WorkerPool.Task {
+        static final int CHUNK = 4096;
+        CpuTensor p, g, m, v; float lrT, beta1, beta2, epsilon;
+
+        @Override public void run(int chunk, int worker) {
+            int start = chunk * CHUNK, end = Math.min(p.size(), start + CHUNK);
+            float[] pd = p.data, gd = g.data, md = m.data, vd = v.data;
+            int po = p.offset, go = g.offset, mo = m.offset, vo = v.offset;
+            for (int i = start; i < end; i++) {
+                float grad = gd[go + i];
+                float mi = beta1 * md[mo + i] + (1f - beta1) * grad;
+                float vi = beta2 * vd[vo + i] + (1f - beta2) * grad * grad;
+                md[mo + i] = mi;
+                vd[vo + i] = vi;
+                pd[po + i] -= lrT * mi / ((float) Math.sqrt(vi) + epsilon);
+            }
+        }
+    }
+    private final Adam adamTask = new Adam();
+
+    @Override public void adam(Tensor params, Tensor grads, Tensor m, Tensor v, float lrT, float beta1, float beta2, float epsilon) {
+        requireSize(grads, params.size(), "adam grads");
+        requireSize(m, params.size(), "adam m");
+        requireSize(v, params.size(), "adam v");
+        Adam a = adamTask;
+        a.p = cpu(params); a.g = cpu(grads); a.m = cpu(m); a.v = cpu(v);
+        a.lrT = lrT; a.beta1 = beta1; a.beta2 = beta2; a.epsilon = epsilon;
+        pool.forEach((params.size() + Adam.CHUNK - 1) / Adam.CHUNK, a);
+    }
+
+    @Override public void synchronize() {}
+
+    @Override public void close() { pool.close(); }
+}
