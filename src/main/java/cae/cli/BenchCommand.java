@@ -1,0 +1,145 @@
+package cae.cli;
+
+import cae.engine.Engine;
+import cae.engine.ImageSet;
+import cae.engine.Tensor;
+import cae.model.Activations;
+import cae.model.Architecture;
+import cae.model.Autoencoder;
+import cae.model.Parameters;
+import cae.train.Trainer;
+import cae.train.TrainingConfig;
+import cae.train.TrainingState;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Measures training and inference images/s of an engine at each batch size: warm-up first, then the median of several timed repeats.",
+                "Images are random 28x28 bytes (speed does not depend on content); --epoch also times one full epoch of 55,000 images."})
+final class BenchCommand implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--batch", defaultValue = "100", split = ",", paramLabel = "N[,N...]", description = "Batch sizes (default: ${DEFAULT-VALUE}).")
+    int[] batches;
+
+    @Option(names = "--steps", defaultValue = "20", paramLabel = "N", description = "Steps (or inference batches) per timed repeat (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--repeats", defaultValue = "5", paramLabel = "N", description = "Timed repeats; the median is reported (default: ${DEFAULT-VALUE}).")
+    int repeats;
+
+    @Option(names = "--warmup", defaultValue = "2", paramLabel = "N", description = "Untimed repeats first (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--epoch", description = "Also time one full epoch: 55,000 images at the first batch size (550 steps at batch 100).")
+    boolean epoch;
+
+    @Mixin EngineOptions engine;
+
+    @Override public Integer call() {
+        engine.validate(spec.commandLine());
+        for (int b : batches) if (b < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--batch sizes must be positive, got " + b);
+        if (steps < 1 || repeats < 1 || warmup < 0)
+            throw new CommandLine.ParameterException(spec.commandLine(), "--steps and --repeats must be at least 1, --warmup at least 0");
+        try (Engine e = engine.open(System.err)) {
+            System.out.println("# " + e.describe() + "; " + Runtime.version() + "; " + Runtime.getRuntime().availableProcessors() + " cores");
+            System.out.println("# model " + Architecture.NAME + ", 28x28, " + String.format("%.1f", 6 * Architecture.forwardMacs(28, 28) / 1e6)
+                    + " MFLOP per training image (forward " + String.format("%.1f", 2 * Architecture.forwardMacs(28, 28) / 1e6) + ")");
+            System.out.printf("%-8s %6s %14s %10s %14s %10s %10s%n", "engine", "batch", "train img/s", "ms/step", "infer img/s", "ms/batch", "GFLOP/s");
+            for (int batch : batches) {
+                double stepSeconds = trainingStepSeconds(e, batch, steps);
+                double inferSeconds = inferenceSeconds(e, batch);
+                double gflops = 6.0 * Architecture.forwardMacs(28, 28) * batch / stepSeconds / 1e9;
+                System.out.printf("%-8s %6d %14.0f %10.2f %14.0f %10.2f %10.1f%n", engineName(e), batch, batch / stepSeconds,
+                        stepSeconds * 1e3, batch / inferSeconds, inferSeconds * 1e3, gflops);
+            }
+            if (epoch) {
+                int batch = batches[0], images = 55_000;
+                double seconds = epochSeconds(e, batch, images);
+                System.out.printf("epoch: %d images, batch %d, %d steps: %.2f s (%.0f img/s)%n", images, batch, images / batch,
+                        seconds, (images / batch) * batch / seconds);
+            }
+        }
+        return 0;
+    }
+
+    private static String engineName(Engine e) {
+        String d = e.describe();
+        return d.substring(0, d.indexOf(' ') > 0 ? d.indexOf(' ') : d.length());
+    }
+
+    static byte[] randomImages(int count, long seed) {
+        byte[] pixels = new byte[count * 28 * 28];
+        SplittableRandom random = new SplittableRandom(seed);
+        for (int i = 0; i < pixels.length; i++) pixels[i] = (byte) random.nextInt(256);
+        return pixels;
+    }
+
+    /** Median seconds per training step: each repeat is one epoch of {@code stepsPerRepeat} steps. */
+    private double trainingStepSeconds(Engine e, int batch, int stepsPerRepeat) {
+        int images = batch * stepsPerRepeat;
+        List<Long> ends = runEpochs(e, batch, images, warmup + repeats);
+        double[] seconds = new double[repeats];
+        for (int r = 0; r < repeats; r++) seconds[r] = (ends.get(warmup + r + 1) - ends.get(warmup + r)) / 1e9 / stepsPerRepeat;
+        return median(seconds);
+    }
+
+    private double epochSeconds(Engine e, int batch, int images) {
+        List<Long> ends = runEpochs(e, batch, images, 2);
+        return (ends.get(2) - ends.get(1)) / 1e9;
+    }
+
+    /** Trains {@code epochs} epochs on random images; returns the start time and the time of each epoch end. */
+    private static List<Long> runEpochs(Engine e, int batch, int images, int epochs) {
+        ImageSet set = e.upload(randomImages(images, 1), images, 28, 28);
+        TrainingConfig config = new TrainingConfig(epochs, batch, TrainingConfig.LEARNING_RATE, TrainingConfig.NOISE, 1, 0);
+        Trainer trainer = new Trainer(e, config, set);
+        int n = Architecture.parameterCount();
+        TrainingState state = new TrainingState(config, 0, Parameters.glorotInit(1), new float[n], new float[n]);
+        List<Long> ends = new ArrayList<>();
+        ends.add(System.nanoTime());
+        trainer.run(state, new Trainer.Listener() {
+            @Override public void epochEnd(int epoch, TrainingState s) { ends.add(System.nanoTime()); }
+        });
+        return ends;
+    }
+
+    /** Median seconds per inference batch (forward and sigmoid). */
+    private double inferenceSeconds(Engine e, int batch) {
+        Autoencoder net = new Autoencoder(e);
+        net.setWeights(Parameters.glorotInit(1));
+        Activations a = new Activations(e, batch, 28, 28, false);
+        Tensor output = e.zeros(batch, 1, 28, 28);
+        float[] input = new float[batch * 28 * 28];
+        SplittableRandom random = new SplittableRandom(2);
+        for (int i = 0; i < input.length; i++) input[i] = (float) random.nextDouble();
+        e.write(a.input, input);
+        float[] probe = new float[1];
+        Tensor first = e.view(output, 0, 1);
+        double[] seconds = new double[repeats];
+        for (int r = -warmup; r < repeats; r++) {
+            long t0 = System.nanoTime();
+            for (int s = 0; s < steps; s++) {
+                net.forward(a);
+                e.sigmoid(a.logits, output);
+            }
+            e.read(first, probe);
+            if (r >= 0) seconds[r] = (System.nanoTime() - t0) / 1e9 / steps;
+        }
+        return median(seconds);
+    }
+
+    static double median(double[] values) {
+        double[] v = values.clone();
+        Arrays.sort(v);
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+}

@@ -1,0 +1,56 @@
+package cae.cli;
+
+import cae.engine.Device;
+import cae.engine.Engine;
+import cae.engine.Engines;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+
+/** The options that choose and tune an engine, shared by every command that computes. */
+public final class EngineOptions {
+    @Option(names = "--device", defaultValue = "auto", paramLabel = "auto|cpu|cuda",
+            converter = DeviceConverter.class,
+            description = "Engine: cuda (GPU), cpu (pure Java), or auto: the GPU when the CUDA engine can run, else the CPU (default: ${DEFAULT-VALUE}).")
+    Device device;
+
+    @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
+            description = "CPU engine threads (default: all ${sys:cae.cores} cores).")
+    int threads;
+
+    @Option(names = "--tf32", description = "CUDA engine: let cuDNN/cuBLAS use TF32 tensor cores (faster, ~1e-3 relative error).")
+    boolean tf32;
+
+    @Option(names = "--conv", defaultValue = "auto", paramLabel = "auto|cudnn|gemm",
+            description = "CUDA engine convolutions: cuDNN, or im2col + cuBLAS SGEMM; auto takes cuDNN when it loads (default: ${DEFAULT-VALUE}).")
+    String conv;
+
+    @Option(names = {"-v", "--verbose"}, description = "Say which libraries were found and which path each op takes.")
+    boolean verbose;
+
+    static { System.setProperty("cae.cores", Integer.toString(Runtime.getRuntime().availableProcessors())); }
+
+    int threadCount() {
+        return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+    }
+
+    void validate(picocli.CommandLine cmd) {
+        if (threads < 0) throw new picocli.CommandLine.ParameterException(cmd, "--threads must be positive, got " + threads);
+        if (!conv.matches("auto|cudnn|gemm"))
+            throw new picocli.CommandLine.ParameterException(cmd, "--conv must be auto, cudnn or gemm, got '" + conv + "'");
+    }
+
+    Engine open(PrintStream log) {
+        return Engines.open(new Engines.Request(device, threadCount(), tf32, conv, verbose), log);
+    }
+
+    static final class DeviceConverter implements picocli.CommandLine.ITypeConverter<Device> {
+        @Override public Device convert(String value) {
+            try {
+                return Device.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+}

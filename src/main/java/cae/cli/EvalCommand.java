@@ -1,0 +1,53 @@
+package cae.cli;
+
+import cae.data.DataSet;
+import cae.data.Images;
+import cae.engine.Engine;
+import cae.model.Autoencoder;
+import cae.model.ModelFile;
+import cae.train.Evaluation;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+@Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Scores a saved model on the test set: loss, PSNR(noisy, clean) and PSNR(denoised, clean), with fixed noise.")
+final class EvalCommand implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Parameters(paramLabel = "MODEL", description = "A model.safetensors, or a run folder holding one.")
+    Path model;
+
+    @Option(names = "--noise", paramLabel = "STD", description = "Noise std (default: the one the model was trained with, else 0.5).")
+    Float noise;
+
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Score the first N test images only (default: all).")
+    int limit;
+
+    @Mixin DataOptions data;
+    @Mixin EngineOptions engine;
+
+    @Override public Integer call() throws Exception {
+        engine.validate(spec.commandLine());
+        if (limit < 0) throw new CommandLine.ParameterException(spec.commandLine(), "--limit must be 0 or more, got " + limit);
+        if (noise != null && !(noise >= 0)) throw new CommandLine.ParameterException(spec.commandLine(), "--noise must be 0 or more");
+        ModelFile.Loaded loaded = ModelFile.read(model);
+        float std = noise != null ? noise : Float.parseFloat(loaded.metadata().getOrDefault("noise", "0.5"));
+        DataSet dataSet = data.load(System.err);
+        Images test = dataSet.test();
+        if (limit > 0 && limit < test.count()) test = test.slice("test", 0, limit);
+        try (Engine e = engine.open(System.err)) {
+            Autoencoder net = new Autoencoder(e);
+            net.setWeights(loaded.params());
+            Evaluation.Result r = new Evaluation(net, std).score(e.upload(test.pixels(), test.count(), test.height(), test.width()));
+            System.out.printf("model %s on %s, %d test images, noise %s%n", loaded.file(), dataSet.describe(), r.images(), std);
+            System.out.printf("test loss %.4f%nPSNR noisy    %.2f dB%nPSNR denoised %.2f dB%n", r.loss(), r.psnrNoisy(), r.psnrDenoised());
+        }
+        return 0;
+    }
+}

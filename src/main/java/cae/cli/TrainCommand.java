@@ -1,0 +1,119 @@
+package cae.cli;
+
+import cae.data.DataSet;
+import cae.engine.Engine;
+import cae.train.Checkpoint;
+import cae.train.ProgressBar;
+import cae.train.TrainingConfig;
+import cae.train.TrainingRun;
+import cae.train.TrainingState;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.Callable;
+
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Trains the model with the recipe (SPEC §3) and writes model.safetensors, checkpoint.safetensors, "
+                + "loss.csv, loss.png, reconstructions.png and metrics.json into --out.",
+                "Ctrl-C saves a checkpoint at the current step; --resume continues it bit for bit."})
+final class TrainCommand implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--epochs", paramLabel = "N", description = "Epochs (default: " + TrainingConfig.EPOCHS + ", or the checkpoint's with --resume).")
+    Integer epochs;
+
+    @Option(names = "--batch", defaultValue = "" + TrainingConfig.BATCH, paramLabel = "N", description = "Images per step (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--lr", defaultValue = "" + TrainingConfig.LEARNING_RATE, paramLabel = "RATE", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
+    float learningRate;
+
+    @Option(names = "--noise", defaultValue = "" + TrainingConfig.NOISE, paramLabel = "STD", description = "Std of the Gaussian noise added to inputs (default: ${DEFAULT-VALUE}).")
+    float noise;
+
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "Seed of initialisation, shuffling and noise (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Train on the first N training images only (default: all).")
+    int limit;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: runs/<date-time>, or the --resume folder).")
+    Path out;
+
+    @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run whose checkpoint.safetensors is in DIR (same settings and data).")
+    Path resume;
+
+    @Mixin DataOptions data;
+    @Mixin EngineOptions engine;
+
+    @Override public Integer call() throws Exception {
+        engine.validate(spec.commandLine());
+        TrainingState resumed = null;
+        String resumedHash = null;
+        TrainingConfig config;
+        if (resume != null) {
+            if (!Files.isDirectory(resume) && !Files.isRegularFile(resume))
+                throw new UserError(resume + ": no such run folder or checkpoint to resume");
+            Checkpoint.Loaded loaded = Checkpoint.read(resume);
+            resumed = loaded.state();
+            resumedHash = loaded.dataSha256();
+            TrainingConfig c = resumed.config;
+            config = new TrainingConfig(epochs != null ? positive("--epochs", epochs) : c.epochs(), c.batch(), c.learningRate(),
+                    c.noise(), c.seed(), c.limit());
+            resumed = new TrainingState(config, resumed.step, resumed.params, resumed.adamM, resumed.adamV);
+            if (out == null) out = Files.isDirectory(resume) ? resume : resume.toAbsolutePath().getParent();
+        } else {
+            config = new TrainingConfig(epochs != null ? positive("--epochs", epochs) : TrainingConfig.EPOCHS,
+                    positive("--batch", batch), positiveFloat("--lr", learningRate), noise("--noise", noise), seed,
+                    nonNegative("--limit", limit));
+            if (out == null) out = Path.of("runs", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+            else if (Files.exists(out.resolve(Checkpoint.NAME)))
+                throw new CommandLine.ParameterException(spec.commandLine(), out + " already holds a run (" + Checkpoint.NAME
+                        + "); continue it with --resume " + out + " or choose another --out");
+        }
+        if (Files.exists(out) && !Files.isDirectory(out)) throw new UserError(out + ": exists and is not a folder");
+
+        DataSet dataSet = data.load(System.err);
+        if (resumedHash != null && !resumedHash.isEmpty()) {
+            String now = dataSet.sha256().getOrDefault(DataSet.TRAIN_IMAGES, "");
+            if (!resumedHash.equals(now))
+                throw new UserError("the checkpoint in " + resume + " was trained on other data (train images sha256 "
+                        + resumedHash + ", now " + now + ")");
+        }
+        boolean terminal = System.console() != null;
+        ProgressBar.Factory bar = terminal ? (start, total, perStep) -> new ProgressBar(System.err, start, total, perStep)
+                : (start, total, perStep) -> null;
+        try (Engine e = engine.open(System.err)) {
+            TrainingRun run = new TrainingRun(e, dataSet, config, out, System.out, bar);
+            return run.run(resumed) == TrainingRun.Outcome.INTERRUPTED ? Main.INTERRUPTED : 0;
+        }
+    }
+
+    private int positive(String option, int value) {
+        if (value < 1) throw new CommandLine.ParameterException(spec.commandLine(), option + " must be at least 1, got " + value);
+        return value;
+    }
+
+    private int nonNegative(String option, int value) {
+        if (value < 0) throw new CommandLine.ParameterException(spec.commandLine(), option + " must be 0 or more, got " + value);
+        return value;
+    }
+
+    private float positiveFloat(String option, float value) {
+        if (!(value > 0) || Float.isInfinite(value))
+            throw new CommandLine.ParameterException(spec.commandLine(), option + " must be a positive number, got " + value);
+        return value;
+    }
+
+    private float noise(String option, float value) {
+        if (!(value >= 0) || Float.isInfinite(value))
+            throw new CommandLine.ParameterException(spec.commandLine(), option + " must be 0 or a positive number, got " + value);
+        return value;
+    }
+}

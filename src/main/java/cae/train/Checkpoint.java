@@ -1,0 +1,70 @@
+package cae.train;
+
+import cae.io.ModelFileException;
+import cae.io.SafeTensors;
+import cae.model.Architecture;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * checkpoint.safetensors: the whole {@link TrainingState} (weights, Adam moments, step and settings;
+ * the random state is (seed, step)), written atomically so a crash never leaves a half-written file.
+ */
+public final class Checkpoint {
+    public static final String NAME = "checkpoint.safetensors";
+
+    private Checkpoint() {}
+
+    public static void write(Path file, TrainingState state, String dataSha256) throws IOException {
+        TrainingConfig c = state.config;
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", "cae-checkpoint");
+        meta.put("architecture", Architecture.NAME);
+        meta.put("step", Long.toString(state.step));
+        meta.put("epochs", Integer.toString(c.epochs()));
+        meta.put("batch", Integer.toString(c.batch()));
+        meta.put("learning_rate", Float.toString(c.learningRate()));
+        meta.put("noise", Float.toString(c.noise()));
+        meta.put("seed", Long.toString(c.seed()));
+        meta.put("limit", Integer.toString(c.limit()));
+        meta.put("data_sha256", dataSha256);
+        Map<String, SafeTensors.TensorData> tensors = new LinkedHashMap<>();
+        int n = state.params.length;
+        tensors.put("params", new SafeTensors.TensorData(new int[] {n}, state.params));
+        tensors.put("adam.m", new SafeTensors.TensorData(new int[] {n}, state.adamM));
+        tensors.put("adam.v", new SafeTensors.TensorData(new int[] {n}, state.adamV));
+        SafeTensors.write(file, meta, tensors);
+    }
+
+    public record Loaded(TrainingState state, String dataSha256) {}
+
+    /** Reads a checkpoint; a directory means its checkpoint.safetensors. */
+    public static Loaded read(Path path) throws IOException {
+        Path file = Files.isDirectory(path) ? path.resolve(NAME) : path;
+        if (!Files.exists(file)) throw new ModelFileException(file + ": no checkpoint to resume from");
+        SafeTensors st = SafeTensors.read(file);
+        Map<String, String> m = st.metadata();
+        if (!"cae-checkpoint".equals(m.get("format")))
+            throw new ModelFileException(file + ": not a cae checkpoint (its metadata has no format 'cae-checkpoint')");
+        int n = Architecture.parameterCount();
+        Map<String, int[]> shapes = new LinkedHashMap<>();
+        shapes.put("params", new int[] {n});
+        shapes.put("adam.m", new int[] {n});
+        shapes.put("adam.v", new int[] {n});
+        st.requireTensors(shapes);
+        try {
+            TrainingConfig config = new TrainingConfig(Integer.parseInt(m.get("epochs")), Integer.parseInt(m.get("batch")),
+                    Float.parseFloat(m.get("learning_rate")), Float.parseFloat(m.get("noise")),
+                    Long.parseLong(m.get("seed")), Integer.parseInt(m.get("limit")));
+            TrainingState state = new TrainingState(config, Long.parseLong(m.get("step")),
+                    st.tensor("params").values(), st.tensor("adam.m").values(), st.tensor("adam.v").values());
+            return new Loaded(state, m.getOrDefault("data_sha256", ""));
+        } catch (NullPointerException | IllegalArgumentException e) {
+            throw new ModelFileException(file + ": checkpoint metadata is incomplete or invalid (" + e.getMessage() + ")");
+        }
+    }
+}

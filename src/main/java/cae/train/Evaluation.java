@@ -1,0 +1,108 @@
+package cae.train;
+
+import cae.engine.Engine;
+import cae.engine.ImageSet;
+import cae.engine.Tensor;
+import cae.model.Activations;
+import cae.model.Autoencoder;
+
+/**
+ * Scores a model on a set of images with fixed noise: the mean loss over all pixels and the mean
+ * per-image PSNR of the noisy input and of the denoised output against the clean image. The noise
+ * comes from a fixed seed, so every model is scored on the same noisy images.
+ */
+public final class Evaluation {
+    public static final long NOISE_SEED = 0x5EED_7E57L;
+    public static final int BATCH = 250;
+
+    public record Result(int images, double loss, double psnrNoisy, double psnrDenoised) {}
+
+    /** The first {@code count} test digits as clean / noisy / denoised, for pictures. */
+    public record Samples(int count, int height, int width, float[] clean, float[] noisy, float[] denoised) {}
+
+    private final Engine engine;
+    private final Autoencoder model;
+    private final float noise;
+
+    public Evaluation(Autoencoder model, float noise) {
+        this.engine = model.engine();
+        this.model = model;
+        this.noise = noise;
+    }
+
+    public Result score(ImageSet images) {
+        int count = images.count(), h = images.height(), w = images.width(), plane = h * w;
+        identityOrder(count);
+        Batch full = new Batch(Math.min(BATCH, count), h, w);
+        Batch tail = count % full.size == 0 ? null : new Batch(count % full.size, h, w);
+        double lossSum = 0, psnrNoisySum = 0, psnrDenoisedSum = 0;
+        for (int from = 0; from < count; from += full.size) {
+            Batch b = from + full.size <= count ? full : tail;
+            b.run(images, from);
+            lossSum += b.loss() * b.size * plane;
+            for (int i = 0; i < b.size; i++) {
+                psnrNoisySum += psnr(b.clean, b.noisy, i * plane, plane);
+                psnrDenoisedSum += psnr(b.clean, b.denoised, i * plane, plane);
+            }
+        }
+        return new Result(count, lossSum / ((double) count * plane), psnrNoisySum / count, psnrDenoisedSum / count);
+    }
+
+    public Samples samples(ImageSet images, int count) {
+        count = Math.min(count, images.count());
+        identityOrder(images.count());
+        Batch b = new Batch(count, images.height(), images.width());
+        b.run(images, 0);
+        return new Samples(count, images.height(), images.width(), b.clean, b.noisy, b.denoised);
+    }
+
+    /** 10 log10(1 / MSE) for pixels in [0, 1]; capped at 100 dB for an exact match. */
+    static double psnr(float[] reference, float[] image, int offset, int length) {
+        double se = 0;
+        for (int i = offset; i < offset + length; i++) {
+            double d = reference[i] - image[i];
+            se += d * d;
+        }
+        double mse = se / length;
+        return mse == 0 ? 100 : 10 * Math.log10(1 / mse);
+    }
+
+    private void identityOrder(int count) {
+        int[] order = new int[count];
+        for (int i = 0; i < count; i++) order[i] = i;
+        engine.setOrder(order);
+    }
+
+    /** One batch's tensors on the engine and its clean / noisy / denoised pixels on the host. */
+    private final class Batch {
+        final int size;
+        final Activations activations;
+        final Tensor cleanTensor, dLogits, outputTensor, lossTensor;
+        final float[] clean, noisy, denoised, loss = new float[1];
+
+        Batch(int size, int h, int w) {
+            this.size = size;
+            activations = new Activations(engine, size, h, w, false);
+            cleanTensor = engine.zeros(size, 1, h, w);
+            dLogits = engine.zeros(size, 1, h, w);
+            outputTensor = engine.zeros(size, 1, h, w);
+            lossTensor = engine.zeros(1);
+            clean = new float[size * h * w];
+            noisy = new float[size * h * w];
+            denoised = new float[size * h * w];
+        }
+
+        void run(ImageSet images, int from) {
+            engine.gather(images, from, cleanTensor, activations.input, noise, NOISE_SEED, from);
+            model.forward(activations);
+            engine.sigmoidCrossEntropy(activations.logits, cleanTensor, dLogits, lossTensor, 0);
+            engine.sigmoid(activations.logits, outputTensor);
+            engine.read(cleanTensor, clean);
+            engine.read(activations.input, noisy);
+            engine.read(outputTensor, denoised);
+            engine.read(lossTensor, loss);
+        }
+
+        double loss() { return loss[0]; }
+    }
+}

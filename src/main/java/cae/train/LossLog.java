@@ -1,0 +1,63 @@
+package cae.train;
+
+import cae.io.AtomicFiles;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * loss.csv: one row per training step (step, epoch, loss), appended as losses are read back. A
+ * resumed run first drops the rows at or after the checkpoint's step, so the file always matches the
+ * weights that continue.
+ */
+public final class LossLog implements AutoCloseable {
+    public static final String NAME = "loss.csv";
+    private static final String HEADER = "step,epoch,loss";
+
+    private final BufferedWriter writer;
+    private final int stepsPerEpoch;
+    private final List<double[]> points = new ArrayList<>();
+
+    public LossLog(Path file, long resumeStep, int stepsPerEpoch) throws IOException {
+        this.stepsPerEpoch = stepsPerEpoch;
+        StringBuilder kept = new StringBuilder(HEADER).append('\n');
+        if (resumeStep > 0 && Files.exists(file)) {
+            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                String[] f = line.split(",");
+                if (f.length != 3 || !f[0].matches("\\d+")) continue;
+                long step = Long.parseLong(f[0]);
+                if (step < resumeStep) {
+                    kept.append(line).append('\n');
+                    points.add(new double[] {step, Double.parseDouble(f[2])});
+                }
+            }
+        }
+        AtomicFiles.writeString(file, kept.toString());
+        writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+    }
+
+    public void append(long firstStep, float[] losses) {
+        try {
+            for (int i = 0; i < losses.length; i++) {
+                long step = firstStep + i;
+                writer.write(step + "," + (step / stepsPerEpoch + 1) + "," + losses[i] + "\n");
+                points.add(new double[] {step, losses[i]});
+            }
+            writer.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** (step, loss) of every row so far, for the plot. */
+    public List<double[]> points() { return points; }
+
+    @Override public void close() throws IOException { writer.close(); }
+}

@@ -1,0 +1,17 @@
+package cae.train;
+
+import java.util.SplittableRandom;
+
+/** The epoch's image order: a Fisher-Yates shuffle that depends only on (seed, epoch). */
+public final class Shuffle {
+    private Shuffle() {}
+
+    public static void order(long seed, long epoch, int[] order) {
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch);
+        for (int i = order.length - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = order[i]; order[i] = order[j]; order[j] = t;
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package cae.train;
+
+import cae.engine.Engine;
+import cae.engine.ImageSet;
+import cae.engine.Tensor;
+import cae.model.Activations;
+import cae.model.Adam;
+import cae.model.Autoencoder;
+
+/**
+ * The training loop of SPEC §3 on any engine: per step gather a shuffled batch with fresh noise,
+ * forward, loss, backward, Adam. Losses stay on the engine and are read back every
+ * {@link TrainingConfig#LOG_EVERY} steps (and at epoch ends), which is also where a non-finite
+ * loss is caught. What to do with losses, epoch ends and interruptions is the {@link Listener}'s.
+ */
+public final class Trainer {
+
+    /** What the loop reports; every method runs on the training thread between steps. */
+    public interface Listener {
+        /** Losses of steps [firstStep, firstStep + losses.length), all finite. */
+        default void losses(long firstStep, float[] losses) {}
+
+        /** After the last step of an epoch (0-based), with the state current. */
+        default void epochEnd(int epoch, TrainingState state) {}
+
+        /** After every step, with the number of steps done so far. */
+        default void progress(long stepsDone) {}
+
+        /** Checked after every step: true ends the loop early, the state current. */
+        default boolean stopRequested() { return false; }
+    }
+
+    /** The loss became NaN or infinite. */
+    public static final class DivergedException extends RuntimeException {
+        public final long step;
+
+        DivergedException(long step, float loss) {
+            super("training diverged: the loss became " + loss + " at step " + step
+                    + "; stopped without saving, the last checkpoint is unchanged");
+            this.step = step;
+        }
+    }
+
+    private final Engine engine;
+    private final TrainingConfig config;
+    private final ImageSet images;
+    private final Autoencoder model;
+    private final Adam adam;
+    private final Activations activations;
+    private final Tensor clean, losses;
+    private final int[] order;
+    private final int stepsPerEpoch;
+
+    public Trainer(Engine engine, TrainingConfig config, ImageSet images) {
+        this.engine = engine;
+        this.config = config;
+        this.images = images;
+        this.stepsPerEpoch = config.stepsPerEpoch(images.count());
+        if (stepsPerEpoch == 0)
+            throw new IllegalArgumentException("batch " + config.batch() + " is larger than the " + images.count() + " training images");
+        this.model = new Autoencoder(engine);
+        this.adam = new Adam(engine, model.params.flat.size(), config.learningRate());
+        this.activations = new Activations(engine, config.batch(), images.height(), images.width(), true);
+        this.clean = engine.zeros(activations.input.shape());
+        this.losses = engine.zeros(TrainingConfig.LOG_EVERY);
+        this.order = new int[images.count()];
+    }
+
+    public Autoencoder model() { return model; }
+
+    public int stepsPerEpoch() { return stepsPerEpoch; }
+
+    public long totalSteps() { return (long) config.epochs() * stepsPerEpoch; }
+
+    /** Runs from {@code state.step} to the end (or a stop request); {@code state} is updated in place. */
+    public void run(TrainingState state, Listener listener) {
+        engine.write(model.params.flat, state.params);
+        engine.write(adam.m, state.adamM);
+        engine.write(adam.v, state.adamV);
+        long step = state.step, lastRead = step, total = totalSteps();
+        boolean orderSet = false;
+        float[] readBack = new float[TrainingConfig.LOG_EVERY];
+        while (step < total) {
+            int epoch = (int) (step / stepsPerEpoch), inEpoch = (int) (step % stepsPerEpoch);
+            if (inEpoch == 0 || !orderSet) {
+                Shuffle.order(config.seed(), epoch, order);
+                engine.setOrder(order);
+                orderSet = true;
+            }
+            step(step, inEpoch);
+            step++;
+            boolean epochEnd = step % stepsPerEpoch == 0;
+            listener.progress(step);
+            boolean stop = listener.stopRequested();
+            if (step - lastRead == TrainingConfig.LOG_EVERY || epochEnd || stop || step == total) {
+                readLosses(lastRead, step, readBack, listener);
+                lastRead = step;
+            }
+            if (epochEnd || stop || step == total) captureState(state, step);
+            if (epochEnd) {
+                listener.epochEnd(epoch, state);
+                orderSet = false;
+            }
+            if (stop) return;
+        }
+    }
+
+    private void step(long step, int inEpoch) {
+        engine.gather(images, inEpoch * config.batch(), clean, activations.input, config.noise(), config.seed(), step);
+        model.forward(activations);
+        engine.sigmoidCrossEntropy(activations.logits, clean, activations.logitsGradient(), losses,
+                (int) (step % TrainingConfig.LOG_EVERY));
+        model.backward(activations);
+        adam.update(model.params.flat, model.grads.flat, step + 1);
+    }
+
+    private void readLosses(long from, long to, float[] buffer, Listener listener) {
+        engine.read(losses, buffer);
+        float[] out = new float[(int) (to - from)];
+        for (long s = from; s < to; s++) {
+            float loss = buffer[(int) (s % TrainingConfig.LOG_EVERY)];
+            if (!Float.isFinite(loss)) throw new DivergedException(s, loss);
+            out[(int) (s - from)] = loss;
+        }
+        listener.losses(from, out);
+    }
+
+    private void captureState(TrainingState state, long step) {
+        engine.read(model.params.flat, state.params);
+        engine.read(adam.m, state.adamM);
+        engine.read(adam.v, state.adamV);
+        state.step = step;
+    }
+}

@@ -1,0 +1,234 @@
+package cae.train;
+
+import cae.data.DataSet;
+import cae.data.Images;
+import cae.engine.Engine;
+import cae.engine.ImageSet;
+import cae.io.AtomicFiles;
+import cae.io.ImageGrid;
+import cae.io.LossPlot;
+import cae.model.Architecture;
+import cae.model.Autoencoder;
+import cae.model.ModelFile;
+import cae.model.Parameters;
+import com.google.gson.GsonBuilder;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One training run and everything it leaves in its output folder (SPEC §5): loss.csv as it goes, a
+ * checkpoint at every epoch end and on Ctrl-C, then model.safetensors, the test metrics, loss.png and
+ * reconstructions.png.
+ */
+public final class TrainingRun {
+    public static final String METRICS = "metrics.json", LOSS_PLOT = "loss.png", RECONSTRUCTIONS = "reconstructions.png";
+
+    /** How a run ended. */
+    public enum Outcome { FINISHED, INTERRUPTED }
+
+    private final Engine engine;
+    private final DataSet data;
+    private final TrainingConfig config;
+    private final Path out;
+    private final PrintStream log;
+    private final ProgressBar.Factory progress;
+
+    public TrainingRun(Engine engine, DataSet data, TrainingConfig config, Path out, PrintStream log, ProgressBar.Factory progress) {
+        this.engine = engine;
+        this.data = data;
+        this.config = config;
+        this.out = out;
+        this.log = log;
+        this.progress = progress;
+    }
+
+    /** The training images: the recipe's train split, or its first {@code limit} images. */
+    Images trainImages() {
+        Images train = data.train();
+        return config.limit() > 0 && config.limit() < train.count() ? train.slice("train", 0, config.limit()) : train;
+    }
+
+    public Outcome run(TrainingState resume) throws IOException {
+        Files.createDirectories(out);
+        Images train = trainImages();
+        String dataHash = data.sha256().getOrDefault(DataSet.TRAIN_IMAGES, "");
+        ImageSet trainSet = engine.upload(train.pixels(), train.count(), train.height(), train.width());
+        Trainer trainer = new Trainer(engine, config, trainSet);
+        int n = Architecture.parameterCount();
+        TrainingState state = resume != null ? resume
+                : new TrainingState(config, 0, Parameters.glorotInit(config.seed()), new float[n], new float[n]);
+        long total = trainer.totalSteps();
+        log.printf("training %s on %s: %d images (%d steps per epoch), %d epochs, batch %d, lr %s, noise %s, seed %d; %s%n",
+                Architecture.NAME, data.describe(), train.count(), trainer.stepsPerEpoch(), config.epochs(), config.batch(),
+                config.learningRate(), config.noise(), config.seed(), engine.describe());
+        if (state.step > 0) log.printf("resuming at step %d of %d%n", state.step, total);
+        if (state.step >= total) log.println("the checkpoint has already finished all epochs; writing the outputs again");
+
+        Evaluation evaluation = new Evaluation(trainer.model(), config.noise());
+        ImageSet validation = data.validation()
+                .map(v -> engine.upload(v.pixels(), v.count(), v.height(), v.width())).orElse(null);
+        List<double[]> validationPoints = new ArrayList<>();
+        List<Double> epochSeconds = new ArrayList<>();
+        Interrupt interrupt = new Interrupt();
+        long[] trainingNanos = {0};
+        long startStep = state.step;
+
+        try (LossLog lossLog = new LossLog(out.resolve(LossLog.NAME), state.step, trainer.stepsPerEpoch())) {
+            ProgressBar bar = progress.create(state.step, total, config.batch());
+            long[] epochStart = {System.nanoTime()};
+            interrupt.install();
+            try {
+                trainer.run(state, new Trainer.Listener() {
+                    @Override public void progress(long stepsDone) { if (bar != null) bar.update(stepsDone); }
+
+                    @Override public void losses(long firstStep, float[] losses) {
+                        lossLog.append(firstStep, losses);
+                        long last = firstStep + losses.length;
+                        if (last % TrainingConfig.LOG_EVERY == 0) {
+                            if (bar != null) bar.clear();
+                            log.printf("Epoch: %d/%d... Training loss: %.4f%n", (last - 1) / trainer.stepsPerEpoch() + 1,
+                                    config.epochs(), losses[losses.length - 1]);
+                        }
+                    }
+
+                    @Override public void epochEnd(int epoch, TrainingState current) {
+                        long now = System.nanoTime();
+                        trainingNanos[0] += now - epochStart[0];
+                        epochSeconds.add((now - epochStart[0]) / 1e9);
+                        if (bar != null) bar.clear();
+                        String line = String.format("epoch %d/%d done in %.1f s", epoch + 1, config.epochs(), (now - epochStart[0]) / 1e9);
+                        if (validation != null) {
+                            Evaluation.Result v = evaluation.score(validation);
+                            validationPoints.add(new double[] {current.step, v.loss()});
+                            line += String.format(", validation loss %.4f", v.loss());
+                        }
+                        saveCheckpoint(current, dataHash);
+                        log.println(line + ", checkpoint saved");
+                        epochStart[0] = System.nanoTime();
+                    }
+
+                    @Override public boolean stopRequested() { return interrupt.requested; }
+                });
+            } finally {
+                if (bar != null) bar.clear();
+            }
+            if (interrupt.requested) {
+                saveCheckpoint(state, dataHash);
+                log.printf("interrupted at step %d of %d: checkpoint saved in %s; continue with --resume %s%n",
+                        state.step, total, out, out);
+                interrupt.done();
+                return Outcome.INTERRUPTED;
+            }
+            interrupt.remove();
+            trainingNanos[0] += System.nanoTime() - epochStart[0];
+            writeOutputs(trainer.model(), evaluation, state, lossLog, validationPoints, epochSeconds,
+                    (state.step - startStep) * config.batch() / Math.max(trainingNanos[0] / 1e9, 1e-9), dataHash);
+            return Outcome.FINISHED;
+        } finally {
+            interrupt.done();
+        }
+    }
+
+    private void saveCheckpoint(TrainingState state, String dataHash) {
+        try {
+            Checkpoint.write(out.resolve(Checkpoint.NAME), state, dataHash);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("could not write the checkpoint in " + out + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void writeOutputs(Autoencoder model, Evaluation evaluation, TrainingState state, LossLog lossLog,
+                              List<double[]> validationPoints, List<Double> epochSeconds, double imagesPerSecond,
+                              String dataHash) throws IOException {
+        engine.write(model.params.flat, state.params);
+        saveCheckpoint(state, dataHash);
+        ModelFile.write(out.resolve(ModelFile.NAME), state.params, modelMetadata(state, dataHash));
+
+        Images test = data.test();
+        ImageSet testSet = engine.upload(test.pixels(), test.count(), test.height(), test.width());
+        Evaluation.Result result = evaluation.score(testSet);
+        log.printf("test (%d images): loss %.4f, PSNR noisy %.2f dB, denoised %.2f dB%n",
+                result.images(), result.loss(), result.psnrNoisy(), result.psnrDenoised());
+
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        metrics.put("model", Architecture.NAME);
+        metrics.put("engine", engine.describe());
+        metrics.put("data", data.describe());
+        metrics.put("config", config);
+        metrics.put("steps", state.step);
+        Map<String, Object> testMetrics = new LinkedHashMap<>();
+        testMetrics.put("images", result.images());
+        testMetrics.put("noise", config.noise());
+        testMetrics.put("loss", result.loss());
+        testMetrics.put("psnr_noisy_db", result.psnrNoisy());
+        testMetrics.put("psnr_denoised_db", result.psnrDenoised());
+        metrics.put("test", testMetrics);
+        List<Double> validationLosses = new ArrayList<>();
+        for (double[] p : validationPoints) validationLosses.add(p[1]);
+        metrics.put("validation_loss_per_epoch", validationLosses);
+        Map<String, Object> speed = new LinkedHashMap<>();
+        speed.put("train_images_per_s", imagesPerSecond);
+        speed.put("epoch_seconds", epochSeconds);
+        metrics.put("speed", speed);
+        metrics.put("finished", Instant.now().toString());
+        AtomicFiles.writeString(out.resolve(METRICS), new GsonBuilder().setPrettyPrinting()
+                .serializeSpecialFloatingPointValues().create().toJson(metrics) + "\n");
+
+        LossPlot.write(out.resolve(LOSS_PLOT), lossLog.points(), validationPoints);
+        Evaluation.Samples s = evaluation.samples(testSet, 10);
+        ImageGrid.write(out.resolve(RECONSTRUCTIONS), s, 3);
+        log.printf("wrote %s, %s, %s, %s, %s and %s in %s%n", ModelFile.NAME, Checkpoint.NAME, LossLog.NAME, LOSS_PLOT,
+                RECONSTRUCTIONS, METRICS, out);
+    }
+
+    private Map<String, String> modelMetadata(TrainingState state, String dataHash) {
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("epochs", Integer.toString(config.epochs()));
+        meta.put("batch", Integer.toString(config.batch()));
+        meta.put("learning_rate", Float.toString(config.learningRate()));
+        meta.put("noise", Float.toString(config.noise()));
+        meta.put("seed", Long.toString(config.seed()));
+        meta.put("steps", Long.toString(state.step));
+        meta.put("optimizer", "adam(beta1=0.9, beta2=0.999, epsilon=1e-8, tf1 form)");
+        meta.put("dataset", data.isMnist() ? "mnist" : data.describe());
+        meta.put("dataset_sha256", dataHash);
+        meta.put("engine", engine.describe());
+        return meta;
+    }
+
+    /** Ctrl-C: ask the loop to stop at the next step, and hold the JVM until the checkpoint is saved. */
+    private static final class Interrupt {
+        volatile boolean requested;
+        private final CountDownLatch saved = new CountDownLatch(1);
+        private final Thread hook = new Thread(() -> {
+            requested = true;
+            try {
+                saved.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+        }, "cae-interrupt");
+
+        void install() { Runtime.getRuntime().addShutdownHook(hook); }
+
+        void remove() {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is already running; done() releases it
+            }
+        }
+
+        void done() { saved.countDown(); }
+    }
+}

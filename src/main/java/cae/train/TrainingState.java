@@ -1,0 +1,22 @@
+package cae.train;
+
+/**
+ * Everything that determines the rest of a run: the settings, the number of finished steps, the
+ * weights and Adam's moments. Noise and shuffling are counter-based functions of (seed, step) and
+ * (seed, epoch), so this is also the whole random state: resuming from it continues bit for bit.
+ */
+public final class TrainingState {
+    public final TrainingConfig config;
+    public long step;
+    public final float[] params, adamM, adamV;
+
+    public TrainingState(TrainingConfig config, long step, float[] params, float[] adamM, float[] adamV) {
+        if (params.length != adamM.length || params.length != adamV.length)
+            throw new IllegalArgumentException("parameter and moment buffers differ in size");
+        this.config = config;
+        this.step = step;
+        this.params = params;
+        this.adamM = adamM;
+        this.adamV = adamV;
+    }
+}

@@ -1,0 +1,59 @@
+package cae.cli;
+
+import cae.data.MnistFetcher;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The whole product on real MNIST (fetched and verified into the cache, as `.ci/run` does first):
+ * one epoch on 2,000 training images, then eval on 500 test images and denoise of a PNG.
+ */
+class EndToEndMnistTest {
+
+    @Test
+    void oneEpochOnTwoThousandImagesLearnsToDenoise(@TempDir Path tmp) throws Exception {
+        MnistFetcher.ensure(MnistFetcher.defaultCacheDir(), System.err);
+        Path run = tmp.resolve("run");
+        CommandLineTest.Result train = CommandLineTest.run("train", "--device", "cpu", "--epochs", "1", "--limit", "2000",
+                "--batch", "20", "--seed", "1", "--out", run.toString());
+        assertEquals(0, train.code(), train.err() + train.out());
+        assertTrue(train.out().contains("Epoch: 1/1... Training loss: "), train.out());
+        for (String f : List.of("model.safetensors", "checkpoint.safetensors", "loss.csv", "loss.png", "reconstructions.png", "metrics.json"))
+            assertTrue(Files.size(run.resolve(f)) > 0, f);
+
+        List<String> rows = Files.readAllLines(run.resolve("loss.csv"));
+        assertEquals("step,epoch,loss", rows.get(0));
+        assertEquals(1 + 100, rows.size(), "one row per step: 2,000 images / batch 20");
+        double first = meanLoss(rows.subList(1, 11)), last = meanLoss(rows.subList(rows.size() - 10, rows.size()));
+        assertTrue(last < first * 0.8, "loss should fall: first 10 steps " + first + ", last 10 " + last);
+
+        JsonObject metrics = JsonParser.parseString(Files.readString(run.resolve("metrics.json"))).getAsJsonObject();
+        JsonObject test = metrics.getAsJsonObject("test");
+        assertEquals(10_000, test.get("images").getAsInt());
+
+        CommandLineTest.Result eval = CommandLineTest.run("eval", "--device", "cpu", "--limit", "500", run.toString());
+        assertEquals(0, eval.code(), eval.err());
+        double noisy = number(eval.out(), "PSNR noisy\\s+([0-9.]+) dB"), denoised = number(eval.out(), "PSNR denoised\\s+([0-9.]+) dB");
+        assertTrue(denoised >= noisy + 3, "PSNR denoised " + denoised + " dB should beat noisy " + noisy + " dB by 3 dB");
+    }
+
+    private static double meanLoss(List<String> rows) {
+        return rows.stream().mapToDouble(r -> Double.parseDouble(r.split(",")[2])).average().orElseThrow();
+    }
+
+    private static double number(String text, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(text);
+        assertTrue(m.find(), regex + " in " + text);
+        return Double.parseDouble(m.group(1));
+    }
+}

@@ -1,0 +1,98 @@
+package cae.train;
+
+import cae.engine.Engine;
+import cae.engine.ImageSet;
+import cae.engine.cpu.CpuEngine;
+import cae.model.Architecture;
+import cae.model.Parameters;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class TrainerTest {
+    private static final int IMAGES = 48, SIZE = 12;
+
+    /** Small synthetic images: a bright rectangle on a dark background, different per image. */
+    static byte[] syntheticImages(int count, int h, int w, long seed) {
+        Random random = new Random(seed);
+        byte[] pixels = new byte[count * h * w];
+        for (int i = 0; i < count; i++) {
+            int r0 = random.nextInt(h / 2), c0 = random.nextInt(w / 2);
+            int r1 = r0 + 2 + random.nextInt(h / 2), c1 = c0 + 2 + random.nextInt(w / 2);
+            for (int r = 0; r < h; r++)
+                for (int c = 0; c < w; c++)
+                    pixels[(i * h + r) * w + c] = (byte) (r >= r0 && r < r1 && c >= c0 && c < c1 ? 200 + random.nextInt(56) : random.nextInt(20));
+        }
+        return pixels;
+    }
+
+    static TrainingState freshState(TrainingConfig config) {
+        int n = Architecture.parameterCount();
+        return new TrainingState(config, 0, Parameters.glorotInit(config.seed()), new float[n], new float[n]);
+    }
+
+    private static TrainingConfig config(int epochs) {
+        return new TrainingConfig(epochs, 8, 1e-3f, 0.5f, 42, 0);
+    }
+
+    /** Trains from {@code state} until {@code stopAfter} total steps (or the end) with this many threads. */
+    private static List<Float> train(TrainingState state, int threads, long stopAfter) {
+        List<Float> losses = new ArrayList<>();
+        try (Engine engine = new CpuEngine(threads)) {
+            ImageSet images = engine.upload(syntheticImages(IMAGES, SIZE, SIZE, 7), IMAGES, SIZE, SIZE);
+            Trainer trainer = new Trainer(engine, state.config, images);
+            trainer.run(state, new Trainer.Listener() {
+                long step = state.step;
+                @Override public void losses(long firstStep, float[] values) {
+                    for (float v : values) losses.add(v);
+                    step = firstStep + values.length;
+                }
+                @Override public boolean stopRequested() { return ++step >= stopAfter; }
+            });
+        }
+        return losses;
+    }
+
+    @Test
+    void lossFallsOnSyntheticImages() {
+        List<Float> losses = train(freshState(config(4)), 2, Long.MAX_VALUE);
+        assertEquals(4 * IMAGES / 8, losses.size());
+        double first = (losses.get(0) + losses.get(1)) / 2, last = (losses.get(losses.size() - 1) + losses.get(losses.size() - 2)) / 2;
+        assertTrue(last < first * 0.9, "loss should fall: " + losses);
+    }
+
+    @Test
+    void sameSeedGivesBitwiseSameWeightsOnOneAndTwoThreads() {
+        TrainingState one = freshState(config(2)), two = freshState(config(2));
+        List<Float> lossesOne = train(one, 1, Long.MAX_VALUE);
+        List<Float> lossesTwo = train(two, 2, Long.MAX_VALUE);
+        assertEquals(lossesOne, lossesTwo);
+        assertArrayEquals(one.params, two.params);
+        assertArrayEquals(one.adamM, two.adamM);
+        assertArrayEquals(one.adamV, two.adamV);
+    }
+
+    @Test
+    void resumedRunEqualsUninterruptedRunBitForBit() {
+        TrainingState whole = freshState(config(2));
+        List<Float> wholeLosses = train(whole, 2, Long.MAX_VALUE);
+
+        TrainingState resumed = freshState(config(2));
+        List<Float> part1 = train(resumed, 2, 5);      // stops mid-epoch (6 steps per epoch)
+        assertEquals(5, resumed.step);
+        TrainingState copy = new TrainingState(resumed.config, resumed.step,
+                resumed.params.clone(), resumed.adamM.clone(), resumed.adamV.clone());
+        List<Float> part2 = train(copy, 1, Long.MAX_VALUE);
+
+        List<Float> joined = new ArrayList<>(part1);
+        joined.addAll(part2);
+        assertEquals(wholeLosses, joined);
+        assertArrayEquals(whole.params, copy.params);
+        assertArrayEquals(whole.adamM, copy.adamM);
+        assertArrayEquals(whole.adamV, copy.adamV);
+    }
+}
