@@ -1,0 +1,135 @@
+package cae.io;
+
+import javax.imageio.ImageIO;
+import java.awt.color.ColorSpace;
+import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.DataBuffer;
+import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
+import java.awt.image.WritableRaster;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Grey images as the model sees them: row-major floats in [0, 1]. Reads any PNG or JPEG ImageIO
+ * understands (grey or colour, 8 or 16 bits, palette, with or without alpha) and writes 8-bit grey PNGs.
+ */
+public final class GreyImages {
+    private GreyImages() {}
+
+    /** A grey image, {@code pixels[y * width + x]} in [0, 1]. The array is not copied. */
+    public record Image(int width, int height, float[] pixels) {
+        public Image {
+            if (width < 1 || height < 1 || (long) width * height != pixels.length) {
+                throw new IllegalArgumentException("a " + width + " x " + height + " image needs "
+                        + (long) width * height + " pixels, got " + pixels.length);
+            }
+        }
+    }
+
+    /**
+     * Reads an image file as grey values: the stored sample values scaled to [0, 1] (no colour
+     * management), colour converted with the luma weights 0.299 R + 0.587 G + 0.114 B, alpha ignored.
+     */
+    public static Image read(Path file) throws IOException {
+        if (!Files.exists(file)) throw new IOException("image file " + file + " does not exist");
+        if (!Files.isRegularFile(file)) throw new IOException(file + " is not a file, so it cannot be read as an image");
+        BufferedImage image;
+        try {
+            image = ImageIO.read(file.toFile());
+        } catch (IOException | RuntimeException e) {
+            String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            throw new IOException(file + " could not be read as an image: " + reason, e);
+        }
+        if (image == null) throw new IOException(file + " is not an image in a format Java can read (PNG, JPEG, GIF or BMP)");
+        return new Image(image.getWidth(), image.getHeight(), toGrey(image));
+    }
+
+    /** Writes an 8-bit grey PNG, atomically: values are clipped to [0, 1] and rounded to 0..255; NaN becomes 0. */
+    public static void write(Path file, Image image) throws IOException {
+        Awt.writePng(file, toBufferedImage(image));
+    }
+
+    public static void write(Path file, float[] pixels, int width, int height) throws IOException {
+        write(file, new Image(width, height, pixels));
+    }
+
+    static BufferedImage toBufferedImage(Image image) {
+        BufferedImage result = new BufferedImage(image.width(), image.height(), BufferedImage.TYPE_BYTE_GRAY);
+        WritableRaster raster = result.getRaster();
+        int[] row = new int[image.width()];
+        for (int y = 0; y < image.height(); y++) {
+            for (int x = 0; x < row.length; x++) row[x] = toByte(image.pixels()[y * row.length + x]);
+            raster.setSamples(0, y, row.length, 1, 0, row);
+        }
+        return result;
+    }
+
+    /** [0, 1] to 0..255, clipping; NaN gives 0. */
+    static int toByte(float value) {
+        if (!(value > 0f)) return 0;
+        if (value >= 1f) return 255;
+        return Math.round(value * 255f);
+    }
+
+    static float[] toGrey(BufferedImage image) {
+        int width = image.getWidth(), height = image.getHeight();
+        float[] grey = new float[width * height];
+        ColorModel model = image.getColorModel();
+        Raster raster = image.getRaster();
+        int transfer = raster.getTransferType();
+        boolean integerSamples = transfer == DataBuffer.TYPE_BYTE || transfer == DataBuffer.TYPE_USHORT
+                || transfer == DataBuffer.TYPE_INT;
+        for (int bits : raster.getSampleModel().getSampleSize()) integerSamples &= bits <= 16;
+        int colourSpace = model.getColorSpace().getType();
+        int[] row = new int[width];
+
+        if (model instanceof IndexColorModel palette) {
+            for (int y = 0; y < height; y++) {
+                raster.getSamples(0, y, width, 1, 0, row);
+                for (int x = 0; x < width; x++) {
+                    int i = row[x];
+                    grey[y * width + x] = (float) (luma(palette.getRed(i), palette.getGreen(i), palette.getBlue(i)) / 255.0);
+                }
+            }
+        } else if (integerSamples && !model.isAlphaPremultiplied() && model.getNumColorComponents() == 1
+                && colourSpace == ColorSpace.TYPE_GRAY) {
+            // Raw samples: getRGB would push grey through a gamma conversion and change the values.
+            float max = (1 << raster.getSampleModel().getSampleSize(0)) - 1;
+            for (int y = 0; y < height; y++) {
+                raster.getSamples(0, y, width, 1, 0, row);
+                for (int x = 0; x < width; x++) grey[y * width + x] = row[x] / max;
+            }
+        } else if (integerSamples && !model.isAlphaPremultiplied() && model.getNumColorComponents() == 3
+                && colourSpace == ColorSpace.TYPE_RGB) {
+            // Bands 0, 1, 2 are R, G, B in both component and packed colour models.
+            double[] max = new double[3];
+            for (int b = 0; b < 3; b++) max[b] = (1 << raster.getSampleModel().getSampleSize(b)) - 1;
+            int[] green = new int[width], blue = new int[width];
+            for (int y = 0; y < height; y++) {
+                raster.getSamples(0, y, width, 1, 0, row);
+                raster.getSamples(0, y, width, 1, 1, green);
+                raster.getSamples(0, y, width, 1, 2, blue);
+                for (int x = 0; x < width; x++) {
+                    grey[y * width + x] = (float) luma(row[x] / max[0], green[x] / max[1], blue[x] / max[2]);
+                }
+            }
+        } else {
+            // Anything else (other colour spaces, float samples): let Java convert to 8-bit sRGB.
+            for (int y = 0; y < height; y++) {
+                image.getRGB(0, y, width, 1, row, 0, width);
+                for (int x = 0; x < width; x++) {
+                    int argb = row[x];
+                    grey[y * width + x] = (float) (luma((argb >> 16) & 0xff, (argb >> 8) & 0xff, argb & 0xff) / 255.0);
+                }
+            }
+        }
+        return grey;
+    }
+
+    private static double luma(double red, double green, double blue) {
+        return 0.299 * red + 0.587 * green + 0.114 * blue;
+    }
+}
