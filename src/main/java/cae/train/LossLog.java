@@ -1,6 +1,7 @@
 package cae.train;
 
 import cae.io.AtomicFiles;
+import cae.io.LossPlot;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -23,7 +24,7 @@ public final class LossLog implements AutoCloseable {
 
     private final BufferedWriter writer;
     private final int stepsPerEpoch;
-    private final List<double[]> points = new ArrayList<>();
+    private final List<LossPlot.Point> points = new ArrayList<>();
 
     public LossLog(Path file, long resumeStep, int stepsPerEpoch) throws IOException {
         this.stepsPerEpoch = stepsPerEpoch;
@@ -35,7 +36,7 @@ public final class LossLog implements AutoCloseable {
                 long step = Long.parseLong(f[0]);
                 if (step < resumeStep) {
                     kept.append(line).append('\n');
-                    points.add(new double[] {step, Double.parseDouble(f[2])});
+                    points.add(new LossPlot.Point(step, Double.parseDouble(f[2])));
                 }
             }
         }
@@ -48,7 +49,7 @@ public final class LossLog implements AutoCloseable {
             for (int i = 0; i < losses.length; i++) {
                 long step = firstStep + i;
                 writer.write(step + "," + (step / stepsPerEpoch + 1) + "," + losses[i] + "\n");
-                points.add(new double[] {step, losses[i]});
+                points.add(new LossPlot.Point(step, losses[i]));
             }
             writer.flush();
         } catch (IOException e) {
@@ -57,7 +58,7 @@ public final class LossLog implements AutoCloseable {
     }
 
     /** (step, loss) of every row so far, for the plot. */
-    public List<double[]> points() { return points; }
+    public List<LossPlot.Point> points() { return points; }
 
     @Override public void close() throws IOException { writer.close(); }
 }

@@ -77,7 +77,7 @@ public final class TrainingRun {
         Evaluation evaluation = new Evaluation(trainer.model(), config.noise());
         ImageSet validation = data.validation()
                 .map(v -> engine.upload(v.pixels(), v.count(), v.height(), v.width())).orElse(null);
-        List<double[]> validationPoints = new ArrayList<>();
+        List<LossPlot.Point> validationPoints = new ArrayList<>();
         List<Double> epochSeconds = new ArrayList<>();
         Interrupt interrupt = new Interrupt();
         long[] trainingNanos = {0};
@@ -109,7 +109,7 @@ public final class TrainingRun {
                         String line = String.format("epoch %d/%d done in %.1f s", epoch + 1, config.epochs(), (now - epochStart[0]) / 1e9);
                         if (validation != null) {
                             Evaluation.Result v = evaluation.score(validation);
-                            validationPoints.add(new double[] {current.step, v.loss()});
+                            validationPoints.add(new LossPlot.Point(current.step, v.loss()));
                             line += String.format(", validation loss %.4f", v.loss());
                         }
                         saveCheckpoint(current, dataHash);
@@ -148,7 +148,7 @@ public final class TrainingRun {
     }
 
     private void writeOutputs(Autoencoder model, Evaluation evaluation, TrainingState state, LossLog lossLog,
-                              List<double[]> validationPoints, List<Double> epochSeconds, double imagesPerSecond,
+                              List<LossPlot.Point> validationPoints, List<Double> epochSeconds, double imagesPerSecond,
                               String dataHash) throws IOException {
         engine.write(model.params.flat, state.params);
         saveCheckpoint(state, dataHash);
@@ -174,7 +174,7 @@ public final class TrainingRun {
         testMetrics.put("psnr_denoised_db", result.psnrDenoised());
         metrics.put("test", testMetrics);
         List<Double> validationLosses = new ArrayList<>();
-        for (double[] p : validationPoints) validationLosses.add(p[1]);
+        for (LossPlot.Point p : validationPoints) validationLosses.add(p.loss());
         metrics.put("validation_loss_per_epoch", validationLosses);
         Map<String, Object> speed = new LinkedHashMap<>();
         speed.put("train_images_per_s", imagesPerSecond);
@@ -184,11 +184,23 @@ public final class TrainingRun {
         AtomicFiles.writeString(out.resolve(METRICS), new GsonBuilder().setPrettyPrinting()
                 .serializeSpecialFloatingPointValues().create().toJson(metrics) + "\n");
 
-        LossPlot.write(out.resolve(LOSS_PLOT), lossLog.points(), validationPoints);
-        Evaluation.Samples s = evaluation.samples(testSet, 10);
-        ImageGrid.write(out.resolve(RECONSTRUCTIONS), s, 3);
+        new LossPlot("Training loss, " + Architecture.NAME).training(lossLog.points())
+                .evaluation("validation loss", validationPoints).logScale(true).write(out.resolve(LOSS_PLOT));
+        writeReconstructions(evaluation.samples(testSet, 10), out.resolve(RECONSTRUCTIONS));
         log.printf("wrote %s, %s, %s, %s, %s and %s in %s%n", ModelFile.NAME, Checkpoint.NAME, LossLog.NAME, LOSS_PLOT,
                 RECONSTRUCTIONS, METRICS, out);
+    }
+
+    /** Clean, noisy and denoised test digits in three rows. */
+    static void writeReconstructions(Evaluation.Samples s, Path file) throws IOException {
+        int plane = s.height() * s.width();
+        List<float[]> clean = new ArrayList<>(), noisy = new ArrayList<>(), denoised = new ArrayList<>();
+        for (int i = 0; i < s.count(); i++) {
+            clean.add(java.util.Arrays.copyOfRange(s.clean(), i * plane, (i + 1) * plane));
+            noisy.add(java.util.Arrays.copyOfRange(s.noisy(), i * plane, (i + 1) * plane));
+            denoised.add(java.util.Arrays.copyOfRange(s.denoised(), i * plane, (i + 1) * plane));
+        }
+        new ImageGrid(s.width(), s.height()).scale(3).row("clean", clean).row("noisy", noisy).row("denoised", denoised).write(file);
     }
 
     private Map<String, String> modelMetadata(TrainingState state, String dataHash) {
