@@ -18,13 +18,14 @@ class ConvolutionTest {
 
     @AfterAll static void close() { engine.close(); }
 
-    /** Random inputs whose pre-activations all keep {@code margin} away from the ReLU kink. */
+    /** One convolution's inputs and its double-precision forward. */
     private record Case(int n, int cin, int cout, int h, int w, float[] x, float[] weight, float[] bias) {
         double[] forward(double[] xd, double[] wd, double[] bd, boolean relu) {
             return ReferenceOps.conv3x3(xd, wd, bd, n, cin, cout, h, w, relu);
         }
     }
 
+    /** Random inputs whose pre-activations all keep {@code margin} away from the ReLU kink, so FD sees no kink. */
     private static Case randomCase(Random random, int n, int cin, int cout, int h, int w, double margin) {
         for (int attempt = 0; attempt < 1000; attempt++) {
             Case c = new Case(n, cin, cout, h, w, uniform(random, n * cin * h * w, -1, 1),
