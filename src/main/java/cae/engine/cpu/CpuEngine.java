@@ -114,7 +114,7 @@ public final class CpuEngine implements Engine {
         CpuImageSet set = (CpuImageSet) images;
         int n = clean.n();
         if (from < 0 || from + n > order.length)
-            throw new IllegalArgumentException("batch [" + from + ", " + (from + n) + ") outside an order of " + order.length);
+            throw new IllegalArgumentException("gather: batch [" + from + ", " + (from + n) + ") outside an order of " + order.length);
         requireSize(clean, n * set.height() * set.width(), "gather clean");
         if (noisy != null) requireSize(noisy, clean.size(), "gather noisy");
         gather.images = set; gather.from = from; gather.clean = cpu(clean);
@@ -138,17 +138,17 @@ public final class CpuEngine implements Engine {
     private final ConvForward convForward = new ConvForward();
 
     @Override public void conv3x3(Tensor x, Tensor weight, Tensor bias, Tensor y, boolean relu) {
-        checkConv(x, weight, bias, y);
+        checkConv("conv3x3", x, weight, bias, y);
         convForward.x = cpu(x); convForward.weight = cpu(weight); convForward.bias = cpu(bias);
         convForward.y = cpu(y); convForward.relu = relu;
         pool.forEach(x.n(), convForward);
     }
 
-    private static void checkConv(Tensor x, Tensor weight, Tensor bias, Tensor y) {
+    private static void checkConv(String op, Tensor x, Tensor weight, Tensor bias, Tensor y) {
         if (x.rank() != 4 || y.rank() != 4 || x.n() != y.n() || x.h() != y.h() || x.w() != y.w())
-            throw new IllegalArgumentException("conv3x3: input " + x + " and output " + y + " do not match");
-        requireSize(weight, y.c() * x.c() * 9, "conv3x3 weight");
-        requireSize(bias, y.c(), "conv3x3 bias");
+            throw new IllegalArgumentException(op + ": input " + x + " and output " + y + " do not match");
+        requireSize(weight, y.c() * x.c() * 9, op + " weight");
+        requireSize(bias, y.c(), op + " bias");
     }
 
     /** Per block of samples: ReLU mask, dx, and that block's partial weight and bias gradients. */
@@ -196,7 +196,7 @@ public final class CpuEngine implements Engine {
 
     @Override public void conv3x3Backward(Tensor x, Tensor weight, Tensor y, Tensor dy, boolean relu,
                                           Tensor dx, Tensor dWeight, Tensor dBias) {
-        checkConv(x, weight, dBias, dy);
+        checkConv("conv3x3Backward", x, weight, dBias, dy);
         if (dx != null) requireSize(dx, x.size(), "conv3x3Backward dx");
         if (relu) requireSize(y, dy.size(), "conv3x3Backward y");
         requireSize(dWeight, weight.size(), "conv3x3Backward dWeight");
@@ -255,20 +255,20 @@ public final class CpuEngine implements Engine {
     }
     private final MaxPool maxPool = new MaxPool();
 
-    private static void checkPool(Tensor x, Tensor y) {
+    private static void checkPool(String op, Tensor x, Tensor y) {
         if (x.rank() != 4 || y.rank() != 4 || x.n() != y.n() || x.c() != y.c()
                 || y.h() != (x.h() + 1) / 2 || y.w() != (x.w() + 1) / 2)
-            throw new IllegalArgumentException("maxPool: " + x + " cannot pool to " + y);
+            throw new IllegalArgumentException(op + ": " + x + " cannot pool to " + y);
     }
 
     @Override public void maxPool(Tensor x, Tensor y) {
-        checkPool(x, y);
+        checkPool("maxPool", x, y);
         maxPool.x = cpu(x); maxPool.y = cpu(y); maxPool.dy = null; maxPool.dx = null; maxPool.backward = false;
         pool.forEach(x.n(), maxPool);
     }
 
     @Override public void maxPoolBackward(Tensor x, Tensor y, Tensor dy, Tensor dx) {
-        checkPool(x, y);
+        checkPool("maxPoolBackward", x, y);
         requireSize(dy, y.size(), "maxPoolBackward dy");
         requireSize(dx, x.size(), "maxPoolBackward dx");
         maxPool.x = cpu(x); maxPool.y = cpu(y); maxPool.dy = cpu(dy); maxPool.dx = cpu(dx); maxPool.backward = true;
@@ -302,19 +302,19 @@ public final class CpuEngine implements Engine {
     }
     private final Resize resize = new Resize();
 
-    private static void checkResize(Tensor small, Tensor large) {
+    private static void checkResize(String op, Tensor small, Tensor large) {
         if (small.rank() != 4 || large.rank() != 4 || small.n() != large.n() || small.c() != large.c())
-            throw new IllegalArgumentException("resize: " + small + " and " + large + " do not match");
+            throw new IllegalArgumentException(op + ": " + small + " and " + large + " do not match");
     }
 
     @Override public void resize(Tensor x, Tensor y) {
-        checkResize(x, y);
+        checkResize("resize", x, y);
         resize.small = cpu(x); resize.large = cpu(y); resize.backward = false;
         pool.forEach(x.n(), resize);
     }
 
     @Override public void resizeBackward(Tensor dy, Tensor dx) {
-        checkResize(dx, dy);
+        checkResize("resizeBackward", dx, dy);
         resize.small = cpu(dx); resize.large = cpu(dy); resize.backward = true;
         pool.forEach(dx.n(), resize);
     }
@@ -360,6 +360,8 @@ public final class CpuEngine implements Engine {
     @Override public void sigmoidCrossEntropy(Tensor logits, Tensor target, Tensor dLogits, Tensor losses, int slot) {
         requireSize(target, logits.size(), "sigmoidCrossEntropy target");
         requireSize(dLogits, logits.size(), "sigmoidCrossEntropy dLogits");
+        if (slot < 0 || slot >= losses.size())
+            throw new IllegalArgumentException("sigmoidCrossEntropy: slot " + slot + " outside " + losses);
         int samples = logits.dim(0);
         if (lossPartials.length < samples) lossPartials = new double[samples];
         crossEntropy.logits = cpu(logits); crossEntropy.target = cpu(target); crossEntropy.grad = cpu(dLogits);
