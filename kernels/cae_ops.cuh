@@ -1,0 +1,275 @@
+// The per-element bodies of every kernel in kernels/*.cu, shared by the GPU and by the CPU test
+// harness (native-tests/host), which runs them in a loop over the "grid". Without nvcc the
+// __host__ __device__ qualifiers are defined away and this is plain C++.
+//
+// Semantics are SPEC.md section 2 and the Java CPU engine (src/main/java/cae/engine/cpu/CpuEngine.java).
+// All tensors are NCHW float32; "plane" is one (sample, channel) image of h x w.
+#ifndef CAE_OPS_CUH
+#define CAE_OPS_CUH
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __CUDACC__
+#define CAE_HD __host__ __device__ __forceinline__
+#else
+#define CAE_HD inline
+#endif
+
+namespace cae {
+
+// Threads per block of the reducing kernels (loss, bias gradient). Their shared arrays have this size
+// and the summation tree below depends on it, so they must be launched with exactly this many threads.
+constexpr int kReduceThreads = 256;
+
+CAE_HD int imin(int a, int b) { return a < b ? a : b; }
+CAE_HD int imax(int a, int b) { return a > b ? a : b; }
+
+// One level of the fixed-order block sum: slot t takes in slot t + half. Run for half = 128, 64, ..., 1,
+// with every thread of a level done before the next starts; the tree is the same on every device.
+CAE_HD void tree_step(float* slots, int t, int half) {
+    if (t < half) slots[t] += slots[t + half];
+}
+
+// Thread t's share of a fixed-order sum of values[0 .. count): values t, t + threads, t + 2 threads, ...
+CAE_HD float strided_sum_at(int t, int threads, const float* values, int count) {
+    float sum = 0.f;
+    for (int i = t; i < count; i += threads) sum += values[i];
+    return sum;
+}
+
+// ---- nearest resize (TF1 resize_nearest_neighbor, align_corners = half_pixel_centers = false) ----
+
+// min(floor(dst * in / out), in - 1)
+CAE_HD int nearest_source(int dst, int in, int out) {
+    return imin((int)((long long)dst * in / out), in - 1);
+}
+
+// The first output index whose source is s, ceil(s * out / in); the outputs of s run from there while
+// nearest_source keeps giving s (none when a downscale skips s).
+CAE_HD int nearest_first_target(int s, int in, int out) {
+    return (int)(((long long)s * out + in - 1) / in);
+}
+
+// y element i of planes x oh x ow.
+CAE_HD void resize_nearest_forward_at(int i, const float* x, float* y, int ih, int iw, int oh, int ow) {
+    int ox = i % ow, oy = (i / ow) % oh, plane = i / (ow * oh);
+    y[i] = x[((size_t)plane * ih + nearest_source(oy, ih, oh)) * iw + nearest_source(ox, iw, ow)];
+}
+
+// dx element i of planes x ih x iw: the sum of the dy cells it was copied to, in row-major order
+// (a gather, so no atomics and the same order as the CPU engine's scatter).
+CAE_HD void resize_nearest_backward_at(int i, const float* dy, float* dx, int ih, int iw, int oh, int ow) {
+    int sx = i % iw, sy = (i / iw) % ih, plane = i / (iw * ih);
+    const float* d = dy + (size_t)plane * oh * ow;
+    int ox0 = nearest_first_target(sx, iw, ow);
+    float sum = 0.f;
+    for (int oy = nearest_first_target(sy, ih, oh); oy < oh && nearest_source(oy, ih, oh) == sy; ++oy)
+        for (int ox = ox0; ox < ow && nearest_source(ox, iw, ow) == sx; ++ox)
+            sum += d[oy * ow + ox];
+    dx[i] = sum;
+}
+
+// ---- 2x2 stride-2 max-pool, TensorFlow SAME padding ----
+
+// pad_total = max((out - 1) * 2 + 2 - in, 0), out = ceil(in / 2); the extra padded cell goes at the end.
+CAE_HD int pool_pad_before(int in) {
+    int out = (in + 1) / 2;
+    return imax((out - 1) * 2 + 2 - in, 0) / 2;
+}
+
+// The index (row * w + col) of the first maximum of window (oy, ox) in row-major window order;
+// padded cells are not in the window, so they never win.
+CAE_HD int maxpool_argmax(const float* plane, int h, int w, int oy, int ox) {
+    int r0 = oy * 2 - pool_pad_before(h), c0 = ox * 2 - pool_pad_before(w);
+    int r1 = imin(r0 + 2, h), c1 = imin(c0 + 2, w);
+    r0 = imax(r0, 0);
+    c0 = imax(c0, 0);
+    int best = r0 * w + c0;
+    float max = plane[best];
+    for (int r = r0; r < r1; ++r)
+        for (int c = c0; c < c1; ++c) {
+            float v = plane[r * w + c];
+            if (v > max) { max = v; best = r * w + c; }
+        }
+    return best;
+}
+
+// y element i of planes x ceil(h/2) x ceil(w/2).
+CAE_HD void maxpool_same_forward_at(int i, const float* x, float* y, int h, int w) {
+    int oh = (h + 1) / 2, ow = (w + 1) / 2;
+    int ox = i % ow, oy = (i / ow) % oh, plane = i / (ow * oh);
+    const float* p = x + (size_t)plane * h * w;
+    y[i] = p[maxpool_argmax(p, h, w, oy, ox)];
+}
+
+// dx element i of planes x h x w: windows do not overlap, so each cell belongs to one window and gets
+// that window's dy if it is the window's arg-max, else 0 (a gather: no atomics, nothing to clear first).
+CAE_HD void maxpool_same_backward_at(int i, const float* x, const float* dy, float* dx, int h, int w) {
+    int oh = (h + 1) / 2, ow = (w + 1) / 2;
+    int col = i % w, row = (i / w) % h, plane = i / (w * h);
+    int oy = (row + pool_pad_before(h)) / 2, ox = (col + pool_pad_before(w)) / 2;
+    bool wins = maxpool_argmax(x + (size_t)plane * h * w, h, w, oy, ox) == row * w + col;
+    dx[i] = wins ? dy[((size_t)plane * oh + oy) * ow + ox] : 0.f;
+}
+
+// ---- activations ----
+
+// The same two-sided form as the CPU engine, so neither branch overflows.
+CAE_HD float sigmoid(float x) {
+    if (x >= 0.f) return 1.f / (1.f + expf(-x));
+    float e = expf(x);
+    return e / (1.f + e);
+}
+
+CAE_HD void sigmoid_forward_at(int i, const float* x, float* y) { y[i] = sigmoid(x[i]); }
+
+// y element i of n x c x hw, in place: y += bias[channel], then ReLU when relu != 0.
+CAE_HD void bias_relu_forward_at(int i, float* y, const float* bias, int c, int hw, int relu) {
+    float v = y[i] + bias[(i / hw) % c];
+    y[i] = relu && v < 0.f ? 0.f : v;
+}
+
+// The ReLU gradient mask for dy element i (zero where the layer's output y <= 0), applied in place
+// when relu != 0; returns the masked value, which is what the bias gradient sums.
+CAE_HD float relu_backward_at(int i, const float* y, float* dy, int relu) {
+    float d = dy[i];
+    if (relu && y[i] <= 0.f) { d = 0.f; dy[i] = d; }
+    return d;
+}
+
+// Thread t (of `threads`) of channel ch's block: masks its share of the channel's n * hw cells, walking
+// them as t, t + threads, ... over (sample, pixel), and returns their sum.
+CAE_HD float relu_backward_bias_grad_thread(int ch, int t, int threads, const float* y, float* dy,
+                                            int n, int c, int hw, int relu) {
+    float sum = 0.f;
+    for (int j = t; j < n * hw; j += threads) {
+        int s = j / hw, p = j - s * hw;
+        sum += relu_backward_at((s * c + ch) * hw + p, y, dy, relu);
+    }
+    return sum;
+}
+
+// ---- loss: mean sigmoid cross-entropy with logits x and target z ----
+
+// Writes d loss / d x = (sigmoid(x) - z) / count for element i and returns the stable per-element loss
+// max(x, 0) - x z + log(1 + exp(-|x|)), finite for any |x|.
+CAE_HD float sigmoid_xent_at(int i, const float* logits, const float* target, float* grad, float scale) {
+    float x = logits[i], z = target[i];
+    grad[i] = (sigmoid(x) - z) * scale;
+    return fmaxf(x, 0.f) - x * z + log1pf(expf(-fabsf(x)));
+}
+
+// Global thread g of `threads` in all: its elements g, g + threads, ...; returns their loss sum.
+CAE_HD float sigmoid_xent_thread(int g, int threads, const float* logits, const float* target, float* grad,
+                                 int count) {
+    float scale = 1.f / (float)count;
+    float sum = 0.f;
+    for (int i = g; i < count; i += threads) sum += sigmoid_xent_at(i, logits, target, grad, scale);
+    return sum;
+}
+
+// ---- optimizer: Adam, TensorFlow 1 form, lrT = lr * sqrt(1 - beta2^t) / (1 - beta1^t) given ----
+
+CAE_HD void adam_update_at(int i, float* p, const float* g, float* m, float* v,
+                           float lrT, float beta1, float beta2, float epsilon) {
+    float grad = g[i];
+    float mi = beta1 * m[i] + (1.f - beta1) * grad;
+    float vi = beta2 * v[i] + (1.f - beta2) * grad * grad;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] -= lrT * mi / (sqrtf(vi) + epsilon);
+}
+
+// ---- noise: Philox4x32-10 and Box-Muller, exactly as src/main/java/cae/engine/Philox.java ----
+
+// Philox4x32-10 (Salmon et al., SC 2011) of counter c under key (k0, k1); c is replaced by the output.
+CAE_HD void philox4x32_10(uint32_t c[4], uint32_t k0, uint32_t k1) {
+    for (int round = 0; round < 10; ++round) {
+        uint64_t p0 = (uint64_t)0xD2511F53u * c[0];
+        uint64_t p1 = (uint64_t)0xCD9E8D57u * c[2];
+        uint32_t n0 = (uint32_t)(p1 >> 32) ^ c[1] ^ k0;
+        uint32_t n1 = (uint32_t)p1;
+        uint32_t n2 = (uint32_t)(p0 >> 32) ^ c[3] ^ k1;
+        uint32_t n3 = (uint32_t)p0;
+        c[0] = n0; c[1] = n1; c[2] = n2; c[3] = n3;
+        k0 += 0x9E3779B9u;
+        k1 += 0xBB67AE85u;
+    }
+}
+
+// u1 in (0, 1] so the log is finite, u2 in [0, 1). The log, square root and cosine/sine are taken in
+// double and rounded to float, as Java's Math functions are, so both engines draw the same numbers.
+CAE_HD float box_muller(uint32_t r0, uint32_t r1, bool cosine) {
+    const float inv2_24 = 1.f / 16777216.f;
+    const float two_pi = (float)(2.0 * 3.14159265358979323846);
+    float u1 = (float)((r0 >> 8) + 1) * inv2_24;
+    float u2 = (float)(r1 >> 8) * inv2_24;
+    float radius = (float)sqrt((double)(-2.f * (float)log((double)u1)));
+    float angle = two_pi * u2;
+    return radius * (float)(cosine ? cos((double)angle) : sin((double)angle));
+}
+
+// The standard normal for element `index` of step `step`: elements 2k and 2k+1 share one Philox block
+// (counter (k, step lo, step hi, 0), key (seed lo, seed hi)) and take its cosine and sine.
+CAE_HD float philox_normal(uint64_t seed, uint64_t step, uint32_t index) {
+    uint32_t c[4] = {index >> 1, (uint32_t)step, (uint32_t)(step >> 32), 0u};
+    philox4x32_10(c, (uint32_t)seed, (uint32_t)(seed >> 32));
+    return box_muller(c[0], c[1], (index & 1u) == 0u);
+}
+
+// Element i of a batch of planes of `plane` pixels: sample s = i / plane is data-set image
+// order[from + s]; clean = pixel / 255 and, when noisy is not null, noisy = clip(clean + std * N(0,1), 0, 1)
+// with the normal of (seed, step, i).
+CAE_HD void gather_noise_at(int i, const uint8_t* images, const int* order, int from, int plane,
+                            float* clean, float* noisy, float noise_std, uint64_t seed, uint64_t step) {
+    int s = i / plane, p = i - s * plane;
+    float c = (float)images[(size_t)order[from + s] * plane + p] / 255.f;
+    clean[i] = c;
+    if (noisy) {
+        float v = c + noise_std * philox_normal(seed, step, (uint32_t)i);
+        noisy[i] = fminf(fmaxf(v, 0.f), 1.f);
+    }
+}
+
+// ---- im2col / col2im for 3x3 SAME stride-1 convolution as a GEMM ----
+//
+// Column layout, per sample s (n x K x hw with K = cin * 9, hw = h * w, row-major):
+//   col[s][ci * 9 + ky * 3 + kx][y * w + x] = x[s][ci][y + ky - 1][x + kx - 1]   (0 outside the image)
+// so with OIHW weights seen as a cout x K matrix W, the convolution of sample s is y[s] = W . col[s]
+// (cout x hw, which is sample s of NCHW y), and the data gradient is dcol[s] = W^T . dy[s], folded back
+// by col2im3x3.
+
+// col element i of n x (cin * 9) x hw.
+CAE_HD void im2col3x3_at(int i, const float* x, float* col, int cin, int h, int w) {
+    int hw = h * w, k = cin * 9;
+    int p = i % hw, row = (i / hw) % k, s = i / (hw * k);
+    int ci = row / 9, tap = row - ci * 9;
+    int yy = p / w + tap / 3 - 1, xx = p % w + tap % 3 - 1;
+    bool inside = yy >= 0 && yy < h && xx >= 0 && xx < w;
+    col[i] = inside ? x[(((size_t)s * cin + ci) * h + yy) * w + xx] : 0.f;
+}
+
+// dx element i of n x cin x h x w: the sum, in (ky, kx) order, of the col entries that read it
+// (a gather: no atomics).
+CAE_HD void col2im3x3_at(int i, const float* col, float* dx, int h, int w) {
+    int hw = h * w;
+    int xx = i % w, yy = (i / w) % h, sc = i / hw;  // sc = s * cin + ci
+    const float* rows = col + (size_t)sc * 9 * hw;  // rows ci * 9 .. ci * 9 + 8 of sample s
+    float sum = 0.f;
+    for (int ky = 0; ky < 3; ++ky) {
+        int oy = yy - ky + 1;
+        if (oy < 0 || oy >= h) continue;
+        for (int kx = 0; kx < 3; ++kx) {
+            int ox = xx - kx + 1;
+            if (ox < 0 || ox >= w) continue;
+            sum += rows[(size_t)(ky * 3 + kx) * hw + oy * w + ox];
+        }
+    }
+    dx[i] = sum;
+}
+
+}  // namespace cae
+
+#endif

@@ -1,0 +1,23 @@
+// The fused sigmoid cross-entropy: one pass for the gradient and per-block loss sums, then a one-block
+// reduction of those sums in a fixed order (no float atomics, so the loss is the same every run).
+#include "device.cuh"
+
+// grad = (sigmoid(logits) - target) / count over count elements; partials[blockIdx.x] = this block's
+// loss sum. Block = cae::kReduceThreads; partials holds gridDim.x floats (grid = ceil(count / 256)).
+extern "C" __global__ void __launch_bounds__(cae::kReduceThreads)
+sigmoid_xent_forward_backward(const float* __restrict__ logits, const float* __restrict__ target,
+                              float* __restrict__ grad, float* __restrict__ partials, int count) {
+    int g = blockIdx.x * blockDim.x + threadIdx.x;
+    float sum = cae::sigmoid_xent_thread(g, blockDim.x * gridDim.x, logits, target, grad, count);
+    sum = cae_block_sum(sum);
+    if (threadIdx.x == 0) partials[blockIdx.x] = sum;
+}
+
+// One block of cae::kReduceThreads: losses[slot] = (sum of partials[0 .. num_partials)) / count.
+extern "C" __global__ void __launch_bounds__(cae::kReduceThreads)
+sigmoid_xent_reduce(const float* __restrict__ partials, int num_partials, float* __restrict__ losses,
+                    int slot, int count) {
+    float sum = cae::strided_sum_at(threadIdx.x, blockDim.x, partials, num_partials);
+    sum = cae_block_sum(sum);
+    if (threadIdx.x == 0) losses[slot] = sum / (float)count;
+}

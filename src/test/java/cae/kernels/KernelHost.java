@@ -1,0 +1,137 @@
+package cae.kernels;
+
+import org.junit.jupiter.api.Assumptions;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The CPU harness for the CUDA kernels' bodies (native-tests/host): built once per test run into
+ * target/native-host, then run once per op on little-endian array files. Tests using it are skipped,
+ * with the reason, where there is no C++ compiler or no bash.
+ */
+final class KernelHost {
+    /** SPEC section 6: strict FP32 results agree with the CPU engine to this relative error. */
+    static final double TOLERANCE = 1e-5;
+
+    private static Path executable;
+    private static String skipReason;
+
+    private KernelHost() {}
+
+    private static synchronized Path executable() {
+        if (executable == null && skipReason == null) build();
+        Assumptions.assumeTrue(skipReason == null, () -> "native-tests/host: " + skipReason);
+        return executable;
+    }
+
+    private static void build() {
+        Path out = Path.of("target", "native-host");
+        Result r;
+        try {
+            r = exec(List.of("bash", "native-tests/host/build.sh", out.toString()));
+        } catch (IOException e) {
+            skipReason = "cannot run bash (" + e.getMessage() + ")";
+            return;
+        }
+        if (r.exitCode == 77) skipReason = r.output.trim();
+        else if (r.exitCode != 0) fail("native-tests/host/build.sh failed:\n" + r.output);
+        else executable = out.resolve("cae_kernel_host").toAbsolutePath();
+    }
+
+    /** Runs one op of the harness; any failure fails the test with the harness's message. */
+    static void run(Object... args) {
+        List<String> command = new ArrayList<>();
+        command.add(executable().toString());
+        for (Object a : args) command.add(a.toString());
+        try {
+            Result r = exec(command);
+            assertEquals(0, r.exitCode, () -> "cae_kernel_host " + args[0] + " failed:\n" + r.output);
+        } catch (IOException e) {
+            fail("cannot run " + command.get(0), e);
+        }
+    }
+
+    private record Result(int exitCode, String output) {}
+
+    private static Result exec(List<String> command) throws IOException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                fail(command.get(0) + " did not finish in 120 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            fail("interrupted");
+        }
+        return new Result(p.exitValue(), output);
+    }
+
+    // ---- array files ----
+
+    static Path writeFloats(Path file, float[] values) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(values);
+        return Files.write(file, b.array());
+    }
+
+    static Path writeInts(Path file, int[] values) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        b.asIntBuffer().put(values);
+        return Files.write(file, b.array());
+    }
+
+    static float[] readFloats(Path file, int count) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        assertEquals(count * 4L, bytes.length, () -> file + ": wrong length");
+        float[] values = new float[count];
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
+        return values;
+    }
+
+    // ---- inputs and comparison ----
+
+    /** Uniform in [-scale, scale), never exactly zero. */
+    static float[] randomFloats(Random random, int count, float scale) {
+        float[] v = new float[count];
+        for (int i = 0; i < count; i++) {
+            do v[i] = (random.nextFloat() * 2 - 1) * scale; while (v[i] == 0f);
+        }
+        return v;
+    }
+
+    /** ||actual - expected|| / ||expected||, in double. */
+    static double relativeError(float[] actual, float[] expected) {
+        assertEquals(expected.length, actual.length, "length");
+        double diff = 0, norm = 0;
+        for (int i = 0; i < expected.length; i++) {
+            double d = (double) actual[i] - expected[i];
+            diff += d * d;
+            norm += (double) expected[i] * expected[i];
+        }
+        return Math.sqrt(diff) / Math.sqrt(norm);
+    }
+
+    /** Relative error within {@link #TOLERANCE}, against an expected value that is not all zeros. */
+    static void assertClose(String what, float[] actual, float[] expected) {
+        double norm = 0;
+        for (float e : expected) norm += (double) e * e;
+        assertTrue(norm > 0, what + ": the expected values are all zero, so the comparison would prove nothing");
+        double error = relativeError(actual, expected);
+        assertTrue(error <= TOLERANCE, what + ": relative error " + error + " > " + TOLERANCE);
+    }
+}
