@@ -1,0 +1,32 @@
+package cae.engine.cuda;
+
+import jcuda.driver.JCudaDriver;
+import jcuda.jcublas.cublasStatus;
+import jcuda.jcudnn.JCudnn;
+
+/**
+ * Status checks for the three native APIs: a non-zero status becomes a {@link CudaException} naming
+ * the call and the library's own text for the status. cuDNN 9 renumbered its statuses, so only
+ * "non-zero" is tested and the text comes from {@code cudnnGetErrorString} of the loaded library.
+ */
+final class Check {
+    private Check() {}
+
+    static void cu(int status, String call) {
+        if (status != 0) throw new CudaException(call + " failed: " + driverError(status));
+    }
+
+    static String driverError(int status) {
+        String[] name = new String[1];
+        if (JCudaDriver.cuGetErrorName(status, name) == 0 && name[0] != null) return name[0] + " (" + status + ")";
+        return "CUDA error " + status;
+    }
+
+    static void cudnn(int status, String call) {
+        if (status != 0) throw new CudaException(call + " failed: " + JCudnn.cudnnGetErrorString(status) + " (" + status + ")");
+    }
+
+    static void cublas(int status, String call) {
+        if (status != 0) throw new CudaException(call + " failed: " + cublasStatus.stringFor(status) + " (" + status + ")");
+    }
+}

@@ -1,0 +1,19 @@
+package cae.engine.cuda;
+
+/**
+ * A 3x3 stride-1 SAME convolution without bias (NCHW activations, OIHW weights): the engine adds the
+ * bias and ReLU with its own kernels. Two ways to compute it: cuDNN, or im2col + cuBLAS SGEMM.
+ */
+interface Convolution extends AutoCloseable {
+
+    /** y = conv(x, weight), overwritten. */
+    void forward(CudaTensor x, CudaTensor weight, CudaTensor y);
+
+    /** dx = the input gradient (skipped when dx is null) and dWeight = the weight gradient, both overwritten. */
+    void backward(CudaTensor x, CudaTensor weight, CudaTensor dy, CudaTensor dx, CudaTensor dWeight);
+
+    /** One line: the route and, for cuDNN, the algorithms chosen so far. */
+    String describe();
+
+    @Override void close();
+}

@@ -1,0 +1,389 @@
+package cae.engine.cuda;
+
+import cae.engine.Engine;
+import cae.engine.ImageSet;
+import cae.engine.Tensor;
+import jcuda.Pointer;
+import jcuda.driver.CUcontext;
+import jcuda.driver.CUdevice;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUstream;
+import jcuda.jcublas.cublasHandle;
+import jcuda.jcudnn.cudnnHandle;
+import jcuda.jcudnn.cudnnPoolingDescriptor;
+import jcuda.jcudnn.cudnnTensorDescriptor;
+import jcuda.runtime.cudaStream_t;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static jcuda.driver.JCudaDriver.*;
+import static jcuda.jcublas.JCublas2.cublasCreate;
+import static jcuda.jcublas.JCublas2.cublasDestroy;
+import static jcuda.jcublas.JCublas2.cublasSetMathMode;
+import static jcuda.jcublas.JCublas2.cublasSetStream;
+import static jcuda.jcublas.cublasMath.CUBLAS_DEFAULT_MATH;
+import static jcuda.jcublas.cublasMath.CUBLAS_TF32_TENSOR_OP_MATH;
+import static jcuda.jcudnn.JCudnn.*;
+import static jcuda.jcudnn.cudnnDataType.CUDNN_DATA_FLOAT;
+import static jcuda.jcudnn.cudnnNanPropagation.CUDNN_NOT_PROPAGATE_NAN;
+import static jcuda.jcudnn.cudnnPoolingMode.CUDNN_POOLING_MAX_DETERMINISTIC;
+import static jcuda.jcudnn.cudnnTensorFormat.CUDNN_TENSOR_NCHW;
+
+/**
+ * The GPU engine: the same ops as the CPU engine (the reference), computed with cuDNN or cuBLAS for
+ * the convolutions and the project's kernels for the rest, on the device's primary context (so cuDNN,
+ * cuBLAS and the kernels share it) and one stream. Ops only queue work: device memory is allocated
+ * when tensors are made and when a shape is first seen, never in a steady-state step, and only
+ * {@link #read} and {@link #synchronize} wait for the GPU.
+ *
+ * <p>Strict FP32 by default; {@code tf32} lets cuDNN and cuBLAS use TF32 tensor cores.
+ */
+public final class CudaEngine implements Engine {
+
+    /** How convolutions are computed: cuDNN, im2col + cuBLAS SGEMM, or cuDNN when it loads. */
+    public enum ConvPath { AUTO, CUDNN, GEMM }
+
+    private final int ordinal;
+    private final boolean tf32;
+    private final String deviceName;
+    private final CUdevice device = new CUdevice();
+    private final CUcontext context = new CUcontext();
+    private final CUstream stream = new CUstream();
+    private boolean contextRetained, streamCreated, closed;
+    private Thread contextThread;
+
+    private DeviceMemory memory;
+    private Kernels kernels;
+    private cudnnHandle cudnn;
+    private cublasHandle cublas;
+    private Convolution convolution;
+
+    private cudnnPoolingDescriptor pooling;
+    private final Map<List<Integer>, cudnnTensorDescriptor> tensorDescriptors = new HashMap<>();
+    private final Pointer one = Pointer.to(new float[] {1f}), zero = Pointer.to(new float[] {0f});
+
+    private DeviceMemory.Scratch order, lossPartials;
+    private int orderLength;
+
+    /** Strict FP32 on device 0, cuDNN when it loads. */
+    public CudaEngine() { this(0, ConvPath.AUTO, false); }
+
+    /**
+     * Opens device {@code ordinal}. Fails with a {@link CudaException} naming the reason when there is
+     * no usable GPU stack here (see {@link CudaProbe}), or when the chosen convolution path's library
+     * does not load.
+     */
+    public CudaEngine(int ordinal, ConvPath conv, boolean tf32) {
+        if (ordinal < 0) throw new IllegalArgumentException("CUDA device index must be >= 0, got " + ordinal);
+        if (conv == null) throw new IllegalArgumentException("convolution path must be given (AUTO, CUDNN or GEMM)");
+        this.ordinal = ordinal;
+        this.tf32 = tf32;
+        CudaProbe.Selection probe = CudaProbe.probe();
+        if (!probe.available()) throw new CudaException("the CUDA engine cannot run here: " + probe.reason());
+        if (ordinal >= probe.deviceCount())
+            throw new IllegalArgumentException("there is no CUDA device " + ordinal + " (this machine has " + probe.deviceCount() + ")");
+        ConvPath path = conv == ConvPath.AUTO ? (probe.cudnn() ? ConvPath.CUDNN : ConvPath.GEMM) : conv;
+        if (path == ConvPath.CUDNN && !probe.cudnn())
+            throw new CudaException("--conv cudnn: " + NativeLoader.loaded().cudnnError);
+        if (path == ConvPath.GEMM && !probe.cublas())
+            throw new CudaException("--conv gemm: " + NativeLoader.loaded().cublasError);
+
+        try {
+            Check.cu(cuDeviceGet(device, ordinal), "cuDeviceGet(" + ordinal + ")");
+            byte[] name = new byte[256];
+            Check.cu(cuDeviceGetName(name, name.length, device), "cuDeviceGetName");
+            int len = 0;
+            while (len < name.length && name[len] != 0) len++;
+            deviceName = new String(name, 0, len, StandardCharsets.UTF_8);
+            Check.cu(cuDevicePrimaryCtxRetain(context, device), "cuDevicePrimaryCtxRetain");
+            contextRetained = true;
+            makeCurrent();
+            // a blocking stream: it waits for the synchronous copies write() and upload() make on the legacy stream
+            Check.cu(cuStreamCreate(stream, 0), "cuStreamCreate");
+            streamCreated = true;
+            memory = new DeviceMemory(stream);
+            order = memory.new Scratch("the shuffled order");
+            lossPartials = memory.new Scratch("the loss partial sums");
+            kernels = new Kernels(stream);
+
+            if (path == ConvPath.CUDNN) {
+                cudnn = new cudnnHandle();
+                Check.cudnn(cudnnCreate(cudnn), "cudnnCreate");
+                Check.cudnn(cudnnSetStream(cudnn, new cudaStream_t(stream)), "cudnnSetStream");
+                pooling = new cudnnPoolingDescriptor();
+                Check.cudnn(cudnnCreatePoolingDescriptor(pooling), "cudnnCreatePoolingDescriptor");
+                Check.cudnn(cudnnSetPooling2dDescriptor(pooling, CUDNN_POOLING_MAX_DETERMINISTIC, CUDNN_NOT_PROPAGATE_NAN,
+                        2, 2, 0, 0, 2, 2), "cudnnSetPooling2dDescriptor");
+                convolution = new CudnnConvolution(cudnn, memory, tf32);
+            } else {
+                cublas = new cublasHandle();
+                Check.cublas(cublasCreate(cublas), "cublasCreate");
+                Check.cublas(cublasSetStream(cublas, new cudaStream_t(stream)), "cublasSetStream");
+                Check.cublas(cublasSetMathMode(cublas, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
+                convolution = new GemmConvolution(cublas, kernels, memory, tf32);
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    @Override public String describe() {
+        return "cuda engine, device " + ordinal + " (" + deviceName + "), convolution "
+                + (cudnn != null ? "cuDNN" : "im2col + cuBLAS SGEMM") + ", " + (tf32 ? "TF32 allowed" : "strict FP32");
+    }
+
+    /** The convolution route with the algorithms chosen so far (for -v). */
+    public String describeConvolution() { return convolution.describe(); }
+
+    /** The CUDA context is current per thread: make it current when a new thread calls. */
+    private void makeCurrent() {
+        if (closed) throw new IllegalStateException("the CUDA engine is closed");
+        Thread t = Thread.currentThread();
+        if (t != contextThread) {
+            Check.cu(cuCtxSetCurrent(context), "cuCtxSetCurrent");
+            contextThread = t;
+        }
+    }
+
+    private CudaTensor cuda(Tensor t) {
+        if (t instanceof CudaTensor c && c.owner == this) return c;
+        throw new IllegalArgumentException("tensor " + t + " does not belong to this CUDA engine");
+    }
+
+    private CudaTensor cudaOrNull(Tensor t) { return t == null ? null : cuda(t); }
+
+    // ---- memory ----
+
+    @Override public Tensor zeros(int... shape) {
+        makeCurrent();
+        long elements = 1;
+        for (int d : shape) {
+            if (d < 0) throw new IllegalArgumentException("negative dimension in " + java.util.Arrays.toString(shape));
+            elements *= d;
+        }
+        CUdeviceptr ptr = memory.allocate(elements * Float.BYTES, "a tensor " + java.util.Arrays.toString(shape));
+        CudaTensor t = new CudaTensor(this, ptr, shape);
+        Check.cu(cuMemsetD32Async(ptr, 0, t.size(), stream), "cuMemsetD32Async");
+        return t;
+    }
+
+    @Override public Tensor view(Tensor base, int offset, int... shape) {
+        CudaTensor b = cuda(base);
+        CudaTensor v = new CudaTensor(this, b.ptr.withByteOffset((long) offset * Float.BYTES), shape);
+        ShapeChecks.view(b, offset, v);
+        return v;
+    }
+
+    @Override public void write(Tensor dst, float[] src) {
+        CudaTensor d = cuda(dst);
+        ShapeChecks.size(d, src.length, "write");
+        makeCurrent();
+        // the stream may still be using dst: the synchronous copy must come after that work
+        Check.cu(cuStreamSynchronize(stream), "cuStreamSynchronize");
+        Check.cu(cuMemcpyHtoD(d.ptr, Pointer.to(src), d.bytes()), "cuMemcpyHtoD");
+    }
+
+    @Override public void read(Tensor src, float[] dst) {
+        CudaTensor s = cuda(src);
+        ShapeChecks.size(s, dst.length, "read");
+        makeCurrent();
+        Check.cu(cuStreamSynchronize(stream), "cuStreamSynchronize");
+        Check.cu(cuMemcpyDtoH(Pointer.to(dst), s.ptr, s.bytes()), "cuMemcpyDtoH");
+    }
+
+    @Override public void fill(Tensor dst, float value) {
+        CudaTensor d = cuda(dst);
+        makeCurrent();
+        Check.cu(cuMemsetD32Async(d.ptr, Float.floatToRawIntBits(value), d.size(), stream), "cuMemsetD32Async");
+    }
+
+    @Override public ImageSet upload(byte[] pixels, int count, int height, int width) {
+        if ((long) count * height * width != pixels.length)
+            throw new IllegalArgumentException(pixels.length + " pixels for " + count + " images of " + height + "x" + width);
+        makeCurrent();
+        CUdeviceptr ptr = memory.allocate(pixels.length, "the data set (" + count + " images)");
+        Check.cu(cuMemcpyHtoD(ptr, Pointer.to(pixels), pixels.length), "cuMemcpyHtoD(images)");
+        return new CudaImageSet(this, ptr, count, height, width);
+    }
+
+    // ---- data ----
+
+    @Override public void setOrder(int[] newOrder) {
+        makeCurrent();
+        CUdeviceptr ptr = order.atLeast((long) Math.max(newOrder.length, 1) * Integer.BYTES);
+        Check.cu(cuStreamSynchronize(stream), "cuStreamSynchronize");
+        Check.cu(cuMemcpyHtoD(ptr, Pointer.to(newOrder), (long) newOrder.length * Integer.BYTES), "cuMemcpyHtoD(order)");
+        orderLength = newOrder.length;
+    }
+
+    @Override public void gather(ImageSet images, int from, Tensor clean, Tensor noisy, float noiseStd, long seed, long step) {
+        if (!(images instanceof CudaImageSet set) || set.owner != this)
+            throw new IllegalArgumentException("image set does not belong to this CUDA engine");
+        CudaTensor c = cuda(clean), z = cudaOrNull(noisy);
+        int n = c.n(), plane = set.height() * set.width();
+        ShapeChecks.gather(from, n, orderLength, c, z, plane);
+        makeCurrent();
+        kernels.launch("gather_noise", Kernels.blocksFor((long) n * plane),
+                Kernels.arg(set.pixels), Kernels.arg(order.atLeast(4)), Kernels.arg(from), Kernels.arg(n), Kernels.arg(plane),
+                Kernels.arg(c.ptr), z == null ? Kernels.nullArg() : Kernels.arg(z.ptr), Kernels.arg(noiseStd),
+                Kernels.arg(seed), Kernels.arg(step));
+    }
+
+    // ---- convolution ----
+
+    @Override public void conv3x3(Tensor x, Tensor weight, Tensor bias, Tensor y, boolean relu) {
+        ShapeChecks.conv(x, weight, bias, y);
+        CudaTensor xt = cuda(x), wt = cuda(weight), bt = cuda(bias), yt = cuda(y);
+        makeCurrent();
+        convolution.forward(xt, wt, yt);
+        int n = yt.n(), c = yt.c(), hw = yt.h() * yt.w();
+        kernels.launch("bias_relu_forward", Kernels.blocksFor((long) n * c * hw),
+                Kernels.arg(yt.ptr), Kernels.arg(bt.ptr), Kernels.arg(n), Kernels.arg(c), Kernels.arg(hw), Kernels.arg(relu ? 1 : 0));
+    }
+
+    @Override public void conv3x3Backward(Tensor x, Tensor weight, Tensor y, Tensor dy, boolean relu,
+                                          Tensor dx, Tensor dWeight, Tensor dBias) {
+        ShapeChecks.convBackward(x, weight, y, dy, relu, dx, dWeight, dBias);
+        CudaTensor xt = cuda(x), wt = cuda(weight), dyt = cuda(dy), dxt = cudaOrNull(dx), dwt = cuda(dWeight), dbt = cuda(dBias);
+        CudaTensor yt = relu ? cuda(y) : null;
+        makeCurrent();
+        int n = dyt.n(), c = dyt.c(), hw = dyt.h() * dyt.w();
+        // masks dy where y <= 0 (in place) and sums the bias gradient, one block per channel
+        kernels.launch("relu_backward_bias_grad", c,
+                yt == null ? Kernels.nullArg() : Kernels.arg(yt.ptr), Kernels.arg(dyt.ptr), Kernels.arg(dbt.ptr),
+                Kernels.arg(n), Kernels.arg(c), Kernels.arg(hw), Kernels.arg(relu ? 1 : 0));
+        convolution.backward(xt, wt, dyt, dxt, dwt);
+    }
+
+    // ---- pooling and resizing ----
+
+    /** cuDNN's max-pool pads symmetrically, which is TensorFlow's SAME only when both sizes are even. */
+    private boolean cudnnPools(Tensor x) {
+        return cudnn != null && x.h() % 2 == 0 && x.w() % 2 == 0;
+    }
+
+    private cudnnTensorDescriptor descriptor(CudaTensor t) {
+        List<Integer> key = List.of(t.n(), t.c(), t.h(), t.w());
+        cudnnTensorDescriptor d = tensorDescriptors.get(key);
+        if (d == null) {
+            d = new cudnnTensorDescriptor();
+            Check.cudnn(cudnnCreateTensorDescriptor(d), "cudnnCreateTensorDescriptor");
+            Check.cudnn(cudnnSetTensor4dDescriptor(d, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, t.n(), t.c(), t.h(), t.w()),
+                    "cudnnSetTensor4dDescriptor" + key);
+            tensorDescriptors.put(key, d);
+        }
+        return d;
+    }
+
+    @Override public void maxPool(Tensor x, Tensor y) {
+        ShapeChecks.pool(x, y);
+        CudaTensor xt = cuda(x), yt = cuda(y);
+        makeCurrent();
+        if (cudnnPools(xt)) {
+            Check.cudnn(cudnnPoolingForward(cudnn, pooling, one, descriptor(xt), xt.ptr, zero, descriptor(yt), yt.ptr),
+                    "cudnnPoolingForward");
+            return;
+        }
+        kernels.launch("maxpool_same_forward", Kernels.blocksFor(yt.size()),
+                Kernels.arg(xt.ptr), Kernels.arg(yt.ptr), Kernels.arg(xt.n()), Kernels.arg(xt.c()), Kernels.arg(xt.h()), Kernels.arg(xt.w()));
+    }
+
+    @Override public void maxPoolBackward(Tensor x, Tensor y, Tensor dy, Tensor dx) {
+        ShapeChecks.pool(x, y);
+        ShapeChecks.size(dy, y.size(), "maxPoolBackward dy");
+        ShapeChecks.size(dx, x.size(), "maxPoolBackward dx");
+        CudaTensor xt = cuda(x), yt = cuda(y), dyt = cuda(dy), dxt = cuda(dx);
+        makeCurrent();
+        if (cudnnPools(xt)) {
+            Check.cudnn(cudnnPoolingBackward(cudnn, pooling, one, descriptor(yt), yt.ptr, descriptor(yt), dyt.ptr,
+                    descriptor(xt), xt.ptr, zero, descriptor(xt), dxt.ptr), "cudnnPoolingBackward");
+            return;
+        }
+        kernels.launch("maxpool_same_backward", Kernels.blocksFor(xt.size()),
+                Kernels.arg(xt.ptr), Kernels.arg(dyt.ptr), Kernels.arg(dxt.ptr),
+                Kernels.arg(xt.n()), Kernels.arg(xt.c()), Kernels.arg(xt.h()), Kernels.arg(xt.w()));
+    }
+
+    @Override public void resize(Tensor x, Tensor y) {
+        ShapeChecks.resize(x, y);
+        CudaTensor xt = cuda(x), yt = cuda(y);
+        makeCurrent();
+        kernels.launch("resize_nearest_forward", Kernels.blocksFor(yt.size()),
+                Kernels.arg(xt.ptr), Kernels.arg(yt.ptr), Kernels.arg(xt.n()), Kernels.arg(xt.c()),
+                Kernels.arg(xt.h()), Kernels.arg(xt.w()), Kernels.arg(yt.h()), Kernels.arg(yt.w()));
+    }
+
+    @Override public void resizeBackward(Tensor dy, Tensor dx) {
+        ShapeChecks.resize(dx, dy);
+        CudaTensor dyt = cuda(dy), dxt = cuda(dx);
+        makeCurrent();
+        kernels.launch("resize_nearest_backward", Kernels.blocksFor(dxt.size()),
+                Kernels.arg(dyt.ptr), Kernels.arg(dxt.ptr), Kernels.arg(dxt.n()), Kernels.arg(dxt.c()),
+                Kernels.arg(dxt.h()), Kernels.arg(dxt.w()), Kernels.arg(dyt.h()), Kernels.arg(dyt.w()));
+    }
+
+    // ---- output and loss ----
+
+    @Override public void sigmoid(Tensor x, Tensor y) {
+        ShapeChecks.size(y, x.size(), "sigmoid");
+        CudaTensor xt = cuda(x), yt = cuda(y);
+        makeCurrent();
+        kernels.launch("sigmoid_forward", Kernels.blocksFor(xt.size()), Kernels.arg(xt.ptr), Kernels.arg(yt.ptr), Kernels.arg(xt.size()));
+    }
+
+    @Override public void sigmoidCrossEntropy(Tensor logits, Tensor target, Tensor dLogits, Tensor losses, int slot) {
+        ShapeChecks.size(target, logits.size(), "sigmoidCrossEntropy target");
+        ShapeChecks.size(dLogits, logits.size(), "sigmoidCrossEntropy dLogits");
+        ShapeChecks.slot(losses, slot);
+        CudaTensor x = cuda(logits), z = cuda(target), g = cuda(dLogits), out = cuda(losses);
+        makeCurrent();
+        int count = x.size();
+        // the grid depends only on count, so the per-block sums and their reduction order are fixed
+        int blocks = Kernels.blocksFor(count);
+        CUdeviceptr partials = lossPartials.atLeast((long) blocks * Float.BYTES);
+        kernels.launch("sigmoid_xent_forward_backward", blocks,
+                Kernels.arg(x.ptr), Kernels.arg(z.ptr), Kernels.arg(g.ptr), Kernels.arg(partials), Kernels.arg(count));
+        kernels.launch("sigmoid_xent_reduce", 1,
+                Kernels.arg(partials), Kernels.arg(blocks), Kernels.arg(out.ptr), Kernels.arg(slot), Kernels.arg(count));
+    }
+
+    // ---- optimizer ----
+
+    @Override public void adam(Tensor params, Tensor grads, Tensor m, Tensor v, float lrT, float beta1, float beta2, float epsilon) {
+        ShapeChecks.size(grads, params.size(), "adam grads");
+        ShapeChecks.size(m, params.size(), "adam m");
+        ShapeChecks.size(v, params.size(), "adam v");
+        CudaTensor p = cuda(params), g = cuda(grads), mt = cuda(m), vt = cuda(v);
+        makeCurrent();
+        kernels.launch("adam_update", Kernels.blocksFor(p.size()),
+                Kernels.arg(p.ptr), Kernels.arg(g.ptr), Kernels.arg(mt.ptr), Kernels.arg(vt.ptr), Kernels.arg(p.size()),
+                Kernels.arg(lrT), Kernels.arg(beta1), Kernels.arg(beta2), Kernels.arg(epsilon));
+    }
+
+    @Override public void synchronize() {
+        makeCurrent();
+        Check.cu(cuStreamSynchronize(stream), "cuStreamSynchronize");
+    }
+
+    /** Frees everything this engine made; tensors and image sets from it are unusable afterwards. */
+    @Override public void close() {
+        if (closed) return;
+        if (contextRetained) cuCtxSetCurrent(context);
+        if (streamCreated) cuStreamSynchronize(stream);
+        if (convolution != null) convolution.close();
+        for (cudnnTensorDescriptor d : tensorDescriptors.values()) cudnnDestroyTensorDescriptor(d);
+        tensorDescriptors.clear();
+        if (pooling != null) cudnnDestroyPoolingDescriptor(pooling);
+        if (cudnn != null) cudnnDestroy(cudnn);
+        if (cublas != null) cublasDestroy(cublas);
+        if (kernels != null) kernels.close();
+        if (memory != null) memory.close();
+        if (streamCreated) cuStreamDestroy(stream);
+        if (contextRetained) cuDevicePrimaryCtxRelease(device);
+        closed = true;
+    }
+}

@@ -1,0 +1,242 @@
+package cae.engine.cuda;
+
+import cae.engine.Engine;
+import cae.engine.ImageSet;
+import cae.engine.Tensor;
+import cae.engine.cpu.CpuEngine;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Every op of the CUDA engine against the CPU engine on fresh random inputs (never zeros), strict
+ * FP32, relative L2 error <= 1e-5 (SPEC section 6). GPU outputs are filled with NaN before each op,
+ * so an element the GPU does not write fails the comparison. Skipped, with the probe's reason, where
+ * there is no usable GPU.
+ */
+class CudaEngineGpuTest {
+    private static final double TOLERANCE = 1e-5;
+    private static CpuEngine cpu;
+    private final Random random = new Random(42);
+
+    @BeforeAll
+    static void makeCpu() { cpu = new CpuEngine(2); }
+
+    @AfterAll
+    static void closeCpu() { cpu.close(); }
+
+    /** Each test skips itself, with the probe's reason, where there is no usable GPU. */
+    private static CudaEngine gpu(CudaEngine.ConvPath path) {
+        CudaProbe.Selection probe = CudaProbe.probe();
+        assumeTrue(probe.available(), "no GPU for the CUDA engine tests: " + probe.reason());
+        assumeTrue(path != CudaEngine.ConvPath.CUDNN || probe.cudnn(), "cuDNN does not load here");
+        assumeTrue(path != CudaEngine.ConvPath.GEMM || probe.cublas(), "cuBLAS does not load here");
+        return new CudaEngine(0, path, false);
+    }
+
+    /** Random values in [-1, 1] away from zero. */
+    private float[] randoms(int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            float v = 0.05f + 0.95f * random.nextFloat();
+            a[i] = random.nextBoolean() ? v : -v;
+        }
+        return a;
+    }
+
+    private static int size(int... shape) {
+        int n = 1;
+        for (int d : shape) n *= d;
+        return n;
+    }
+
+    /** The same values in a tensor of each engine. */
+    private record Pair(Tensor cpu, Tensor gpu, float[] values) {}
+
+    private Pair pair(Engine gpu, float[] values, int... shape) {
+        Tensor c = cpu.zeros(shape), g = gpu.zeros(shape);
+        cpu.write(c, values);
+        gpu.write(g, values);
+        return new Pair(c, g, values);
+    }
+
+    private Pair random(Engine gpu, int... shape) { return pair(gpu, randoms(size(shape)), shape); }
+
+    /** An output pair: the GPU side poisoned with NaN, the CPU side with garbage. */
+    private Pair output(Engine gpu, int... shape) {
+        Pair p = pair(gpu, randoms(size(shape)), shape);
+        gpu.fill(p.gpu, Float.NaN);
+        return p;
+    }
+
+    private static void assertClose(Engine gpu, Pair p, String what, double tolerance) {
+        float[] expected = new float[p.cpu.size()], actual = new float[p.gpu.size()];
+        cpu.read(p.cpu, expected);
+        gpu.read(p.gpu, actual);
+        double diff = 0, norm = 0;
+        for (int i = 0; i < expected.length; i++) {
+            assertFalse(Float.isNaN(actual[i]), what + ": element " + i + " not written (NaN)");
+            diff += (double) (actual[i] - expected[i]) * (actual[i] - expected[i]);
+            norm += (double) expected[i] * expected[i];
+        }
+        double relative = Math.sqrt(diff) / Math.max(Math.sqrt(norm), 1e-30);
+        assertTrue(relative <= tolerance, what + ": relative error " + relative + " > " + tolerance);
+    }
+
+    private static void assertClose(Engine gpu, Pair p, String what) { assertClose(gpu, p, what, TOLERANCE); }
+
+    @ParameterizedTest
+    @EnumSource(value = CudaEngine.ConvPath.class, names = {"CUDNN", "GEMM"})
+    void convolutionForwardAndBackward(CudaEngine.ConvPath path) {
+        try (CudaEngine gpu = gpu(path)) {
+            for (int[] s : new int[][] {{3, 1, 32, 28, 28}, {5, 32, 16, 7, 7}, {2, 3, 4, 5, 9}}) {
+                int n = s[0], cin = s[1], cout = s[2], h = s[3], w = s[4];
+                for (boolean relu : new boolean[] {true, false}) {
+                    String what = path + " conv " + cin + "->" + cout + " " + h + "x" + w + (relu ? " relu" : "");
+                    Pair x = random(gpu, n, cin, h, w), weight = random(gpu, cout, cin, 3, 3), bias = random(gpu, cout);
+                    Pair y = output(gpu, n, cout, h, w);
+                    cpu.conv3x3(x.cpu, weight.cpu, bias.cpu, y.cpu, relu);
+                    gpu.conv3x3(x.gpu, weight.gpu, bias.gpu, y.gpu, relu);
+                    assertClose(gpu, y, what + " forward");
+
+                    float[] dyValues = randoms(n * cout * h * w);
+                    Pair dy = pair(gpu, dyValues, n, cout, h, w);
+                    Pair dx = output(gpu, n, cin, h, w), dWeight = output(gpu, cout, cin, 3, 3), dBias = output(gpu, cout);
+                    cpu.conv3x3Backward(x.cpu, weight.cpu, y.cpu, dy.cpu, relu, dx.cpu, dWeight.cpu, dBias.cpu);
+                    gpu.conv3x3Backward(x.gpu, weight.gpu, y.gpu, dy.gpu, relu, dx.gpu, dWeight.gpu, dBias.gpu);
+                    assertClose(gpu, dx, what + " dx");
+                    assertClose(gpu, dWeight, what + " dWeight");
+                    assertClose(gpu, dBias, what + " dBias");
+
+                    // the first layer has no dx
+                    Pair dy2 = pair(gpu, dyValues, n, cout, h, w);
+                    Pair dWeight2 = output(gpu, cout, cin, 3, 3), dBias2 = output(gpu, cout);
+                    cpu.conv3x3Backward(x.cpu, weight.cpu, y.cpu, dy2.cpu, relu, null, dWeight2.cpu, dBias2.cpu);
+                    gpu.conv3x3Backward(x.gpu, weight.gpu, y.gpu, dy2.gpu, relu, null, dWeight2.gpu, dBias2.gpu);
+                    assertClose(gpu, dWeight2, what + " dWeight without dx");
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = CudaEngine.ConvPath.class, names = {"CUDNN", "GEMM"})
+    void maxPoolEvenAndOdd(CudaEngine.ConvPath path) {
+        try (CudaEngine gpu = gpu(path)) {
+            for (int[] s : new int[][] {{3, 32, 28, 28}, {3, 32, 14, 14}, {3, 16, 7, 7}, {2, 3, 5, 8}, {1, 1, 1, 1}}) {
+                int n = s[0], c = s[1], h = s[2], w = s[3], oh = (h + 1) / 2, ow = (w + 1) / 2;
+                String what = path + " maxPool " + h + "x" + w;
+                Pair x = random(gpu, n, c, h, w), y = output(gpu, n, c, oh, ow);
+                cpu.maxPool(x.cpu, y.cpu);
+                gpu.maxPool(x.gpu, y.gpu);
+                assertClose(gpu, y, what + " forward", 0);
+                Pair dy = random(gpu, n, c, oh, ow), dx = output(gpu, n, c, h, w);
+                cpu.maxPoolBackward(x.cpu, y.cpu, dy.cpu, dx.cpu);
+                gpu.maxPoolBackward(x.gpu, y.gpu, dy.gpu, dx.gpu);
+                assertClose(gpu, dx, what + " backward", 0);
+            }
+        }
+    }
+
+    @Test
+    void resizeForwardAndBackward() {
+        try (CudaEngine gpu = gpu(CudaEngine.ConvPath.AUTO)) {
+            for (int[] s : new int[][] {{4, 7}, {7, 14}, {14, 28}, {3, 10}, {5, 3}}) {
+                int in = s[0], out = s[1];
+                String what = "resize " + in + "->" + out;
+                Pair x = random(gpu, 3, 16, in, in + 1), y = output(gpu, 3, 16, out, out + 2);
+                cpu.resize(x.cpu, y.cpu);
+                gpu.resize(x.gpu, y.gpu);
+                assertClose(gpu, y, what + " forward", 0);
+                Pair dy = random(gpu, 3, 16, out, out + 2), dx = output(gpu, 3, 16, in, in + 1);
+                cpu.resizeBackward(dy.cpu, dx.cpu);
+                gpu.resizeBackward(dy.gpu, dx.gpu);
+                assertClose(gpu, dx, what + " backward");
+            }
+        }
+    }
+
+    @Test
+    void sigmoidAndLoss() {
+        try (CudaEngine gpu = gpu(CudaEngine.ConvPath.AUTO)) {
+            float[] logits = randoms(100 * 784);
+            for (int i = 0; i < logits.length; i++) logits[i] *= 8;
+            logits[0] = 100; logits[1] = -100;
+            Pair x = pair(gpu, logits, 100, 1, 28, 28), y = output(gpu, 100, 1, 28, 28);
+            cpu.sigmoid(x.cpu, y.cpu);
+            gpu.sigmoid(x.gpu, y.gpu);
+            assertClose(gpu, y, "sigmoid");
+
+            float[] targets = new float[logits.length];
+            for (int i = 0; i < targets.length; i++) targets[i] = random.nextFloat();
+            Pair z = pair(gpu, targets, 100, 1, 28, 28), grad = output(gpu, 100, 1, 28, 28), losses = output(gpu, 3);
+            cpu.sigmoidCrossEntropy(x.cpu, z.cpu, grad.cpu, losses.cpu, 1);
+            gpu.sigmoidCrossEntropy(x.gpu, z.gpu, grad.gpu, losses.gpu, 1);
+            assertClose(gpu, grad, "loss gradient");
+            float[] expected = new float[3], actual = new float[3];
+            cpu.read(losses.cpu, expected);
+            gpu.read(losses.gpu, actual);
+            assertTrue(Float.isFinite(actual[1]));
+            assertEquals(expected[1], actual[1], Math.abs(expected[1]) * TOLERANCE, "loss");
+            assertTrue(Float.isNaN(actual[0]) && Float.isNaN(actual[2]), "only the given slot is written");
+        }
+    }
+
+    @Test
+    void adamUpdate() {
+        try (CudaEngine gpu = gpu(CudaEngine.ConvPath.AUTO)) {
+            int n = 30_689;
+            Pair p = random(gpu, n), g = random(gpu, n), m = random(gpu, n);
+            float[] vValues = randoms(n);
+            for (int i = 0; i < n; i++) vValues[i] = Math.abs(vValues[i]);
+            Pair v = pair(gpu, vValues, n);
+            for (Engine e : new Engine[] {cpu, gpu}) {
+                boolean c = e == cpu;
+                e.adam(c ? p.cpu : p.gpu, c ? g.cpu : g.gpu, c ? m.cpu : m.gpu, c ? v.cpu : v.gpu, 1e-3f, 0.9f, 0.999f, 1e-8f);
+            }
+            assertClose(gpu, p, "adam parameters");
+            assertClose(gpu, m, "adam m");
+            assertClose(gpu, v, "adam v");
+        }
+    }
+
+    @Test
+    void gatherWithNoise() {
+        try (CudaEngine gpu = gpu(CudaEngine.ConvPath.AUTO)) {
+            int count = 50, h = 28, w = 28;
+            byte[] pixels = new byte[count * h * w];
+            random.nextBytes(pixels);
+            ImageSet cpuSet = cpu.upload(pixels, count, h, w), gpuSet = gpu.upload(pixels, count, h, w);
+            int[] order = new int[count];
+            for (int i = 0; i < count; i++) order[i] = (i * 17 + 3) % count;
+            cpu.setOrder(order);
+            gpu.setOrder(order);
+            Pair clean = output(gpu, 10, 1, h, w), noisy = output(gpu, 10, 1, h, w);
+            cpu.gather(cpuSet, 20, clean.cpu, noisy.cpu, 0.5f, 1234L, 77L);
+            gpu.gather(gpuSet, 20, clean.gpu, noisy.gpu, 0.5f, 1234L, 77L);
+            assertClose(gpu, clean, "gather clean", 0);
+            assertClose(gpu, noisy, "gather noisy");
+        }
+    }
+
+    @Test
+    void fillViewsAndForeignTensors() {
+        try (CudaEngine gpu = gpu(CudaEngine.ConvPath.AUTO)) {
+            Tensor flat = gpu.zeros(10);
+            Tensor view = gpu.view(flat, 4, 2, 3);
+            gpu.fill(view, 2.5f);
+            float[] all = new float[10];
+            gpu.read(flat, all);
+            assertArrayEquals(new float[] {0, 0, 0, 0, 2.5f, 2.5f, 2.5f, 2.5f, 2.5f, 2.5f}, all);
+            assertThrows(IllegalArgumentException.class, () -> gpu.fill(cpu.zeros(3), 1f));
+            assertTrue(gpu.describe().startsWith("cuda engine, device 0"), gpu.describe());
+        }
+    }
+}
