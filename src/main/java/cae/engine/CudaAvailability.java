@@ -1,14 +1,36 @@
 package cae.engine;
 
+import cae.engine.cuda.CudaEngine;
+import cae.engine.cuda.CudaProbe;
+
 import java.io.PrintStream;
 
-/** Placeholder until the CUDA engine lands: replaced in the merge of the cuda-engine branch. */
+/**
+ * Whether the CUDA engine can run on this machine, decided by {@link CudaProbe} before any JCudnn or
+ * JCublas class is touched (a failed native load would poison them for the rest of the JVM).
+ */
 public final class CudaAvailability {
     private CudaAvailability() {}
 
-    public static String reasonUnavailable() { return "the CUDA engine is not built into this version"; }
+    /** Null when the CUDA engine can run here, else the one-line reason it cannot. */
+    public static String reasonUnavailable() {
+        CudaProbe.Selection s = CudaProbe.probe();
+        return s.available() ? null : s.reason();
+    }
 
-    public static Engine open(Engines.Request request, PrintStream log) { throw new Engines.UnavailableException(reasonUnavailable()); }
+    static Engine open(Engines.Request request, PrintStream log) {
+        CudaEngine.ConvPath conv = CudaEngine.ConvPath.valueOf(request.conv().toUpperCase());
+        CudaEngine engine = new CudaEngine(0, conv, request.tf32());
+        if (request.verbose()) {
+            log.println(CudaProbe.probe().info());
+            log.println("convolution: " + engine.describeConvolution());
+        }
+        return engine;
+    }
 
-    public static String report() { return "cuda:    unavailable: " + reasonUnavailable(); }
+    /** The multi-line report for {@code info}. */
+    public static String report() {
+        CudaProbe.Selection s = CudaProbe.probe();
+        return "cuda:    " + (s.available() ? "available" : "unavailable: " + s.reason()) + "\n" + s.info().strip();
+    }
 }
