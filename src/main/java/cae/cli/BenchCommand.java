@@ -1,5 +1,6 @@
 package cae.cli;
 
+import java.io.PrintStream;
 import cae.engine.Engine;
 import cae.engine.ImageSet;
 import cae.engine.Tensor;
@@ -25,6 +26,13 @@ import java.util.concurrent.Callable;
         description = {"Measures training and inference images/s of an engine at each batch size: warm-up first, then the median of several timed repeats.",
                 "Images are random 28x28 bytes (speed does not depend on content); --epoch also times one full epoch of 55,000 images."})
 final class BenchCommand implements Callable<Integer> {
+    private final PrintStream out, err;
+
+    BenchCommand(Streams streams) {
+        this.out = streams.out();
+        this.err = streams.err();
+    }
+
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--batch", defaultValue = "100", split = ",", paramLabel = "N[,N...]", description = "Batch sizes (default: ${DEFAULT-VALUE}).")
@@ -49,22 +57,22 @@ final class BenchCommand implements Callable<Integer> {
         for (int b : batches) if (b < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--batch sizes must be positive, got " + b);
         if (steps < 1 || repeats < 1 || warmup < 0)
             throw new CommandLine.ParameterException(spec.commandLine(), "--steps and --repeats must be at least 1, --warmup at least 0");
-        try (Engine e = engine.open(System.err)) {
-            System.out.println("# " + e.describe() + "; " + Runtime.version() + "; " + Runtime.getRuntime().availableProcessors() + " cores");
-            System.out.println("# model " + Architecture.NAME + ", 28x28, " + String.format("%.1f", 6 * Architecture.forwardMacs(28, 28) / 1e6)
+        try (Engine e = engine.open(err)) {
+            out.println("# " + e.describe() + "; " + Runtime.version() + "; " + Runtime.getRuntime().availableProcessors() + " cores");
+            out.println("# model " + Architecture.NAME + ", 28x28, " + String.format("%.1f", 6 * Architecture.forwardMacs(28, 28) / 1e6)
                     + " MFLOP per training image (forward " + String.format("%.1f", 2 * Architecture.forwardMacs(28, 28) / 1e6) + ")");
-            System.out.printf("%-8s %6s %14s %10s %14s %10s %10s%n", "engine", "batch", "train img/s", "ms/step", "infer img/s", "ms/batch", "GFLOP/s");
+            out.printf("%-8s %6s %14s %10s %14s %10s %10s%n", "engine", "batch", "train img/s", "ms/step", "infer img/s", "ms/batch", "GFLOP/s");
             for (int batch : batches) {
                 double stepSeconds = trainingStepSeconds(e, batch, steps);
                 double inferSeconds = inferenceSeconds(e, batch);
                 double gflops = 6.0 * Architecture.forwardMacs(28, 28) * batch / stepSeconds / 1e9;
-                System.out.printf("%-8s %6d %14.0f %10.2f %14.0f %10.2f %10.1f%n", engineName(e), batch, batch / stepSeconds,
+                out.printf("%-8s %6d %14.0f %10.2f %14.0f %10.2f %10.1f%n", engineName(e), batch, batch / stepSeconds,
                         stepSeconds * 1e3, batch / inferSeconds, inferSeconds * 1e3, gflops);
             }
             if (epoch) {
                 int batch = batches[0], images = 55_000;
                 double seconds = epochSeconds(e, batch, images);
-                System.out.printf("epoch: %d images, batch %d, %d steps: %.2f s (%.0f img/s)%n", images, batch, images / batch,
+                out.printf("epoch: %d images, batch %d, %d steps: %.2f s (%.0f img/s)%n", images, batch, images / batch,
                         seconds, (images / batch) * batch / seconds);
             }
         }

@@ -1,5 +1,6 @@
 package cae.cli;
 
+import java.io.PrintStream;
 import cae.engine.Engine;
 import cae.engine.Tensor;
 import cae.io.GreyImages;
@@ -20,6 +21,13 @@ import java.util.concurrent.Callable;
 @Command(name = "denoise", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Applies a saved model to your own PNG/JPEG images of any size (colour is converted to grey); writes <name>-denoised.png.")
 final class DenoiseCommand implements Callable<Integer> {
+    private final PrintStream out, err;
+
+    DenoiseCommand(Streams streams) {
+        this.out = streams.out();
+        this.err = streams.err();
+    }
+
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--model", required = true, paramLabel = "MODEL", description = "A model.safetensors, or a run folder holding one.")
@@ -38,7 +46,7 @@ final class DenoiseCommand implements Callable<Integer> {
         ModelFile.Loaded loaded = ModelFile.read(model);
         List<GreyImages.Image> inputs = images.stream().map(DenoiseCommand::read).toList();
         Files.createDirectories(out);
-        try (Engine e = engine.open(System.err)) {
+        try (Engine e = engine.open(err)) {
             Autoencoder net = new Autoencoder(e);
             net.setWeights(loaded.params());
             for (int i = 0; i < images.size(); i++) {
@@ -53,7 +61,7 @@ final class DenoiseCommand implements Callable<Integer> {
                 String name = images.get(i).getFileName().toString().replaceFirst("\\.[^.]*$", "");
                 Path target = out.resolve(name + "-denoised.png");
                 GreyImages.write(target, pixels, in.width(), in.height());
-                System.out.println(images.get(i) + " -> " + target);
+                out.println(images.get(i) + " -> " + target);
             }
         }
         return 0;

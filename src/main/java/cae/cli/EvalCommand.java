@@ -1,5 +1,6 @@
 package cae.cli;
 
+import java.io.PrintStream;
 import cae.data.DataSet;
 import cae.data.Images;
 import cae.engine.Engine;
@@ -18,6 +19,13 @@ import java.util.concurrent.Callable;
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Scores a saved model on the test set: loss, PSNR(noisy, clean) and PSNR(denoised, clean), with fixed noise.")
 final class EvalCommand implements Callable<Integer> {
+    private final PrintStream out, err;
+
+    EvalCommand(Streams streams) {
+        this.out = streams.out();
+        this.err = streams.err();
+    }
+
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Parameters(paramLabel = "MODEL", description = "A model.safetensors, or a run folder holding one.")
@@ -38,15 +46,15 @@ final class EvalCommand implements Callable<Integer> {
         if (noise != null && !(noise >= 0)) throw new CommandLine.ParameterException(spec.commandLine(), "--noise must be 0 or more");
         ModelFile.Loaded loaded = ModelFile.read(model);
         float std = noise != null ? noise : Float.parseFloat(loaded.metadata().getOrDefault("noise", "0.5"));
-        DataSet dataSet = data.load(System.err);
+        DataSet dataSet = data.load(err);
         Images test = dataSet.test();
         if (limit > 0 && limit < test.count()) test = test.slice("test", 0, limit);
-        try (Engine e = engine.open(System.err)) {
+        try (Engine e = engine.open(err)) {
             Autoencoder net = new Autoencoder(e);
             net.setWeights(loaded.params());
             Evaluation.Result r = new Evaluation(net, std).score(e.upload(test.pixels(), test.count(), test.height(), test.width()));
-            System.out.printf("model %s on %s, %d test images, noise %s%n", loaded.file(), dataSet.describe(), r.images(), std);
-            System.out.printf("test loss %.4f%nPSNR noisy    %.2f dB%nPSNR denoised %.2f dB%n", r.loss(), r.psnrNoisy(), r.psnrDenoised());
+            out.printf("model %s on %s, %d test images, noise %s%n", loaded.file(), dataSet.describe(), r.images(), std);
+            out.printf("test loss %.4f%nPSNR noisy    %.2f dB%nPSNR denoised %.2f dB%n", r.loss(), r.psnrNoisy(), r.psnrDenoised());
         }
         return 0;
     }

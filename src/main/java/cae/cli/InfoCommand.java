@@ -1,5 +1,6 @@
 package cae.cli;
 
+import java.io.PrintStream;
 import cae.engine.CudaAvailability;
 import cae.model.Architecture;
 import picocli.CommandLine.Command;
@@ -9,12 +10,19 @@ import java.util.concurrent.Callable;
 @Command(name = "info", mixinStandardHelpOptions = true,
         description = "Prints the Java runtime, the CPU engine's settings, and what the CUDA engine found: driver, GPU, libraries, kernels and which path each op takes.")
 final class InfoCommand implements Callable<Integer> {
+    private final PrintStream out, err;
+
+    InfoCommand(Streams streams) {
+        this.out = streams.out();
+        this.err = streams.err();
+    }
+
     @Override public Integer call() {
-        System.out.println("model:   " + Architecture.NAME + ", " + Architecture.parameterCount() + " parameters");
-        System.out.println("java:    " + System.getProperty("java.vm.name") + " " + Runtime.version());
-        System.out.println("cpu:     " + Runtime.getRuntime().availableProcessors() + " cores, vector species "
+        out.println("model:   " + Architecture.NAME + ", " + Architecture.parameterCount() + " parameters");
+        out.println("java:    " + System.getProperty("java.vm.name") + " " + Runtime.version());
+        out.println("cpu:     " + Runtime.getRuntime().availableProcessors() + " cores, vector species "
                 + jdk.incubator.vector.FloatVector.SPECIES_PREFERRED);
-        System.out.println(CudaAvailability.report());
+        out.println(CudaAvailability.report());
         return 0;
     }
 }

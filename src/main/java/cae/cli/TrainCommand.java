@@ -1,5 +1,6 @@
 package cae.cli;
 
+import java.io.PrintStream;
 import cae.data.DataSet;
 import cae.engine.Engine;
 import cae.train.Checkpoint;
@@ -23,6 +24,13 @@ import java.util.concurrent.Callable;
                 + "loss.csv, loss.png, reconstructions.png and metrics.json into --out.",
                 "Ctrl-C saves a checkpoint at the current step; --resume continues it bit for bit."})
 final class TrainCommand implements Callable<Integer> {
+    private final PrintStream out, err;
+
+    TrainCommand(Streams streams) {
+        this.out = streams.out();
+        this.err = streams.err();
+    }
+
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--epochs", paramLabel = "N", description = "Epochs (default: " + TrainingConfig.EPOCHS + ", or the checkpoint's with --resume).")
@@ -44,7 +52,7 @@ final class TrainCommand implements Callable<Integer> {
     int limit;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: runs/<date-time>, or the --resume folder).")
-    Path out;
+    Path outDir;
 
     @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run whose checkpoint.safetensors is in DIR (same settings and data).")
     Path resume;
@@ -67,19 +75,19 @@ final class TrainCommand implements Callable<Integer> {
             config = new TrainingConfig(epochs != null ? positive("--epochs", epochs) : c.epochs(), c.batch(), c.learningRate(),
                     c.noise(), c.seed(), c.limit());
             resumed = new TrainingState(config, resumed.step, resumed.params, resumed.adamM, resumed.adamV);
-            if (out == null) out = Files.isDirectory(resume) ? resume : resume.toAbsolutePath().getParent();
+            if (outDir == null) outDir = Files.isDirectory(resume) ? resume : resume.toAbsolutePath().getParent();
         } else {
             config = new TrainingConfig(epochs != null ? positive("--epochs", epochs) : TrainingConfig.EPOCHS,
                     positive("--batch", batch), positiveFloat("--lr", learningRate), noise("--noise", noise), seed,
                     nonNegative("--limit", limit));
-            if (out == null) out = Path.of("runs", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-            else if (Files.exists(out.resolve(Checkpoint.NAME)))
-                throw new CommandLine.ParameterException(spec.commandLine(), out + " already holds a run (" + Checkpoint.NAME
-                        + "); continue it with --resume " + out + " or choose another --out");
+            if (outDir == null) outDir = Path.of("runs", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+            else if (Files.exists(outDir.resolve(Checkpoint.NAME)))
+                throw new CommandLine.ParameterException(spec.commandLine(), outDir + " already holds a run (" + Checkpoint.NAME
+                        + "); continue it with --resume " + outDir + " or choose another --out");
         }
-        if (Files.exists(out) && !Files.isDirectory(out)) throw new UserError(out + ": exists and is not a folder");
+        if (Files.exists(outDir) && !Files.isDirectory(outDir)) throw new UserError(outDir + ": exists and is not a folder");
 
-        DataSet dataSet = data.load(System.err);
+        DataSet dataSet = data.load(err);
         if (resumedHash != null && !resumedHash.isEmpty()) {
             String now = dataSet.sha256().getOrDefault(DataSet.TRAIN_IMAGES, "");
             if (!resumedHash.equals(now))
@@ -87,10 +95,10 @@ final class TrainCommand implements Callable<Integer> {
                         + resumedHash + ", now " + now + ")");
         }
         boolean terminal = System.console() != null;
-        ProgressBar.Factory bar = terminal ? (start, total, perStep) -> new ProgressBar(System.err, start, total, perStep)
+        ProgressBar.Factory bar = terminal ? (start, total, perStep) -> new ProgressBar(err, start, total, perStep)
                 : (start, total, perStep) -> null;
-        try (Engine e = engine.open(System.err)) {
-            TrainingRun run = new TrainingRun(e, dataSet, config, out, System.out, bar);
+        try (Engine e = engine.open(err)) {
+            TrainingRun run = new TrainingRun(e, dataSet, config, outDir, out, bar);
             return run.run(resumed) == TrainingRun.Outcome.INTERRUPTED ? Main.INTERRUPTED : 0;
         }
     }

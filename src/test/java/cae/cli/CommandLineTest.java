@@ -43,7 +43,7 @@ class CommandLineTest {
     void unknownOptionGivesUsageAndExitCode2() {
         Result r = run("train", "--epochz", "3");
         assertEquals(Main.USAGE, r.code());
-        assertTrue(r.err().contains("Unknown option: '--epochz'"), r.err());
+        assertTrue(r.err().contains("Unknown options: '--epochz', '3'"), r.err());
         assertTrue(r.err().contains("Usage: cae train"), r.err());
     }
 
