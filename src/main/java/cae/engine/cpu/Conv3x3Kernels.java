@@ -1,94 +1,402 @@
 package cae.engine.cpu;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.util.Arrays;
+
 /**
  * 3x3 stride-1 SAME convolution of one sample (CHW planes in float arrays at offsets), forward,
  * backward-data and backward-filter. One instance per worker thread: it owns its scratch buffers,
  * grown on first use of a shape and reused after, so steady-state calls allocate nothing.
  * Weights are OIHW: weight[((co * cin + ci) * 3 + ky) * 3 + kx].
+ *
+ * <p>How it is fast: every input plane is copied into a zero-bordered plane of (h + 2) x (w + 2)
+ * and outputs are computed in "padded-row space": output position q = r * (w + 2) + c, the last two
+ * columns of each row being garbage that is dropped when copying out. Then the input that tap
+ * (ky, kx) multiplies at output q sits at q + ky * (w + 2) + kx, a constant offset per tap, so the
+ * convolution is an implicit GEMM whose inner loop loads a few input vectors and does a block of
+ * vector FMAs against broadcast weights. Backward-data is the same computation with the kernel
+ * transposed and flipped. Backward-filter keeps output channels in the vector lanes (the gradient is
+ * transposed to position-major first) so no horizontal sums are needed; with fewer than 8 output
+ * channels it sums over positions instead.
  */
 final class Conv3x3Kernels {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int L = F.length();
+    /** Output channels per register tile of the implicit GEMM. */
+    private static final int TILE = 8;
+
+    /** Zero-bordered planes; the borders stay zero because only interiors are ever written. */
+    private static final class PaddedPlanes {
+        float[] data = new float[0];
+        private int h = -1, w = -1;
+
+        void fill(Conv3x3Kernels k, float[] src, int so, int channels, int h, int w) {
+            int need = channels * k.stride + k.slack;
+            if (data.length < need) {
+                data = new float[need];
+            } else if (this.h != h || this.w != w) {
+                Arrays.fill(data, 0f);
+            }
+            this.h = h;
+            this.w = w;
+            int plane = h * w;
+            for (int c = 0; c < channels; c++)
+                for (int r = 0; r < h; r++)
+                    copyRow(src, so + c * plane + r * w, data, c * k.stride + (r + 1) * k.wp + 1, w);
+        }
+    }
+
+    // geometry of the current shape
+    private int wp;      // padded row width, w + 2
+    private int m;       // output positions in padded-row space, h * wp
+    private int mr;      // m rounded up to whole 4-vector tiles: the stride of `out`
+    private int stride;  // distance between padded planes, with at least L zeros after each
+    private int slack;   // room after the last plane for reads of garbage positions
+
+    private final PaddedPlanes input = new PaddedPlanes();
+    private final PaddedPlanes grad = new PaddedPlanes();
+    private float[] out = new float[0];
+    private float[] packed = new float[0];
+    private float[] packedBias = new float[0];
+    private int[] taps = new int[0];
+    private float[] gradT = new float[0];
+    private int gradTH = -1, gradTW = -1, gradTC = -1; // the shape whose zeros gradT holds
+    private float[] dwT = new float[0];
+
+    private void geometry(int h, int w) {
+        wp = w + 2;
+        m = h * wp;
+        mr = roundUp(m, 4 * L);
+        stride = roundUp((h + 2) * wp, L) + L;
+        slack = mr + 2 * wp + 2 + L;
+    }
 
     /** y[co] = bias[co] + sum_ci conv(x[ci], w[co][ci]); ReLU after when {@code relu}. y is overwritten. */
     void forward(float[] x, int xo, int cin, int h, int w,
                  float[] wt, int wo, float[] bias, int bo, int cout,
                  float[] y, int yo, boolean relu) {
-        int plane = h * w;
-        for (int co = 0; co < cout; co++) {
-            int yBase = yo + co * plane;
-            java.util.Arrays.fill(y, yBase, yBase + plane, bias[bo + co]);
-            for (int ci = 0; ci < cin; ci++) {
-                int xBase = xo + ci * plane;
-                int k = wo + (co * cin + ci) * 9;
-                for (int ky = 0; ky < 3; ky++) {
-                    for (int kx = 0; kx < 3; kx++) {
-                        float wv = wt[k + ky * 3 + kx];
-                        for (int r = 0; r < h; r++) {
-                            int sr = r + ky - 1;
-                            if (sr < 0 || sr >= h) continue;
-                            int c0 = Math.max(0, 1 - kx), c1 = Math.min(w, w + 1 - kx);
-                            int yRow = yBase + r * w, xRow = xBase + sr * w + kx - 1;
-                            for (int c = c0; c < c1; c++) y[yRow + c] = Math.fma(wv, x[xRow + c], y[yRow + c]);
-                        }
-                    }
-                }
-            }
-            if (relu) for (int i = yBase; i < yBase + plane; i++) y[i] = Math.max(y[i], 0f);
-        }
+        geometry(h, w);
+        input.fill(this, x, xo, cin, h, w);
+        pack(wt, wo, cin, cout, false, bias, bo);
+        implicitGemm(input.data, cin, cout, relu);
+        unpad(y, yo, cout, h, w);
     }
 
     /** dx[ci] = sum_co full-correlation of dy[co] with the flipped kernel w[co][ci]; dx is overwritten. */
     void backwardData(float[] dy, int dyo, int cout, int h, int w,
                       float[] wt, int wo, int cin, float[] dx, int dxo) {
-        int plane = h * w;
-        java.util.Arrays.fill(dx, dxo, dxo + cin * plane, 0f);
-        for (int ci = 0; ci < cin; ci++) {
-            int dxBase = dxo + ci * plane;
-            for (int co = 0; co < cout; co++) {
-                int dyBase = dyo + co * plane;
-                int k = wo + (co * cin + ci) * 9;
-                for (int ky = 0; ky < 3; ky++) {
-                    for (int kx = 0; kx < 3; kx++) {
-                        float wv = wt[k + ky * 3 + kx];
-                        // y[r][c] used x[r + ky - 1][c + kx - 1]; so dx[sr][sc] += w * dy[sr - ky + 1][sc - kx + 1]
-                        for (int r = 0; r < h; r++) {
-                            int sr = r + ky - 1;
-                            if (sr < 0 || sr >= h) continue;
-                            int c0 = Math.max(0, 1 - kx), c1 = Math.min(w, w + 1 - kx);
-                            int dyRow = dyBase + r * w, dxRow = dxBase + sr * w + kx - 1;
-                            for (int c = c0; c < c1; c++) dx[dxRow + c] = Math.fma(wv, dy[dyRow + c], dx[dxRow + c]);
-                        }
-                    }
-                }
-            }
-        }
+        geometry(h, w);
+        grad.fill(this, dy, dyo, cout, h, w);
+        pack(wt, wo, cout, cin, true, null, 0);
+        implicitGemm(grad.data, cout, cin, false);
+        unpad(dx, dxo, cin, h, w);
     }
 
     /** dw[co][ci] += correlation of x[ci] with dy[co]; db[co] += sum dy[co]. Both accumulate. */
     void backwardFilter(float[] x, int xo, int cin, int h, int w,
                         float[] dy, int dyo, int cout, float[] dw, int dwo, float[] db, int dbo) {
+        geometry(h, w);
+        input.fill(this, x, xo, cin, h, w);
+        if (cout < TILE) filterBySums(cin, h, w, dy, dyo, cout, dw, dwo, db, dbo);
+        else filterByLanes(cin, h, w, dy, dyo, cout, dw, dwo, db, dbo);
+    }
+
+    // ---- forward and backward-data: implicit GEMM ----
+
+    /**
+     * Packs the kernel as outputs x (input channel, tap): full tiles of 8 outputs interleaved
+     * (packed[(tile * nk + k) * 8 + j]), then single outputs (nk each). A remainder of 4 to 7
+     * outputs gets a zero-padded tile, fewer get single-output passes. With {@code transposed} the
+     * outputs are the kernel's input channels and the taps are flipped, for backward-data.
+     */
+    private void pack(float[] wt, int wo, int nIn, int nOut, boolean transposed, float[] bias, int bo) {
+        int nk = nIn * 9;
+        int tiles = tiles(nOut), singles = singles(nOut);
+        int size = tiles * TILE * nk + singles * nk;
+        if (packed.length < size) packed = new float[size];
+        if (packedBias.length < tiles * TILE + singles) packedBias = new float[tiles * TILE + singles];
+        if (taps.length < nk) taps = new int[nk];
+        for (int i = 0; i < nIn; i++)
+            for (int t = 0; t < 9; t++) taps[i * 9 + t] = i * stride + (t / 3) * wp + t % 3;
+        for (int tile = 0; tile < tiles; tile++)
+            for (int j = 0; j < TILE; j++) {
+                int o = tile * TILE + j, base = tile * TILE * nk + j;
+                for (int k = 0; k < nk; k++)
+                    packed[base + k * TILE] = o < nOut ? weight(wt, wo, nIn, nOut, transposed, o, k) : 0f;
+                packedBias[tile * TILE + j] = o < nOut && bias != null ? bias[bo + o] : 0f;
+            }
+        for (int s = 0; s < singles; s++) {
+            int o = tiles * TILE + s, base = tiles * TILE * nk + s * nk;
+            for (int k = 0; k < nk; k++) packed[base + k] = weight(wt, wo, nIn, nOut, transposed, o, k);
+            packedBias[o] = bias != null ? bias[bo + o] : 0f;
+        }
+    }
+
+    private static int tiles(int nOut) { return nOut / TILE + (nOut % TILE >= TILE / 2 ? 1 : 0); }
+
+    private static int singles(int nOut) { return nOut % TILE >= TILE / 2 ? 0 : nOut % TILE; }
+
+    /** The weight from GEMM input k = (i, tap) to GEMM output o. */
+    private static float weight(float[] wt, int wo, int nIn, int nOut, boolean transposed, int o, int k) {
+        int i = k / 9, t = k % 9;
+        return transposed ? wt[wo + (i * nOut + o) * 9 + 8 - t] : wt[wo + (o * nIn + i) * 9 + t];
+    }
+
+    private void implicitGemm(float[] x, int nIn, int nOut, boolean relu) {
+        int nk = nIn * 9;
+        int tiles = tiles(nOut), singles = singles(nOut);
+        int channels = tiles * TILE + singles;
+        if (out.length < channels * mr) out = new float[channels * mr];
+        int tileEnd = roundUp(m, 2 * L);
+        for (int tile = 0; tile < tiles; tile++)
+            tile8(x, taps, nk, packed, tile * TILE * nk, packedBias, tile * TILE, relu, out, tile * TILE * mr, mr, tileEnd);
+        for (int s = 0; s < singles; s++) {
+            int o = tiles * TILE + s;
+            tile1(x, taps, nk, packed, tiles * TILE * nk + s * nk, packedBias[o], relu, out, o * mr, mr);
+        }
+    }
+
+    /** 8 outputs x 2 vectors of positions per register tile; the k loop runs over (input channel, tap). */
+    private static void tile8(float[] x, int[] taps, int nk, float[] w, int wo, float[] b, int bo, boolean relu,
+                              float[] y, int yo, int ys, int end) {
+        for (int q = 0; q < end; q += 2 * L) {
+            FloatVector a00 = FloatVector.broadcast(F, b[bo]), a01 = a00;
+            FloatVector a10 = FloatVector.broadcast(F, b[bo + 1]), a11 = a10;
+            FloatVector a20 = FloatVector.broadcast(F, b[bo + 2]), a21 = a20;
+            FloatVector a30 = FloatVector.broadcast(F, b[bo + 3]), a31 = a30;
+            FloatVector a40 = FloatVector.broadcast(F, b[bo + 4]), a41 = a40;
+            FloatVector a50 = FloatVector.broadcast(F, b[bo + 5]), a51 = a50;
+            FloatVector a60 = FloatVector.broadcast(F, b[bo + 6]), a61 = a60;
+            FloatVector a70 = FloatVector.broadcast(F, b[bo + 7]), a71 = a70;
+            for (int k = 0, wi = wo; k < nk; k++, wi += TILE) {
+                int xi = q + taps[k];
+                FloatVector x0 = FloatVector.fromArray(F, x, xi);
+                FloatVector x1 = FloatVector.fromArray(F, x, xi + L);
+                FloatVector v = FloatVector.broadcast(F, w[wi]);
+                a00 = x0.fma(v, a00); a01 = x1.fma(v, a01);
+                v = FloatVector.broadcast(F, w[wi + 1]);
+                a10 = x0.fma(v, a10); a11 = x1.fma(v, a11);
+                v = FloatVector.broadcast(F, w[wi + 2]);
+                a20 = x0.fma(v, a20); a21 = x1.fma(v, a21);
+                v = FloatVector.broadcast(F, w[wi + 3]);
+                a30 = x0.fma(v, a30); a31 = x1.fma(v, a31);
+                v = FloatVector.broadcast(F, w[wi + 4]);
+                a40 = x0.fma(v, a40); a41 = x1.fma(v, a41);
+                v = FloatVector.broadcast(F, w[wi + 5]);
+                a50 = x0.fma(v, a50); a51 = x1.fma(v, a51);
+                v = FloatVector.broadcast(F, w[wi + 6]);
+                a60 = x0.fma(v, a60); a61 = x1.fma(v, a61);
+                v = FloatVector.broadcast(F, w[wi + 7]);
+                a70 = x0.fma(v, a70); a71 = x1.fma(v, a71);
+            }
+            if (relu) {
+                a00 = a00.max(0f); a01 = a01.max(0f); a10 = a10.max(0f); a11 = a11.max(0f);
+                a20 = a20.max(0f); a21 = a21.max(0f); a30 = a30.max(0f); a31 = a31.max(0f);
+                a40 = a40.max(0f); a41 = a41.max(0f); a50 = a50.max(0f); a51 = a51.max(0f);
+                a60 = a60.max(0f); a61 = a61.max(0f); a70 = a70.max(0f); a71 = a71.max(0f);
+            }
+            int yi = yo + q;
+            a00.intoArray(y, yi); a01.intoArray(y, yi + L); yi += ys;
+            a10.intoArray(y, yi); a11.intoArray(y, yi + L); yi += ys;
+            a20.intoArray(y, yi); a21.intoArray(y, yi + L); yi += ys;
+            a30.intoArray(y, yi); a31.intoArray(y, yi + L); yi += ys;
+            a40.intoArray(y, yi); a41.intoArray(y, yi + L); yi += ys;
+            a50.intoArray(y, yi); a51.intoArray(y, yi + L); yi += ys;
+            a60.intoArray(y, yi); a61.intoArray(y, yi + L); yi += ys;
+            a70.intoArray(y, yi); a71.intoArray(y, yi + L);
+        }
+    }
+
+    /** One output x 4 vectors of positions per register tile, for the few outputs left over by tile8. */
+    private static void tile1(float[] x, int[] taps, int nk, float[] w, int wo, float bias, boolean relu,
+                              float[] y, int yo, int end) {
+        for (int q = 0; q < end; q += 4 * L) {
+            FloatVector a0 = FloatVector.broadcast(F, bias), a1 = a0, a2 = a0, a3 = a0;
+            for (int k = 0; k < nk; k++) {
+                int xi = q + taps[k];
+                FloatVector v = FloatVector.broadcast(F, w[wo + k]);
+                a0 = FloatVector.fromArray(F, x, xi).fma(v, a0);
+                a1 = FloatVector.fromArray(F, x, xi + L).fma(v, a1);
+                a2 = FloatVector.fromArray(F, x, xi + 2 * L).fma(v, a2);
+                a3 = FloatVector.fromArray(F, x, xi + 3 * L).fma(v, a3);
+            }
+            if (relu) { a0 = a0.max(0f); a1 = a1.max(0f); a2 = a2.max(0f); a3 = a3.max(0f); }
+            a0.intoArray(y, yo + q);
+            a1.intoArray(y, yo + q + L);
+            a2.intoArray(y, yo + q + 2 * L);
+            a3.intoArray(y, yo + q + 3 * L);
+        }
+    }
+
+    /** Copies the valid columns of `out`'s padded-row planes into CHW planes at yo. */
+    private void unpad(float[] y, int yo, int channels, int h, int w) {
+        int plane = h * w;
+        for (int c = 0; c < channels; c++)
+            for (int r = 0; r < h; r++) copyRow(out, c * mr + r * wp, y, yo + c * plane + r * w, w);
+    }
+
+    private static void copyRow(float[] src, int s, float[] dst, int d, int n) {
+        if (n < L) {
+            System.arraycopy(src, s, dst, d, n);
+            return;
+        }
+        int i = 0;
+        for (; i + L <= n; i += L) FloatVector.fromArray(F, src, s + i).intoArray(dst, d + i);
+        // the last, partial vector overlaps the previous one; rewriting the same values is harmless
+        if (i < n) FloatVector.fromArray(F, src, s + n - L).intoArray(dst, d + n - L);
+    }
+
+    // ---- backward-filter ----
+
+    /**
+     * Output channels in the lanes: the gradient is transposed to gradT[q * cp + co] (position-major,
+     * zero in garbage columns and padding channels), then for each input channel and pair of channel
+     * vectors, one pass over the positions accumulates all 9 taps against broadcast inputs.
+     */
+    private void filterByLanes(int cin, int h, int w, float[] dy, int dyo, int cout,
+                               float[] dw, int dwo, float[] db, int dbo) {
+        int cp = roundUp(cout, L);
+        if (gradT.length < m * cp) {
+            gradT = new float[m * cp];
+        } else if (gradTH != h || gradTW != w || gradTC != cout) {
+            Arrays.fill(gradT, 0, m * cp, 0f);
+        }
+        gradTH = h; gradTW = w; gradTC = cout;
         int plane = h * w;
         for (int co = 0; co < cout; co++) {
-            int dyBase = dyo + co * plane;
-            float s = 0f;
-            for (int i = 0; i < plane; i++) s += dy[dyBase + i];
-            db[dbo + co] += s;
-            for (int ci = 0; ci < cin; ci++) {
-                int xBase = xo + ci * plane;
-                int k = dwo + (co * cin + ci) * 9;
-                for (int ky = 0; ky < 3; ky++) {
-                    for (int kx = 0; kx < 3; kx++) {
-                        float acc = 0f;
-                        for (int r = 0; r < h; r++) {
-                            int sr = r + ky - 1;
-                            if (sr < 0 || sr >= h) continue;
-                            int c0 = Math.max(0, 1 - kx), c1 = Math.min(w, w + 1 - kx);
-                            int dyRow = dyBase + r * w, xRow = xBase + sr * w + kx - 1;
-                            for (int c = c0; c < c1; c++) acc = Math.fma(x[xRow + c], dy[dyRow + c], acc);
-                        }
-                        dw[k + ky * 3 + kx] += acc;
-                    }
+            float sum = 0f;
+            for (int r = 0; r < h; r++) {
+                int src = dyo + co * plane + r * w, dst = r * wp * cp + co;
+                for (int c = 0; c < w; c++) {
+                    float g = dy[src + c];
+                    gradT[dst + c * cp] = g;
+                    sum += g;
                 }
+            }
+            db[dbo + co] += sum;
+        }
+        if (dwT.length < cin * 9 * cp) dwT = new float[cin * 9 * cp];
+        float[] x = input.data;
+        for (int ci = 0; ci < cin; ci++) {
+            int cb = 0;
+            for (; cb + 2 * L <= cp; cb += 2 * L) filterPair(x, ci * stride, wp, gradT, cp, cb, m, dwT, ci * 9 * cp);
+            if (cb < cp) filterSingle(x, ci * stride, wp, gradT, cp, cb, m, dwT, ci * 9 * cp);
+        }
+        for (int co = 0; co < cout; co++)
+            for (int k = 0; k < cin * 9; k++) dw[dwo + co * cin * 9 + k] += dwT[k * cp + co];
+    }
+
+    private static void filterPair(float[] x, int xo, int wp, float[] g, int cp, int cb, int m, float[] acc, int ao) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z, a40 = z, a41 = z,
+                a50 = z, a51 = z, a60 = z, a61 = z, a70 = z, a71 = z, a80 = z, a81 = z;
+        int w2 = 2 * wp;
+        for (int q = 0; q < m; q++) {
+            int gi = q * cp + cb, xi = xo + q;
+            FloatVector g0 = FloatVector.fromArray(F, g, gi);
+            FloatVector g1 = FloatVector.fromArray(F, g, gi + L);
+            FloatVector v = FloatVector.broadcast(F, x[xi]);
+            a00 = g0.fma(v, a00); a01 = g1.fma(v, a01);
+            v = FloatVector.broadcast(F, x[xi + 1]);
+            a10 = g0.fma(v, a10); a11 = g1.fma(v, a11);
+            v = FloatVector.broadcast(F, x[xi + 2]);
+            a20 = g0.fma(v, a20); a21 = g1.fma(v, a21);
+            v = FloatVector.broadcast(F, x[xi + wp]);
+            a30 = g0.fma(v, a30); a31 = g1.fma(v, a31);
+            v = FloatVector.broadcast(F, x[xi + wp + 1]);
+            a40 = g0.fma(v, a40); a41 = g1.fma(v, a41);
+            v = FloatVector.broadcast(F, x[xi + wp + 2]);
+            a50 = g0.fma(v, a50); a51 = g1.fma(v, a51);
+            v = FloatVector.broadcast(F, x[xi + w2]);
+            a60 = g0.fma(v, a60); a61 = g1.fma(v, a61);
+            v = FloatVector.broadcast(F, x[xi + w2 + 1]);
+            a70 = g0.fma(v, a70); a71 = g1.fma(v, a71);
+            v = FloatVector.broadcast(F, x[xi + w2 + 2]);
+            a80 = g0.fma(v, a80); a81 = g1.fma(v, a81);
+        }
+        int o = ao + cb;
+        a00.intoArray(acc, o); a01.intoArray(acc, o + L); o += cp;
+        a10.intoArray(acc, o); a11.intoArray(acc, o + L); o += cp;
+        a20.intoArray(acc, o); a21.intoArray(acc, o + L); o += cp;
+        a30.intoArray(acc, o); a31.intoArray(acc, o + L); o += cp;
+        a40.intoArray(acc, o); a41.intoArray(acc, o + L); o += cp;
+        a50.intoArray(acc, o); a51.intoArray(acc, o + L); o += cp;
+        a60.intoArray(acc, o); a61.intoArray(acc, o + L); o += cp;
+        a70.intoArray(acc, o); a71.intoArray(acc, o + L); o += cp;
+        a80.intoArray(acc, o); a81.intoArray(acc, o + L);
+    }
+
+    private static void filterSingle(float[] x, int xo, int wp, float[] g, int cp, int cb, int m, float[] acc, int ao) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z, a8 = z;
+        int w2 = 2 * wp;
+        for (int q = 0; q < m; q++) {
+            FloatVector g0 = FloatVector.fromArray(F, g, q * cp + cb);
+            int xi = xo + q;
+            a0 = g0.fma(FloatVector.broadcast(F, x[xi]), a0);
+            a1 = g0.fma(FloatVector.broadcast(F, x[xi + 1]), a1);
+            a2 = g0.fma(FloatVector.broadcast(F, x[xi + 2]), a2);
+            a3 = g0.fma(FloatVector.broadcast(F, x[xi + wp]), a3);
+            a4 = g0.fma(FloatVector.broadcast(F, x[xi + wp + 1]), a4);
+            a5 = g0.fma(FloatVector.broadcast(F, x[xi + wp + 2]), a5);
+            a6 = g0.fma(FloatVector.broadcast(F, x[xi + w2]), a6);
+            a7 = g0.fma(FloatVector.broadcast(F, x[xi + w2 + 1]), a7);
+            a8 = g0.fma(FloatVector.broadcast(F, x[xi + w2 + 2]), a8);
+        }
+        int o = ao + cb;
+        a0.intoArray(acc, o); a1.intoArray(acc, o + cp); a2.intoArray(acc, o + 2 * cp);
+        a3.intoArray(acc, o + 3 * cp); a4.intoArray(acc, o + 4 * cp); a5.intoArray(acc, o + 5 * cp);
+        a6.intoArray(acc, o + 6 * cp); a7.intoArray(acc, o + 7 * cp); a8.intoArray(acc, o + 8 * cp);
+    }
+
+    /**
+     * Few output channels (the logits layer has one): positions in the lanes, summed across lanes
+     * once per (output, input channel, tap). The gradient is laid out like the input, zero-bordered,
+     * so that position q of padded-row space is at q + wp + 1 and garbage columns read zeros.
+     */
+    private void filterBySums(int cin, int h, int w, float[] dy, int dyo, int cout,
+                              float[] dw, int dwo, float[] db, int dbo) {
+        grad.fill(this, dy, dyo, cout, h, w);
+        float[] x = input.data, g = grad.data;
+        int end = roundUp(m, L), w2 = 2 * wp, plane = h * w;
+        for (int co = 0; co < cout; co++) {
+            float sum = 0f;
+            for (int i = 0; i < plane; i++) sum += dy[dyo + co * plane + i];
+            db[dbo + co] += sum;
+            int go = co * stride + wp + 1;
+            for (int ci = 0; ci < cin; ci++) {
+                FloatVector z = FloatVector.zero(F);
+                FloatVector a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z, a8 = z;
+                int xo = ci * stride;
+                for (int q = 0; q < end; q += L) {
+                    FloatVector d = FloatVector.fromArray(F, g, go + q);
+                    int xi = xo + q;
+                    a0 = FloatVector.fromArray(F, x, xi).fma(d, a0);
+                    a1 = FloatVector.fromArray(F, x, xi + 1).fma(d, a1);
+                    a2 = FloatVector.fromArray(F, x, xi + 2).fma(d, a2);
+                    a3 = FloatVector.fromArray(F, x, xi + wp).fma(d, a3);
+                    a4 = FloatVector.fromArray(F, x, xi + wp + 1).fma(d, a4);
+                    a5 = FloatVector.fromArray(F, x, xi + wp + 2).fma(d, a5);
+                    a6 = FloatVector.fromArray(F, x, xi + w2).fma(d, a6);
+                    a7 = FloatVector.fromArray(F, x, xi + w2 + 1).fma(d, a7);
+                    a8 = FloatVector.fromArray(F, x, xi + w2 + 2).fma(d, a8);
+                }
+                int k = dwo + (co * cin + ci) * 9;
+                dw[k] += a0.reduceLanes(VectorOperators.ADD);
+                dw[k + 1] += a1.reduceLanes(VectorOperators.ADD);
+                dw[k + 2] += a2.reduceLanes(VectorOperators.ADD);
+                dw[k + 3] += a3.reduceLanes(VectorOperators.ADD);
+                dw[k + 4] += a4.reduceLanes(VectorOperators.ADD);
+                dw[k + 5] += a5.reduceLanes(VectorOperators.ADD);
+                dw[k + 6] += a6.reduceLanes(VectorOperators.ADD);
+                dw[k + 7] += a7.reduceLanes(VectorOperators.ADD);
+                dw[k + 8] += a8.reduceLanes(VectorOperators.ADD);
             }
         }
     }
+
+    private static int roundUp(int n, int multiple) { return (n + multiple - 1) / multiple * multiple; }
 }
