@@ -62,6 +62,11 @@ final class Conv3x3Kernels {
     private float[] packed = new float[0];
     private float[] packedBias = new float[0];
     private int[] taps = new int[0];
+    private float[] rows = new float[0];
+    /** What `packed` was made from, to skip repacking the same weights. */
+    private float[] packedFrom = new float[0];
+    private int packedIn = -1, packedOut = -1;
+    private boolean packedTransposed;
     private float[] gradT = new float[0];
     private int gradTH = -1, gradTW = -1, gradTC = -1; // the shape whose zeros gradT holds
     private float[] dwT = new float[0];
@@ -100,7 +105,7 @@ final class Conv3x3Kernels {
                         float[] dy, int dyo, int cout, float[] dw, int dwo, float[] db, int dbo) {
         geometry(h, w);
         input.fill(this, x, xo, cin, h, w);
-        if (cout < TILE) filterBySums(cin, h, w, dy, dyo, cout, dw, dwo, db, dbo);
+        if (cout < TILE || cin * 64 < h * w) filterBySums(cin, h, w, dy, dyo, cout, dw, dwo, db, dbo);
         else filterByLanes(cin, h, w, dy, dyo, cout, dw, dwo, db, dbo);
     }
 
@@ -113,37 +118,44 @@ final class Conv3x3Kernels {
      * outputs are the kernel's input channels and the taps are flipped, for backward-data.
      */
     private void pack(float[] wt, int wo, int nIn, int nOut, boolean transposed, float[] bias, int bo) {
-        int nk = nIn * 9;
+        int nk = nIn * 9, n = nOut * nk;
         int tiles = tiles(nOut), singles = singles(nOut);
-        int size = tiles * TILE * nk + singles * nk;
-        if (packed.length < size) packed = new float[size];
         if (packedBias.length < tiles * TILE + singles) packedBias = new float[tiles * TILE + singles];
+        Arrays.fill(packedBias, 0, tiles * TILE + singles, 0f);
+        if (bias != null) System.arraycopy(bias, bo, packedBias, 0, nOut);
         if (taps.length < nk) taps = new int[nk];
         for (int i = 0; i < nIn; i++)
             for (int t = 0; t < 9; t++) taps[i * 9 + t] = i * stride + (t / 3) * wp + t % 3;
+        // every sample of a batch brings the same weights: repack only when they differ from the last
+        if (packedIn == nIn && packedOut == nOut && packedTransposed == transposed
+                && Arrays.equals(wt, wo, wo + n, packedFrom, 0, n)) return;
+        if (packedFrom.length < n) packedFrom = new float[n];
+        System.arraycopy(wt, wo, packedFrom, 0, n);
+        packedIn = nIn; packedOut = nOut; packedTransposed = transposed;
+
+        int size = tiles * TILE * nk + singles * nk;
+        if (packed.length < size) packed = new float[size];
+        // the GEMM's [output][input channel][tap] layout first, then interleaved by tiles of 8
+        if (rows.length < n) rows = new float[n];
+        if (transposed) {
+            for (int co = 0; co < nIn; co++)
+                for (int ci = 0; ci < nOut; ci++)
+                    for (int t = 0; t < 9; t++) rows[(ci * nIn + co) * 9 + t] = wt[wo + (co * nOut + ci) * 9 + 8 - t];
+        } else {
+            System.arraycopy(wt, wo, rows, 0, n);
+        }
         for (int tile = 0; tile < tiles; tile++)
             for (int j = 0; j < TILE; j++) {
                 int o = tile * TILE + j, base = tile * TILE * nk + j;
-                for (int k = 0; k < nk; k++)
-                    packed[base + k * TILE] = o < nOut ? weight(wt, wo, nIn, nOut, transposed, o, k) : 0f;
-                packedBias[tile * TILE + j] = o < nOut && bias != null ? bias[bo + o] : 0f;
+                if (o < nOut) for (int k = 0; k < nk; k++) packed[base + k * TILE] = rows[o * nk + k];
+                else for (int k = 0; k < nk; k++) packed[base + k * TILE] = 0f;
             }
-        for (int s = 0; s < singles; s++) {
-            int o = tiles * TILE + s, base = tiles * TILE * nk + s * nk;
-            for (int k = 0; k < nk; k++) packed[base + k] = weight(wt, wo, nIn, nOut, transposed, o, k);
-            packedBias[o] = bias != null ? bias[bo + o] : 0f;
-        }
+        if (singles > 0) System.arraycopy(rows, tiles * TILE * nk, packed, tiles * TILE * nk, singles * nk);
     }
 
     private static int tiles(int nOut) { return nOut / TILE + (nOut % TILE >= TILE / 2 ? 1 : 0); }
 
     private static int singles(int nOut) { return nOut % TILE >= TILE / 2 ? 0 : nOut % TILE; }
-
-    /** The weight from GEMM input k = (i, tap) to GEMM output o. */
-    private static float weight(float[] wt, int wo, int nIn, int nOut, boolean transposed, int o, int k) {
-        int i = k / 9, t = k % 9;
-        return transposed ? wt[wo + (i * nOut + o) * 9 + 8 - t] : wt[wo + (o * nIn + i) * 9 + t];
-    }
 
     private void implicitGemm(float[] x, int nIn, int nOut, boolean relu) {
         int nk = nIn * 9;
@@ -265,18 +277,17 @@ final class Conv3x3Kernels {
             Arrays.fill(gradT, 0, m * cp, 0f);
         }
         gradTH = h; gradTW = w; gradTC = cout;
+        // position-major order: sequential writes, and the cout read streams stay in cache
         int plane = h * w;
-        for (int co = 0; co < cout; co++) {
-            float sum = 0f;
-            for (int r = 0; r < h; r++) {
-                int src = dyo + co * plane + r * w, dst = r * wp * cp + co;
-                for (int c = 0; c < w; c++) {
-                    float g = dy[src + c];
-                    gradT[dst + c * cp] = g;
-                    sum += g;
-                }
+        for (int r = 0; r < h; r++)
+            for (int c = 0; c < w; c++) {
+                int src = dyo + r * w + c, dst = (r * wp + c) * cp;
+                for (int co = 0; co < cout; co++) gradT[dst + co] = dy[src + co * plane];
             }
-            db[dbo + co] += sum;
+        for (int cb = 0; cb < cp; cb += L) {
+            FloatVector sum = FloatVector.zero(F);
+            for (int q = 0; q < m; q++) sum = sum.add(FloatVector.fromArray(F, gradT, q * cp + cb));
+            for (int lane = 0; lane < L && cb + lane < cout; lane++) db[dbo + cb + lane] += sum.lane(lane);
         }
         if (dwT.length < cin * 9 * cp) dwT = new float[cin * 9 * cp];
         float[] x = input.data;
@@ -353,7 +364,9 @@ final class Conv3x3Kernels {
     }
 
     /**
-     * Few output channels (the logits layer has one): positions in the lanes, summed across lanes
+     * Few output channels (the logits layer has one), or few input channels for the plane size
+     * (the first layer has one), where transposing the gradient would cost more than the sums:
+     * positions in the lanes, summed across lanes
      * once per (output, input channel, tap). The gradient is laid out like the input, zero-bordered,
      * so that position q of padded-row space is at q + wp + 1 and garbage columns read zeros.
      */
@@ -361,12 +374,12 @@ final class Conv3x3Kernels {
                               float[] dw, int dwo, float[] db, int dbo) {
         grad.fill(this, dy, dyo, cout, h, w);
         float[] x = input.data, g = grad.data;
-        int end = roundUp(m, L), w2 = 2 * wp, plane = h * w;
+        int end = roundUp(m, L), w2 = 2 * wp;
         for (int co = 0; co < cout; co++) {
-            float sum = 0f;
-            for (int i = 0; i < plane; i++) sum += dy[dyo + co * plane + i];
-            db[dbo + co] += sum;
             int go = co * stride + wp + 1;
+            FloatVector sum = FloatVector.zero(F);
+            for (int q = 0; q < end; q += L) sum = sum.add(FloatVector.fromArray(F, g, go + q));
+            db[dbo + co] += sum.reduceLanes(VectorOperators.ADD);
             for (int ci = 0; ci < cin; ci++) {
                 FloatVector z = FloatVector.zero(F);
                 FloatVector a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z, a8 = z;
