@@ -165,10 +165,15 @@ final class Conv3x3Kernels {
         int span = roundUp(plane, 4 * L);
         if (tail.length < TILE * span) tail = new float[TILE * span];
         int whole = plane / (2 * L) * (2 * L);
+        // positions outer, tiles inner: one stretch of the input planes serves all tiles from cache
+        int full = nOut / TILE;
+        for (int q = 0; q < whole; q += 2 * L)
+            for (int tile = 0; tile < full; tile++)
+                tile8(x, q, taps, nk, packed, tile * TILE * nk, packedBias, tile * TILE, relu,
+                        y, yo + tile * TILE * plane + q, plane, 2 * L);
         for (int tile = 0; tile < tiles; tile++) {
             int o0 = tile * TILE, wo = tile * TILE * nk, outputs = Math.min(TILE, nOut - o0);
             if (outputs == TILE) {
-                tile8(x, 0, taps, nk, packed, wo, packedBias, o0, relu, y, yo + o0 * plane, plane, whole);
                 if (whole < plane) {
                     tile8(x, whole, taps, nk, packed, wo, packedBias, o0, relu, tail, 0, 2 * L, 2 * L);
                     for (int j = 0; j < TILE; j++)
