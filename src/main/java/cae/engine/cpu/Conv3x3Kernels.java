@@ -1,94 +1,429 @@
 package cae.engine.cpu;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.util.Arrays;
+
 /**
  * 3x3 stride-1 SAME convolution of one sample (CHW planes in float arrays at offsets), forward,
  * backward-data and backward-filter. One instance per worker thread: it owns its scratch buffers,
  * grown on first use of a shape and reused after, so steady-state calls allocate nothing.
  * Weights are OIHW: weight[((co * cin + ci) * 3 + ky) * 3 + kx].
+ *
+ * <p>How it is fast: each input plane is copied three times into scratch, each copy with a zero row
+ * above and below, and one copy per horizontal tap: for kx = 0 with its last column zeroed, for
+ * kx = 2 with its first column zeroed. Read row-major, the input that tap (ky, kx) multiplies at
+ * output position p = r * w + c is then at p + ky * w + kx of copy kx (a step off the row's end lands
+ * on a zeroed column of the neighbouring row), a constant offset per (input channel, tap). So the
+ * convolution is an implicit GEMM whose inner loop loads a few input vectors and does a block of
+ * vector FMAs against broadcast weights, storing straight into the output planes. Backward-data is
+ * the same computation with the kernel transposed and flipped. Backward-filter keeps output channels
+ * in the vector lanes (the gradient is transposed to position-major first) so no horizontal sums
+ * are needed; with few output or input channels it sums over positions in the lanes instead.
  */
 final class Conv3x3Kernels {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int L = F.length();
+    /** Output channels per register tile of the implicit GEMM. */
+    private static final int TILE = 8;
+
+    /**
+     * The three shifted-tap copies of each plane. Their zero rows, zero columns and the zeros after
+     * them stay zero: the same shape always writes the same cells, and a new shape clears it all.
+     */
+    private static final class TapPlanes {
+        float[] data = new float[0];
+        int stride;  // distance between copies: each is (h + 2) * w + 2 cells, rounded up to vectors
+        private int h = -1, w = -1;
+
+        void fill(float[] src, int so, int channels, int h, int w) {
+            int plane = h * w;
+            stride = roundUp((h + 2) * w + 2, L);
+            // room after the last copy for the vector reads of the positions past the plane's end
+            int need = 3 * channels * stride + 4 * L + 2 * w + 2;
+            if (data.length < need) {
+                data = new float[need];
+            } else if (this.h != h || this.w != w) {
+                Arrays.fill(data, 0f);
+            }
+            this.h = h;
+            this.w = w;
+            for (int c = 0; c < channels; c++) {
+                int base = 3 * c * stride + 1 + w;
+                for (int kx = 0; kx < 3; kx++) System.arraycopy(src, so + c * plane, data, base + kx * stride, plane);
+                for (int r = 0; r < h; r++) {
+                    data[base + r * w + w - 1] = 0f;
+                    data[base + 2 * stride + r * w] = 0f;
+                }
+            }
+        }
+
+        /** Offset of tap (ky, kx) of input channel i, relative to the output position. */
+        int tap(int i, int ky, int kx) { return (3 * i + kx) * stride + ky * w + kx; }
+    }
+
+    private final TapPlanes input = new TapPlanes();
+    private final TapPlanes gradient = new TapPlanes();
+    private float[] tail = new float[0];
+    private float[] packed = new float[0];
+    private float[] packedBias = new float[0];
+    private int[] taps = new int[0];
+    private float[] rows = new float[0];
+    /** What `packed` was made from, to skip repacking the same weights. */
+    private float[] packedFrom = new float[0];
+    private int packedIn = -1, packedOut = -1;
+    private boolean packedTransposed;
+    private float[] gradT = new float[0];
+    private int gradTPlane = -1, gradTC = -1; // the shape whose zero lanes gradT holds
+    private float[] gradFlat = new float[0];
+    private float[] dwT = new float[0];
 
     /** y[co] = bias[co] + sum_ci conv(x[ci], w[co][ci]); ReLU after when {@code relu}. y is overwritten. */
     void forward(float[] x, int xo, int cin, int h, int w,
                  float[] wt, int wo, float[] bias, int bo, int cout,
                  float[] y, int yo, boolean relu) {
-        int plane = h * w;
-        for (int co = 0; co < cout; co++) {
-            int yBase = yo + co * plane;
-            java.util.Arrays.fill(y, yBase, yBase + plane, bias[bo + co]);
-            for (int ci = 0; ci < cin; ci++) {
-                int xBase = xo + ci * plane;
-                int k = wo + (co * cin + ci) * 9;
-                for (int ky = 0; ky < 3; ky++) {
-                    for (int kx = 0; kx < 3; kx++) {
-                        float wv = wt[k + ky * 3 + kx];
-                        for (int r = 0; r < h; r++) {
-                            int sr = r + ky - 1;
-                            if (sr < 0 || sr >= h) continue;
-                            int c0 = Math.max(0, 1 - kx), c1 = Math.min(w, w + 1 - kx);
-                            int yRow = yBase + r * w, xRow = xBase + sr * w + kx - 1;
-                            for (int c = c0; c < c1; c++) y[yRow + c] = Math.fma(wv, x[xRow + c], y[yRow + c]);
-                        }
-                    }
-                }
-            }
-            if (relu) for (int i = yBase; i < yBase + plane; i++) y[i] = Math.max(y[i], 0f);
-        }
+        input.fill(x, xo, cin, h, w);
+        pack(input, wt, wo, cin, cout, false, bias, bo);
+        implicitGemm(input.data, cin, cout, h * w, relu, y, yo);
     }
 
     /** dx[ci] = sum_co full-correlation of dy[co] with the flipped kernel w[co][ci]; dx is overwritten. */
     void backwardData(float[] dy, int dyo, int cout, int h, int w,
                       float[] wt, int wo, int cin, float[] dx, int dxo) {
-        int plane = h * w;
-        java.util.Arrays.fill(dx, dxo, dxo + cin * plane, 0f);
-        for (int ci = 0; ci < cin; ci++) {
-            int dxBase = dxo + ci * plane;
-            for (int co = 0; co < cout; co++) {
-                int dyBase = dyo + co * plane;
-                int k = wo + (co * cin + ci) * 9;
-                for (int ky = 0; ky < 3; ky++) {
-                    for (int kx = 0; kx < 3; kx++) {
-                        float wv = wt[k + ky * 3 + kx];
-                        // y[r][c] used x[r + ky - 1][c + kx - 1]; so dx[sr][sc] += w * dy[sr - ky + 1][sc - kx + 1]
-                        for (int r = 0; r < h; r++) {
-                            int sr = r + ky - 1;
-                            if (sr < 0 || sr >= h) continue;
-                            int c0 = Math.max(0, 1 - kx), c1 = Math.min(w, w + 1 - kx);
-                            int dyRow = dyBase + r * w, dxRow = dxBase + sr * w + kx - 1;
-                            for (int c = c0; c < c1; c++) dx[dxRow + c] = Math.fma(wv, dy[dyRow + c], dx[dxRow + c]);
-                        }
-                    }
-                }
-            }
-        }
+        gradient.fill(dy, dyo, cout, h, w);
+        pack(gradient, wt, wo, cout, cin, true, null, 0);
+        implicitGemm(gradient.data, cout, cin, h * w, false, dx, dxo);
     }
 
     /** dw[co][ci] += correlation of x[ci] with dy[co]; db[co] += sum dy[co]. Both accumulate. */
     void backwardFilter(float[] x, int xo, int cin, int h, int w,
                         float[] dy, int dyo, int cout, float[] dw, int dwo, float[] db, int dbo) {
-        int plane = h * w;
-        for (int co = 0; co < cout; co++) {
-            int dyBase = dyo + co * plane;
-            float s = 0f;
-            for (int i = 0; i < plane; i++) s += dy[dyBase + i];
-            db[dbo + co] += s;
-            for (int ci = 0; ci < cin; ci++) {
-                int xBase = xo + ci * plane;
-                int k = dwo + (co * cin + ci) * 9;
-                for (int ky = 0; ky < 3; ky++) {
-                    for (int kx = 0; kx < 3; kx++) {
-                        float acc = 0f;
-                        for (int r = 0; r < h; r++) {
-                            int sr = r + ky - 1;
-                            if (sr < 0 || sr >= h) continue;
-                            int c0 = Math.max(0, 1 - kx), c1 = Math.min(w, w + 1 - kx);
-                            int dyRow = dyBase + r * w, xRow = xBase + sr * w + kx - 1;
-                            for (int c = c0; c < c1; c++) acc = Math.fma(x[xRow + c], dy[dyRow + c], acc);
-                        }
-                        dw[k + ky * 3 + kx] += acc;
-                    }
+        input.fill(x, xo, cin, h, w);
+        if (taps.length < 9) taps = new int[9];
+        for (int t = 0; t < 9; t++) taps[t] = input.tap(0, t / 3, t % 3);
+        if (cout < TILE || cin * 64 < h * w) filterBySums(cin, h * w, dy, dyo, cout, dw, dwo, db, dbo);
+        else filterByLanes(cin, h * w, dy, dyo, cout, dw, dwo, db, dbo);
+    }
+
+    // ---- forward and backward-data: implicit GEMM ----
+
+    /**
+     * Packs the kernel as outputs x (input channel, tap): full tiles of 8 outputs interleaved
+     * (packed[(tile * nk + k) * 8 + j]), then single outputs (nk each). A remainder of 4 to 7
+     * outputs gets a zero-padded tile, fewer get single-output passes. With {@code transposed} the
+     * outputs are the kernel's input channels and the taps are flipped, for backward-data.
+     */
+    private void pack(TapPlanes planes, float[] wt, int wo, int nIn, int nOut, boolean transposed, float[] bias, int bo) {
+        int nk = nIn * 9, n = nOut * nk;
+        int tiles = tiles(nOut), singles = singles(nOut);
+        if (packedBias.length < tiles * TILE + singles) packedBias = new float[tiles * TILE + singles];
+        Arrays.fill(packedBias, 0, tiles * TILE + singles, 0f);
+        if (bias != null) System.arraycopy(bias, bo, packedBias, 0, nOut);
+        if (taps.length < nk) taps = new int[nk];
+        for (int i = 0; i < nIn; i++)
+            for (int t = 0; t < 9; t++) taps[i * 9 + t] = planes.tap(i, t / 3, t % 3);
+        // every sample of a batch brings the same weights: repack only when they differ from the last
+        if (packedIn == nIn && packedOut == nOut && packedTransposed == transposed
+                && Arrays.equals(wt, wo, wo + n, packedFrom, 0, n)) return;
+        if (packedFrom.length < n) packedFrom = new float[n];
+        System.arraycopy(wt, wo, packedFrom, 0, n);
+        packedIn = nIn; packedOut = nOut; packedTransposed = transposed;
+
+        int size = tiles * TILE * nk + singles * nk;
+        if (packed.length < size) packed = new float[size];
+        // the GEMM's [output][input channel][tap] layout first, then interleaved by tiles of 8
+        if (rows.length < n) rows = new float[n];
+        if (transposed) {
+            for (int co = 0; co < nIn; co++)
+                for (int ci = 0; ci < nOut; ci++)
+                    for (int t = 0; t < 9; t++) rows[(ci * nIn + co) * 9 + t] = wt[wo + (co * nOut + ci) * 9 + 8 - t];
+        } else {
+            System.arraycopy(wt, wo, rows, 0, n);
+        }
+        for (int tile = 0; tile < tiles; tile++)
+            for (int j = 0; j < TILE; j++) {
+                int o = tile * TILE + j, base = tile * TILE * nk + j;
+                if (o < nOut) for (int k = 0; k < nk; k++) packed[base + k * TILE] = rows[o * nk + k];
+                else for (int k = 0; k < nk; k++) packed[base + k * TILE] = 0f;
+            }
+        if (singles > 0) System.arraycopy(rows, tiles * TILE * nk, packed, tiles * TILE * nk, singles * nk);
+    }
+
+    private static int tiles(int nOut) { return nOut / TILE + (nOut % TILE >= TILE / 2 ? 1 : 0); }
+
+    private static int singles(int nOut) { return nOut % TILE >= TILE / 2 ? 0 : nOut % TILE; }
+
+    /**
+     * Whole register tiles store straight into y; the positions past the last whole tile, and a
+     * zero-padded tile's outputs, go through `tail` so that nothing is written outside y's planes.
+     */
+    private void implicitGemm(float[] x, int nIn, int nOut, int plane, boolean relu, float[] y, int yo) {
+        int nk = nIn * 9;
+        int tiles = tiles(nOut), singles = singles(nOut);
+        int span = roundUp(plane, 4 * L);
+        if (tail.length < TILE * span) tail = new float[TILE * span];
+        int whole = plane / (2 * L) * (2 * L);
+        // positions outer, tiles inner: one stretch of the input planes serves all tiles from cache
+        int full = nOut / TILE;
+        for (int q = 0; q < whole; q += 2 * L)
+            for (int tile = 0; tile < full; tile++)
+                tile8(x, q, taps, nk, packed, tile * TILE * nk, packedBias, tile * TILE, relu,
+                        y, yo + tile * TILE * plane + q, plane, 2 * L);
+        for (int tile = 0; tile < tiles; tile++) {
+            int o0 = tile * TILE, wo = tile * TILE * nk, outputs = Math.min(TILE, nOut - o0);
+            if (outputs == TILE) {
+                if (whole < plane) {
+                    tile8(x, whole, taps, nk, packed, wo, packedBias, o0, relu, tail, 0, 2 * L, 2 * L);
+                    for (int j = 0; j < TILE; j++)
+                        System.arraycopy(tail, j * 2 * L, y, yo + (o0 + j) * plane + whole, plane - whole);
                 }
+            } else {
+                int count = roundUp(plane, 2 * L);
+                tile8(x, 0, taps, nk, packed, wo, packedBias, o0, relu, tail, 0, span, count);
+                for (int j = 0; j < outputs; j++) System.arraycopy(tail, j * span, y, yo + (o0 + j) * plane, plane);
+            }
+        }
+        int whole4 = plane / (4 * L) * (4 * L);
+        for (int s = 0; s < singles; s++) {
+            int o = tiles * TILE + s, wo = tiles * TILE * nk + s * nk;
+            tile1(x, 0, taps, nk, packed, wo, packedBias[o], relu, y, yo + o * plane, whole4);
+            if (whole4 < plane) {
+                tile1(x, whole4, taps, nk, packed, wo, packedBias[o], relu, tail, 0, 4 * L);
+                System.arraycopy(tail, 0, y, yo + o * plane + whole4, plane - whole4);
             }
         }
     }
+
+    /**
+     * 8 outputs x 2 vectors of positions per register tile, for positions [xq, xq + count) stored
+     * from y[yo] on, outputs ys apart; the k loop runs over (input channel, tap).
+     */
+    private static void tile8(float[] x, int xq, int[] taps, int nk, float[] w, int wo, float[] b, int bo, boolean relu,
+                              float[] y, int yo, int ys, int count) {
+        for (int q = 0; q < count; q += 2 * L) {
+            FloatVector a00 = FloatVector.broadcast(F, b[bo]), a01 = a00;
+            FloatVector a10 = FloatVector.broadcast(F, b[bo + 1]), a11 = a10;
+            FloatVector a20 = FloatVector.broadcast(F, b[bo + 2]), a21 = a20;
+            FloatVector a30 = FloatVector.broadcast(F, b[bo + 3]), a31 = a30;
+            FloatVector a40 = FloatVector.broadcast(F, b[bo + 4]), a41 = a40;
+            FloatVector a50 = FloatVector.broadcast(F, b[bo + 5]), a51 = a50;
+            FloatVector a60 = FloatVector.broadcast(F, b[bo + 6]), a61 = a60;
+            FloatVector a70 = FloatVector.broadcast(F, b[bo + 7]), a71 = a70;
+            for (int k = 0, wi = wo; k < nk; k++, wi += TILE) {
+                int xi = xq + q + taps[k];
+                FloatVector x0 = FloatVector.fromArray(F, x, xi);
+                FloatVector x1 = FloatVector.fromArray(F, x, xi + L);
+                FloatVector v = FloatVector.broadcast(F, w[wi]);
+                a00 = x0.fma(v, a00); a01 = x1.fma(v, a01);
+                v = FloatVector.broadcast(F, w[wi + 1]);
+                a10 = x0.fma(v, a10); a11 = x1.fma(v, a11);
+                v = FloatVector.broadcast(F, w[wi + 2]);
+                a20 = x0.fma(v, a20); a21 = x1.fma(v, a21);
+                v = FloatVector.broadcast(F, w[wi + 3]);
+                a30 = x0.fma(v, a30); a31 = x1.fma(v, a31);
+                v = FloatVector.broadcast(F, w[wi + 4]);
+                a40 = x0.fma(v, a40); a41 = x1.fma(v, a41);
+                v = FloatVector.broadcast(F, w[wi + 5]);
+                a50 = x0.fma(v, a50); a51 = x1.fma(v, a51);
+                v = FloatVector.broadcast(F, w[wi + 6]);
+                a60 = x0.fma(v, a60); a61 = x1.fma(v, a61);
+                v = FloatVector.broadcast(F, w[wi + 7]);
+                a70 = x0.fma(v, a70); a71 = x1.fma(v, a71);
+            }
+            if (relu) {
+                a00 = a00.max(0f); a01 = a01.max(0f); a10 = a10.max(0f); a11 = a11.max(0f);
+                a20 = a20.max(0f); a21 = a21.max(0f); a30 = a30.max(0f); a31 = a31.max(0f);
+                a40 = a40.max(0f); a41 = a41.max(0f); a50 = a50.max(0f); a51 = a51.max(0f);
+                a60 = a60.max(0f); a61 = a61.max(0f); a70 = a70.max(0f); a71 = a71.max(0f);
+            }
+            int yi = yo + q;
+            a00.intoArray(y, yi); a01.intoArray(y, yi + L); yi += ys;
+            a10.intoArray(y, yi); a11.intoArray(y, yi + L); yi += ys;
+            a20.intoArray(y, yi); a21.intoArray(y, yi + L); yi += ys;
+            a30.intoArray(y, yi); a31.intoArray(y, yi + L); yi += ys;
+            a40.intoArray(y, yi); a41.intoArray(y, yi + L); yi += ys;
+            a50.intoArray(y, yi); a51.intoArray(y, yi + L); yi += ys;
+            a60.intoArray(y, yi); a61.intoArray(y, yi + L); yi += ys;
+            a70.intoArray(y, yi); a71.intoArray(y, yi + L);
+        }
+    }
+
+    /** One output x 4 vectors of positions per register tile, for the few outputs left over by tile8. */
+    private static void tile1(float[] x, int xq, int[] taps, int nk, float[] w, int wo, float bias, boolean relu,
+                              float[] y, int yo, int count) {
+        for (int q = 0; q < count; q += 4 * L) {
+            FloatVector a0 = FloatVector.broadcast(F, bias), a1 = a0, a2 = a0, a3 = a0;
+            for (int k = 0; k < nk; k++) {
+                int xi = xq + q + taps[k];
+                FloatVector v = FloatVector.broadcast(F, w[wo + k]);
+                a0 = FloatVector.fromArray(F, x, xi).fma(v, a0);
+                a1 = FloatVector.fromArray(F, x, xi + L).fma(v, a1);
+                a2 = FloatVector.fromArray(F, x, xi + 2 * L).fma(v, a2);
+                a3 = FloatVector.fromArray(F, x, xi + 3 * L).fma(v, a3);
+            }
+            if (relu) { a0 = a0.max(0f); a1 = a1.max(0f); a2 = a2.max(0f); a3 = a3.max(0f); }
+            a0.intoArray(y, yo + q);
+            a1.intoArray(y, yo + q + L);
+            a2.intoArray(y, yo + q + 2 * L);
+            a3.intoArray(y, yo + q + 3 * L);
+        }
+    }
+
+    // ---- backward-filter ----
+
+    /**
+     * Output channels in the lanes: the gradient is transposed to gradT[p * cp + co] (position-major,
+     * zero in the padding channels), then for each input channel and pair of channel vectors, one
+     * pass over the positions accumulates all 9 taps against broadcast inputs.
+     */
+    private void filterByLanes(int cin, int plane, float[] dy, int dyo, int cout,
+                               float[] dw, int dwo, float[] db, int dbo) {
+        int cp = roundUp(cout, L);
+        if (gradT.length < plane * cp) {
+            gradT = new float[plane * cp];
+        } else if (gradTPlane != plane || gradTC != cout) {
+            Arrays.fill(gradT, 0, plane * cp, 0f);
+        }
+        gradTPlane = plane; gradTC = cout;
+        // position-major order: sequential writes, and the cout read streams stay in cache
+        for (int p = 0; p < plane; p++) {
+            int src = dyo + p, dst = p * cp;
+            for (int co = 0; co < cout; co++) gradT[dst + co] = dy[src + co * plane];
+        }
+        for (int cb = 0; cb < cp; cb += L) {
+            FloatVector sum = FloatVector.zero(F);
+            for (int p = 0; p < plane; p++) sum = sum.add(FloatVector.fromArray(F, gradT, p * cp + cb));
+            for (int lane = 0; lane < L && cb + lane < cout; lane++) db[dbo + cb + lane] += sum.lane(lane);
+        }
+        if (dwT.length < cin * 9 * cp) dwT = new float[cin * 9 * cp];
+        float[] x = input.data;
+        for (int ci = 0; ci < cin; ci++) {
+            int xo = 3 * ci * input.stride, cb = 0;
+            for (; cb + 2 * L <= cp; cb += 2 * L) filterPair(x, xo, taps, gradT, cp, cb, plane, dwT, ci * 9 * cp);
+            if (cb < cp) filterSingle(x, xo, taps, gradT, cp, cb, plane, dwT, ci * 9 * cp);
+        }
+        for (int co = 0; co < cout; co++)
+            for (int k = 0; k < cin * 9; k++) dw[dwo + co * cin * 9 + k] += dwT[k * cp + co];
+    }
+
+    private static void filterPair(float[] x, int xo, int[] taps, float[] g, int cp, int cb, int n, float[] acc, int ao) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z, a40 = z, a41 = z,
+                a50 = z, a51 = z, a60 = z, a61 = z, a70 = z, a71 = z, a80 = z, a81 = z;
+        int t0 = xo + taps[0], t1 = xo + taps[1], t2 = xo + taps[2], t3 = xo + taps[3], t4 = xo + taps[4],
+                t5 = xo + taps[5], t6 = xo + taps[6], t7 = xo + taps[7], t8 = xo + taps[8];
+        for (int q = 0; q < n; q++) {
+            int gi = q * cp + cb;
+            FloatVector g0 = FloatVector.fromArray(F, g, gi);
+            FloatVector g1 = FloatVector.fromArray(F, g, gi + L);
+            FloatVector v = FloatVector.broadcast(F, x[t0 + q]);
+            a00 = g0.fma(v, a00); a01 = g1.fma(v, a01);
+            v = FloatVector.broadcast(F, x[t1 + q]);
+            a10 = g0.fma(v, a10); a11 = g1.fma(v, a11);
+            v = FloatVector.broadcast(F, x[t2 + q]);
+            a20 = g0.fma(v, a20); a21 = g1.fma(v, a21);
+            v = FloatVector.broadcast(F, x[t3 + q]);
+            a30 = g0.fma(v, a30); a31 = g1.fma(v, a31);
+            v = FloatVector.broadcast(F, x[t4 + q]);
+            a40 = g0.fma(v, a40); a41 = g1.fma(v, a41);
+            v = FloatVector.broadcast(F, x[t5 + q]);
+            a50 = g0.fma(v, a50); a51 = g1.fma(v, a51);
+            v = FloatVector.broadcast(F, x[t6 + q]);
+            a60 = g0.fma(v, a60); a61 = g1.fma(v, a61);
+            v = FloatVector.broadcast(F, x[t7 + q]);
+            a70 = g0.fma(v, a70); a71 = g1.fma(v, a71);
+            v = FloatVector.broadcast(F, x[t8 + q]);
+            a80 = g0.fma(v, a80); a81 = g1.fma(v, a81);
+        }
+        int o = ao + cb;
+        a00.intoArray(acc, o); a01.intoArray(acc, o + L); o += cp;
+        a10.intoArray(acc, o); a11.intoArray(acc, o + L); o += cp;
+        a20.intoArray(acc, o); a21.intoArray(acc, o + L); o += cp;
+        a30.intoArray(acc, o); a31.intoArray(acc, o + L); o += cp;
+        a40.intoArray(acc, o); a41.intoArray(acc, o + L); o += cp;
+        a50.intoArray(acc, o); a51.intoArray(acc, o + L); o += cp;
+        a60.intoArray(acc, o); a61.intoArray(acc, o + L); o += cp;
+        a70.intoArray(acc, o); a71.intoArray(acc, o + L); o += cp;
+        a80.intoArray(acc, o); a81.intoArray(acc, o + L);
+    }
+
+    private static void filterSingle(float[] x, int xo, int[] taps, float[] g, int cp, int cb, int n, float[] acc, int ao) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z, a8 = z;
+        int t0 = xo + taps[0], t1 = xo + taps[1], t2 = xo + taps[2], t3 = xo + taps[3], t4 = xo + taps[4],
+                t5 = xo + taps[5], t6 = xo + taps[6], t7 = xo + taps[7], t8 = xo + taps[8];
+        for (int q = 0; q < n; q++) {
+            FloatVector g0 = FloatVector.fromArray(F, g, q * cp + cb);
+            a0 = g0.fma(FloatVector.broadcast(F, x[t0 + q]), a0);
+            a1 = g0.fma(FloatVector.broadcast(F, x[t1 + q]), a1);
+            a2 = g0.fma(FloatVector.broadcast(F, x[t2 + q]), a2);
+            a3 = g0.fma(FloatVector.broadcast(F, x[t3 + q]), a3);
+            a4 = g0.fma(FloatVector.broadcast(F, x[t4 + q]), a4);
+            a5 = g0.fma(FloatVector.broadcast(F, x[t5 + q]), a5);
+            a6 = g0.fma(FloatVector.broadcast(F, x[t6 + q]), a6);
+            a7 = g0.fma(FloatVector.broadcast(F, x[t7 + q]), a7);
+            a8 = g0.fma(FloatVector.broadcast(F, x[t8 + q]), a8);
+        }
+        int o = ao + cb;
+        a0.intoArray(acc, o); a1.intoArray(acc, o + cp); a2.intoArray(acc, o + 2 * cp);
+        a3.intoArray(acc, o + 3 * cp); a4.intoArray(acc, o + 4 * cp); a5.intoArray(acc, o + 5 * cp);
+        a6.intoArray(acc, o + 6 * cp); a7.intoArray(acc, o + 7 * cp); a8.intoArray(acc, o + 8 * cp);
+    }
+
+    /**
+     * Few output channels (the logits layer has one), or few input channels for the plane size
+     * (the first layer has one), where transposing the gradient would cost more than the sums:
+     * positions in the lanes, summed across lanes once per (output, input channel, tap). The
+     * gradient planes are copied with zeros after them so that the last vector reads zeros.
+     */
+    private void filterBySums(int cin, int plane, float[] dy, int dyo, int cout,
+                              float[] dw, int dwo, float[] db, int dbo) {
+        int end = roundUp(plane, L);
+        if (gradFlat.length < cout * end) gradFlat = new float[cout * end];
+        float[] x = input.data, g = gradFlat;
+        for (int co = 0; co < cout; co++) {
+            System.arraycopy(dy, dyo + co * plane, g, co * end, plane);
+            Arrays.fill(g, co * end + plane, (co + 1) * end, 0f);
+        }
+        int t0 = taps[0], t1 = taps[1], t2 = taps[2], t3 = taps[3], t4 = taps[4],
+                t5 = taps[5], t6 = taps[6], t7 = taps[7], t8 = taps[8];
+        for (int co = 0; co < cout; co++) {
+            int go = co * end;
+            FloatVector sum = FloatVector.zero(F);
+            for (int q = 0; q < end; q += L) sum = sum.add(FloatVector.fromArray(F, g, go + q));
+            db[dbo + co] += sum.reduceLanes(VectorOperators.ADD);
+            for (int ci = 0; ci < cin; ci++) {
+                FloatVector z = FloatVector.zero(F);
+                FloatVector a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z, a8 = z;
+                int xo = 3 * ci * input.stride;
+                for (int q = 0; q < end; q += L) {
+                    FloatVector d = FloatVector.fromArray(F, g, go + q);
+                    int xi = xo + q;
+                    a0 = FloatVector.fromArray(F, x, xi + t0).fma(d, a0);
+                    a1 = FloatVector.fromArray(F, x, xi + t1).fma(d, a1);
+                    a2 = FloatVector.fromArray(F, x, xi + t2).fma(d, a2);
+                    a3 = FloatVector.fromArray(F, x, xi + t3).fma(d, a3);
+                    a4 = FloatVector.fromArray(F, x, xi + t4).fma(d, a4);
+                    a5 = FloatVector.fromArray(F, x, xi + t5).fma(d, a5);
+                    a6 = FloatVector.fromArray(F, x, xi + t6).fma(d, a6);
+                    a7 = FloatVector.fromArray(F, x, xi + t7).fma(d, a7);
+                    a8 = FloatVector.fromArray(F, x, xi + t8).fma(d, a8);
+                }
+                int k = dwo + (co * cin + ci) * 9;
+                dw[k] += a0.reduceLanes(VectorOperators.ADD);
+                dw[k + 1] += a1.reduceLanes(VectorOperators.ADD);
+                dw[k + 2] += a2.reduceLanes(VectorOperators.ADD);
+                dw[k + 3] += a3.reduceLanes(VectorOperators.ADD);
+                dw[k + 4] += a4.reduceLanes(VectorOperators.ADD);
+                dw[k + 5] += a5.reduceLanes(VectorOperators.ADD);
+                dw[k + 6] += a6.reduceLanes(VectorOperators.ADD);
+                dw[k + 7] += a7.reduceLanes(VectorOperators.ADD);
+                dw[k + 8] += a8.reduceLanes(VectorOperators.ADD);
+            }
+        }
+    }
+
+    private static int roundUp(int n, int multiple) { return (n + multiple - 1) / multiple * multiple; }
 }
