@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import cae.engine.Engine;
 import cae.engine.ImageSet;
 import cae.engine.Tensor;
+import cae.engine.TimedEngine;
 import cae.model.Activations;
 import cae.model.Architecture;
 import cae.model.Autoencoder;
@@ -19,6 +20,7 @@ import picocli.CommandLine.Option;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
@@ -50,6 +52,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--epoch", description = "Also time one full epoch: 55,000 images at the first batch size (550 steps at batch 100).")
     boolean epoch;
 
+    @Option(names = "--ops", description = "Also print where one training step's time goes, op by op (each op synchronized, so totals run a little slower).")
+    boolean ops;
+
     @Mixin EngineOptions engine;
 
     @Override public Integer call() {
@@ -69,6 +74,7 @@ final class BenchCommand implements Callable<Integer> {
                 out.printf("%-8s %6d %14.0f %10.2f %14.0f %10.2f %10.1f%n", engineName(e), batch, batch / stepSeconds,
                         stepSeconds * 1e3, batch / inferSeconds, inferSeconds * 1e3, gflops);
             }
+            if (ops) opTable(e, batches[0]);
             if (epoch) {
                 int batch = batches[0], images = 55_000;
                 double seconds = epochSeconds(e, batch, images);
@@ -82,6 +88,20 @@ final class BenchCommand implements Callable<Integer> {
     private static String engineName(Engine e) {
         String d = e.describe();
         return d.substring(0, d.indexOf(' ') > 0 ? d.indexOf(' ') : d.length());
+    }
+
+    /** Per-op milliseconds of one training step, the median step of the timed repeats. */
+    private void opTable(Engine e, int batch) {
+        TimedEngine timed = new TimedEngine(e);
+        runEpochs(timed, batch, batch * steps, warmup);
+        timed.reset();
+        runEpochs(timed, batch, batch * steps, 1);
+        double total = 0;
+        for (long[] t : timed.totals().values()) total += t[0];
+        out.printf("%nwhere a training step's time goes (batch %d, %d steps):%n", batch, steps);
+        for (Map.Entry<String, long[]> op : timed.totals().entrySet())
+            out.printf("  %-40s %8.2f ms  %5.1f%%%n", op.getKey(), op.getValue()[0] / 1e6 / steps, 100 * op.getValue()[0] / total);
+        out.printf("  %-40s %8.2f ms%n", "total", total / 1e6 / steps);
     }
 
     static byte[] randomImages(int count, long seed) {

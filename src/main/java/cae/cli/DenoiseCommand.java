@@ -34,7 +34,7 @@ final class DenoiseCommand implements Callable<Integer> {
     Path model;
 
     @Option(names = "--out", defaultValue = ".", paramLabel = "DIR", description = "Where to write the denoised images (default: the current folder).")
-    Path out;
+    Path outDir;
 
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "PNG or JPEG files.")
     List<Path> images;
@@ -45,7 +45,7 @@ final class DenoiseCommand implements Callable<Integer> {
         engine.validate(spec.commandLine());
         ModelFile.Loaded loaded = ModelFile.read(model);
         List<GreyImages.Image> inputs = images.stream().map(DenoiseCommand::read).toList();
-        Files.createDirectories(out);
+        Files.createDirectories(outDir);
         try (Engine e = engine.open(err)) {
             Autoencoder net = new Autoencoder(e);
             net.setWeights(loaded.params());
@@ -59,7 +59,7 @@ final class DenoiseCommand implements Callable<Integer> {
                 float[] pixels = new float[in.pixels().length];
                 e.read(output, pixels);
                 String name = images.get(i).getFileName().toString().replaceFirst("\\.[^.]*$", "");
-                Path target = out.resolve(name + "-denoised.png");
+                Path target = outDir.resolve(name + "-denoised.png");
                 GreyImages.write(target, pixels, in.width(), in.height());
                 out.println(images.get(i) + " -> " + target);
             }

@@ -4,6 +4,9 @@ import cae.engine.Engine;
 import cae.engine.ImageSet;
 import cae.engine.Philox;
 import cae.engine.Tensor;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 import java.util.Arrays;
 
@@ -162,10 +165,7 @@ public final class CpuEngine implements Engine {
             int end = Math.min(batch, (block + 1) * GRADIENT_BLOCK);
             for (int s = block * GRADIENT_BLOCK; s < end; s++) {
                 int dyo = dy.offset + s * cout * plane;
-                if (relu) {
-                    int yo = y.offset + s * cout * plane;
-                    for (int i = 0; i < cout * plane; i++) if (y.data[yo + i] <= 0f) dy.data[dyo + i] = 0f;
-                }
+                if (relu) reluMask(y.data, y.offset + s * cout * plane, dy.data, dyo, cout * plane);
                 if (dx != null)
                     conv[worker].backwardData(dy.data, dyo, cout, h, w, weight.data, weight.offset, cin,
                             dx.data, dx.offset + s * cin * plane);
@@ -175,6 +175,18 @@ public final class CpuEngine implements Engine {
         }
     }
     private final ConvBackward convBackward = new ConvBackward();
+
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+
+    /** dy = 0 where y <= 0 (the ReLU's gradient), as a vector blend: a branch per element costs more than the convolutions. */
+    static void reluMask(float[] y, int yo, float[] dy, int dyo, int length) {
+        int i = 0;
+        for (int upper = SPECIES.loopBound(length); i < upper; i += SPECIES.length()) {
+            FloatVector yv = FloatVector.fromArray(SPECIES, y, yo + i);
+            FloatVector.fromArray(SPECIES, dy, dyo + i).blend(0f, yv.compare(VectorOperators.LE, 0f)).intoArray(dy, dyo + i);
+        }
+        for (; i < length; i++) if (y[yo + i] <= 0f) dy[dyo + i] = 0f;
+    }
 
     /** Sums the blocks' partial gradients in block order, in parallel over gradient elements. */
     private final class SumPartials implements WorkerPool.Task {
@@ -229,29 +241,55 @@ public final class CpuEngine implements Engine {
         @Override public void run(int s, int worker) {
             int channels = x.c(), h = x.h(), w = x.w(), oh = y.h(), ow = y.w();
             int padTop = poolPadBefore(h), padLeft = poolPadBefore(w);
+            float[] xd = x.data;
             for (int c = 0; c < channels; c++) {
                 int xBase = x.offset + (s * channels + c) * h * w;
                 int outBase = (s * channels + c) * oh * ow;
                 int dxBase = backward ? dx.offset + (s * channels + c) * h * w : 0;
                 if (backward) Arrays.fill(dx.data, dxBase, dxBase + h * w, 0f);
                 for (int oy = 0; oy < oh; oy++) {
-                    int r0 = Math.max(oy * 2 - padTop, 0), r1 = Math.min(oy * 2 - padTop + 2, h);
+                    int r0 = oy * 2 - padTop;
+                    boolean fullRows = r0 >= 0 && r0 + 1 < h;
                     for (int ox = 0; ox < ow; ox++) {
-                        int c0 = Math.max(ox * 2 - padLeft, 0), c1 = Math.min(ox * 2 - padLeft + 2, w);
-                        int best = r0 * w + c0;
-                        float max = x.data[xBase + best];
-                        for (int r = r0; r < r1; r++)
-                            for (int col = c0; col < c1; col++) {
-                                float v = x.data[xBase + r * w + col];
-                                if (v > max) { max = v; best = r * w + col; }
-                            }
+                        int c0 = ox * 2 - padLeft, best;
                         int o = outBase + oy * ow + ox;
-                        if (backward) dx.data[dxBase + best] += dy.data[dy.offset + o];
-                        else y.data[y.offset + o] = max;
+                        if (fullRows && c0 >= 0 && c0 + 1 < w) {
+                            // a whole 2x2 window, without branches: max, then the first cell (row-major) equal to it
+                            int a = xBase + r0 * w + c0;
+                            float v0 = xd[a], v1 = xd[a + 1], v2 = xd[a + w], v3 = xd[a + w + 1];
+                            float max = Math.max(Math.max(v0, v1), Math.max(v2, v3));
+                            if (!backward) {
+                                y.data[y.offset + o] = max;
+                                continue;
+                            }
+                            float g = dy.data[dy.offset + o];
+                            boolean t0 = v0 == max, t1 = !t0 & v1 == max, t2 = !t0 & !t1 & v2 == max, t3 = !t0 & !t1 & !t2;
+                            int d = dxBase + a - xBase;
+                            float[] dxd = dx.data;
+                            dxd[d] = t0 ? g : 0f;
+                            dxd[d + 1] = t1 ? g : 0f;
+                            dxd[d + w] = t2 ? g : 0f;
+                            dxd[d + w + 1] = t3 ? g : 0f;
+                            continue;
+                        }
+                        best = windowArgMax(xd, xBase, h, w, r0, c0);
+                        if (backward) dx.data[dxBase + best - xBase] += dy.data[dy.offset + o];
+                        else y.data[y.offset + o] = xd[best];
                     }
                 }
             }
         }
+    }
+
+    /** The first arg-max (row-major) of the window at (r0, c0) clipped to the image; padding never wins. */
+    private static int windowArgMax(float[] x, int base, int h, int w, int r0, int c0) {
+        int rStart = Math.max(r0, 0), rEnd = Math.min(r0 + 2, h);
+        int cStart = Math.max(c0, 0), cEnd = Math.min(c0 + 2, w);
+        int best = base + rStart * w + cStart;
+        for (int r = rStart; r < rEnd; r++)
+            for (int col = cStart; col < cEnd; col++)
+                if (x[base + r * w + col] > x[best]) best = base + r * w + col;
+        return best;
     }
     private final MaxPool maxPool = new MaxPool();
 
@@ -285,16 +323,34 @@ public final class CpuEngine implements Engine {
 
         @Override public void run(int s, int worker) {
             int channels = small.c(), ih = small.h(), iw = small.w(), oh = large.h(), ow = large.w();
+            boolean doubling = oh == 2 * ih && ow == 2 * iw;
+            float[] sd = small.data, ld = large.data;
             for (int c = 0; c < channels; c++) {
                 int in = small.offset + (s * channels + c) * ih * iw;
                 int out = large.offset + (s * channels + c) * oh * ow;
-                if (backward) Arrays.fill(small.data, in, in + ih * iw, 0f);
+                if (doubling) {
+                    // each source cell is the 2x2 block below-right of (2y, 2x)
+                    for (int y = 0; y < ih; y++) {
+                        int src = in + y * iw, top = out + 2 * y * ow, bottom = top + ow;
+                        for (int x = 0; x < iw; x++) {
+                            int o = 2 * x;
+                            if (backward) {
+                                sd[src + x] = ld[top + o] + ld[top + o + 1] + ld[bottom + o] + ld[bottom + o + 1];
+                            } else {
+                                float v = sd[src + x];
+                                ld[top + o] = v; ld[top + o + 1] = v; ld[bottom + o] = v; ld[bottom + o + 1] = v;
+                            }
+                        }
+                    }
+                    continue;
+                }
+                if (backward) Arrays.fill(sd, in, in + ih * iw, 0f);
                 for (int oy = 0; oy < oh; oy++) {
                     int sy = nearestSource(oy, ih, oh);
                     for (int ox = 0; ox < ow; ox++) {
                         int src = in + sy * iw + nearestSource(ox, iw, ow);
-                        if (backward) small.data[src] += large.data[out + oy * ow + ox];
-                        else large.data[out + oy * ow + ox] = small.data[src];
+                        if (backward) sd[src] += ld[out + oy * ow + ox];
+                        else ld[out + oy * ow + ox] = sd[src];
                     }
                 }
             }
