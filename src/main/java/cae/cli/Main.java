@@ -34,6 +34,13 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main(), new Streams(out, err).factory());
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
+        cl.setParameterExceptionHandler((e, badArgs) -> {
+            PrintWriter w = e.getCommandLine().getErr();
+            w.println("cae " + e.getCommandLine().getCommandName() + ": " + e.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(e, w);
+            e.getCommandLine().usage(w);
+            return USAGE;
+        });
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             String message = userMessage(e);
             if (message == null) throw e;
