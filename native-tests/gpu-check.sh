@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# The GPU check (issue 3), in one call on the lent GPU machine, from the repository root:
+#   bash native-tests/gpu-check.sh 2>&1 | tee $OUT/gpu-check.log
+# Stage first, here: bash native-tests/stage.sh (see native-tests/README.md). The GPU machine has no
+# Maven and no network, so this runs the prepared build directly with java:
+#   1. the GPU tests with the JUnit console launcher: every op against the CPU engine
+#      (CudaEngineGpuTest) and ten training steps against the CPU engine (TrainingParityGpuTest);
+#   2. cae info, train --device cuda --epochs 1 on MNIST, bench --device cuda --epoch (FP32, TF32);
+#   3. the PyTorch anchor .gpu/torch_cae.py on the same data, FP32 and TF32;
+# and ends with one table: check | result | worst relative error or figure | note.
+# Logs, JUnit XML reports and the training run's outputs go to $OUT (default target/gpu-check).
+# Exit status: 0 when nothing failed (skipped checks do not fail), 1 otherwise.
+#
+# Environment: OUT; GPU_CHECK_BUDGET_S (seconds for all steps, default 360: a step that would not fit
+# is skipped, the table still printed); GPU_CHECK_DATA (MNIST folder, default the one under .gpu/data);
+# GPU_CHECK_NO_ENV=1 uses the java on PATH instead of sourcing .gpu/device-env.sh (dry runs off the GPU machine).
+set -uo pipefail
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$top"
+out=${OUT:-$top/target/gpu-check}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+budget=${GPU_CHECK_BUDGET_S:-360}
+results="$out/results.tsv"
+: > "$results"
+
+# one table row: check, result (pass|fail|skip), worst relative error or figure, note
+row() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "${4:-}" >> "$results"; }
+
+if [ "${GPU_CHECK_NO_ENV:-0}" != 1 ]; then
+  if [ -f .gpu/device-env.sh ]; then
+    # shellcheck disable=SC1091
+    source .gpu/device-env.sh
+  else
+    echo "gpu-check: .gpu/device-env.sh is missing: stage first (bash native-tests/stage.sh)" >&2
+  fi
+fi
+gpu=$(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null | head -1)
+echo "gpu-check: ${gpu:-no GPU seen by nvidia-smi}; $(date -u '+%Y-%m-%d %H:%M UTC'); budget ${budget} s"
+
+missing=""
+command -v java >/dev/null 2>&1 || missing="$missing java"
+for f in target/cae.jar target/classes target/test-classes target/lib; do [ -e "$f" ] || missing="$missing $f"; done
+console=$(ls target/test-lib/junit-platform-console-standalone-*.jar 2>/dev/null | head -1)
+[ -n "$console" ] || missing="$missing target/test-lib/junit-platform-console-standalone-*.jar"
+if [ -n "$missing" ]; then
+  echo "gpu-check: missing:$missing (build and stage first: bash native-tests/stage.sh)" >&2
+  exit 1
+fi
+
+data=${GPU_CHECK_DATA:-}
+if [ -z "$data" ]; then
+  data=$(find .gpu/data -maxdepth 2 -name 'train-images-idx3-ubyte*' 2>/dev/null | head -1)
+  data=${data:+$(dirname "$data")}
+fi
+
+java_opts=(--add-modules=jdk.incubator.vector -Djava.awt.headless=true -Xss8m)
+cae=(java "${java_opts[@]}" -cp "target/cae.jar:target/lib/*" cae.cli.Main)   # ./cae without its build step
+
+# step NAME MAX_SECONDS COMMAND...: runs COMMAND into $out/NAME.log (and stdout) within the budget left;
+# sets $rc (124 on timeout, 125 when skipped for lack of time) and $log
+step() {
+  local name=$1 max=$2; shift 2
+  log="$out/$name.log"
+  local left=$((budget - SECONDS)) limit=$max
+  [ "$left" -lt "$limit" ] && limit=$left
+  if [ "$limit" -lt 15 ]; then
+    echo "== $name: skipped, ${left} s of the ${budget} s budget left"
+    echo "skipped: out of time" > "$log"
+    rc=125
+    return
+  fi
+  echo "== $name (at most ${limit} s): $*"
+  local t0=$SECONDS
+  timeout --kill-after=10 "$limit" "$@" 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  echo "== $name: exit $rc after $((SECONDS - t0)) s"
+}
+
+# a step that did not pass: fail, or skip when it never ran for lack of time
+failed() { [ "$rc" = 125 ] && echo skip || echo fail; }
+
+# why a step failed, in one line: timeout, or its last error-looking line
+why() {
+  case $rc in
+    124|137) echo "timed out" ;;
+    125) echo "skipped: out of time" ;;
+    *) { grep -iE 'error|exception|cannot|unavailable|no such|not found|failed' "$log" || tail -1 "$log"; } | tail -1 | cut -c1-160 ;;
+  esac
+}
+
+# 1. GPU tests (JUnit console launcher; the JCuda natives load from the system class path as in the launcher)
+rm -rf "$out/junit"
+step junit 240 java "${java_opts[@]}" -cp "$console:target/classes:target/test-classes:target/lib/*" \
+  org.junit.platform.console.ConsoleLauncher execute --disable-banner --details=tree --disable-ansi-colors \
+  --reports-dir "$out/junit" \
+  --select-class cae.engine.cuda.CudaEngineGpuTest --select-class cae.engine.cuda.TrainingParityGpuTest
+junit_rc=$rc
+python3 - "$out/junit" "$log" "$results" "$junit_rc" <<'EOF'
+# Table rows from the JUnit XML report: one per op test (CudaEngineGpuTest asserts relative error
+# <= 1e-5 and names the error only when it fails) and one per parity case, whose figures come from
+# the "GPU-CHECK <name> <pass|fail> <worst> <note>" lines the test prints.
+import glob, os, re, sys
+import xml.etree.ElementTree as ET
+reports, log, results, rc = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+printed = {}
+for line in open(log, errors="replace"):
+    m = re.match(r"\s*GPU-CHECK (\S+) (pass|fail) (\S+) ?(.*)", line)
+    if m: printed[m.group(1)] = m.groups()[1:]
+
+def first_line(text):
+    text = (text or "").strip().splitlines()
+    text = text[0] if text else ""
+    for noise in ("parent was skipped: ", "org.opentest4j.TestAbortedException: ", "Assumption failed: ",
+                  "org.opentest4j.AssertionFailedError: "):
+        text = text.replace(noise, "")
+    return text[:160]
+
+ops, parity = [], []
+files = glob.glob(os.path.join(reports, "TEST-junit-jupiter.xml"))
+for f in files:
+    for case in ET.parse(f).getroot().iter("testcase"):
+        cls = case.get("classname", "").rsplit(".", 1)[-1]
+        display = re.search(r"display-name: (.*)", case.findtext("system-out") or "")
+        display = display.group(1).strip() if display else ""
+        problem = case.find("failure") if case.find("failure") is not None else case.find("error")
+        skipped = case.find("skipped")
+        if problem is not None:
+            result, message = "fail", first_line(problem.get("message") or problem.text)
+        elif skipped is not None:
+            result, message = "skip", first_line(skipped.get("message") or skipped.text)
+        else:
+            result, message = "pass", ""
+        if cls == "TrainingParityGpuTest":
+            key = display if display.startswith("parity-") else "parity (all cases)"
+            if key in printed:
+                verdict, worst, note = printed[key]
+                parity.append((key, "fail" if result == "fail" else verdict, worst, note))
+            else:
+                parity.append((key, result, "-", message))
+        else:
+            label = "op " + case.get("name", "").split("(")[0]
+            if display.startswith("["): label += " " + display.split("] ", 1)[-1]
+            m = re.search(r"relative error ([0-9.eE+-]+)", message)
+            figure = m.group(1) if m else "<= 1e-5" if result == "pass" else "-"
+            ops.append((label, result, figure, message))
+rows = sorted(ops) + sorted(parity)
+if not files:
+    rows.append(("junit", "fail", "-", "no JUnit report (exit %d); see junit.log" % rc))
+with open(results, "a") as r:
+    for row in rows: r.write("\t".join(row) + "\n")
+EOF
+
+# 2. the command line on the GPU
+step info 60 "${cae[@]}" info
+if [ "$rc" = 0 ] && ! grep -q 'CUDA engine: unavailable' "$log"; then
+  row "cae info" pass "$(grep -m1 -oE 'device 0: .*' "$log" | cut -c11-90)"
+else
+  reason=$(grep -m1 -oE 'CUDA engine: unavailable.*' "$log" | cut -c1-160)
+  row "cae info" "$(failed)" - "${reason:-$(why)}"
+fi
+
+if [ -z "$data" ]; then
+  row "train cuda 1 epoch" fail - "no MNIST under .gpu/data (stage with --data)"
+else
+  rm -rf "$out/train-cuda"
+  step train-cuda 180 "${cae[@]}" train --device cuda --epochs 1 --data "$data" --out "$out/train-cuda"
+  test_line=$(grep -m1 -E '^test \(' "$log")
+  epoch_s=$(grep -m1 -oE 'epoch 1/1 done in [0-9.]+ s' "$log" | grep -oE '[0-9.]+ s$')
+  noisy=$(sed -nE 's/.*PSNR noisy ([0-9.]+) dB.*/\1/p' <<<"$test_line")
+  denoised=$(sed -nE 's/.*denoised ([0-9.]+) dB.*/\1/p' <<<"$test_line")
+  loss=$(sed -nE 's/.*: loss ([0-9.]+),.*/\1/p' <<<"$test_line")
+  if [ "$rc" = 0 ] && [ -n "$denoised" ] && awk -v a="$denoised" -v b="$noisy" 'BEGIN { exit !(a > b) }'; then
+    row "train cuda 1 epoch" pass "epoch ${epoch_s:-?}" "test loss $loss, PSNR noisy $noisy -> denoised $denoised dB"
+  else
+    row "train cuda 1 epoch" "$(failed)" "${epoch_s:+epoch }${epoch_s:--}" "$( [ -n "$test_line" ] && echo "denoised PSNR not above noisy: $test_line" || why)"
+  fi
+fi
+
+for precision in fp32 tf32; do
+  flag=(); [ $precision = tf32 ] && flag=(--tf32)
+  step bench-cuda-$precision 150 "${cae[@]}" bench --device cuda ${flag[@]+"${flag[@]}"} --epoch
+  epoch=$(grep -m1 -oE '^epoch: .*' "$log")
+  if [ "$rc" = 0 ] && [ -n "$epoch" ]; then
+    row "bench cuda $precision" pass "epoch $(sed -nE 's/.*steps: ([0-9.]+ s \([0-9]+ img\/s\)).*/\1/p' <<<"$epoch")" \
+      "$(grep -m1 -E '^cuda ' "$log" | awk '{print "batch " $2 ": " $3 " img/s train, " $5 " img/s infer"}')"
+  else
+    row "bench cuda $precision" "$(failed)" - "$(why)"
+  fi
+done
+
+# 3. the PyTorch anchor on the same data and precision
+for precision in fp32 tf32; do
+  flag=--no-tf32; [ $precision = tf32 ] && flag=--tf32
+  if [ ! -f .gpu/torch_cae.py ]; then
+    row "torch $precision" fail - ".gpu/torch_cae.py missing (cp ../shared/anchors/torch_cae.py .gpu/)"
+    continue
+  fi
+  step torch-$precision 150 python3 .gpu/torch_cae.py --device cuda ${data:+--data "$data"} --epochs 3 $flag
+  json=$(grep -E '^\{.*"anchor"' "$log" | tail -1)
+  if [ "$rc" = 0 ] && [ -n "$json" ]; then
+    row "torch $precision" pass "$(python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print("epoch %.2f s (%d img/s)" % (j["epoch_s_median"], j["train_images_per_s"]))' "$json")" \
+      "$(python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print("torch %s, %s, first epoch %.2f s, last loss %.4f" % (j["torch"], j["data"], j["first_epoch_s"], j["last_loss"]))' "$json")"
+  else
+    row "torch $precision" "$(failed)" - "$(why)"
+  fi
+done
+
+echo
+echo "== gpu-check: ${gpu:-no GPU}; $(date -u '+%Y-%m-%d %H:%M UTC'); ${SECONDS} s"
+awk -F'\t' '
+  { check[NR] = $1; result[NR] = $2; figure[NR] = $3; note[NR] = $4
+    if (length($1) > w1) w1 = length($1); if (length($3) > w3) w3 = length($3) }
+  END {
+    if (w1 < 5) w1 = 5; if (w3 < 26) w3 = 26
+    printf "%-" w1 "s | %-6s | %-" w3 "s | %s\n", "check", "result", "worst rel. error / figure", "note"
+    for (i = 1; i <= NR; i++) printf "%-" w1 "s | %-6s | %-" w3 "s | %s\n", check[i], result[i], figure[i], note[i]
+  }' "$results" | tee "$out/table.txt"
+fails=$(awk -F'\t' '$2 == "fail"' "$results" | wc -l)
+passes=$(awk -F'\t' '$2 == "pass"' "$results" | wc -l)
+echo "== $passes passed, $fails failed, $(($(wc -l < "$results") - passes - fails)) skipped"
+[ "$fails" = 0 ]

@@ -1,0 +1,123 @@
+package cae.engine.cuda;
+
+import cae.engine.Engine;
+import cae.engine.cpu.CpuEngine;
+import cae.model.Architecture;
+import cae.model.Parameters;
+import cae.train.Trainer;
+import cae.train.TrainingConfig;
+import cae.train.TrainingState;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Ten training steps from one seed on the CPU engine and on the CUDA engine (SPEC section 6): the
+ * per-step losses agree to 1e-4 relative in strict FP32, and to 2e-3 with TF32 tensor cores. The
+ * final weights' relative L2 error is reported, not bounded: Adam divides by the gradient's size, so
+ * a parameter whose gradient is near zero can move differently on the two engines by rounding alone.
+ *
+ * <p>Each case prints one line {@code GPU-CHECK <name> <pass|fail> <worst loss rel err> ...} that
+ * {@code native-tests/gpu-check.sh} puts in its table. Skipped, with the probe's reason, where there
+ * is no usable GPU.
+ */
+class TrainingParityGpuTest {
+    private static final int BATCH = 16, SIZE = 28, STEPS = 10;
+    /** Two epochs of five steps, so the check crosses an epoch boundary (a new shuffled order). */
+    private static final int IMAGES = BATCH * STEPS / 2;
+    private static final TrainingConfig CONFIG = new TrainingConfig(2, BATCH, TrainingConfig.LEARNING_RATE, TrainingConfig.NOISE, 1234, 0);
+
+    private static final byte[] IMAGE_BYTES = syntheticImages(IMAGES, SIZE, SIZE, 99);
+    private static Run reference;
+
+    /** What ten steps leave behind: the loss of each step and the final weights. */
+    private record Run(float[] losses, float[] params) {}
+
+    /** The reference, trained once for all cases, and only where there is a GPU to compare with. */
+    private static synchronized Run reference() {
+        if (reference == null) {
+            // the CPU engine's results do not depend on its thread count
+            try (CpuEngine cpu = new CpuEngine(Math.min(8, Runtime.getRuntime().availableProcessors()))) {
+                reference = train(cpu);
+            }
+        }
+        return reference;
+    }
+
+    /** Bright rectangles on a dark, slightly noisy background, different per image (never all zeros). */
+    private static byte[] syntheticImages(int count, int h, int w, long seed) {
+        Random random = new Random(seed);
+        byte[] pixels = new byte[count * h * w];
+        for (int i = 0; i < count; i++) {
+            int r0 = random.nextInt(h / 2), c0 = random.nextInt(w / 2);
+            int r1 = r0 + 3 + random.nextInt(h / 2), c1 = c0 + 3 + random.nextInt(w / 2);
+            for (int r = 0; r < h; r++)
+                for (int c = 0; c < w; c++)
+                    pixels[(i * h + r) * w + c] = (byte) (r >= r0 && r < r1 && c >= c0 && c < c1 ? 180 + random.nextInt(76) : random.nextInt(30));
+        }
+        return pixels;
+    }
+
+    private static Run train(Engine engine) {
+        int n = Architecture.parameterCount();
+        TrainingState state = new TrainingState(CONFIG, 0, Parameters.glorotInit(CONFIG.seed()), new float[n], new float[n]);
+        List<Float> losses = new ArrayList<>();
+        Trainer trainer = new Trainer(engine, CONFIG, engine.upload(IMAGE_BYTES, IMAGES, SIZE, SIZE));
+        assertEquals(STEPS, trainer.totalSteps());
+        trainer.run(state, new Trainer.Listener() {
+            @Override public void losses(long firstStep, float[] values) {
+                for (float v : values) losses.add(v);
+            }
+        });
+        float[] l = new float[losses.size()];
+        for (int i = 0; i < l.length; i++) l[i] = losses.get(i);
+        assertEquals(STEPS, l.length, "losses read back");
+        return new Run(l, state.params);
+    }
+
+    private static double relativeL2(float[] actual, float[] expected) {
+        double diff = 0, norm = 0;
+        for (int i = 0; i < expected.length; i++) {
+            double d = (double) actual[i] - expected[i];
+            diff += d * d;
+            norm += (double) expected[i] * expected[i];
+        }
+        return Math.sqrt(diff) / Math.max(Math.sqrt(norm), 1e-30);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"parity-cudnn-fp32, CUDNN, false, 1e-4",
+                "parity-gemm-fp32,  GEMM,  false, 1e-4",
+                "parity-auto-tf32,  AUTO,  true,  2e-3"})
+    void tenStepsMatchTheCpuEngine(String name, CudaEngine.ConvPath path, boolean tf32, double tolerance) {
+        CudaProbe.Selection probe = CudaProbe.probe();
+        assumeTrue(probe.available(), "no GPU for the CUDA engine tests: " + probe.reason());
+        assumeTrue(path != CudaEngine.ConvPath.CUDNN || probe.cudnn(), "cuDNN does not load here");
+        assumeTrue(path != CudaEngine.ConvPath.GEMM || probe.cublas(), "cuBLAS does not load here");
+
+        Run cpuRun = reference(), gpuRun;
+        try (CudaEngine gpu = new CudaEngine(0, path, tf32)) {
+            gpuRun = train(gpu);
+        }
+        double worst = 0;
+        int worstStep = 0;
+        for (int s = 0; s < STEPS; s++) {
+            double rel = Math.abs((double) gpuRun.losses[s] - cpuRun.losses[s]) / Math.abs(cpuRun.losses[s]);
+            if (!(rel <= worst)) { worst = rel; worstStep = s; }
+        }
+        double weights = relativeL2(gpuRun.params, cpuRun.params);
+        boolean pass = worst <= tolerance;
+        System.out.printf(Locale.ROOT, "GPU-CHECK %s %s %.3e loss tolerance %.0e, worst at step %d; final weights rel err %.3e%n",
+                name, pass ? "pass" : "fail", worst, tolerance, worstStep, weights);
+        for (int s = 0; s < STEPS; s++)
+            System.out.printf(Locale.ROOT, "  %s step %d: cpu %.7f gpu %.7f%n", name, s, cpuRun.losses[s], gpuRun.losses[s]);
+        assertTrue(pass, name + ": loss of step " + worstStep + " differs by " + worst + " relative (> " + tolerance + ")");
+    }
+}
