@@ -68,6 +68,38 @@ public interface Engine extends AutoCloseable {
 
     void sigmoid(Tensor x, Tensor y);
 
+    // ---- decoder variants (issue 5); the recipe uses resize and conv3x3 only ----
+
+    /**
+     * Bilinear resize, TensorFlow 1 rule (align_corners = half_pixel_centers = false), per axis:
+     * src = dst * in / out, i0 = floor(src), i1 = min(i0 + 1, in - 1), t = src - i0,
+     * value = (1 - t) x[i0] + t x[i1]; rows then columns, so y = sum of four weighted cells.
+     */
+    void bilinearResize(Tensor x, Tensor y);
+
+    /** Gradient of {@link #bilinearResize}: each dy cell spreads over its four source cells with the same weights; dx is overwritten. */
+    void bilinearResizeBackward(Tensor dy, Tensor dx);
+
+    /**
+     * 3x3 transposed convolution, stride 2, padding 1 (PyTorch ConvTranspose2d(k=3, s=2, p=1) with the
+     * output size given by y, which must be 2 H - 1 or 2 H per axis):
+     * y[co][2 iy + ky - 1][2 ix + kx - 1] += x[ci][iy][ix] * weight[ci][co][ky][kx], plus bias, then ReLU
+     * when {@code relu}. weight is (Cin, Cout, 3, 3), PyTorch's ConvTranspose2d layout.
+     */
+    void transposedConv3x3(Tensor x, Tensor weight, Tensor bias, Tensor y, boolean relu);
+
+    /** Gradients of {@link #transposedConv3x3}, with the same contract as {@link #conv3x3Backward}. */
+    void transposedConv3x3Backward(Tensor x, Tensor weight, Tensor y, Tensor dy, boolean relu,
+                                   Tensor dx, Tensor dWeight, Tensor dBias);
+
+    /*
+     * Max-unpooling (SegNet) puts pooled values back where the encoder's pool found them, zero
+     * elsewhere: that is maxPoolBackward(poolInput, pooled, values, out). Its gradient gathers.
+     */
+
+    /** Gradient of max-unpooling: dValues[window] = dOut[the window's first arg-max cell in poolInput]; dValues is overwritten. */
+    void maxUnpoolBackward(Tensor poolInput, Tensor pooled, Tensor dOut, Tensor dValues);
+
     /**
      * The mean sigmoid cross-entropy of {@code logits} against {@code target} over all elements,
      * written to {@code losses[slot]}, and its gradient (sigmoid(x) - z) / count into {@code dLogits}.

@@ -73,6 +73,25 @@ public final class TimedEngine implements Engine {
         timed("adam", () -> inner.adam(params, grads, m, v, lrT, beta1, beta2, epsilon));
     }
 
+    @Override public void bilinearResize(Tensor x, Tensor y) { timed("bilinear " + shape(x) + "->" + y.h() + "x" + y.w() + " forward", () -> inner.bilinearResize(x, y)); }
+
+    @Override public void bilinearResizeBackward(Tensor dy, Tensor dx) {
+        timed("bilinear " + shape(dx) + "->" + dy.h() + "x" + dy.w() + " backward", () -> inner.bilinearResizeBackward(dy, dx));
+    }
+
+    @Override public void transposedConv3x3(Tensor x, Tensor weight, Tensor bias, Tensor y, boolean relu) {
+        timed("tconv " + x.c() + "->" + y.c() + " @" + x.h() + "x" + x.w() + " forward", () -> inner.transposedConv3x3(x, weight, bias, y, relu));
+    }
+
+    @Override public void transposedConv3x3Backward(Tensor x, Tensor weight, Tensor y, Tensor dy, boolean relu, Tensor dx, Tensor dWeight, Tensor dBias) {
+        timed("tconv " + x.c() + "->" + dy.c() + " @" + x.h() + "x" + x.w() + " backward",
+                () -> inner.transposedConv3x3Backward(x, weight, y, dy, relu, dx, dWeight, dBias));
+    }
+
+    @Override public void maxUnpoolBackward(Tensor poolInput, Tensor pooled, Tensor dOut, Tensor dValues) {
+        timed("unpool " + shape(pooled) + " backward", () -> inner.maxUnpoolBackward(poolInput, pooled, dOut, dValues));
+    }
+
     @Override public void synchronize() { inner.synchronize(); }
     @Override public void close() { inner.close(); }
 }

@@ -461,6 +461,13 @@ public final class CpuEngine implements Engine {
         pool.forEach((params.size() + Adam.CHUNK - 1) / Adam.CHUNK, a);
     }
 
+    // TODO(issue 5): implemented on the variants branch
+    @Override public void bilinearResize(Tensor x, Tensor y) { throw new UnsupportedOperationException("bilinearResize"); }
+    @Override public void bilinearResizeBackward(Tensor dy, Tensor dx) { throw new UnsupportedOperationException("bilinearResizeBackward"); }
+    @Override public void transposedConv3x3(Tensor x, Tensor weight, Tensor bias, Tensor y, boolean relu) { throw new UnsupportedOperationException("transposedConv3x3"); }
+    @Override public void transposedConv3x3Backward(Tensor x, Tensor weight, Tensor y, Tensor dy, boolean relu, Tensor dx, Tensor dWeight, Tensor dBias) { throw new UnsupportedOperationException("transposedConv3x3Backward"); }
+    @Override public void maxUnpoolBackward(Tensor poolInput, Tensor pooled, Tensor dOut, Tensor dValues) { throw new UnsupportedOperationException("maxUnpoolBackward"); }
+
     @Override public void synchronize() {}
 
     @Override public void close() { pool.close(); }

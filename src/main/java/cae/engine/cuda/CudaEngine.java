@@ -364,6 +364,13 @@ public final class CudaEngine implements Engine {
                 Kernels.arg(lrT), Kernels.arg(beta1), Kernels.arg(beta2), Kernels.arg(epsilon));
     }
 
+    // TODO(issue 5): implemented on the variants branch
+    @Override public void bilinearResize(Tensor x, Tensor y) { throw new UnsupportedOperationException("bilinearResize"); }
+    @Override public void bilinearResizeBackward(Tensor dy, Tensor dx) { throw new UnsupportedOperationException("bilinearResizeBackward"); }
+    @Override public void transposedConv3x3(Tensor x, Tensor weight, Tensor bias, Tensor y, boolean relu) { throw new UnsupportedOperationException("transposedConv3x3"); }
+    @Override public void transposedConv3x3Backward(Tensor x, Tensor weight, Tensor y, Tensor dy, boolean relu, Tensor dx, Tensor dWeight, Tensor dBias) { throw new UnsupportedOperationException("transposedConv3x3Backward"); }
+    @Override public void maxUnpoolBackward(Tensor poolInput, Tensor pooled, Tensor dOut, Tensor dValues) { throw new UnsupportedOperationException("maxUnpoolBackward"); }
+
     @Override public void synchronize() {
         makeCurrent();
         Check.cu(cuStreamSynchronize(stream), "cuStreamSynchronize");
