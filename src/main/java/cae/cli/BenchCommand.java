@@ -8,6 +8,7 @@ import cae.engine.TimedEngine;
 import cae.model.Activations;
 import cae.model.Architecture;
 import cae.model.Autoencoder;
+import cae.model.Decoder;
 import cae.model.Parameters;
 import cae.train.Trainer;
 import cae.train.TrainingConfig;
@@ -55,6 +56,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--ops", description = "Also print where one training step's time goes, op by op (each op synchronized, so totals run a little slower).")
     boolean ops;
 
+    @Option(names = "--decoder", defaultValue = "nearest", paramLabel = "nearest|bilinear|transposed|unpool",
+            converter = DecoderConverter.class, description = "Decoder variant (default: ${DEFAULT-VALUE}, the recipe).")
+    Decoder decoder;
+
     @Mixin EngineOptions engine;
 
     @Override public Integer call() {
@@ -64,13 +69,14 @@ final class BenchCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--steps and --repeats must be at least 1, --warmup at least 0");
         try (Engine e = engine.open(err)) {
             out.println("# " + e.describe() + "; " + Runtime.version() + "; " + Runtime.getRuntime().availableProcessors() + " cores");
-            out.println("# model " + Architecture.NAME + ", 28x28, " + String.format("%.1f", 6 * Architecture.forwardMacs(28, 28) / 1e6)
-                    + " MFLOP per training image (forward " + String.format("%.1f", 2 * Architecture.forwardMacs(28, 28) / 1e6) + ")");
+            Architecture arch = Architecture.of(decoder);
+            out.println("# model " + arch + ", 28x28, " + String.format("%.1f", 6 * arch.forwardMacs(28, 28) / 1e6)
+                    + " MFLOP per training image (forward " + String.format("%.1f", 2 * arch.forwardMacs(28, 28) / 1e6) + ")");
             out.printf("%-8s %6s %14s %10s %14s %10s %10s%n", "engine", "batch", "train img/s", "ms/step", "infer img/s", "ms/batch", "GFLOP/s");
             for (int batch : batches) {
                 double stepSeconds = trainingStepSeconds(e, batch, steps);
                 double inferSeconds = inferenceSeconds(e, batch);
-                double gflops = 6.0 * Architecture.forwardMacs(28, 28) * batch / stepSeconds / 1e9;
+                double gflops = 6.0 * arch.forwardMacs(28, 28) * batch / stepSeconds / 1e9;
                 out.printf("%-8s %6d %14.0f %10.2f %14.0f %10.2f %10.1f%n", engineName(e), batch, batch / stepSeconds,
                         stepSeconds * 1e3, batch / inferSeconds, inferSeconds * 1e3, gflops);
             }
@@ -126,12 +132,11 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** Trains {@code epochs} epochs on random images; returns the start time and the time of each epoch end. */
-    private static List<Long> runEpochs(Engine e, int batch, int images, int epochs) {
+    private List<Long> runEpochs(Engine e, int batch, int images, int epochs) {
         ImageSet set = e.upload(randomImages(images, 1), images, 28, 28);
-        TrainingConfig config = new TrainingConfig(epochs, batch, TrainingConfig.LEARNING_RATE, TrainingConfig.NOISE, 1, 0);
+        TrainingConfig config = new TrainingConfig(epochs, batch, TrainingConfig.LEARNING_RATE, TrainingConfig.NOISE, 1, 0, decoder);
         Trainer trainer = new Trainer(e, config, set);
-        int n = Architecture.parameterCount();
-        TrainingState state = new TrainingState(config, 0, Parameters.glorotInit(1), new float[n], new float[n]);
+        TrainingState state = TrainingState.fresh(config);
         List<Long> ends = new ArrayList<>();
         ends.add(System.nanoTime());
         trainer.run(state, new Trainer.Listener() {
@@ -142,9 +147,9 @@ final class BenchCommand implements Callable<Integer> {
 
     /** Median seconds per inference batch (forward and sigmoid). */
     private double inferenceSeconds(Engine e, int batch) {
-        Autoencoder net = new Autoencoder(e);
-        net.setWeights(Parameters.glorotInit(1));
-        Activations a = new Activations(e, batch, 28, 28, false);
+        Autoencoder net = new Autoencoder(e, Architecture.of(decoder));
+        net.setWeights(Parameters.glorotInit(net.arch, 1));
+        Activations a = net.activations(batch, 28, 28, false);
         Tensor output = e.zeros(batch, 1, 28, 28);
         float[] input = new float[batch * 28 * 28];
         SplittableRandom random = new SplittableRandom(2);

@@ -47,11 +47,11 @@ final class DenoiseCommand implements Callable<Integer> {
         List<GreyImages.Image> inputs = images.stream().map(DenoiseCommand::read).toList();
         Files.createDirectories(outDir);
         try (Engine e = engine.open(err)) {
-            Autoencoder net = new Autoencoder(e);
+            Autoencoder net = new Autoencoder(e, loaded.arch());
             net.setWeights(loaded.params());
             for (int i = 0; i < images.size(); i++) {
                 GreyImages.Image in = inputs.get(i);
-                Activations a = new Activations(e, 1, in.height(), in.width(), false);
+                Activations a = net.activations(1, in.height(), in.width(), false);
                 Tensor output = e.zeros(1, 1, in.height(), in.width());
                 e.write(a.input, in.pixels());
                 net.forward(a);

@@ -50,10 +50,10 @@ final class EvalCommand implements Callable<Integer> {
         Images test = dataSet.test();
         if (limit > 0 && limit < test.count()) test = test.slice("test", 0, limit);
         try (Engine e = engine.open(err)) {
-            Autoencoder net = new Autoencoder(e);
+            Autoencoder net = new Autoencoder(e, loaded.arch());
             net.setWeights(loaded.params());
             Evaluation.Result r = new Evaluation(net, std).score(e.upload(test.pixels(), test.count(), test.height(), test.width()));
-            out.printf("model %s on %s, %d test images, noise %s%n", loaded.file(), dataSet.describe(), r.images(), std);
+            out.printf("model %s (%s decoder) on %s, %d test images, noise %s%n", loaded.file(), loaded.arch().decoder().id(), dataSet.describe(), r.images(), std);
             out.printf("test loss %.4f%nPSNR noisy    %.2f dB%nPSNR denoised %.2f dB%n", r.loss(), r.psnrNoisy(), r.psnrDenoised());
         }
         return 0;

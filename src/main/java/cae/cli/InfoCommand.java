@@ -18,7 +18,7 @@ final class InfoCommand implements Callable<Integer> {
     }
 
     @Override public Integer call() {
-        out.println("model:   " + Architecture.NAME + ", " + Architecture.parameterCount() + " parameters");
+        out.println("model:   " + Architecture.RECIPE);
         out.println("java:    " + System.getProperty("java.vm.name") + " " + Runtime.version());
         out.println("cpu:     " + Runtime.getRuntime().availableProcessors() + " cores, vector species "
                 + jdk.incubator.vector.FloatVector.SPECIES_PREFERRED);

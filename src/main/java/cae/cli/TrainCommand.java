@@ -3,6 +3,7 @@ package cae.cli;
 import java.io.PrintStream;
 import cae.data.DataSet;
 import cae.engine.Engine;
+import cae.model.Decoder;
 import cae.train.Checkpoint;
 import cae.train.ProgressBar;
 import cae.train.TrainingConfig;
@@ -57,6 +58,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run whose checkpoint.safetensors is in DIR (same settings and data).")
     Path resume;
 
+    @Option(names = "--decoder", paramLabel = "nearest|bilinear|transposed|unpool", converter = DecoderConverter.class,
+            description = "Decoder variant: nearest (the recipe, default), bilinear, transposed (stride-2 transposed convolutions) or unpool (SegNet max-unpooling).")
+    Decoder decoder;
+
     @Mixin DataOptions data;
     @Mixin EngineOptions engine;
 
@@ -73,13 +78,16 @@ final class TrainCommand implements Callable<Integer> {
             resumedHash = loaded.dataSha256();
             TrainingConfig c = resumed.config;
             config = new TrainingConfig(epochs != null ? positive("--epochs", epochs) : c.epochs(), c.batch(), c.learningRate(),
-                    c.noise(), c.seed(), c.limit());
+                    c.noise(), c.seed(), c.limit(), c.decoder());
+            if (decoder != null && decoder != c.decoder())
+                throw new CommandLine.ParameterException(spec.commandLine(), "--decoder " + decoder.id() + " differs from the checkpoint's "
+                        + c.decoder().id());
             resumed = new TrainingState(config, resumed.step, resumed.params, resumed.adamM, resumed.adamV);
             if (outDir == null) outDir = Files.isDirectory(resume) ? resume : resume.toAbsolutePath().getParent();
         } else {
             config = new TrainingConfig(epochs != null ? positive("--epochs", epochs) : TrainingConfig.EPOCHS,
                     positive("--batch", batch), positiveFloat("--lr", learningRate), noise("--noise", noise), seed,
-                    nonNegative("--limit", limit));
+                    nonNegative("--limit", limit), decoder != null ? decoder : Decoder.NEAREST);
             if (outDir == null) outDir = Path.of("runs", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
             else if (Files.exists(outDir.resolve(Checkpoint.NAME)))
                 throw new CommandLine.ParameterException(spec.commandLine(), outDir + " already holds a run (" + Checkpoint.NAME

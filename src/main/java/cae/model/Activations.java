@@ -5,59 +5,56 @@ import cae.engine.Tensor;
 
 /**
  * Every intermediate tensor of one forward (and, when training, backward) pass at a fixed batch size
- * and image size, allocated once and reused for every batch of that shape. Gradient tensors are
- * named after the activation they are the gradient of.
+ * and image size, allocated once and reused for every batch of that shape. Stage i of the encoder is
+ * conv i -> pool i; up stage j goes to the encoder's recorded size of level 2 - j. A gradient tensor
+ * is named after the activation it is the gradient of.
  */
 public final class Activations {
+    public final Architecture arch;
     public final int batch, height, width;
-    final int h1, w1, h2, w2, h3, w3;
 
-    public final Tensor input;          // noisy images, N x 1 x H x W
-    final Tensor conv1, pool1, conv2, pool2, conv3, code, up1, conv4, up2, conv5, up3, conv6;
+    public final Tensor input;           // the (noisy) images, N x 1 x H x W
+    final Tensor[] encoder = new Tensor[3], pooled = new Tensor[3];
+    final Tensor[] up = new Tensor[3];   // the resized or unpooled input of each up stage's conv (none for transposed)
+    final Tensor[] decoder = new Tensor[3];
     public final Tensor logits;
 
-    // gradients (null for an inference-only set)
-    final Tensor dLogits, dConv6, dUp3, dConv5, dUp2, dConv4, dUp1, dCode, dConv3, dPool2, dConv2, dPool1, dConv1;
+    final Tensor[] dEncoder = new Tensor[3], dPooled = new Tensor[3], dUp = new Tensor[3], dDecoder = new Tensor[3];
+    final Tensor dLogits;
 
-    public Activations(Engine engine, int batch, int height, int width, boolean training) {
+    public Activations(Engine engine, Architecture arch, int batch, int height, int width, boolean training) {
         if (batch < 1 || height < 1 || width < 1)
             throw new IllegalArgumentException("batch and image size must be positive: " + batch + " x " + height + " x " + width);
+        this.arch = arch;
         this.batch = batch; this.height = height; this.width = width;
-        h1 = Architecture.pooled(height); w1 = Architecture.pooled(width);
-        h2 = Architecture.pooled(h1);     w2 = Architecture.pooled(w1);
-        h3 = Architecture.pooled(h2);     w3 = Architecture.pooled(w2);
+        int[] h = new int[4], w = new int[4];
+        h[0] = height; w[0] = width;
+        for (int i = 1; i < 4; i++) { h[i] = Architecture.pooled(h[i - 1]); w[i] = Architecture.pooled(w[i - 1]); }
 
         input = engine.zeros(batch, 1, height, width);
-        conv1 = engine.zeros(batch, 32, height, width);
-        pool1 = engine.zeros(batch, 32, h1, w1);
-        conv2 = engine.zeros(batch, 32, h1, w1);
-        pool2 = engine.zeros(batch, 32, h2, w2);
-        conv3 = engine.zeros(batch, 16, h2, w2);
-        code = engine.zeros(batch, 16, h3, w3);
-        up1 = engine.zeros(batch, 16, h2, w2);
-        conv4 = engine.zeros(batch, 16, h2, w2);
-        up2 = engine.zeros(batch, 16, h1, w1);
-        conv5 = engine.zeros(batch, 32, h1, w1);
-        up3 = engine.zeros(batch, 32, height, width);
-        conv6 = engine.zeros(batch, 32, height, width);
+        for (int i = 0; i < 3; i++) {
+            int c = arch.layer(i).outChannels();
+            encoder[i] = engine.zeros(batch, c, h[i], w[i]);
+            pooled[i] = engine.zeros(batch, c, h[i + 1], w[i + 1]);
+        }
+        for (int j = 0; j < Architecture.UP_STAGES; j++) {
+            ConvLayer l = arch.layer(3 + j);
+            int level = 2 - j;
+            if (!l.transposed()) up[j] = engine.zeros(batch, l.inChannels(), h[level], w[level]);
+            decoder[j] = engine.zeros(batch, l.outChannels(), h[level], w[level]);
+        }
         logits = engine.zeros(batch, 1, height, width);
 
         if (training) {
+            for (int i = 0; i < 3; i++) {
+                dEncoder[i] = engine.zeros(encoder[i].shape());
+                dPooled[i] = engine.zeros(pooled[i].shape());
+                if (up[i] != null) dUp[i] = engine.zeros(up[i].shape());
+                dDecoder[i] = engine.zeros(decoder[i].shape());
+            }
             dLogits = engine.zeros(logits.shape());
-            dConv6 = engine.zeros(conv6.shape());
-            dUp3 = engine.zeros(up3.shape());
-            dConv5 = engine.zeros(conv5.shape());
-            dUp2 = engine.zeros(up2.shape());
-            dConv4 = engine.zeros(conv4.shape());
-            dUp1 = engine.zeros(up1.shape());
-            dCode = engine.zeros(code.shape());
-            dConv3 = engine.zeros(conv3.shape());
-            dPool2 = engine.zeros(pool2.shape());
-            dConv2 = engine.zeros(conv2.shape());
-            dPool1 = engine.zeros(pool1.shape());
-            dConv1 = engine.zeros(conv1.shape());
         } else {
-            dLogits = dConv6 = dUp3 = dConv5 = dUp2 = dConv4 = dUp1 = dCode = dConv3 = dPool2 = dConv2 = dPool1 = dConv1 = null;
+            dLogits = null;
         }
     }
 

@@ -4,29 +4,55 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The reference model of SPEC §2 (`cae-mnist`): three conv + pool stages down, three resize + conv stages up. */
+/**
+ * The layers of the model (SPEC §2, `cae-mnist`): three conv + pool stages down to a 4 x 4 code, three
+ * up stages back to the image size, and a 1-channel logits convolution. The up stages depend on the
+ * {@link Decoder}; the recipe's is {@link #RECIPE}.
+ */
 public final class Architecture {
     public static final String NAME = "cae-mnist";
+    public static final Architecture RECIPE = new Architecture(Decoder.NEAREST);
 
-    public static final List<ConvLayer> LAYERS = List.of(
-            new ConvLayer("conv1", 1, 32, true),
-            new ConvLayer("conv2", 32, 32, true),
-            new ConvLayer("conv3", 32, 16, true),
-            new ConvLayer("conv4", 16, 16, true),
-            new ConvLayer("conv5", 16, 32, true),
-            new ConvLayer("conv6", 32, 32, true),
-            new ConvLayer("logits", 32, 1, false));
+    /** Layer indices: the three encoder convs, the three up-stage convs, the logits. */
+    public static final int UP_STAGES = 3, LOGITS = 6;
 
-    private Architecture() {}
+    private final Decoder decoder;
+    private final List<ConvLayer> layers;
 
-    public static int parameterCount() {
-        return LAYERS.stream().mapToInt(ConvLayer::parameterCount).sum();
+    private Architecture(Decoder decoder) {
+        this.decoder = decoder;
+        ConvLayer conv1 = new ConvLayer("conv1", 1, 32, true), conv2 = new ConvLayer("conv2", 32, 32, true),
+                conv3 = new ConvLayer("conv3", 32, 16, true), logits = new ConvLayer("logits", 32, 1, false);
+        layers = switch (decoder) {
+            case NEAREST, BILINEAR -> List.of(conv1, conv2, conv3,
+                    new ConvLayer("conv4", 16, 16, true), new ConvLayer("conv5", 16, 32, true), new ConvLayer("conv6", 32, 32, true), logits);
+            case TRANSPOSED -> List.of(conv1, conv2, conv3,
+                    new ConvLayer("tconv4", 16, 16, true, true), new ConvLayer("tconv5", 16, 32, true, true),
+                    new ConvLayer("tconv6", 32, 32, true, true), logits);
+            // unpooling reuses the encoder's positions, so each up stage has the channels of the pool it undoes (16, 32, 32)
+            case UNPOOL -> List.of(conv1, conv2, conv3,
+                    new ConvLayer("conv4", 16, 32, true), new ConvLayer("conv5", 32, 32, true), new ConvLayer("conv6", 32, 32, true), logits);
+        };
+    }
+
+    public static Architecture of(Decoder decoder) {
+        return decoder == Decoder.NEAREST ? RECIPE : new Architecture(decoder);
+    }
+
+    public Decoder decoder() { return decoder; }
+
+    public List<ConvLayer> layers() { return layers; }
+
+    public ConvLayer layer(int i) { return layers.get(i); }
+
+    public int parameterCount() {
+        return layers.stream().mapToInt(ConvLayer::parameterCount).sum();
     }
 
     /** Tensor names and shapes as stored in model.safetensors, in parameter-buffer order. */
-    public static Map<String, int[]> tensorShapes() {
+    public Map<String, int[]> tensorShapes() {
         Map<String, int[]> shapes = new LinkedHashMap<>();
-        for (ConvLayer l : LAYERS) {
+        for (ConvLayer l : layers) {
             shapes.put(l.name() + ".weight", l.weightShape());
             shapes.put(l.name() + ".bias", l.biasShape());
         }
@@ -37,11 +63,17 @@ public final class Architecture {
     public static int pooled(int n) { return (n + 1) / 2; }
 
     /** Multiply-accumulates of one image's forward pass at H x W (a training step costs about 3x). */
-    public static long forwardMacs(int height, int width) {
-        int[] h = {height, pooled(height), pooled(pooled(height)), pooled(pooled(height)), pooled(height), height, height};
-        int[] w = {width, pooled(width), pooled(pooled(width)), pooled(pooled(width)), pooled(width), width, width};
+    public long forwardMacs(int height, int width) {
+        int h1 = pooled(height), h2 = pooled(h1), h3 = pooled(h2), w1 = pooled(width), w2 = pooled(w1), w3 = pooled(w2);
+        // each layer's MACs are weights x the positions it slides over: its input for a transposed conv
+        long[] positions = {(long) height * width, (long) h1 * w1, (long) h2 * w2,
+                (long) (decoder == Decoder.TRANSPOSED ? h3 * w3 : h2 * w2),
+                (long) (decoder == Decoder.TRANSPOSED ? h2 * w2 : h1 * w1),
+                (long) (decoder == Decoder.TRANSPOSED ? h1 * w1 : height * width), (long) height * width};
         long macs = 0;
-        for (int i = 0; i < LAYERS.size(); i++) macs += (long) LAYERS.get(i).weightCount() * h[i] * w[i];
+        for (int i = 0; i < layers.size(); i++) macs += layers.get(i).weightCount() * positions[i];
         return macs;
     }
+
+    @Override public String toString() { return NAME + " (" + decoder.id() + " decoder, " + parameterCount() + " parameters)"; }
 }

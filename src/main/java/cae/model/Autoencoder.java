@@ -4,18 +4,20 @@ import cae.engine.Engine;
 import cae.engine.Tensor;
 
 /**
- * The forward and backward passes of the reference model on any engine. The decoder resizes to the
- * encoder's recorded sizes, so any H x W goes in and the same H x W comes out.
+ * The forward and backward passes of the model on any engine. The decoder goes back to the encoder's
+ * recorded sizes, so any H x W goes in and the same H x W comes out.
  */
 public final class Autoencoder {
     private final Engine engine;
+    public final Architecture arch;
     public final Parameters params;
     public final Parameters grads;
 
-    public Autoencoder(Engine engine) {
+    public Autoencoder(Engine engine, Architecture arch) {
         this.engine = engine;
-        this.params = new Parameters(engine);
-        this.grads = new Parameters(engine);
+        this.arch = arch;
+        this.params = new Parameters(engine, arch);
+        this.grads = new Parameters(engine, arch);
     }
 
     public Engine engine() { return engine; }
@@ -28,46 +30,68 @@ public final class Autoencoder {
         return values;
     }
 
+    /** Inference (or training) tensors for this model at a batch and image size. */
+    public Activations activations(int batch, int height, int width, boolean training) {
+        return new Activations(engine, arch, batch, height, width, training);
+    }
+
     private void conv(int layer, Tensor x, Tensor y) {
-        engine.conv3x3(x, params.weight(layer), params.bias(layer), y, Architecture.LAYERS.get(layer).relu());
+        ConvLayer l = arch.layer(layer);
+        if (l.transposed()) engine.transposedConv3x3(x, params.weight(layer), params.bias(layer), y, l.relu());
+        else engine.conv3x3(x, params.weight(layer), params.bias(layer), y, l.relu());
+    }
+
+    private void convBackward(int layer, Tensor x, Tensor y, Tensor dy, Tensor dx) {
+        ConvLayer l = arch.layer(layer);
+        if (l.transposed())
+            engine.transposedConv3x3Backward(x, params.weight(layer), y, dy, l.relu(), dx, grads.weight(layer), grads.bias(layer));
+        else
+            engine.conv3x3Backward(x, params.weight(layer), y, dy, l.relu(), dx, grads.weight(layer), grads.bias(layer));
     }
 
     /** a.input -> a.logits. */
     public void forward(Activations a) {
-        conv(0, a.input, a.conv1);
-        engine.maxPool(a.conv1, a.pool1);
-        conv(1, a.pool1, a.conv2);
-        engine.maxPool(a.conv2, a.pool2);
-        conv(2, a.pool2, a.conv3);
-        engine.maxPool(a.conv3, a.code);
-        engine.resize(a.code, a.up1);
-        conv(3, a.up1, a.conv4);
-        engine.resize(a.conv4, a.up2);
-        conv(4, a.up2, a.conv5);
-        engine.resize(a.conv5, a.up3);
-        conv(5, a.up3, a.conv6);
-        conv(6, a.conv6, a.logits);
-    }
-
-    private void convBackward(int layer, Tensor x, Tensor y, Tensor dy, Tensor dx) {
-        engine.conv3x3Backward(x, params.weight(layer), y, dy, Architecture.LAYERS.get(layer).relu(),
-                dx, grads.weight(layer), grads.bias(layer));
+        Tensor x = a.input;
+        for (int i = 0; i < 3; i++) {
+            conv(i, x, a.encoder[i]);
+            engine.maxPool(a.encoder[i], a.pooled[i]);
+            x = a.pooled[i];
+        }
+        for (int j = 0; j < Architecture.UP_STAGES; j++) {
+            int level = 2 - j;
+            switch (arch.decoder()) {
+                case NEAREST -> engine.resize(x, a.up[j]);
+                case BILINEAR -> engine.bilinearResize(x, a.up[j]);
+                case UNPOOL -> engine.maxPoolBackward(a.encoder[level], a.pooled[level], x, a.up[j]);
+                case TRANSPOSED -> { }
+            }
+            conv(3 + j, a.up[j] != null ? a.up[j] : x, a.decoder[j]);
+            x = a.decoder[j];
+        }
+        conv(Architecture.LOGITS, x, a.logits);
     }
 
     /** From the loss gradient in a.logitsGradient() to every parameter gradient in {@link #grads}. */
     public void backward(Activations a) {
-        convBackward(6, a.conv6, a.logits, a.dLogits, a.dConv6);
-        convBackward(5, a.up3, a.conv6, a.dConv6, a.dUp3);
-        engine.resizeBackward(a.dUp3, a.dConv5);
-        convBackward(4, a.up2, a.conv5, a.dConv5, a.dUp2);
-        engine.resizeBackward(a.dUp2, a.dConv4);
-        convBackward(3, a.up1, a.conv4, a.dConv4, a.dUp1);
-        engine.resizeBackward(a.dUp1, a.dCode);
-        engine.maxPoolBackward(a.conv3, a.code, a.dCode, a.dConv3);
-        convBackward(2, a.pool2, a.conv3, a.dConv3, a.dPool2);
-        engine.maxPoolBackward(a.conv2, a.pool2, a.dPool2, a.dConv2);
-        convBackward(1, a.pool1, a.conv2, a.dConv2, a.dPool1);
-        engine.maxPoolBackward(a.conv1, a.pool1, a.dPool1, a.dConv1);
-        convBackward(0, a.input, a.conv1, a.dConv1, null);
+        convBackward(Architecture.LOGITS, a.decoder[2], a.logits, a.dLogits, a.dDecoder[2]);
+        for (int j = Architecture.UP_STAGES - 1; j >= 0; j--) {
+            int level = 2 - j;
+            Tensor x = j == 0 ? a.pooled[2] : a.decoder[j - 1], dx = j == 0 ? a.dPooled[2] : a.dDecoder[j - 1];
+            if (a.up[j] == null) {
+                convBackward(3 + j, x, a.decoder[j], a.dDecoder[j], dx);
+                continue;
+            }
+            convBackward(3 + j, a.up[j], a.decoder[j], a.dDecoder[j], a.dUp[j]);
+            switch (arch.decoder()) {
+                case NEAREST -> engine.resizeBackward(a.dUp[j], dx);
+                case BILINEAR -> engine.bilinearResizeBackward(a.dUp[j], dx);
+                case UNPOOL -> engine.maxUnpoolBackward(a.encoder[level], a.pooled[level], a.dUp[j], dx);
+                case TRANSPOSED -> throw new IllegalStateException("a transposed stage has no separate upsampling");
+            }
+        }
+        for (int i = 2; i >= 0; i--) {
+            engine.maxPoolBackward(a.encoder[i], a.pooled[i], a.dPooled[i], a.dEncoder[i]);
+            convBackward(i, i == 0 ? a.input : a.pooled[i - 1], a.encoder[i], a.dEncoder[i], i == 0 ? null : a.dPooled[i - 1]);
+        }
     }
 }

@@ -4,50 +4,58 @@ import cae.io.ModelFileException;
 import cae.io.SafeTensors;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * model.safetensors: one tensor per layer weight and bias (OIHW, as PyTorch and cuDNN store them),
- * with the architecture and the training settings in the header's metadata.
+ * model.safetensors: one tensor per layer weight and bias (OIHW, as PyTorch and cuDNN store them;
+ * transposed convolutions in PyTorch's ConvTranspose2d layout), with the architecture, the decoder
+ * and the training settings in the header's metadata.
  */
 public final class ModelFile {
     public static final String NAME = "model.safetensors";
 
     private ModelFile() {}
 
-    public static void write(Path file, float[] params, Map<String, String> metadata) throws IOException {
+    public static void write(Path file, Architecture arch, float[] params, Map<String, String> metadata) throws IOException {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "cae");
         meta.put("architecture", Architecture.NAME);
-        meta.put("decoder", "nearest");
-        meta.put("parameters", Integer.toString(Architecture.parameterCount()));
+        meta.put("decoder", arch.decoder().id());
+        meta.put("parameters", Integer.toString(arch.parameterCount()));
         meta.putAll(metadata);
-        SafeTensors.write(file, meta, split(params));
+        SafeTensors.write(file, meta, split(arch, params));
     }
+
+    public record Loaded(Path file, Architecture arch, float[] params, Map<String, String> metadata) {}
 
     /** Loads and checks a model file; a directory means its model.safetensors. */
     public static Loaded read(Path path) throws IOException {
-        Path file = path.toFile().isDirectory() ? path.resolve(NAME) : path;
-        if (!file.toFile().exists()) throw new ModelFileException(file + ": no such model file");
+        Path file = Files.isDirectory(path) ? path.resolve(NAME) : path;
+        if (!Files.exists(file)) throw new ModelFileException(file + ": no such model file");
         SafeTensors st = SafeTensors.read(file);
-        String arch = st.metadata().getOrDefault("architecture", Architecture.NAME);
-        if (!arch.equals(Architecture.NAME))
-            throw new ModelFileException(file + ": architecture '" + arch + "' is not supported (expected " + Architecture.NAME + ")");
-        st.requireTensors(Architecture.tensorShapes());
-        return new Loaded(file, join(st), st.metadata());
+        String name = st.metadata().getOrDefault("architecture", Architecture.NAME);
+        if (!name.equals(Architecture.NAME))
+            throw new ModelFileException(file + ": architecture '" + name + "' is not supported (expected " + Architecture.NAME + ")");
+        Architecture arch;
+        try {
+            arch = Architecture.of(Decoder.parse(st.metadata().getOrDefault("decoder", Decoder.NEAREST.id())));
+        } catch (IllegalArgumentException e) {
+            throw new ModelFileException(file + ": " + e.getMessage());
+        }
+        st.requireTensors(arch.tensorShapes());
+        return new Loaded(file, arch, join(arch, st), st.metadata());
     }
 
-    public record Loaded(Path file, float[] params, Map<String, String> metadata) {}
-
     /** The flat parameter buffer as named tensors, in buffer order. */
-    public static Map<String, SafeTensors.TensorData> split(float[] params) {
-        if (params.length != Architecture.parameterCount())
-            throw new IllegalArgumentException(params.length + " parameters, expected " + Architecture.parameterCount());
+    public static Map<String, SafeTensors.TensorData> split(Architecture arch, float[] params) {
+        if (params.length != arch.parameterCount())
+            throw new IllegalArgumentException(params.length + " parameters, expected " + arch.parameterCount());
         Map<String, SafeTensors.TensorData> tensors = new LinkedHashMap<>();
         int offset = 0;
-        for (Map.Entry<String, int[]> e : Architecture.tensorShapes().entrySet()) {
+        for (Map.Entry<String, int[]> e : arch.tensorShapes().entrySet()) {
             int size = 1;
             for (int d : e.getValue()) size *= d;
             float[] values = new float[size];
@@ -59,10 +67,10 @@ public final class ModelFile {
     }
 
     /** Named tensors (already checked against the architecture) back into one flat buffer. */
-    static float[] join(SafeTensors st) {
-        float[] params = new float[Architecture.parameterCount()];
+    static float[] join(Architecture arch, SafeTensors st) {
+        float[] params = new float[arch.parameterCount()];
         int offset = 0;
-        for (String name : Architecture.tensorShapes().keySet()) {
+        for (String name : arch.tensorShapes().keySet()) {
             float[] values = st.tensor(name).values();
             System.arraycopy(values, 0, params, offset, values.length);
             offset += values.length;

@@ -13,14 +13,14 @@ public final class Parameters {
     public final Tensor flat;
     private final Tensor[] weights, biases;
 
-    public Parameters(Engine engine) {
-        flat = engine.zeros(Architecture.parameterCount());
-        int n = Architecture.LAYERS.size();
+    public Parameters(Engine engine, Architecture arch) {
+        flat = engine.zeros(arch.parameterCount());
+        int n = arch.layers().size();
         weights = new Tensor[n];
         biases = new Tensor[n];
         int offset = 0;
         for (int i = 0; i < n; i++) {
-            ConvLayer l = Architecture.LAYERS.get(i);
+            ConvLayer l = arch.layer(i);
             weights[i] = engine.view(flat, offset, l.weightShape());
             offset += l.weightCount();
             biases[i] = engine.view(flat, offset, l.biasShape());
@@ -33,11 +33,11 @@ public final class Parameters {
     public Tensor bias(int layer) { return biases[layer]; }
 
     /** Glorot-uniform kernels and zero biases, from one seed (SPEC §2), in parameter-buffer order. */
-    public static float[] glorotInit(long seed) {
-        float[] values = new float[Architecture.parameterCount()];
+    public static float[] glorotInit(Architecture arch, long seed) {
+        float[] values = new float[arch.parameterCount()];
         SplittableRandom random = new SplittableRandom(seed);
         int offset = 0;
-        for (ConvLayer l : Architecture.LAYERS) {
+        for (ConvLayer l : arch.layers()) {
             double limit = l.glorotLimit();
             for (int i = 0; i < l.weightCount(); i++) values[offset + i] = (float) random.nextDouble(-limit, limit);
             offset += l.parameterCount();

@@ -3,6 +3,7 @@ package cae.train;
 import cae.io.ModelFileException;
 import cae.io.SafeTensors;
 import cae.model.Architecture;
+import cae.model.Decoder;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,6 +25,7 @@ public final class Checkpoint {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "cae-checkpoint");
         meta.put("architecture", Architecture.NAME);
+        meta.put("decoder", c.decoder().id());
         meta.put("step", Long.toString(state.step));
         meta.put("epochs", Integer.toString(c.epochs()));
         meta.put("batch", Integer.toString(c.batch()));
@@ -50,7 +52,13 @@ public final class Checkpoint {
         Map<String, String> m = st.metadata();
         if (!"cae-checkpoint".equals(m.get("format")))
             throw new ModelFileException(file + ": not a cae checkpoint (its metadata has no format 'cae-checkpoint')");
-        int n = Architecture.parameterCount();
+        Decoder decoder;
+        try {
+            decoder = Decoder.parse(m.getOrDefault("decoder", "nearest"));
+        } catch (IllegalArgumentException e) {
+            throw new ModelFileException(file + ": " + e.getMessage());
+        }
+        int n = Architecture.of(decoder).parameterCount();
         Map<String, int[]> shapes = new LinkedHashMap<>();
         shapes.put("params", new int[] {n});
         shapes.put("adam.m", new int[] {n});
@@ -59,7 +67,7 @@ public final class Checkpoint {
         try {
             TrainingConfig config = new TrainingConfig(Integer.parseInt(m.get("epochs")), Integer.parseInt(m.get("batch")),
                     Float.parseFloat(m.get("learning_rate")), Float.parseFloat(m.get("noise")),
-                    Long.parseLong(m.get("seed")), Integer.parseInt(m.get("limit")));
+                    Long.parseLong(m.get("seed")), Integer.parseInt(m.get("limit")), decoder);
             TrainingState state = new TrainingState(config, Long.parseLong(m.get("step")),
                     st.tensor("params").values(), st.tensor("adam.m").values(), st.tensor("adam.v").values());
             return new Loaded(state, m.getOrDefault("data_sha256", ""));

@@ -82,7 +82,7 @@ public final class Evaluation {
 
         Batch(int size, int h, int w) {
             this.size = size;
-            activations = new Activations(engine, size, h, w, false);
+            activations = model.activations(size, h, w, false);
             cleanTensor = engine.zeros(size, 1, h, w);
             dLogits = engine.zeros(size, 1, h, w);
             outputTensor = engine.zeros(size, 1, h, w);

@@ -5,6 +5,7 @@ import cae.engine.ImageSet;
 import cae.engine.Tensor;
 import cae.model.Activations;
 import cae.model.Adam;
+import cae.model.Architecture;
 import cae.model.Autoencoder;
 
 /**
@@ -58,9 +59,9 @@ public final class Trainer {
         this.stepsPerEpoch = config.stepsPerEpoch(images.count());
         if (stepsPerEpoch == 0)
             throw new IllegalArgumentException("batch " + config.batch() + " is larger than the " + images.count() + " training images");
-        this.model = new Autoencoder(engine);
+        this.model = new Autoencoder(engine, Architecture.of(config.decoder()));
         this.adam = new Adam(engine, model.params.flat.size(), config.learningRate());
-        this.activations = new Activations(engine, config.batch(), images.height(), images.width(), true);
+        this.activations = model.activations(config.batch(), images.height(), images.width(), true);
         this.clean = engine.zeros(activations.input.shape());
         this.losses = engine.zeros(TrainingConfig.LOG_EVERY);
         this.order = new int[images.count()];

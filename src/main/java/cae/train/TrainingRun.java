@@ -10,7 +10,6 @@ import cae.io.LossPlot;
 import cae.model.Architecture;
 import cae.model.Autoencoder;
 import cae.model.ModelFile;
-import cae.model.Parameters;
 import com.google.gson.GsonBuilder;
 
 import java.io.IOException;
@@ -64,12 +63,10 @@ public final class TrainingRun {
         String dataHash = data.sha256().getOrDefault(DataSet.TRAIN_IMAGES, "");
         ImageSet trainSet = engine.upload(train.pixels(), train.count(), train.height(), train.width());
         Trainer trainer = new Trainer(engine, config, trainSet);
-        int n = Architecture.parameterCount();
-        TrainingState state = resume != null ? resume
-                : new TrainingState(config, 0, Parameters.glorotInit(config.seed()), new float[n], new float[n]);
+        TrainingState state = resume != null ? resume : TrainingState.fresh(config);
         long total = trainer.totalSteps();
         log.printf("training %s on %s: %d images (%d steps per epoch), %d epochs, batch %d, lr %s, noise %s, seed %d; %s%n",
-                Architecture.NAME, data.describe(), train.count(), trainer.stepsPerEpoch(), config.epochs(), config.batch(),
+                trainer.model().arch, data.describe(), train.count(), trainer.stepsPerEpoch(), config.epochs(), config.batch(),
                 config.learningRate(), config.noise(), config.seed(), engine.describe());
         if (state.step > 0) log.printf("resuming at step %d of %d%n", state.step, total);
         if (state.step >= total) log.println("the checkpoint has already finished all epochs; writing the outputs again");
@@ -152,7 +149,7 @@ public final class TrainingRun {
                               String dataHash) throws IOException {
         engine.write(model.params.flat, state.params);
         saveCheckpoint(state, dataHash);
-        ModelFile.write(out.resolve(ModelFile.NAME), state.params, modelMetadata(state, dataHash));
+        ModelFile.write(out.resolve(ModelFile.NAME), model.arch, state.params, modelMetadata(state, dataHash));
 
         Images test = data.test();
         ImageSet testSet = engine.upload(test.pixels(), test.count(), test.height(), test.width());
@@ -162,6 +159,8 @@ public final class TrainingRun {
 
         Map<String, Object> metrics = new LinkedHashMap<>();
         metrics.put("model", Architecture.NAME);
+        metrics.put("decoder", config.decoder().id());
+        metrics.put("parameters", model.arch.parameterCount());
         metrics.put("engine", engine.describe());
         metrics.put("data", data.describe());
         metrics.put("config", config);
@@ -184,7 +183,7 @@ public final class TrainingRun {
         AtomicFiles.writeString(out.resolve(METRICS), new GsonBuilder().setPrettyPrinting()
                 .serializeSpecialFloatingPointValues().create().toJson(metrics) + "\n");
 
-        new LossPlot("Training loss, " + Architecture.NAME).training(lossLog.points())
+        new LossPlot("Training loss, " + model.arch).training(lossLog.points())
                 .evaluation("validation loss", validationPoints).logScale(true).write(out.resolve(LOSS_PLOT));
         writeReconstructions(evaluation.samples(testSet, 10), out.resolve(RECONSTRUCTIONS));
         log.printf("wrote %s, %s, %s, %s, %s and %s in %s%n", ModelFile.NAME, Checkpoint.NAME, LossLog.NAME, LOSS_PLOT,

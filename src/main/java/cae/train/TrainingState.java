@@ -1,5 +1,8 @@
 package cae.train;
 
+import cae.model.Architecture;
+import cae.model.Parameters;
+
 /**
  * Everything that determines the rest of a run: the settings, the number of finished steps, the
  * weights and Adam's moments. Noise and shuffling are counter-based functions of (seed, step) and
@@ -18,5 +21,12 @@ public final class TrainingState {
         this.params = params;
         this.adamM = adamM;
         this.adamV = adamV;
+    }
+
+    /** Step 0: Glorot-initialised weights from the seed, zero moments. */
+    public static TrainingState fresh(TrainingConfig config) {
+        Architecture arch = Architecture.of(config.decoder());
+        int n = arch.parameterCount();
+        return new TrainingState(config, 0, Parameters.glorotInit(arch, config.seed()), new float[n], new float[n]);
     }
 }

@@ -3,8 +3,6 @@ package cae.train;
 import cae.engine.Engine;
 import cae.engine.ImageSet;
 import cae.engine.cpu.CpuEngine;
-import cae.model.Architecture;
-import cae.model.Parameters;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -28,11 +26,6 @@ class TrainerTest {
                     pixels[(i * h + r) * w + c] = (byte) (r >= r0 && r < r1 && c >= c0 && c < c1 ? 200 + random.nextInt(56) : random.nextInt(20));
         }
         return pixels;
-    }
-
-    static TrainingState freshState(TrainingConfig config) {
-        int n = Architecture.parameterCount();
-        return new TrainingState(config, 0, Parameters.glorotInit(config.seed()), new float[n], new float[n]);
     }
 
     private static TrainingConfig config(int epochs) {
@@ -59,7 +52,7 @@ class TrainerTest {
 
     @Test
     void lossFallsOnSyntheticImages() {
-        List<Float> losses = train(freshState(config(4)), 2, Long.MAX_VALUE);
+        List<Float> losses = train(TrainingState.fresh(config(4)), 2, Long.MAX_VALUE);
         assertEquals(4 * IMAGES / 8, losses.size());
         double first = (losses.get(0) + losses.get(1)) / 2, last = (losses.get(losses.size() - 1) + losses.get(losses.size() - 2)) / 2;
         assertTrue(last < first * 0.9, "loss should fall: " + losses);
@@ -67,7 +60,7 @@ class TrainerTest {
 
     @Test
     void sameSeedGivesBitwiseSameWeightsOnOneAndTwoThreads() {
-        TrainingState one = freshState(config(2)), two = freshState(config(2));
+        TrainingState one = TrainingState.fresh(config(2)), two = TrainingState.fresh(config(2));
         List<Float> lossesOne = train(one, 1, Long.MAX_VALUE);
         List<Float> lossesTwo = train(two, 2, Long.MAX_VALUE);
         assertEquals(lossesOne, lossesTwo);
@@ -78,10 +71,10 @@ class TrainerTest {
 
     @Test
     void resumedRunEqualsUninterruptedRunBitForBit() {
-        TrainingState whole = freshState(config(2));
+        TrainingState whole = TrainingState.fresh(config(2));
         List<Float> wholeLosses = train(whole, 2, Long.MAX_VALUE);
 
-        TrainingState resumed = freshState(config(2));
+        TrainingState resumed = TrainingState.fresh(config(2));
         List<Float> part1 = train(resumed, 2, 5);      // stops mid-epoch (6 steps per epoch)
         assertEquals(5, resumed.step);
         TrainingState copy = new TrainingState(resumed.config, resumed.step,

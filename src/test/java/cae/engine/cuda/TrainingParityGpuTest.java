@@ -2,8 +2,6 @@ package cae.engine.cuda;
 
 import cae.engine.Engine;
 import cae.engine.cpu.CpuEngine;
-import cae.model.Architecture;
-import cae.model.Parameters;
 import cae.train.Trainer;
 import cae.train.TrainingConfig;
 import cae.train.TrainingState;
@@ -66,8 +64,7 @@ class TrainingParityGpuTest {
     }
 
     private static Run train(Engine engine) {
-        int n = Architecture.parameterCount();
-        TrainingState state = new TrainingState(CONFIG, 0, Parameters.glorotInit(CONFIG.seed()), new float[n], new float[n]);
+        TrainingState state = TrainingState.fresh(CONFIG);
         List<Float> losses = new ArrayList<>();
         Trainer trainer = new Trainer(engine, CONFIG, engine.upload(IMAGE_BYTES, IMAGES, SIZE, SIZE));
         assertEquals(STEPS, trainer.totalSteps());
