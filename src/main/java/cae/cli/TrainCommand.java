@@ -107,7 +107,7 @@ final class TrainCommand implements Callable<Integer> {
                 : (start, total, perStep) -> null;
         try (Engine e = engine.open(err)) {
             TrainingRun run = new TrainingRun(e, dataSet, config, outDir, out, bar);
-            return run.run(resumed) == TrainingRun.Outcome.INTERRUPTED ? Main.INTERRUPTED : 0;
+            return run.run(resumed).outcome() == TrainingRun.Outcome.INTERRUPTED ? Main.INTERRUPTED : 0;
         }
     }
 

@@ -15,7 +15,9 @@ public final class Evaluation {
     public static final long NOISE_SEED = 0x5EED_7E57L;
     public static final int BATCH = 250;
 
-    public record Result(int images, double loss, double psnrNoisy, double psnrDenoised) {}
+    /** Mean loss, mean per-image PSNRs, and the mean checkerboard scores of the outputs and of the clean images. */
+    public record Result(int images, double loss, double psnrNoisy, double psnrDenoised,
+                         double checkerboardDenoised, double checkerboardClean) {}
 
     /** The first {@code count} test digits as clean / noisy / denoised, for pictures. */
     public record Samples(int count, int height, int width, float[] clean, float[] noisy, float[] denoised) {}
@@ -35,7 +37,7 @@ public final class Evaluation {
         identityOrder(count);
         Batch full = new Batch(Math.min(BATCH, count), h, w);
         Batch tail = count % full.size == 0 ? null : new Batch(count % full.size, h, w);
-        double lossSum = 0, psnrNoisySum = 0, psnrDenoisedSum = 0;
+        double lossSum = 0, psnrNoisySum = 0, psnrDenoisedSum = 0, checkerDenoised = 0, checkerClean = 0;
         for (int from = 0; from < count; from += full.size) {
             Batch b = from + full.size <= count ? full : tail;
             b.run(images, from);
@@ -43,9 +45,12 @@ public final class Evaluation {
             for (int i = 0; i < b.size; i++) {
                 psnrNoisySum += psnr(b.clean, b.noisy, i * plane, plane);
                 psnrDenoisedSum += psnr(b.clean, b.denoised, i * plane, plane);
+                checkerDenoised += Checkerboard.score(b.denoised, i * plane, h, w);
+                checkerClean += Checkerboard.score(b.clean, i * plane, h, w);
             }
         }
-        return new Result(count, lossSum / ((double) count * plane), psnrNoisySum / count, psnrDenoisedSum / count);
+        return new Result(count, lossSum / ((double) count * plane), psnrNoisySum / count, psnrDenoisedSum / count,
+                checkerDenoised / count, checkerClean / count);
     }
 
     public Samples samples(ImageSet images, int count) {
@@ -54,6 +59,21 @@ public final class Evaluation {
         Batch b = new Batch(count, images.height(), images.width());
         b.run(images, 0);
         return new Samples(count, images.height(), images.width(), b.clean, b.noisy, b.denoised);
+    }
+
+    /** The model's output for one constant image (grey level {@code value}), e.g. to see artifacts that do not come from the data. */
+    public static float[] constantInputOutput(Autoencoder model, int height, int width, float value) {
+        Engine engine = model.engine();
+        Activations a = model.activations(1, height, width, false);
+        Tensor output = engine.zeros(1, 1, height, width);
+        float[] input = new float[height * width];
+        java.util.Arrays.fill(input, value);
+        engine.write(a.input, input);
+        model.forward(a);
+        engine.sigmoid(a.logits, output);
+        float[] result = new float[height * width];
+        engine.read(output, result);
+        return result;
     }
 
     /** 10 log10(1 / MSE) for pixels in [0, 1]; capped at 100 dB for an exact match. */

@@ -35,6 +35,9 @@ public final class TrainingRun {
     /** How a run ended. */
     public enum Outcome { FINISHED, INTERRUPTED }
 
+    /** What a run measured: null test result and speed when it was interrupted. */
+    public record Summary(Outcome outcome, TrainingState state, Evaluation.Result test, double trainImagesPerSecond) {}
+
     private final Engine engine;
     private final DataSet data;
     private final TrainingConfig config;
@@ -57,7 +60,7 @@ public final class TrainingRun {
         return config.limit() > 0 && config.limit() < train.count() ? train.slice("train", 0, config.limit()) : train;
     }
 
-    public Outcome run(TrainingState resume) throws IOException {
+    public Summary run(TrainingState resume) throws IOException {
         Files.createDirectories(out);
         Images train = trainImages();
         String dataHash = data.sha256().getOrDefault(DataSet.TRAIN_IMAGES, "");
@@ -124,13 +127,14 @@ public final class TrainingRun {
                 log.printf("interrupted at step %d of %d: checkpoint saved in %s; continue with --resume %s%n",
                         state.step, total, out, out);
                 interrupt.done();
-                return Outcome.INTERRUPTED;
+                return new Summary(Outcome.INTERRUPTED, state, null, 0);
             }
             interrupt.remove();
             trainingNanos[0] += System.nanoTime() - epochStart[0];
-            writeOutputs(trainer.model(), evaluation, state, lossLog, validationPoints, epochSeconds,
-                    (state.step - startStep) * config.batch() / Math.max(trainingNanos[0] / 1e9, 1e-9), dataHash);
-            return Outcome.FINISHED;
+            double imagesPerSecond = (state.step - startStep) * config.batch() / Math.max(trainingNanos[0] / 1e9, 1e-9);
+            Evaluation.Result test = writeOutputs(trainer.model(), evaluation, state, lossLog, validationPoints, epochSeconds,
+                    imagesPerSecond, dataHash);
+            return new Summary(Outcome.FINISHED, state, test, imagesPerSecond);
         } finally {
             interrupt.done();
         }
@@ -144,7 +148,7 @@ public final class TrainingRun {
         }
     }
 
-    private void writeOutputs(Autoencoder model, Evaluation evaluation, TrainingState state, LossLog lossLog,
+    private Evaluation.Result writeOutputs(Autoencoder model, Evaluation evaluation, TrainingState state, LossLog lossLog,
                               List<LossPlot.Point> validationPoints, List<Double> epochSeconds, double imagesPerSecond,
                               String dataHash) throws IOException {
         engine.write(model.params.flat, state.params);
@@ -171,6 +175,8 @@ public final class TrainingRun {
         testMetrics.put("loss", result.loss());
         testMetrics.put("psnr_noisy_db", result.psnrNoisy());
         testMetrics.put("psnr_denoised_db", result.psnrDenoised());
+        testMetrics.put("checkerboard_denoised", result.checkerboardDenoised());
+        testMetrics.put("checkerboard_clean", result.checkerboardClean());
         metrics.put("test", testMetrics);
         List<Double> validationLosses = new ArrayList<>();
         for (LossPlot.Point p : validationPoints) validationLosses.add(p.loss());
@@ -188,6 +194,7 @@ public final class TrainingRun {
         writeReconstructions(evaluation.samples(testSet, 10), out.resolve(RECONSTRUCTIONS));
         log.printf("wrote %s, %s, %s, %s, %s and %s in %s%n", ModelFile.NAME, Checkpoint.NAME, LossLog.NAME, LOSS_PLOT,
                 RECONSTRUCTIONS, METRICS, out);
+        return result;
     }
 
     /** Clean, noisy and denoised test digits in three rows. */

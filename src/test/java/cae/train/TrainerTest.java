@@ -50,6 +50,22 @@ class TrainerTest {
         return losses;
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(cae.model.Decoder.class)
+    void everyDecoderLearnsAndResumesBitForBit(cae.model.Decoder decoder) {
+        TrainingConfig config = new TrainingConfig(3, 8, 1e-3f, 0.5f, 42, 0, decoder);
+        TrainingState whole = TrainingState.fresh(config);
+        List<Float> losses = train(whole, 2, Long.MAX_VALUE);
+        double first = (losses.get(0) + losses.get(1)) / 2, last = (losses.get(losses.size() - 1) + losses.get(losses.size() - 2)) / 2;
+        assertTrue(last < first * 0.9, decoder + ": loss should fall: " + losses);
+
+        TrainingState resumed = TrainingState.fresh(config);
+        List<Float> joined = new ArrayList<>(train(resumed, 1, 7));
+        joined.addAll(train(resumed, 2, Long.MAX_VALUE));
+        assertEquals(losses, joined, decoder.id());
+        assertArrayEquals(whole.params, resumed.params, decoder.id());
+    }
+
     @Test
     void lossFallsOnSyntheticImages() {
         List<Float> losses = train(TrainingState.fresh(config(4)), 2, Long.MAX_VALUE);

@@ -1,0 +1,178 @@
+package cae.cli;
+
+import cae.data.DataSet;
+import cae.data.Images;
+import cae.engine.Engine;
+import cae.io.AtomicFiles;
+import cae.io.ImageGrid;
+import cae.model.Architecture;
+import cae.model.Autoencoder;
+import cae.model.Decoder;
+import cae.model.Parameters;
+import cae.train.Checkerboard;
+import cae.train.Evaluation;
+import cae.train.TrainingConfig;
+import cae.train.TrainingRun;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+@Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Trains every decoder variant with the same seed, data, noise and epochs, and compares them: parameters, "
+                + "test loss, PSNR, checkerboard score (untrained on a constant grey image, trained on the test set) and speed.",
+                "Writes compare.md, compare.csv and compare.png into --out, and each variant's run into --out/<decoder>/."})
+final class CompareCommand implements Callable<Integer> {
+    private static final int DIGITS = 8;
+    private static final float GREY = 0.5f;
+
+    private final PrintStream out, err;
+
+    CompareCommand(Streams streams) {
+        this.out = streams.out();
+        this.err = streams.err();
+    }
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--decoders", split = ",", defaultValue = "nearest,bilinear,transposed,unpool", converter = DecoderConverter.class,
+            paramLabel = "D[,D...]", description = "Variants to compare (default: ${DEFAULT-VALUE}).")
+    List<Decoder> decoders;
+
+    @Option(names = "--epochs", defaultValue = "1", paramLabel = "N", description = "Epochs per variant (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--batch", defaultValue = "" + TrainingConfig.BATCH, paramLabel = "N", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "Seed shared by all variants (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Train on the first N training images only (default: all).")
+    int limit;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: runs/compare-<date-time>).")
+    Path outDir;
+
+    @Mixin DataOptions data;
+    @Mixin EngineOptions engine;
+
+    record Row(Decoder decoder, int parameters, Evaluation.Result test, double untrainedScore, double trainedConstantScore,
+               double imagesPerSecond, float[] untrainedConstant, float[] trainedConstant, Evaluation.Samples samples) {}
+
+    @Override public Integer call() throws Exception {
+        engine.validate(spec.commandLine());
+        if (epochs < 1 || batch < 1 || limit < 0)
+            throw new CommandLine.ParameterException(spec.commandLine(), "--epochs and --batch must be at least 1, --limit at least 0");
+        if (outDir == null) outDir = Path.of("runs", "compare-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        DataSet dataSet = data.load(err);
+        Images test = dataSet.test();
+        int h = test.height(), w = test.width();
+        List<Row> rows = new ArrayList<>();
+        try (Engine e = engine.open(err)) {
+            for (Decoder decoder : decoders) {
+                Architecture arch = Architecture.of(decoder);
+                TrainingConfig config = new TrainingConfig(epochs, batch, TrainingConfig.LEARNING_RATE, TrainingConfig.NOISE, seed, limit, decoder);
+                Autoencoder untrained = new Autoencoder(e, arch);
+                untrained.setWeights(Parameters.glorotInit(arch, seed));
+                float[] untrainedConstant = Evaluation.constantInputOutput(untrained, h, w, GREY);
+
+                out.println("== " + decoder.id());
+                TrainingRun.Summary run = new TrainingRun(e, dataSet, config, outDir.resolve(decoder.id()), out, (s, t, p) -> null).run(null);
+                if (run.outcome() != TrainingRun.Outcome.FINISHED) return Main.INTERRUPTED;
+                Autoencoder trained = new Autoencoder(e, arch);
+                trained.setWeights(run.state().params);
+                float[] trainedConstant = Evaluation.constantInputOutput(trained, h, w, GREY);
+                Evaluation.Samples samples = new Evaluation(trained, config.noise())
+                        .samples(e.upload(test.pixels(), test.count(), h, w), DIGITS);
+                rows.add(new Row(decoder, arch.parameterCount(), run.test(), Checkerboard.score(untrainedConstant, 0, h, w),
+                        Checkerboard.score(trainedConstant, 0, h, w), run.trainImagesPerSecond(), untrainedConstant, trainedConstant, samples));
+            }
+        }
+        Files.createDirectories(outDir);
+        String markdown = markdown(rows);
+        AtomicFiles.writeString(outDir.resolve("compare.md"), markdown);
+        AtomicFiles.writeString(outDir.resolve("compare.csv"), csv(rows));
+        picture(rows, h, w).write(outDir.resolve("compare.png"));
+        out.println();
+        out.print(markdown);
+        out.println("wrote compare.md, compare.csv and compare.png in " + outDir);
+        return 0;
+    }
+
+    private String markdown(List<Row> rows) {
+        StringBuilder s = new StringBuilder();
+        s.append(String.format(Locale.ROOT, "%d epoch%s, batch %d, seed %d, %s training images, noise %.2f; test set: %d images.%n%n",
+                epochs, epochs == 1 ? "" : "s", batch, seed, limit > 0 ? Integer.toString(limit) : "all", TrainingConfig.NOISE,
+                rows.isEmpty() ? 0 : rows.get(0).test().images()));
+        s.append("| decoder | parameters | test loss | PSNR noisy (dB) | PSNR denoised (dB) | checkerboard, untrained, grey input "
+                + "| checkerboard, trained, grey input | checkerboard, trained, test outputs | train img/s |\n");
+        s.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (Row r : rows)
+            s.append(String.format(Locale.ROOT, "| %s | %,d | %.4f | %.2f | %.2f | %.4f | %.4f | %.5f | %.0f |%n", r.decoder().id(),
+                    r.parameters(), r.test().loss(), r.test().psnrNoisy(), r.test().psnrDenoised(), r.untrainedScore(),
+                    r.trainedConstantScore(), r.test().checkerboardDenoised(), r.imagesPerSecond()));
+        if (!rows.isEmpty())
+            s.append(String.format(Locale.ROOT, "%nThe clean test images score %.5f. Checkerboard score: the share of an image's non-DC "
+                    + "spectral energy at the period-2 (Nyquist) frequencies, averaged over images.%n", rows.get(0).test().checkerboardClean()));
+        return s.toString();
+    }
+
+    private static String csv(List<Row> rows) {
+        StringBuilder s = new StringBuilder("decoder,parameters,test_loss,psnr_noisy_db,psnr_denoised_db,checkerboard_untrained_grey,"
+                + "checkerboard_trained_grey,checkerboard_trained_test,checkerboard_clean_test,train_images_per_s\n");
+        for (Row r : rows)
+            s.append(String.format(Locale.ROOT, "%s,%d,%.6f,%.4f,%.4f,%.6f,%.6f,%.6f,%.6f,%.1f%n", r.decoder().id(), r.parameters(),
+                    r.test().loss(), r.test().psnrNoisy(), r.test().psnrDenoised(), r.untrainedScore(), r.trainedConstantScore(),
+                    r.test().checkerboardDenoised(), r.test().checkerboardClean(), r.imagesPerSecond()));
+        return s.toString();
+    }
+
+    /**
+     * Rows: the clean and noisy digits, then each variant's denoised digits followed by its output for a
+     * constant grey image, untrained and trained. Those two are contrast-stretched to [0, 1], or their
+     * faint patterns would not show.
+     */
+    private static ImageGrid picture(List<Row> rows, int h, int w) {
+        int plane = h * w;
+        Evaluation.Samples first = rows.get(0).samples();
+        List<float[]> clean = new ArrayList<>(), noisy = new ArrayList<>();
+        for (int i = 0; i < first.count(); i++) {
+            clean.add(Arrays.copyOfRange(first.clean(), i * plane, (i + 1) * plane));
+            noisy.add(Arrays.copyOfRange(first.noisy(), i * plane, (i + 1) * plane));
+        }
+        float[] blank = new float[plane];
+        Arrays.fill(blank, 1f);
+        clean.add(blank); clean.add(blank);
+        noisy.add(blank); noisy.add(blank);
+        ImageGrid grid = new ImageGrid(w, h).scale(3).row("clean", clean).row("noisy", noisy);
+        for (Row r : rows) {
+            List<float[]> images = new ArrayList<>();
+            for (int i = 0; i < r.samples().count(); i++) images.add(Arrays.copyOfRange(r.samples().denoised(), i * plane, (i + 1) * plane));
+            images.add(stretch(r.untrainedConstant()));
+            images.add(stretch(r.trainedConstant()));
+            grid.row(r.decoder().id(), images);
+        }
+        return grid;
+    }
+
+    private static float[] stretch(float[] image) {
+        float min = Float.MAX_VALUE, max = -Float.MAX_VALUE;
+        for (float v : image) { min = Math.min(min, v); max = Math.max(max, v); }
+        float[] out = new float[image.length];
+        float range = max - min;
+        for (int i = 0; i < image.length; i++) out[i] = range > 0 ? (image[i] - min) / range : 0.5f;
+        return out;
+    }
+}
