@@ -502,8 +502,9 @@ public final class CpuEngine implements Engine {
     private final BilinearAxis bilinearRowAxis = new BilinearAxis(), bilinearColumnAxis = new BilinearAxis();
 
     /**
-     * Separable: each source row is first resized along its width into the worker's scratch
-     * (ih x ow), then output rows blend two of those; backward runs the same two steps transposed.
+     * Separable, in TensorFlow's order: each source row is first interpolated along its width into
+     * the worker's scratch (ih x ow), then each output row blends two of those; backward runs the
+     * same two steps transposed, per sample, so the scatter needs no synchronisation.
      */
     private final class Bilinear implements WorkerPool.Task {
         CpuTensor small, large; boolean backward;
