@@ -22,6 +22,8 @@ public final class CpuEngine implements Engine {
 
     private final WorkerPool pool;
     private final Conv3x3Kernels[] conv;
+    private final TransposedConvolution[] transposed;
+    private final float[][] bilinearRows;
     private final int[][] philoxWords;
     private float[] gradientPartials = new float[0];
     private double[] lossPartials = new double[0];
@@ -31,7 +33,12 @@ public final class CpuEngine implements Engine {
         pool = new WorkerPool(threads);
         conv = new Conv3x3Kernels[threads];
         philoxWords = new int[threads][4];
-        for (int i = 0; i < threads; i++) conv[i] = new Conv3x3Kernels();
+        transposed = new TransposedConvolution[threads];
+        bilinearRows = new float[threads][0];
+        for (int i = 0; i < threads; i++) {
+            conv[i] = new Conv3x3Kernels();
+            transposed[i] = new TransposedConvolution();
+        }
     }
 
     public int threads() { return pool.threads(); }
@@ -188,19 +195,24 @@ public final class CpuEngine implements Engine {
         for (; i < length; i++) if (y[yo + i] <= 0f) dy[dyo + i] = 0f;
     }
 
-    /** Sums the blocks' partial gradients in block order, in parallel over gradient elements. */
+    /**
+     * Sums the blocks' partial gradients in block order, in parallel over gradient elements. With
+     * {@code swappedRows} > 0 the partial kernel is a transposed convolution's w' (swappedRows, cols,
+     * 3, 3) and each sum goes to its place in w; see {@link TransposedConvolution}.
+     */
     private final class SumPartials implements WorkerPool.Task {
         static final int CHUNK = 1024;
-        int blocks, partialSize; CpuTensor dWeight, dBias;
+        int blocks, partialSize, swappedRows; CpuTensor dWeight, dBias;
 
         @Override public void run(int chunk, int worker) {
             int start = chunk * CHUNK, end = Math.min(partialSize, start + CHUNK);
-            int weights = dWeight.size();
+            int weights = dWeight.size(), swappedCols = swappedRows == 0 ? 0 : weights / 9 / swappedRows;
             for (int i = start; i < end; i++) {
                 float sum = 0f;
                 for (int b = 0; b < blocks; b++) sum += gradientPartials[b * partialSize + i];
-                if (i < weights) dWeight.data[dWeight.offset + i] = sum;
-                else dBias.data[dBias.offset + i - weights] = sum;
+                if (i >= weights) dBias.data[dBias.offset + i - weights] = sum;
+                else if (swappedRows == 0) dWeight.data[dWeight.offset + i] = sum;
+                else dWeight.data[dWeight.offset + TransposedConvolution.swappedIndex(i, swappedRows, swappedCols)] = sum;
             }
         }
     }
@@ -221,7 +233,11 @@ public final class CpuEngine implements Engine {
         b.dx = dx == null ? null : cpu(dx); b.relu = relu; b.batch = batch; b.partialSize = partialSize;
         pool.forEach(blocks, b);
 
-        sumPartials.blocks = blocks; sumPartials.partialSize = partialSize;
+        sumPartials(blocks, partialSize, 0, dWeight, dBias);
+    }
+
+    private void sumPartials(int blocks, int partialSize, int swappedRows, Tensor dWeight, Tensor dBias) {
+        sumPartials.blocks = blocks; sumPartials.partialSize = partialSize; sumPartials.swappedRows = swappedRows;
         sumPartials.dWeight = cpu(dWeight); sumPartials.dBias = cpu(dBias);
         pool.forEach((partialSize + SumPartials.CHUNK - 1) / SumPartials.CHUNK, sumPartials);
     }
@@ -461,12 +477,226 @@ public final class CpuEngine implements Engine {
         pool.forEach((params.size() + Adam.CHUNK - 1) / Adam.CHUNK, a);
     }
 
-    // TODO(issue 5): implemented on the variants branch
-    @Override public void bilinearResize(Tensor x, Tensor y) { throw new UnsupportedOperationException("bilinearResize"); }
-    @Override public void bilinearResizeBackward(Tensor dy, Tensor dx) { throw new UnsupportedOperationException("bilinearResizeBackward"); }
-    @Override public void transposedConv3x3(Tensor x, Tensor weight, Tensor bias, Tensor y, boolean relu) { throw new UnsupportedOperationException("transposedConv3x3"); }
-    @Override public void transposedConv3x3Backward(Tensor x, Tensor weight, Tensor y, Tensor dy, boolean relu, Tensor dx, Tensor dWeight, Tensor dBias) { throw new UnsupportedOperationException("transposedConv3x3Backward"); }
-    @Override public void maxUnpoolBackward(Tensor poolInput, Tensor pooled, Tensor dOut, Tensor dValues) { throw new UnsupportedOperationException("maxUnpoolBackward"); }
+    // ---- decoder variants (issue 5) ----
+
+    /**
+     * One axis of a bilinear resize, TF1 rule (align_corners = half_pixel_centers = false):
+     * src = dst * in / out, low = floor(src), high = min(low + 1, in - 1), t = src - low. The
+     * floor is taken in integers and t = (dst * in mod out) / out is one rounding, so no source cell
+     * is off by one where dst * in / out is a whole number.
+     */
+    private static final class BilinearAxis {
+        int[] low = new int[0], high = new int[0];
+        float[] t = new float[0];
+
+        void set(int in, int out) {
+            if (low.length < out) { low = new int[out]; high = new int[out]; t = new float[out]; }
+            for (int d = 0; d < out; d++) {
+                long scaled = (long) d * in;
+                low[d] = (int) (scaled / out);
+                high[d] = Math.min(low[d] + 1, in - 1);
+                t[d] = (float) (scaled % out) / out;
+            }
+        }
+    }
+    private final BilinearAxis bilinearRowAxis = new BilinearAxis(), bilinearColumnAxis = new BilinearAxis();
+
+    /**
+     * Separable, in TensorFlow's order: each source row is first interpolated along its width into
+     * the worker's scratch (ih x ow), then each output row blends two of those; backward runs the
+     * same two steps transposed, per sample, so the scatter needs no synchronisation.
+     */
+    private final class Bilinear implements WorkerPool.Task {
+        CpuTensor small, large; boolean backward;
+
+        @Override public void run(int s, int worker) {
+            int channels = small.c(), ih = small.h(), iw = small.w(), oh = large.h(), ow = large.w();
+            if (bilinearRows[worker].length < ih * ow) bilinearRows[worker] = new float[ih * ow];
+            float[] rows = bilinearRows[worker], sd = small.data, ld = large.data;
+            int[] y0 = bilinearRowAxis.low, y1 = bilinearRowAxis.high, x0 = bilinearColumnAxis.low, x1 = bilinearColumnAxis.high;
+            float[] ty = bilinearRowAxis.t, tx = bilinearColumnAxis.t;
+            for (int c = 0; c < channels; c++) {
+                int in = small.offset + (s * channels + c) * ih * iw;
+                int out = large.offset + (s * channels + c) * oh * ow;
+                if (!backward) {
+                    for (int r = 0; r < ih; r++) {
+                        int src = in + r * iw, dst = r * ow;
+                        for (int ox = 0; ox < ow; ox++)
+                            rows[dst + ox] = (1f - tx[ox]) * sd[src + x0[ox]] + tx[ox] * sd[src + x1[ox]];
+                    }
+                    for (int oy = 0; oy < oh; oy++) {
+                        int top = y0[oy] * ow, bottom = y1[oy] * ow, dst = out + oy * ow;
+                        float t = ty[oy], u = 1f - t;
+                        for (int ox = 0; ox < ow; ox++) ld[dst + ox] = u * rows[top + ox] + t * rows[bottom + ox];
+                    }
+                } else {
+                    Arrays.fill(rows, 0, ih * ow, 0f);
+                    for (int oy = 0; oy < oh; oy++) {
+                        int top = y0[oy] * ow, bottom = y1[oy] * ow, src = out + oy * ow;
+                        float t = ty[oy], u = 1f - t;
+                        for (int ox = 0; ox < ow; ox++) {
+                            float g = ld[src + ox];
+                            rows[top + ox] += u * g;
+                            rows[bottom + ox] += t * g;
+                        }
+                    }
+                    Arrays.fill(sd, in, in + ih * iw, 0f);
+                    for (int r = 0; r < ih; r++) {
+                        int dst = in + r * iw, src = r * ow;
+                        for (int ox = 0; ox < ow; ox++) {
+                            float g = rows[src + ox];
+                            sd[dst + x0[ox]] += (1f - tx[ox]) * g;
+                            sd[dst + x1[ox]] += tx[ox] * g;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    private final Bilinear bilinear = new Bilinear();
+
+    private void runBilinear(String op, Tensor small, Tensor large, boolean backward) {
+        checkResize(op, small, large);
+        if (small.h() == 0 || small.w() == 0)
+            throw new IllegalArgumentException(op + ": nothing to interpolate from in " + small);
+        bilinearRowAxis.set(small.h(), large.h());
+        bilinearColumnAxis.set(small.w(), large.w());
+        bilinear.small = cpu(small); bilinear.large = cpu(large); bilinear.backward = backward;
+        pool.forEach(small.n(), bilinear);
+    }
+
+    @Override public void bilinearResize(Tensor x, Tensor y) {
+        runBilinear("bilinearResize", x, y, false);
+    }
+
+    @Override public void bilinearResizeBackward(Tensor dy, Tensor dx) {
+        runBilinear("bilinearResizeBackward", dx, dy, true);
+    }
+
+    /** The transposed convolution's kernel as the equivalent stride-1 convolution's (see {@link TransposedConvolution}). */
+    private float[] swappedKernel = new float[0];
+
+    private void swapKernel(Tensor weight, int cin, int cout) {
+        if (swappedKernel.length < weight.size()) swappedKernel = new float[weight.size()];
+        CpuTensor w = cpu(weight);
+        TransposedConvolution.swapAndFlip(w.data, w.offset, cin, cout, swappedKernel);
+    }
+
+    private final class TransposedForward implements WorkerPool.Task {
+        CpuTensor x, bias, y; boolean relu;
+
+        @Override public void run(int s, int worker) {
+            int cin = x.c(), h = x.h(), w = x.w(), cout = y.c(), oh = y.h(), ow = y.w();
+            float[] up = transposed[worker].spread(x.data, x.offset + s * cin * h * w, cin, h, w, oh, ow);
+            conv[worker].forward(up, 0, cin, oh, ow, swappedKernel, 0, bias.data, bias.offset, cout,
+                    y.data, y.offset + s * cout * oh * ow, relu);
+        }
+    }
+    private final TransposedForward transposedForward = new TransposedForward();
+
+    private static void checkTransposed(String op, Tensor x, Tensor weight, Tensor bias, Tensor y) {
+        if (x.rank() != 4 || y.rank() != 4 || x.n() != y.n()
+                || !TransposedConvolution.validOutput(x.h(), x.w(), y.h(), y.w()))
+            throw new IllegalArgumentException(op + ": input " + x + " cannot give output " + y
+                    + " (stride 2 needs 2 H - 1 or 2 H rows and 2 W - 1 or 2 W columns)");
+        requireSize(weight, x.c() * y.c() * 9, op + " weight");
+        requireSize(bias, y.c(), op + " bias");
+    }
+
+    @Override public void transposedConv3x3(Tensor x, Tensor weight, Tensor bias, Tensor y, boolean relu) {
+        checkTransposed("transposedConv3x3", x, weight, bias, y);
+        swapKernel(weight, x.c(), y.c());
+        TransposedForward f = transposedForward;
+        f.x = cpu(x); f.bias = cpu(bias); f.y = cpu(y); f.relu = relu;
+        pool.forEach(x.n(), f);
+    }
+
+    /** Per block of samples, as {@link ConvBackward}: ReLU mask, dx, and the block's partial w' and bias gradients. */
+    private final class TransposedBackward implements WorkerPool.Task {
+        CpuTensor x, y, dy, dx; boolean relu; int batch, partialSize;
+
+        @Override public void run(int block, int worker) {
+            int cin = x.c(), h = x.h(), w = x.w(), cout = dy.c(), oh = dy.h(), ow = dy.w(), plane = oh * ow;
+            int partial = block * partialSize;
+            Arrays.fill(gradientPartials, partial, partial + partialSize, 0f);
+            int end = Math.min(batch, (block + 1) * GRADIENT_BLOCK);
+            TransposedConvolution scratch = transposed[worker];
+            for (int s = block * GRADIENT_BLOCK; s < end; s++) {
+                int dyo = dy.offset + s * cout * plane;
+                if (relu) reluMask(y.data, y.offset + s * cout * plane, dy.data, dyo, cout * plane);
+                if (dx != null) {
+                    float[] dUp = scratch.spreadGradient(cin * plane);
+                    conv[worker].backwardData(dy.data, dyo, cout, oh, ow, swappedKernel, 0, cin, dUp, 0);
+                    TransposedConvolution.evenCells(dUp, cin, oh, ow, dx.data, dx.offset + s * cin * h * w, h, w);
+                }
+                float[] up = scratch.spread(x.data, x.offset + s * cin * h * w, cin, h, w, oh, ow);
+                conv[worker].backwardFilter(up, 0, cin, oh, ow, dy.data, dyo, cout,
+                        gradientPartials, partial, gradientPartials, partial + cout * cin * 9);
+            }
+        }
+    }
+    private final TransposedBackward transposedBackward = new TransposedBackward();
+
+    @Override public void transposedConv3x3Backward(Tensor x, Tensor weight, Tensor y, Tensor dy, boolean relu,
+                                                    Tensor dx, Tensor dWeight, Tensor dBias) {
+        checkTransposed("transposedConv3x3Backward", x, weight, dBias, dy);
+        if (dx != null) requireSize(dx, x.size(), "transposedConv3x3Backward dx");
+        if (relu) requireSize(y, dy.size(), "transposedConv3x3Backward y");
+        requireSize(dWeight, weight.size(), "transposedConv3x3Backward dWeight");
+        int cin = x.c(), cout = dy.c();
+        swapKernel(weight, cin, cout);
+        int batch = x.n(), blocks = (batch + GRADIENT_BLOCK - 1) / GRADIENT_BLOCK;
+        int partialSize = weight.size() + dBias.size();
+        if (gradientPartials.length < blocks * partialSize) gradientPartials = new float[blocks * partialSize];
+
+        TransposedBackward b = transposedBackward;
+        b.x = cpu(x); b.y = relu ? cpu(y) : null; b.dy = cpu(dy); b.dx = dx == null ? null : cpu(dx);
+        b.relu = relu; b.batch = batch; b.partialSize = partialSize;
+        pool.forEach(blocks, b);
+        sumPartials(blocks, partialSize, cout, dWeight, dBias);
+    }
+
+    /** dValues[window] = dOut[the window's first arg-max in poolInput], by {@link MaxPool}'s rule. */
+    private final class MaxUnpoolBackward implements WorkerPool.Task {
+        CpuTensor poolInput, dOut, dValues;
+
+        @Override public void run(int s, int worker) {
+            int channels = poolInput.c(), h = poolInput.h(), w = poolInput.w(), oh = (h + 1) / 2, ow = (w + 1) / 2;
+            int padTop = poolPadBefore(h), padLeft = poolPadBefore(w);
+            float[] xd = poolInput.data, gd = dOut.data, vd = dValues.data;
+            for (int c = 0; c < channels; c++) {
+                int plane = (s * channels + c) * h * w, xBase = poolInput.offset + plane, gBase = dOut.offset + plane;
+                int out = dValues.offset + (s * channels + c) * oh * ow;
+                for (int oy = 0; oy < oh; oy++) {
+                    int r0 = oy * 2 - padTop;
+                    boolean fullRows = r0 >= 0 && r0 + 1 < h;
+                    for (int ox = 0; ox < ow; ox++) {
+                        int c0 = ox * 2 - padLeft, best;
+                        if (fullRows && c0 >= 0 && c0 + 1 < w) {
+                            // as MaxPool's whole windows: the max, then the first cell (row-major) equal to it
+                            int a = r0 * w + c0;
+                            float v0 = xd[xBase + a], v1 = xd[xBase + a + 1], v2 = xd[xBase + a + w], v3 = xd[xBase + a + w + 1];
+                            float max = Math.max(Math.max(v0, v1), Math.max(v2, v3));
+                            best = v0 == max ? a : v1 == max ? a + 1 : v2 == max ? a + w : a + w + 1;
+                        } else {
+                            best = windowArgMax(xd, xBase, h, w, r0, c0) - xBase;
+                        }
+                        vd[out + oy * ow + ox] = gd[gBase + best];
+                    }
+                }
+            }
+        }
+    }
+    private final MaxUnpoolBackward maxUnpoolBackward = new MaxUnpoolBackward();
+
+    @Override public void maxUnpoolBackward(Tensor poolInput, Tensor pooled, Tensor dOut, Tensor dValues) {
+        checkPool("maxUnpoolBackward", poolInput, pooled);
+        requireSize(dOut, poolInput.size(), "maxUnpoolBackward dOut");
+        requireSize(dValues, pooled.size(), "maxUnpoolBackward dValues");
+        MaxUnpoolBackward u = maxUnpoolBackward;
+        u.poolInput = cpu(poolInput); u.dOut = cpu(dOut); u.dValues = cpu(dValues);
+        pool.forEach(poolInput.n(), u);
+    }
 
     @Override public void synchronize() {}
 
