@@ -270,6 +270,116 @@ CAE_HD void col2im3x3_at(int i, const float* col, float* dx, int h, int w) {
     dx[i] = sum;
 }
 
+// ---- decoder variants (issue 5) ----
+
+// Bilinear resize, TF1 resize_bilinear (align_corners = half_pixel_centers = false). Per axis, output
+// index dst reads src = dst * in / out: i0 = floor(src), i1 = min(i0 + 1, in - 1), t = src - i0. src is
+// kept as the exact fraction (dst * in) / out, so i0 carries no rounding error and t is one division.
+struct BilinearTap {
+    int i0, i1;
+    float t;
+};
+
+CAE_HD BilinearTap bilinear_tap(int dst, int in, int out) {
+    long long num = (long long)dst * in;
+    int i0 = (int)(num / out);
+    BilinearTap tap;
+    tap.i0 = i0;
+    tap.i1 = imin(i0 + 1, in - 1);
+    tap.t = (float)(num - (long long)i0 * out) / (float)out;
+    return tap;
+}
+
+// How much of output `tap` comes from source s on this axis: 1 - t from i0, t from i1 (both when i0 == i1).
+CAE_HD float bilinear_weight(BilinearTap tap, int s) {
+    return (tap.i0 == s ? 1.f - tap.t : 0.f) + (tap.i1 == s ? tap.t : 0.f);
+}
+
+// The outputs that can read source s on one axis are those with i0 = s - 1 or s; i0 never decreases
+// with dst, so they run from the first output of s - 1 up to (not including) the first output of s + 1,
+// nearest_first_target giving the first dst with floor(dst * in / out) >= s.
+CAE_HD int bilinear_first_target(int s, int in, int out) {
+    return s == 0 ? 0 : nearest_first_target(s - 1, in, out);
+}
+
+CAE_HD int bilinear_end_target(int s, int in, int out) {
+    return imin(nearest_first_target(s + 1, in, out), out);
+}
+
+// y element i of planes x oh x ow: interpolate along x in rows i0 and i1, then between the two rows.
+CAE_HD void resize_bilinear_forward_at(int i, const float* x, float* y, int ih, int iw, int oh, int ow) {
+    int ox = i % ow, oy = (i / ow) % oh, plane = i / (ow * oh);
+    BilinearTap ty = bilinear_tap(oy, ih, oh), tx = bilinear_tap(ox, iw, ow);
+    const float* p = x + (size_t)plane * ih * iw;
+    const float* r0 = p + (size_t)ty.i0 * iw;
+    const float* r1 = p + (size_t)ty.i1 * iw;
+    float top = (1.f - tx.t) * r0[tx.i0] + tx.t * r0[tx.i1];
+    float bottom = (1.f - tx.t) * r1[tx.i0] + tx.t * r1[tx.i1];
+    y[i] = (1.f - ty.t) * top + ty.t * bottom;
+}
+
+// dx element i of planes x ih x iw: the sum over the dy cells that read it, each times the weight it was
+// read with (a gather over the candidate ranges above: no atomics, a fixed order).
+CAE_HD void resize_bilinear_backward_at(int i, const float* dy, float* dx, int ih, int iw, int oh, int ow) {
+    int sx = i % iw, sy = (i / iw) % ih, plane = i / (iw * ih);
+    const float* d = dy + (size_t)plane * oh * ow;
+    int oy1 = bilinear_end_target(sy, ih, oh);
+    int ox0 = bilinear_first_target(sx, iw, ow), ox1 = bilinear_end_target(sx, iw, ow);
+    float sum = 0.f;
+    for (int oy = bilinear_first_target(sy, ih, oh); oy < oy1; ++oy) {
+        float wy = bilinear_weight(bilinear_tap(oy, ih, oh), sy);
+        if (wy == 0.f) continue;
+        float row = 0.f;
+        for (int ox = ox0; ox < ox1; ++ox) row += bilinear_weight(bilinear_tap(ox, iw, ow), sx) * d[oy * ow + ox];
+        sum += wy * row;
+    }
+    dx[i] = sum;
+}
+
+// Max-unpooling (SegNet) puts value j at pooled window j's first arg-max in the pool's input x and 0
+// elsewhere, which is maxpool_same_backward; its gradient is this gather. dvalues element i of
+// planes x ceil(h/2) x ceil(w/2) = dout at window i's arg-max (same window, padding and tie rule).
+CAE_HD void maxpool_same_gather_at(int i, const float* x, const float* dout, float* dvalues, int h, int w) {
+    int oh = (h + 1) / 2, ow = (w + 1) / 2;
+    int ox = i % ow, oy = (i / ow) % oh, plane = i / (ow * oh);
+    size_t base = (size_t)plane * h * w;
+    dvalues[i] = dout[base + maxpool_argmax(x + base, h, w, oy, ox)];
+}
+
+// im2col / col2im for the 3x3, stride-2, padding-1 convolution from a large grid (oh x ow) to a small
+// one (h x w, h = ceil(oh / 2)); the transposed convolution is its transpose. Column layout, per sample s
+// (n x (c * 9) x hw, hw = h * w, row-major; c the large tensor's channels):
+//   col[s][ch * 9 + ky * 3 + kx][iy * w + ix] = big[s][ch][2 iy + ky - 1][2 ix + kx - 1]   (0 outside)
+
+// col element i of n x (c * 9) x hw.
+CAE_HD void im2col3x3_s2_at(int i, const float* big, float* col, int c, int h, int w, int oh, int ow) {
+    int hw = h * w, k = c * 9;
+    int p = i % hw, row = (i / hw) % k, s = i / (hw * k);
+    int ch = row / 9, tap = row - ch * 9;
+    int yy = 2 * (p / w) + tap / 3 - 1, xx = 2 * (p % w) + tap % 3 - 1;
+    bool inside = yy >= 0 && yy < oh && xx >= 0 && xx < ow;
+    col[i] = inside ? big[(((size_t)s * c + ch) * oh + yy) * ow + xx] : 0.f;
+}
+
+// big element i of n x c x oh x ow: the sum, in (ky, kx) order, of the col entries that read it. Per axis
+// tap k reads it from small index (pos + 1 - k) / 2 when that is whole and inside, so one or two taps.
+CAE_HD void col2im3x3_s2_at(int i, const float* col, float* big, int h, int w, int oh, int ow) {
+    int hw = h * w;
+    int xx = i % ow, yy = (i / ow) % oh, sc = i / (oh * ow);  // sc = s * c + ch
+    const float* rows = col + (size_t)sc * 9 * hw;
+    float sum = 0.f;
+    for (int ky = 0; ky < 3; ++ky) {
+        int ty = yy + 1 - ky;
+        if (ty < 0 || (ty & 1) || ty / 2 >= h) continue;
+        for (int kx = 0; kx < 3; ++kx) {
+            int tx = xx + 1 - kx;
+            if (tx < 0 || (tx & 1) || tx / 2 >= w) continue;
+            sum += rows[(size_t)(ky * 3 + kx) * hw + (ty / 2) * w + tx / 2];
+        }
+    }
+    big[i] = sum;
+}
+
 }  // namespace cae
 
 #endif

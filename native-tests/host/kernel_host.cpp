@@ -32,7 +32,12 @@ const char* kUsage =
     "  gather_noise             count plane from n noise_std seed step images.u8 order.i32 clean.f32 noisy.f32|-\n"
     "                           (order.i32: the epoch's whole order; noisy '-': no noise, like a null pointer)\n"
     "  im2col3x3                n cin h w x.f32 col.f32\n"
-    "  col2im3x3                n cin h w col.f32 dx.f32\n";
+    "  col2im3x3                n cin h w col.f32 dx.f32\n"
+    "  resize_bilinear_forward  n c ih iw oh ow x.f32 y.f32\n"
+    "  resize_bilinear_backward n c ih iw oh ow dy.f32 dx.f32\n"
+    "  maxpool_same_gather      n c h w x.f32 dout.f32 dvalues.f32\n"
+    "  im2col3x3_s2             n c h w oh ow big.f32 col.f32\n"
+    "  col2im3x3_s2             n c h w oh ow col.f32 big.f32\n";
 
 struct Failure : std::runtime_error {
     using std::runtime_error::runtime_error;
@@ -241,6 +246,48 @@ void run(const std::string& op, Args& a) {
         std::vector<float> dx((size_t)n * cin * h * w);
         for (int i = 0; i < (int)dx.size(); ++i) cae::col2im3x3_at(i, col.data(), dx.data(), h, w);
         save(out, dx);
+    } else if (op == "resize_bilinear_forward" || op == "resize_bilinear_backward") {
+        int n = a.integer(), c = a.integer(), ih = a.integer(), iw = a.integer(), oh = a.integer(), ow = a.integer();
+        std::string in = a.text(), out = a.text();
+        a.done();
+        size_t small = (size_t)n * c * ih * iw, large = (size_t)n * c * oh * ow;
+        if (op == "resize_bilinear_forward") {
+            auto x = load<float>(in, small);
+            std::vector<float> y(large);
+            for (int i = 0; i < (int)large; ++i) cae::resize_bilinear_forward_at(i, x.data(), y.data(), ih, iw, oh, ow);
+            save(out, y);
+        } else {
+            auto dy = load<float>(in, large);
+            std::vector<float> dx(small);
+            for (int i = 0; i < (int)small; ++i) cae::resize_bilinear_backward_at(i, dy.data(), dx.data(), ih, iw, oh, ow);
+            save(out, dx);
+        }
+    } else if (op == "maxpool_same_gather") {
+        int n = a.integer(), c = a.integer(), h = a.integer(), w = a.integer();
+        std::string xin = a.text(), din = a.text(), out = a.text();
+        a.done();
+        auto x = load<float>(xin, (size_t)n * c * h * w);
+        auto dout = load<float>(din, x.size());
+        std::vector<float> dvalues((size_t)n * c * ((h + 1) / 2) * ((w + 1) / 2));
+        for (int i = 0; i < (int)dvalues.size(); ++i)
+            cae::maxpool_same_gather_at(i, x.data(), dout.data(), dvalues.data(), h, w);
+        save(out, dvalues);
+    } else if (op == "im2col3x3_s2" || op == "col2im3x3_s2") {
+        int n = a.integer(), c = a.integer(), h = a.integer(), w = a.integer(), oh = a.integer(), ow = a.integer();
+        std::string in = a.text(), out = a.text();
+        a.done();
+        size_t columns = (size_t)n * c * 9 * h * w, large = (size_t)n * c * oh * ow;
+        if (op == "im2col3x3_s2") {
+            auto big = load<float>(in, large);
+            std::vector<float> col(columns);
+            for (int i = 0; i < (int)columns; ++i) cae::im2col3x3_s2_at(i, big.data(), col.data(), c, h, w, oh, ow);
+            save(out, col);
+        } else {
+            auto col = load<float>(in, columns);
+            std::vector<float> big(large);
+            for (int i = 0; i < (int)large; ++i) cae::col2im3x3_s2_at(i, col.data(), big.data(), h, w, oh, ow);
+            save(out, big);
+        }
     } else {
         throw Failure("unknown op " + op);
     }

@@ -60,6 +60,7 @@ public final class CudaEngine implements Engine {
     private cudnnHandle cudnn;
     private cublasHandle cublas;
     private Convolution convolution;
+    private TransposedConvolution transposed;
 
     private cudnnPoolingDescriptor pooling;
     private final Map<List<Integer>, cudnnTensorDescriptor> tensorDescriptors = new HashMap<>();
@@ -118,12 +119,14 @@ public final class CudaEngine implements Engine {
                 Check.cudnn(cudnnSetPooling2dDescriptor(pooling, CUDNN_POOLING_MAX_DETERMINISTIC, CUDNN_NOT_PROPAGATE_NAN,
                         2, 2, 0, 0, 2, 2), "cudnnSetPooling2dDescriptor");
                 convolution = new CudnnConvolution(cudnn, memory, tf32);
+                transposed = new CudnnTransposedConvolution(cudnn, memory, tf32);
             } else {
                 cublas = new cublasHandle();
                 Check.cublas(cublasCreate(cublas), "cublasCreate");
                 Check.cublas(cublasSetStream(cublas, new cudaStream_t(stream)), "cublasSetStream");
                 Check.cublas(cublasSetMathMode(cublas, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
                 convolution = new GemmConvolution(cublas, kernels, memory, tf32);
+                transposed = new GemmTransposedConvolution(cublas, kernels, memory, tf32);
             }
         } catch (RuntimeException e) {
             close();
@@ -137,7 +140,7 @@ public final class CudaEngine implements Engine {
     }
 
     /** The convolution route with the algorithms chosen so far (for -v). */
-    public String describeConvolution() { return convolution.describe(); }
+    public String describeConvolution() { return convolution.describe() + "; " + transposed.describe(); }
 
     /** The CUDA context is current per thread: make it current when a new thread calls. */
     private void makeCurrent() {
@@ -364,12 +367,66 @@ public final class CudaEngine implements Engine {
                 Kernels.arg(lrT), Kernels.arg(beta1), Kernels.arg(beta2), Kernels.arg(epsilon));
     }
 
-    // TODO(issue 5): implemented on the variants branch
-    @Override public void bilinearResize(Tensor x, Tensor y) { throw new UnsupportedOperationException("bilinearResize"); }
-    @Override public void bilinearResizeBackward(Tensor dy, Tensor dx) { throw new UnsupportedOperationException("bilinearResizeBackward"); }
-    @Override public void transposedConv3x3(Tensor x, Tensor weight, Tensor bias, Tensor y, boolean relu) { throw new UnsupportedOperationException("transposedConv3x3"); }
-    @Override public void transposedConv3x3Backward(Tensor x, Tensor weight, Tensor y, Tensor dy, boolean relu, Tensor dx, Tensor dWeight, Tensor dBias) { throw new UnsupportedOperationException("transposedConv3x3Backward"); }
-    @Override public void maxUnpoolBackward(Tensor poolInput, Tensor pooled, Tensor dOut, Tensor dValues) { throw new UnsupportedOperationException("maxUnpoolBackward"); }
+    // ---- decoder variants (issue 5) ----
+
+    @Override public void bilinearResize(Tensor x, Tensor y) {
+        ShapeChecks.resize(x, y);
+        CudaTensor xt = cuda(x), yt = cuda(y);
+        makeCurrent();
+        kernels.launch("resize_bilinear_forward", Kernels.blocksFor(yt.size()),
+                Kernels.arg(xt.ptr), Kernels.arg(yt.ptr), Kernels.arg(xt.n()), Kernels.arg(xt.c()),
+                Kernels.arg(xt.h()), Kernels.arg(xt.w()), Kernels.arg(yt.h()), Kernels.arg(yt.w()));
+    }
+
+    @Override public void bilinearResizeBackward(Tensor dy, Tensor dx) {
+        ShapeChecks.resize(dx, dy);
+        CudaTensor dyt = cuda(dy), dxt = cuda(dx);
+        makeCurrent();
+        // a gather over each dx cell's candidate outputs: deterministic, and it overwrites every dx cell
+        kernels.launch("resize_bilinear_backward", Kernels.blocksFor(dxt.size()),
+                Kernels.arg(dyt.ptr), Kernels.arg(dxt.ptr), Kernels.arg(dxt.n()), Kernels.arg(dxt.c()),
+                Kernels.arg(dxt.h()), Kernels.arg(dxt.w()), Kernels.arg(dyt.h()), Kernels.arg(dyt.w()));
+    }
+
+    @Override public void transposedConv3x3(Tensor x, Tensor weight, Tensor bias, Tensor y, boolean relu) {
+        ShapeChecks.transposedConv(x, weight, bias, y);
+        CudaTensor xt = cuda(x), wt = cuda(weight), bt = cuda(bias), yt = cuda(y);
+        makeCurrent();
+        transposed.forward(xt, wt, yt);
+        int n = yt.n(), c = yt.c(), hw = yt.h() * yt.w();
+        kernels.launch("bias_relu_forward", Kernels.blocksFor((long) n * c * hw),
+                Kernels.arg(yt.ptr), Kernels.arg(bt.ptr), Kernels.arg(n), Kernels.arg(c), Kernels.arg(hw), Kernels.arg(relu ? 1 : 0));
+    }
+
+    @Override public void transposedConv3x3Backward(Tensor x, Tensor weight, Tensor y, Tensor dy, boolean relu,
+                                                    Tensor dx, Tensor dWeight, Tensor dBias) {
+        ShapeChecks.transposedConvBackward(x, weight, y, dy, relu, dx, dWeight, dBias);
+        CudaTensor xt = cuda(x), wt = cuda(weight), dyt = cuda(dy), dxt = cudaOrNull(dx), dwt = cuda(dWeight), dbt = cuda(dBias);
+        CudaTensor yt = relu ? cuda(y) : null;
+        makeCurrent();
+        int n = dyt.n(), c = dyt.c(), hw = dyt.h() * dyt.w();
+        kernels.launch("relu_backward_bias_grad", c,
+                yt == null ? Kernels.nullArg() : Kernels.arg(yt.ptr), Kernels.arg(dyt.ptr), Kernels.arg(dbt.ptr),
+                Kernels.arg(n), Kernels.arg(c), Kernels.arg(hw), Kernels.arg(relu ? 1 : 0));
+        transposed.backward(xt, wt, dyt, dxt, dwt);
+    }
+
+    /**
+     * Always our kernel (first arg-max in row-major window order, as the CPU engine). Max-unpooling
+     * itself is {@link #maxPoolBackward}, which for even sizes on the cuDNN path is cuDNN's, and cuDNN
+     * does not document which of several equal maxima it picks. Where it picks another than the first,
+     * windows with ties (all-zero windows of the encoder's ReLU outputs are common) unpool the decoder's
+     * value to a different cell than the CPU engine, and this gather is then not its exact adjoint;
+     * VariantsGpuTest.maxUnpoolOfTiedZeroWindowsMatchesTheCpuEngine checks which is the case.
+     */
+    @Override public void maxUnpoolBackward(Tensor poolInput, Tensor pooled, Tensor dOut, Tensor dValues) {
+        ShapeChecks.unpoolBackward(poolInput, pooled, dOut, dValues);
+        CudaTensor xt = cuda(poolInput), dot = cuda(dOut), dvt = cuda(dValues);
+        makeCurrent();
+        kernels.launch("maxpool_same_gather", Kernels.blocksFor(dvt.size()),
+                Kernels.arg(xt.ptr), Kernels.arg(dot.ptr), Kernels.arg(dvt.ptr),
+                Kernels.arg(xt.n()), Kernels.arg(xt.c()), Kernels.arg(xt.h()), Kernels.arg(xt.w()));
+    }
 
     @Override public void synchronize() {
         makeCurrent();
@@ -382,6 +439,7 @@ public final class CudaEngine implements Engine {
         if (contextRetained) cuCtxSetCurrent(context);
         if (streamCreated) cuStreamSynchronize(stream);
         if (convolution != null) convolution.close();
+        if (transposed != null) transposed.close();
         for (cudnnTensorDescriptor d : tensorDescriptors.values()) cudnnDestroyTensorDescriptor(d);
         tensorDescriptors.clear();
         if (pooling != null) cudnnDestroyPoolingDescriptor(pooling);

@@ -83,7 +83,7 @@ final class CudnnConvolution implements Convolution {
         for (int i = 0; i < fwd.length; i++) fwd[i] = new cudnnConvolutionFwdAlgoPerf();
         Check.cudnn(cudnnGetConvolutionForwardAlgorithm_v7(handle, p.x, p.w, conv, p.y, fwd.length, count, fwd),
                 "cudnnGetConvolutionForwardAlgorithm_v7" + where);
-        int best = pick(count[0], i -> fwd[i].status, i -> fwd[i].mathType, i -> fwd[i].determinism, i -> fwd[i].memory);
+        int best = pick(tf32, count[0], i -> fwd[i].status, i -> fwd[i].mathType, i -> fwd[i].determinism, i -> fwd[i].memory);
         if (best < 0) throw noAlgorithm("forward", s);
         p.forward = fwd[best].algo;
         long[] bytes = new long[1];
@@ -95,7 +95,7 @@ final class CudnnConvolution implements Convolution {
         for (int i = 0; i < data.length; i++) data[i] = new cudnnConvolutionBwdDataAlgoPerf();
         Check.cudnn(cudnnGetConvolutionBackwardDataAlgorithm_v7(handle, p.w, p.y, conv, p.x, data.length, count, data),
                 "cudnnGetConvolutionBackwardDataAlgorithm_v7" + where);
-        best = pick(count[0], i -> data[i].status, i -> data[i].mathType, i -> data[i].determinism, i -> data[i].memory);
+        best = pick(tf32, count[0], i -> data[i].status, i -> data[i].mathType, i -> data[i].determinism, i -> data[i].memory);
         if (best < 0) throw noAlgorithm("backward data", s);
         p.backwardData = data[best].algo;
         Check.cudnn(cudnnGetConvolutionBackwardDataWorkspaceSize(handle, p.w, p.y, conv, p.x, p.backwardData, bytes),
@@ -106,7 +106,7 @@ final class CudnnConvolution implements Convolution {
         for (int i = 0; i < filter.length; i++) filter[i] = new cudnnConvolutionBwdFilterAlgoPerf();
         Check.cudnn(cudnnGetConvolutionBackwardFilterAlgorithm_v7(handle, p.x, p.y, conv, p.w, filter.length, count, filter),
                 "cudnnGetConvolutionBackwardFilterAlgorithm_v7" + where);
-        best = pick(count[0], i -> filter[i].status, i -> filter[i].mathType, i -> filter[i].determinism, i -> filter[i].memory);
+        best = pick(tf32, count[0], i -> filter[i].status, i -> filter[i].mathType, i -> filter[i].determinism, i -> filter[i].memory);
         if (best < 0) throw noAlgorithm("backward filter", s);
         p.backwardFilter = filter[best].algo;
         Check.cudnn(cudnnGetConvolutionBackwardFilterWorkspaceSize(handle, p.x, p.y, conv, p.w, p.backwardFilter, bytes),
@@ -124,9 +124,10 @@ final class CudnnConvolution implements Convolution {
 
     /**
      * The heuristics' ranking, filtered: a successful entry within the workspace limit whose math the
-     * settings allow; deterministic entries first, otherwise the ranking's order.
+     * settings allow (FMA only unless {@code tf32}); deterministic entries first, otherwise the
+     * ranking's order. Shared with {@link CudnnTransposedConvolution}.
      */
-    private int pick(int count, java.util.function.IntUnaryOperator status, java.util.function.IntUnaryOperator math,
+    static int pick(boolean tf32, int count, java.util.function.IntUnaryOperator status, java.util.function.IntUnaryOperator math,
                      java.util.function.IntUnaryOperator determinism, java.util.function.IntToLongFunction memory) {
         int fallback = -1;
         for (int i = 0; i < count; i++) {

@@ -29,7 +29,8 @@ final class Kernels implements AutoCloseable {
     static final String[] NAMES = {
             "resize_nearest_forward", "resize_nearest_backward", "maxpool_same_forward", "maxpool_same_backward",
             "sigmoid_xent_forward_backward", "sigmoid_xent_reduce", "bias_relu_forward", "relu_backward_bias_grad",
-            "sigmoid_forward", "adam_update", "gather_noise", "im2col3x3", "col2im3x3"};
+            "sigmoid_forward", "adam_update", "gather_noise", "im2col3x3", "col2im3x3",
+            "resize_bilinear_forward", "resize_bilinear_backward", "maxpool_same_gather", "im2col3x3_s2", "col2im3x3_s2"};
 
     private final CUmodule module = new CUmodule();
     private final Map<String, CUfunction> functions = new HashMap<>();

@@ -46,6 +46,34 @@ final class ShapeChecks {
             throw new IllegalArgumentException("resize: " + small + " and " + large + " do not match");
     }
 
+    /** The transposed convolution's output side must be 2 H - 1 or 2 H (stride 2, padding 1, kernel 3). */
+    static void transposedConv(Tensor x, Tensor weight, Tensor bias, Tensor y) {
+        if (x.rank() != 4 || y.rank() != 4 || x.n() != y.n() || !stride2Output(x.h(), y.h()) || !stride2Output(x.w(), y.w()))
+            throw new IllegalArgumentException("transposedConv3x3: input " + x + " cannot give output " + y
+                    + " (each output side must be 2 x input - 1 or 2 x input)");
+        size(weight, (long) x.c() * y.c() * 9, "transposedConv3x3 weight");
+        size(bias, y.c(), "transposedConv3x3 bias");
+    }
+
+    private static boolean stride2Output(int in, int out) { return out == 2 * in - 1 || out == 2 * in; }
+
+    static void transposedConvBackward(Tensor x, Tensor weight, Tensor y, Tensor dy, boolean relu,
+                                       Tensor dx, Tensor dWeight, Tensor dBias) {
+        transposedConv(x, weight, dBias, dy);
+        if (dx != null) size(dx, x.size(), "transposedConv3x3Backward dx");
+        if (relu) {
+            if (y == null) throw new IllegalArgumentException("transposedConv3x3Backward: relu needs the layer output y");
+            size(y, dy.size(), "transposedConv3x3Backward y");
+        }
+        size(dWeight, weight.size(), "transposedConv3x3Backward dWeight");
+    }
+
+    static void unpoolBackward(Tensor poolInput, Tensor pooled, Tensor dOut, Tensor dValues) {
+        pool(poolInput, pooled);
+        size(dOut, poolInput.size(), "maxUnpoolBackward dOut");
+        size(dValues, pooled.size(), "maxUnpoolBackward dValues");
+    }
+
     static void gather(int from, int n, int orderLength, Tensor clean, Tensor noisy, int plane) {
         if (from < 0 || from + n > orderLength)
             throw new IllegalArgumentException("batch [" + from + ", " + (from + n) + ") outside an order of " + orderLength);

@@ -1,0 +1,204 @@
+package cae.engine.cuda;
+
+import cae.engine.Engine;
+import cae.engine.Tensor;
+import cae.engine.cpu.CpuEngine;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The decoder variants' ops (issue 5) on the CUDA engine against the CPU engine, as CudaEngineGpuTest
+ * does for the recipe's ops: fresh random inputs away from zero, strict FP32, relative L2 error
+ * <= 1e-5, GPU outputs filled with NaN first so an element the GPU does not write fails. Skipped, with
+ * the probe's reason, where there is no usable GPU.
+ */
+class VariantsGpuTest {
+    private static final double TOLERANCE = 1e-5;
+    private static CpuEngine cpu;
+    private final Random random = new Random(7);
+
+    @BeforeAll
+    static void makeCpu() { cpu = new CpuEngine(2); }
+
+    @AfterAll
+    static void closeCpu() { cpu.close(); }
+
+    private static CudaEngine gpu(CudaEngine.ConvPath path) {
+        CudaProbe.Selection probe = CudaProbe.probe();
+        assumeTrue(probe.available(), "no GPU for the CUDA engine tests: " + probe.reason());
+        assumeTrue(path != CudaEngine.ConvPath.CUDNN || probe.cudnn(), "cuDNN does not load here");
+        assumeTrue(path != CudaEngine.ConvPath.GEMM || probe.cublas(), "cuBLAS does not load here");
+        return new CudaEngine(0, path, false);
+    }
+
+    /** Random values in [-1, 1] away from zero, all distinct with probability 1 (no exact ties). */
+    private float[] randoms(int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            float v = 0.05f + 0.95f * random.nextFloat();
+            a[i] = random.nextBoolean() ? v : -v;
+        }
+        return a;
+    }
+
+    private static int size(int... shape) {
+        int n = 1;
+        for (int d : shape) n *= d;
+        return n;
+    }
+
+    private record Pair(Tensor cpu, Tensor gpu) {}
+
+    private static Pair pair(Engine gpu, float[] values, int... shape) {
+        Tensor c = cpu.zeros(shape), g = gpu.zeros(shape);
+        cpu.write(c, values);
+        gpu.write(g, values);
+        return new Pair(c, g);
+    }
+
+    private Pair random(Engine gpu, int... shape) { return pair(gpu, randoms(size(shape)), shape); }
+
+    /** An output pair: the GPU side poisoned with NaN, the CPU side with garbage. */
+    private Pair output(Engine gpu, int... shape) {
+        Pair p = random(gpu, shape);
+        gpu.fill(p.gpu, Float.NaN);
+        return p;
+    }
+
+    private static void assertClose(Engine gpu, Pair p, String what, double tolerance) {
+        float[] expected = new float[p.cpu.size()], actual = new float[p.gpu.size()];
+        cpu.read(p.cpu, expected);
+        gpu.read(p.gpu, actual);
+        double diff = 0, norm = 0;
+        for (int i = 0; i < expected.length; i++) {
+            assertFalse(Float.isNaN(actual[i]), what + ": element " + i + " not written (NaN)");
+            diff += (double) (actual[i] - expected[i]) * (actual[i] - expected[i]);
+            norm += (double) expected[i] * expected[i];
+        }
+        assertTrue(norm > 0, what + ": the CPU result is all zeros, so the comparison would prove nothing");
+        double relative = Math.sqrt(diff) / Math.sqrt(norm);
+        assertTrue(relative <= tolerance, what + ": relative error " + relative + " > " + tolerance);
+    }
+
+    @Test
+    void bilinearResizeForwardAndBackward() {
+        try (CudaEngine gpu = gpu(CudaEngine.ConvPath.AUTO)) {
+            // {ih, iw, oh, ow}: the decoder's 4 -> 7 -> 14 -> 28, mixed sizes, and downscaling
+            for (int[] s : new int[][] {{4, 4, 7, 7}, {7, 7, 14, 14}, {14, 14, 28, 28}, {3, 5, 10, 7}, {7, 9, 4, 5}, {1, 1, 3, 2}}) {
+                String what = "bilinear " + s[0] + "x" + s[1] + "->" + s[2] + "x" + s[3];
+                Pair x = random(gpu, 3, 16, s[0], s[1]), y = output(gpu, 3, 16, s[2], s[3]);
+                cpu.bilinearResize(x.cpu, y.cpu);
+                gpu.bilinearResize(x.gpu, y.gpu);
+                assertClose(gpu, y, what + " forward", TOLERANCE);
+                Pair dy = random(gpu, 3, 16, s[2], s[3]), dx = output(gpu, 3, 16, s[0], s[1]);
+                cpu.bilinearResizeBackward(dy.cpu, dx.cpu);
+                gpu.bilinearResizeBackward(dy.gpu, dx.gpu);
+                assertClose(gpu, dx, what + " backward", TOLERANCE);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = CudaEngine.ConvPath.class, names = {"CUDNN", "GEMM"})
+    void transposedConvolutionForwardAndBackward(CudaEngine.ConvPath path) {
+        try (CudaEngine gpu = gpu(path)) {
+            // {n, cin, cout, h, w, oh, ow}: the decoder's 4 -> 7, 7 -> 14, 14 -> 28, and odd / even mixed
+            for (int[] s : new int[][] {{3, 16, 16, 4, 4, 7, 7}, {2, 16, 32, 7, 7, 14, 14}, {2, 32, 32, 14, 14, 28, 28},
+                    {2, 3, 4, 3, 5, 5, 10}, {2, 2, 3, 1, 1, 2, 1}}) {
+                int n = s[0], cin = s[1], cout = s[2], h = s[3], w = s[4], oh = s[5], ow = s[6];
+                for (boolean relu : new boolean[] {true, false}) {
+                    String what = path + " transposed conv " + cin + "->" + cout + " " + h + "x" + w + "->" + oh + "x" + ow + (relu ? " relu" : "");
+                    Pair x = random(gpu, n, cin, h, w), weight = random(gpu, cin, cout, 3, 3), bias = random(gpu, cout);
+                    Pair y = output(gpu, n, cout, oh, ow);
+                    cpu.transposedConv3x3(x.cpu, weight.cpu, bias.cpu, y.cpu, relu);
+                    gpu.transposedConv3x3(x.gpu, weight.gpu, bias.gpu, y.gpu, relu);
+                    assertClose(gpu, y, what + " forward", TOLERANCE);
+
+                    float[] dyValues = randoms(n * cout * oh * ow);
+                    Pair dy = pair(gpu, dyValues, n, cout, oh, ow);
+                    Pair dx = output(gpu, n, cin, h, w), dWeight = output(gpu, cin, cout, 3, 3), dBias = output(gpu, cout);
+                    cpu.transposedConv3x3Backward(x.cpu, weight.cpu, y.cpu, dy.cpu, relu, dx.cpu, dWeight.cpu, dBias.cpu);
+                    gpu.transposedConv3x3Backward(x.gpu, weight.gpu, y.gpu, dy.gpu, relu, dx.gpu, dWeight.gpu, dBias.gpu);
+                    assertClose(gpu, dx, what + " dx", TOLERANCE);
+                    assertClose(gpu, dWeight, what + " dWeight", TOLERANCE);
+                    assertClose(gpu, dBias, what + " dBias", TOLERANCE);
+
+                    Pair dy2 = pair(gpu, dyValues, n, cout, oh, ow);
+                    Pair dWeight2 = output(gpu, cin, cout, 3, 3), dBias2 = output(gpu, cout);
+                    cpu.transposedConv3x3Backward(x.cpu, weight.cpu, y.cpu, dy2.cpu, relu, null, dWeight2.cpu, dBias2.cpu);
+                    gpu.transposedConv3x3Backward(x.gpu, weight.gpu, y.gpu, dy2.gpu, relu, null, dWeight2.gpu, dBias2.gpu);
+                    assertClose(gpu, dWeight2, what + " dWeight without dx", TOLERANCE);
+                }
+            }
+        }
+    }
+
+    /** Unpooling is maxPoolBackward (cuDNN's for even sizes on the cuDNN path), its gradient our gather. */
+    @ParameterizedTest
+    @EnumSource(value = CudaEngine.ConvPath.class, names = {"CUDNN", "GEMM"})
+    void maxUnpoolForwardAndBackward(CudaEngine.ConvPath path) {
+        try (CudaEngine gpu = gpu(path)) {
+            for (int[] s : new int[][] {{3, 32, 28, 28}, {3, 32, 14, 14}, {3, 16, 7, 7}, {2, 3, 5, 8}, {1, 1, 1, 1}}) {
+                int n = s[0], c = s[1], h = s[2], w = s[3], oh = (h + 1) / 2, ow = (w + 1) / 2;
+                String what = path + " max-unpool " + oh + "x" + ow + "->" + h + "x" + w;
+                Pair poolInput = random(gpu, n, c, h, w), pooled = output(gpu, n, c, oh, ow);
+                cpu.maxPool(poolInput.cpu, pooled.cpu);
+                gpu.maxPool(poolInput.gpu, pooled.gpu);
+                Pair values = random(gpu, n, c, oh, ow), unpooled = output(gpu, n, c, h, w);
+                cpu.maxPoolBackward(poolInput.cpu, pooled.cpu, values.cpu, unpooled.cpu);
+                gpu.maxPoolBackward(poolInput.gpu, pooled.gpu, values.gpu, unpooled.gpu);
+                assertClose(gpu, unpooled, what + " forward", 0);
+                Pair dOut = random(gpu, n, c, h, w), dValues = output(gpu, n, c, oh, ow);
+                cpu.maxUnpoolBackward(poolInput.cpu, pooled.cpu, dOut.cpu, dValues.cpu);
+                gpu.maxUnpoolBackward(poolInput.gpu, pooled.gpu, dOut.gpu, dValues.gpu);
+                assertClose(gpu, dValues, what + " backward", 0);
+            }
+        }
+    }
+
+    /**
+     * The common tie of the unpool decoder: encoder windows of ReLU zeros. The unpooled decoder value
+     * must land on the window's first cell, as on the CPU engine and as maxUnpoolBackward reads it. On
+     * the cuDNN path unpooling is cudnnPoolingBackward, whose choice among tied maxima cuDNN does not
+     * document; this test says whether it matches.
+     */
+    @ParameterizedTest
+    @EnumSource(value = CudaEngine.ConvPath.class, names = {"CUDNN", "GEMM"})
+    void maxUnpoolOfTiedZeroWindowsMatchesTheCpuEngine(CudaEngine.ConvPath path) {
+        try (CudaEngine gpu = gpu(path)) {
+            int n = 2, c = 8, h = 28, w = 28;
+            float[] relu = randoms(n * c * h * w);
+            for (int i = 0; i < relu.length; i++) relu[i] = Math.max(relu[i], 0f);  // about 1 window in 16 all zero
+            Pair poolInput = pair(gpu, relu, n, c, h, w), pooled = output(gpu, n, c, h / 2, w / 2);
+            cpu.maxPool(poolInput.cpu, pooled.cpu);
+            gpu.maxPool(poolInput.gpu, pooled.gpu);
+            Pair values = random(gpu, n, c, h / 2, w / 2), unpooled = output(gpu, n, c, h, w);
+            cpu.maxPoolBackward(poolInput.cpu, pooled.cpu, values.cpu, unpooled.cpu);
+            gpu.maxPoolBackward(poolInput.gpu, pooled.gpu, values.gpu, unpooled.gpu);
+            assertClose(gpu, unpooled, path + " max-unpool with tied zero windows (if this fails on the cuDNN path, cuDNN "
+                    + "breaks ties differently and unpooling must use maxpool_same_backward)", 0);
+        }
+    }
+
+    @Test
+    void argumentChecksRunWithoutAGpu() {
+        Tensor x = cpu.zeros(1, 2, 4, 4), weight = cpu.zeros(2, 3, 3, 3), bias = cpu.zeros(3);
+        ShapeChecks.transposedConv(x, weight, bias, cpu.zeros(1, 3, 7, 8));
+        IllegalArgumentException tooLarge = assertThrows(IllegalArgumentException.class,
+                () -> ShapeChecks.transposedConv(x, weight, bias, cpu.zeros(1, 3, 9, 8)));
+        assertTrue(tooLarge.getMessage().contains("2 x input - 1 or 2 x input"), tooLarge.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ShapeChecks.transposedConv(x, cpu.zeros(3, 3, 3, 3), bias, cpu.zeros(1, 3, 8, 8)));
+        assertThrows(IllegalArgumentException.class, () -> ShapeChecks.transposedConvBackward(x, weight, null,
+                cpu.zeros(1, 3, 8, 8), true, null, cpu.zeros(2, 3, 3, 3), bias));
+        assertThrows(IllegalArgumentException.class, () -> ShapeChecks.unpoolBackward(cpu.zeros(1, 2, 7, 7), cpu.zeros(1, 2, 4, 4),
+                cpu.zeros(1, 2, 7, 6), cpu.zeros(1, 2, 4, 4)));
+    }
+}
