@@ -301,11 +301,8 @@ public final class CudaEngine implements Engine {
         ShapeChecks.size(dx, x.size(), "maxPoolBackward dx");
         CudaTensor xt = cuda(x), yt = cuda(y), dyt = cuda(dy), dxt = cuda(dx);
         makeCurrent();
-        if (cudnnPools(xt)) {
-            Check.cudnn(cudnnPoolingBackward(cudnn, pooling, one, descriptor(yt), yt.ptr, descriptor(yt), dyt.ptr,
-                    descriptor(xt), xt.ptr, zero, descriptor(xt), dxt.ptr), "cudnnPoolingBackward");
-            return;
-        }
+        // always our kernel: cuDNN does not document which of tied maxima gets the gradient, and ReLU
+        // outputs tie often (all-zero windows); max-unpooling, which is this op, must follow SPEC's first-cell rule
         kernels.launch("maxpool_same_backward", Kernels.blocksFor(xt.size()),
                 Kernels.arg(xt.ptr), Kernels.arg(dyt.ptr), Kernels.arg(dxt.ptr),
                 Kernels.arg(xt.n()), Kernels.arg(xt.c()), Kernels.arg(xt.h()), Kernels.arg(xt.w()));
