@@ -56,6 +56,11 @@ public final class CpuEngine implements Engine {
         if (t.size() != size) throw new IllegalArgumentException(what + ": expected " + size + " elements, got " + t);
     }
 
+    /** As above, naming the op and its argument; the message is only built on failure (this runs on every step). */
+    private static void requireSize(Tensor t, int size, String op, String argument) {
+        if (t.size() != size) requireSize(t, size, op + " " + argument);
+    }
+
     // ---- memory ----
 
     @Override public Tensor zeros(int... shape) {
@@ -157,8 +162,8 @@ public final class CpuEngine implements Engine {
     private static void checkConv(String op, Tensor x, Tensor weight, Tensor bias, Tensor y) {
         if (x.rank() != 4 || y.rank() != 4 || x.n() != y.n() || x.h() != y.h() || x.w() != y.w())
             throw new IllegalArgumentException(op + ": input " + x + " and output " + y + " do not match");
-        requireSize(weight, y.c() * x.c() * 9, op + " weight");
-        requireSize(bias, y.c(), op + " bias");
+        requireSize(weight, y.c() * x.c() * 9, op, "weight");
+        requireSize(bias, y.c(), op, "bias");
     }
 
     /** Per block of samples: ReLU mask, dx, and that block's partial weight and bias gradients. */
@@ -599,8 +604,8 @@ public final class CpuEngine implements Engine {
                 || !TransposedConvolution.validOutput(x.h(), x.w(), y.h(), y.w()))
             throw new IllegalArgumentException(op + ": input " + x + " cannot give output " + y
                     + " (stride 2 needs 2 H - 1 or 2 H rows and 2 W - 1 or 2 W columns)");
-        requireSize(weight, x.c() * y.c() * 9, op + " weight");
-        requireSize(bias, y.c(), op + " bias");
+        requireSize(weight, x.c() * y.c() * 9, op, "weight");
+        requireSize(bias, y.c(), op, "bias");
     }
 
     @Override public void transposedConv3x3(Tensor x, Tensor weight, Tensor bias, Tensor y, boolean relu) {
