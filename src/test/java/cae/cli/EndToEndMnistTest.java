@@ -45,6 +45,28 @@ class EndToEndMnistTest {
         assertEquals(0, eval.code(), eval.err());
         double noisy = number(eval.out(), "PSNR noisy\\s+([0-9.]+) dB"), denoised = number(eval.out(), "PSNR denoised\\s+([0-9.]+) dB");
         assertTrue(denoised >= noisy + 3, "PSNR denoised " + denoised + " dB should beat noisy " + noisy + " dB by 3 dB");
+
+        // denoise: a colour JPEG of another size comes back as a grey PNG of the same size
+        java.awt.image.BufferedImage colour = new java.awt.image.BufferedImage(45, 31, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.util.Random random = new java.util.Random(5);
+        for (int y = 0; y < 31; y++)
+            for (int x = 0; x < 45; x++)
+                colour.setRGB(x, y, (x > 10 && x < 30 && y > 8 && y < 22 ? 0xF0E0D0 : 0x101020) ^ (random.nextInt(64) * 0x010101));
+        Path jpeg = tmp.resolve("photo.jpg");
+        javax.imageio.ImageIO.write(colour, "jpg", jpeg.toFile());
+        CommandLineTest.Result denoise = CommandLineTest.run("denoise", "--device", "cpu", "--model", run.toString(),
+                "--out", tmp.resolve("clean").toString(), jpeg.toString());
+        assertEquals(0, denoise.code(), denoise.err());
+        java.awt.image.BufferedImage result = javax.imageio.ImageIO.read(tmp.resolve("clean").resolve("photo-denoised.png").toFile());
+        assertEquals(45, result.getWidth());
+        assertEquals(31, result.getHeight());
+        assertEquals(java.awt.image.BufferedImage.TYPE_BYTE_GRAY, result.getType());
+
+        CommandLineTest.Result notAnImage = CommandLineTest.run("denoise", "--device", "cpu", "--model", run.toString(),
+                run.resolve("loss.csv").toString());
+        assertEquals(Main.FAILED, notAnImage.code());
+        assertTrue(notAnImage.err().contains("loss.csv"), notAnImage.err());
+        assertFalse(notAnImage.err().contains("\tat "), notAnImage.err());
     }
 
     private static double meanLoss(List<String> rows) {
