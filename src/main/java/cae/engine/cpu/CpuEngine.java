@@ -6,6 +6,7 @@ import cae.engine.Philox;
 import cae.engine.Tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.util.Arrays;
@@ -235,49 +236,110 @@ public final class CpuEngine implements Engine {
         return total / 2;
     }
 
+    /**
+     * The padding of a 2x2 stride-2 SAME window is at most one cell, at the end (poolPadBefore is 0),
+     * so window (oy, ox) starts at cell (2 oy, 2 ox), the windows tile the input exactly, and the
+     * backward pass writes every cell of dx once (the gradient or 0) with no clearing first. Whole
+     * windows of rows at least a vector wide run as vectors, without branches: with ReLU inputs
+     * (many tied zeros) the winning cell is unpredictable, and a branch per window made the backward
+     * pass six times slower than its memory traffic.
+     */
     private final class MaxPool implements WorkerPool.Task {
         CpuTensor x, y, dy, dx; boolean backward;
 
         @Override public void run(int s, int worker) {
             int channels = x.c(), h = x.h(), w = x.w(), oh = y.h(), ow = y.w();
-            int padTop = poolPadBefore(h), padLeft = poolPadBefore(w);
-            float[] xd = x.data;
+            int wholeRows = h / 2, whole = w / 2, vectorWindows = w >= POOL_LANES ? whole : 0;
             for (int c = 0; c < channels; c++) {
                 int xBase = x.offset + (s * channels + c) * h * w;
                 int outBase = (s * channels + c) * oh * ow;
-                int dxBase = backward ? dx.offset + (s * channels + c) * h * w : 0;
-                if (backward) Arrays.fill(dx.data, dxBase, dxBase + h * w, 0f);
                 for (int oy = 0; oy < oh; oy++) {
-                    int r0 = oy * 2 - padTop;
-                    boolean fullRows = r0 >= 0 && r0 + 1 < h;
-                    for (int ox = 0; ox < ow; ox++) {
-                        int c0 = ox * 2 - padLeft, best;
-                        int o = outBase + oy * ow + ox;
-                        if (fullRows && c0 >= 0 && c0 + 1 < w) {
-                            // a whole 2x2 window, without branches: max, then the first cell (row-major) equal to it
-                            int a = xBase + r0 * w + c0;
-                            float v0 = xd[a], v1 = xd[a + 1], v2 = xd[a + w], v3 = xd[a + w + 1];
-                            float max = Math.max(Math.max(v0, v1), Math.max(v2, v3));
-                            if (!backward) {
-                                y.data[y.offset + o] = max;
-                                continue;
-                            }
-                            float g = dy.data[dy.offset + o];
-                            boolean t0 = v0 == max, t1 = !t0 & v1 == max, t2 = !t0 & !t1 & v2 == max, t3 = !t0 & !t1 & !t2;
-                            int d = dxBase + a - xBase;
-                            float[] dxd = dx.data;
-                            dxd[d] = t0 ? g : 0f;
-                            dxd[d + 1] = t1 ? g : 0f;
-                            dxd[d + w] = t2 ? g : 0f;
-                            dxd[d + w + 1] = t3 ? g : 0f;
-                            continue;
+                    int top = xBase + 2 * oy * w, o = outBase + oy * ow, edge = oy < wholeRows ? whole : 0;
+                    if (backward) {
+                        int dyo = dy.offset + o, shift = dx.offset - x.offset;
+                        if (oy < wholeRows) {
+                            // each vector reads POOL_LANES gradients and uses half: the reads must stay inside dy's array
+                            int vectors = dyo + whole + POOL_LANES / 2 <= dy.data.length ? vectorWindows : 0;
+                            if (vectors > 0) rowPairBackward(x.data, top, w, 2 * vectors, dy.data, dyo, dx.data, shift);
+                            wholeWindowsBackward(x.data, top, w, vectors, whole, dy.data, dyo, dx.data, shift);
                         }
-                        best = windowArgMax(xd, xBase, h, w, r0, c0);
-                        if (backward) dx.data[dxBase + best - xBase] += dy.data[dy.offset + o];
-                        else y.data[y.offset + o] = xd[best];
+                        for (int ox = edge; ox < ow; ox++) windowBackward(xBase, h, w, 2 * oy, 2 * ox, dy.data[dyo + ox], shift);
+                    } else {
+                        if (oy < wholeRows) rowPairForward(x.data, top, w, whole, y.data, y.offset + o);
+                        for (int ox = edge; ox < ow; ox++)
+                            y.data[y.offset + o + ox] = x.data[windowArgMax(x.data, xBase, h, w, 2 * oy, 2 * ox)];
                     }
                 }
             }
+        }
+
+        /** A window cut by the image's edge: its real cells get the gradient (the first arg-max) or 0. */
+        private void windowBackward(int xBase, int h, int w, int r0, int c0, float g, int shift) {
+            int best = windowArgMax(x.data, xBase, h, w, r0, c0);
+            for (int r = r0; r < Math.min(r0 + 2, h); r++)
+                for (int col = c0; col < Math.min(c0 + 2, w); col++) {
+                    int i = xBase + r * w + col;
+                    dx.data[i + shift] = i == best ? g : 0f;
+                }
+        }
+    }
+
+    /** The maxima of the whole windows [0, windows) of the row pair at x[top]. */
+    private static void rowPairForward(float[] x, int top, int w, int windows, float[] y, int yo) {
+        for (int ox = 0; ox < windows; ox++) {
+            int a = top + 2 * ox;
+            y[yo + ox] = Math.max(Math.max(x[a], x[a + 1]), Math.max(x[a + w], x[a + w + 1]));
+        }
+    }
+
+    /** Whole windows [from, to) of the row pair at x[top] one by one, with the same rule as rowPairBackward. */
+    private static void wholeWindowsBackward(float[] x, int top, int w, int from, int to, float[] dy, int dyo, float[] dx, int shift) {
+        for (int ox = from; ox < to; ox++) {
+            int a = top + 2 * ox, d = a + shift;
+            float v0 = x[a], v1 = x[a + 1], v2 = x[a + w], v3 = x[a + w + 1];
+            float max = Math.max(Math.max(v0, v1), Math.max(v2, v3)), g = dy[dyo + ox];
+            int winner = v0 == max ? 0 : v1 == max ? 1 : v2 == max ? 2 : 3;
+            dx[d] = winner == 0 ? g : 0f;
+            dx[d + 1] = winner == 1 ? g : 0f;
+            dx[d + w] = winner == 2 ? g : 0f;
+            dx[d + w + 1] = winner == 3 ? g : 0f;
+        }
+    }
+
+    private static final VectorSpecies<Float> POOL = FloatVector.SPECIES_256;
+    /** Cells per pooling vector: a row's worth of POOL_LANES / 2 windows. */
+    private static final int POOL_LANES = POOL.length();
+    private static final VectorShuffle<Float> SWAP_PAIRS = VectorShuffle.fromOp(POOL, i -> i ^ 1);
+    private static final VectorShuffle<Float> SPREAD_PAIRS = VectorShuffle.fromOp(POOL, i -> i / 2);
+    /** Row-major position in its window of each lane of a top row and a bottom row; 3, the last cell, also stands for "no maximum here". */
+    private static final FloatVector TOP_POS = poolLanes(i -> i % 2), BOTTOM_POS = poolLanes(i -> 2 + i % 2),
+            POOL_LAST = FloatVector.broadcast(POOL, 3f);
+
+    private static FloatVector poolLanes(java.util.function.IntUnaryOperator lane) {
+        float[] values = new float[POOL_LANES];
+        for (int i = 0; i < POOL_LANES; i++) values[i] = lane.applyAsInt(i);
+        return FloatVector.fromArray(POOL, values, 0);
+    }
+
+    /**
+     * The whole windows over columns [0, cols) (even, at least a vector wide) of the row pair at
+     * x[top]: each window's first cell (row-major) equal to its maximum gets the gradient, the others
+     * 0; a NaN window gives it to its last cell, as the scalar path does. The last vector may overlap
+     * the one before it, rewriting the same values.
+     */
+    private static void rowPairBackward(float[] x, int top, int w, int cols, float[] dy, int dyo, float[] dx, int shift) {
+        for (int c = 0; c < cols; c += POOL_LANES) {
+            int col = Math.min(c, cols - POOL_LANES);
+            FloatVector t = FloatVector.fromArray(POOL, x, top + col), b = FloatVector.fromArray(POOL, x, top + w + col);
+            FloatVector pairMax = t.max(b);
+            FloatVector max = pairMax.max(pairMax.rearrange(SWAP_PAIRS));
+            FloatVector cand = POOL_LAST.blend(TOP_POS, t.compare(VectorOperators.EQ, max))
+                    .min(POOL_LAST.blend(BOTTOM_POS, b.compare(VectorOperators.EQ, max)));
+            FloatVector winner = cand.min(cand.rearrange(SWAP_PAIRS));
+            FloatVector g = FloatVector.fromArray(POOL, dy, dyo + col / 2).rearrange(SPREAD_PAIRS);
+            FloatVector zero = FloatVector.zero(POOL);
+            zero.blend(g, winner.compare(VectorOperators.EQ, TOP_POS)).intoArray(dx, top + shift + col);
+            zero.blend(g, winner.compare(VectorOperators.EQ, BOTTOM_POS)).intoArray(dx, top + w + shift + col);
         }
     }
 
