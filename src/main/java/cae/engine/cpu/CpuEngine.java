@@ -5,6 +5,7 @@ import cae.engine.ImageSet;
 import cae.engine.Philox;
 import cae.engine.Tensor;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
@@ -287,9 +288,15 @@ public final class CpuEngine implements Engine {
         }
     }
 
-    /** The maxima of the whole windows [0, windows) of the row pair at x[top]. */
+    /** The maxima of the whole windows [0, windows) of the row pair at x[top]; two vectors of cells at a time when the row has room. */
     private static void rowPairForward(float[] x, int top, int w, int windows, float[] y, int yo) {
-        for (int ox = 0; ox < windows; ox++) {
+        int vectorWindows = windows >= POOL_LANES ? windows : 0;
+        for (int c = 0; c < vectorWindows; c += POOL_LANES) {
+            int ox = Math.min(c, vectorWindows - POOL_LANES), a = top + 2 * ox;
+            FloatVector low = windowMax(x, a, w), high = windowMax(x, a + POOL_LANES, w);
+            low.rearrange(EVEN_LANES).blend(high.rearrange(EVEN_LANES), HIGH_HALF).intoArray(y, yo + ox);
+        }
+        for (int ox = vectorWindows; ox < windows; ox++) {
             int a = top + 2 * ox;
             y[yo + ox] = Math.max(Math.max(x[a], x[a + 1]), Math.max(x[a + w], x[a + w + 1]));
         }
@@ -314,6 +321,10 @@ public final class CpuEngine implements Engine {
     private static final int POOL_LANES = POOL.length();
     private static final VectorShuffle<Float> SWAP_PAIRS = VectorShuffle.fromOp(POOL, i -> i ^ 1);
     private static final VectorShuffle<Float> SPREAD_PAIRS = VectorShuffle.fromOp(POOL, i -> i / 2);
+    private static final VectorShuffle<Float> SPREAD_HIGH_PAIRS = VectorShuffle.fromOp(POOL, i -> POOL_LANES / 2 + i / 2);
+    /** Lanes 0, 2, 4, ... into each half: the low half of one and the high half of another make a vector of pair results. */
+    private static final VectorShuffle<Float> EVEN_LANES = VectorShuffle.fromOp(POOL, i -> 2 * i % POOL_LANES);
+    private static final VectorMask<Float> HIGH_HALF = VectorMask.fromLong(POOL, -1L << (POOL_LANES / 2));
     /** Row-major position in its window of each lane of a top row and a bottom row; 3, the last cell, also stands for "no maximum here". */
     private static final FloatVector TOP_POS = poolLanes(i -> i % 2), BOTTOM_POS = poolLanes(i -> 2 + i % 2),
             POOL_LAST = FloatVector.broadcast(POOL, 3f);
@@ -322,6 +333,12 @@ public final class CpuEngine implements Engine {
         float[] values = new float[POOL_LANES];
         for (int i = 0; i < POOL_LANES; i++) values[i] = lane.applyAsInt(i);
         return FloatVector.fromArray(POOL, values, 0);
+    }
+
+    /** The maximum of each window of the row pair's cells [a, a + POOL_LANES), in both of its lanes. */
+    private static FloatVector windowMax(float[] x, int a, int w) {
+        FloatVector pairMax = FloatVector.fromArray(POOL, x, a).max(FloatVector.fromArray(POOL, x, a + w));
+        return pairMax.max(pairMax.rearrange(SWAP_PAIRS));
     }
 
     /**
@@ -395,9 +412,12 @@ public final class CpuEngine implements Engine {
                 int out = large.offset + (s * channels + c) * oh * ow;
                 if (doubling) {
                     // each source cell is the 2x2 block below-right of (2y, 2x)
+                    int vectorCols = iw >= POOL_LANES ? iw : 0;
                     for (int y = 0; y < ih; y++) {
                         int src = in + y * iw, top = out + 2 * y * ow, bottom = top + ow;
-                        for (int x = 0; x < iw; x++) {
+                        if (backward) blockSums(ld, top, ow, sd, src, vectorCols);
+                        else blockSpread(sd, src, vectorCols, ld, top, ow);
+                        for (int x = vectorCols; x < iw; x++) {
                             int o = 2 * x;
                             if (backward) {
                                 sd[src + x] = ld[top + o] + ld[top + o + 1] + ld[bottom + o] + ld[bottom + o + 1];
@@ -422,6 +442,35 @@ public final class CpuEngine implements Engine {
         }
     }
     private final Resize resize = new Resize();
+
+    /**
+     * Copies each of the sources [src, src + count) (count 0 or at least a vector) into its 2x2 block
+     * of the row pair at large[top]; the last vector may overlap the one before, rewriting the same values.
+     */
+    private static void blockSpread(float[] small, int src, int count, float[] large, int top, int w) {
+        for (int c = 0; c < count; c += POOL_LANES) {
+            int col = Math.min(c, count - POOL_LANES), o = top + 2 * col;
+            FloatVector v = FloatVector.fromArray(POOL, small, src + col);
+            FloatVector low = v.rearrange(SPREAD_PAIRS), high = v.rearrange(SPREAD_HIGH_PAIRS);
+            low.intoArray(large, o); high.intoArray(large, o + POOL_LANES);
+            low.intoArray(large, o + w); high.intoArray(large, o + w + POOL_LANES);
+        }
+    }
+
+    /** Sums each 2x2 block of the row pair at large[top] into small[src + x] for x in [0, count), in the scalar path's order. */
+    private static void blockSums(float[] large, int top, int w, float[] small, int src, int count) {
+        for (int c = 0; c < count; c += POOL_LANES) {
+            int col = Math.min(c, count - POOL_LANES), o = top + 2 * col;
+            FloatVector low = pairSums(large, o, w), high = pairSums(large, o + POOL_LANES, w);
+            low.rearrange(EVEN_LANES).blend(high.rearrange(EVEN_LANES), HIGH_HALF).intoArray(small, src + col);
+        }
+    }
+
+    /** In the even lanes: ((top + top right) + bottom) + bottom right of each pair of columns. */
+    private static FloatVector pairSums(float[] large, int o, int w) {
+        FloatVector t = FloatVector.fromArray(POOL, large, o), b = FloatVector.fromArray(POOL, large, o + w);
+        return t.add(t.rearrange(SWAP_PAIRS)).add(b).add(b.rearrange(SWAP_PAIRS));
+    }
 
     private static void checkResize(String op, Tensor small, Tensor large) {
         if (small.rank() != 4 || large.rank() != 4 || small.n() != large.n() || small.c() != large.c())
