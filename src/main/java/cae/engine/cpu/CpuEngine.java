@@ -244,16 +244,18 @@ public final class CpuEngine implements Engine {
      * The padding of a 2x2 stride-2 SAME window is at most one cell, at the end (poolPadBefore is 0),
      * so window (oy, ox) starts at cell (2 oy, 2 ox), the windows tile the input exactly, and the
      * backward pass writes every cell of dx once (the gradient or 0) with no clearing first. Whole
-     * windows of rows at least a vector wide run as vectors, without branches: with ReLU inputs
-     * (many tied zeros) the winning cell is unpredictable, and a branch per window made the backward
-     * pass six times slower than its memory traffic.
+     * windows run as vectors, without branches: with ReLU inputs (many tied zeros) the winning cell
+     * is unpredictable, and a branch per window made the backward pass six times slower than its
+     * memory traffic. A row narrower than its vectors lets them run on into the following cells
+     * (see {@link #spillFits}).
      */
     private final class MaxPool implements WorkerPool.Task {
         CpuTensor x, y, dy, dx; boolean backward;
 
         @Override public void run(int s, int worker) {
             int channels = x.c(), h = x.h(), w = x.w(), oh = y.h(), ow = y.w();
-            int wholeRows = h / 2, whole = w / 2, vectorWindows = w >= POOL_LANES ? whole : 0;
+            int wholeRows = h / 2, whole = w / 2;
+            int xEnd = x.offset + (s + 1) * channels * h * w, yEnd = y.offset + (s + 1) * channels * oh * ow;
             for (int c = 0; c < channels; c++) {
                 int xBase = x.offset + (s * channels + c) * h * w;
                 int outBase = (s * channels + c) * oh * ow;
@@ -262,14 +264,21 @@ public final class CpuEngine implements Engine {
                     if (backward) {
                         int dyo = dy.offset + o, shift = dx.offset - x.offset;
                         if (oy < wholeRows) {
-                            // each vector reads POOL_LANES gradients and uses half: the reads must stay inside dy's array
-                            int vectors = dyo + whole + POOL_LANES / 2 <= dy.data.length ? vectorWindows : 0;
+                            // the last vector starts at window max(0, whole - POOL_LANES / 2) and reads POOL_LANES gradients
+                            boolean fits = spillFits(w, POOL_LANES, top + w + POOL_LANES, xEnd)
+                                    && dyo + Math.max(0, whole - POOL_LANES / 2) + POOL_LANES <= dy.data.length;
+                            int vectors = fits ? whole : 0;
                             if (vectors > 0) rowPairBackward(x.data, top, w, 2 * vectors, dy.data, dyo, dx.data, shift);
                             wholeWindowsBackward(x.data, top, w, vectors, whole, dy.data, dyo, dx.data, shift);
                         }
                         for (int ox = edge; ox < ow; ox++) windowBackward(xBase, h, w, 2 * oy, 2 * ox, dy.data[dyo + ox], shift);
                     } else {
-                        if (oy < wholeRows) rowPairForward(x.data, top, w, whole, y.data, y.offset + o);
+                        if (oy < wholeRows) {
+                            // two vectors of cells make a vector of outputs
+                            boolean fits = spillFits(whole, POOL_LANES, y.offset + o + POOL_LANES, yEnd)
+                                    && top + w + Math.max(0, w - 2 * POOL_LANES) + 2 * POOL_LANES <= x.data.length;
+                            rowPairForward(x.data, top, w, whole, fits, y.data, y.offset + o);
+                        }
                         for (int ox = edge; ox < ow; ox++)
                             y.data[y.offset + o + ox] = x.data[windowArgMax(x.data, xBase, h, w, 2 * oy, 2 * ox)];
                     }
@@ -288,11 +297,23 @@ public final class CpuEngine implements Engine {
         }
     }
 
-    /** The maxima of the whole windows [0, windows) of the row pair at x[top]; two vectors of cells at a time when the row has room. */
-    private static void rowPairForward(float[] x, int top, int w, int windows, float[] y, int yo) {
-        int vectorWindows = windows >= POOL_LANES ? windows : 0;
+    /**
+     * Whether a vector loop taking {@code lanes} values of a row of {@code count} at a time may run:
+     * a row at least that wide always can (its last vector overlaps the one before, rewriting the
+     * same values); a narrower one, if at least half as wide (else scalar code wastes less), writes
+     * garbage past its end up to {@code writeEnd}, which is harmless only when that stays inside
+     * the same sample, before {@code sampleEnd}: this task rewrites those cells later (rows and
+     * channels run in order), and other threads own other samples.
+     */
+    private static boolean spillFits(int count, int lanes, int writeEnd, int sampleEnd) {
+        return count >= lanes || (2 * count >= lanes && writeEnd <= sampleEnd);
+    }
+
+    /** The maxima of the whole windows [0, windows) of the row pair at x[top]; with {@code vectors}, two vectors of cells at a time. */
+    private static void rowPairForward(float[] x, int top, int w, int windows, boolean vectors, float[] y, int yo) {
+        int vectorWindows = vectors ? windows : 0;
         for (int c = 0; c < vectorWindows; c += POOL_LANES) {
-            int ox = Math.min(c, vectorWindows - POOL_LANES), a = top + 2 * ox;
+            int ox = Math.max(0, Math.min(c, vectorWindows - POOL_LANES)), a = top + 2 * ox;
             FloatVector low = windowMax(x, a, w), high = windowMax(x, a + POOL_LANES, w);
             low.rearrange(EVEN_LANES).blend(high.rearrange(EVEN_LANES), HIGH_HALF).intoArray(y, yo + ox);
         }
@@ -354,7 +375,7 @@ public final class CpuEngine implements Engine {
      */
     private static void rowPairBackward(float[] x, int top, int w, int cols, float[] dy, int dyo, float[] dx, int shift) {
         for (int c = 0; c < cols; c += POOL_LANES) {
-            int col = Math.min(c, cols - POOL_LANES);
+            int col = Math.max(0, Math.min(c, cols - POOL_LANES));
             FloatVector t = FloatVector.fromArray(POOL, x, top + col), b = FloatVector.fromArray(POOL, x, top + w + col);
             FloatVector pairMax = t.max(b);
             FloatVector max = pairMax.max(pairMax.rearrange(SWAP_PAIRS));
@@ -412,16 +433,25 @@ public final class CpuEngine implements Engine {
             int channels = small.c(), ih = small.h(), iw = small.w(), oh = large.h(), ow = large.w();
             boolean doubling = oh == 2 * ih && ow == 2 * iw;
             float[] sd = small.data, ld = large.data;
+            int smallEnd = small.offset + (s + 1) * channels * ih * iw, largeEnd = large.offset + (s + 1) * channels * oh * ow;
             for (int c = 0; c < channels; c++) {
                 int in = small.offset + (s * channels + c) * ih * iw;
                 int out = large.offset + (s * channels + c) * oh * ow;
                 if (doubling) {
                     // each source cell is the 2x2 block below-right of (2y, 2x)
-                    int vectorCols = iw >= POOL_LANES ? iw : 0;
                     for (int y = 0; y < ih; y++) {
-                        int src = in + y * iw, top = out + 2 * y * ow, bottom = top + ow;
-                        if (backward) blockSums(ld, top, ow, sd, src, vectorCols);
-                        else blockSpread(sd, src, vectorCols, ld, top, ow);
+                        int src = in + y * iw, top = out + 2 * y * ow, bottom = top + ow, vectorCols;
+                        if (backward) {
+                            boolean fits = spillFits(iw, POOL_LANES, src + POOL_LANES, smallEnd)
+                                    && bottom + Math.max(0, ow - 2 * POOL_LANES) + 2 * POOL_LANES <= ld.length;
+                            vectorCols = fits ? iw : 0;
+                            blockSums(ld, top, ow, sd, src, vectorCols);
+                        } else {
+                            boolean fits = spillFits(iw, POOL_LANES, bottom + 2 * POOL_LANES, largeEnd)
+                                    && src + Math.max(0, iw - POOL_LANES) + POOL_LANES <= sd.length;
+                            vectorCols = fits ? iw : 0;
+                            blockSpread(sd, src, vectorCols, ld, top, ow);
+                        }
                         for (int x = vectorCols; x < iw; x++) {
                             int o = 2 * x;
                             if (backward) {
@@ -449,12 +479,12 @@ public final class CpuEngine implements Engine {
     private final Resize resize = new Resize();
 
     /**
-     * Copies each of the sources [src, src + count) (count 0 or at least a vector) into its 2x2 block
-     * of the row pair at large[top]; the last vector may overlap the one before, rewriting the same values.
+     * Copies each of the sources [src, src + count) into its 2x2 block of the row pair at large[top],
+     * a vector of sources at a time (see {@link #spillFits} for rows narrower than that).
      */
     private static void blockSpread(float[] small, int src, int count, float[] large, int top, int w) {
         for (int c = 0; c < count; c += POOL_LANES) {
-            int col = Math.min(c, count - POOL_LANES), o = top + 2 * col;
+            int col = Math.max(0, Math.min(c, count - POOL_LANES)), o = top + 2 * col;
             FloatVector v = FloatVector.fromArray(POOL, small, src + col);
             FloatVector low = v.rearrange(SPREAD_PAIRS), high = v.rearrange(SPREAD_HIGH_PAIRS);
             low.intoArray(large, o); high.intoArray(large, o + POOL_LANES);
@@ -465,7 +495,7 @@ public final class CpuEngine implements Engine {
     /** Sums each 2x2 block of the row pair at large[top] into small[src + x] for x in [0, count), in the scalar path's order. */
     private static void blockSums(float[] large, int top, int w, float[] small, int src, int count) {
         for (int c = 0; c < count; c += POOL_LANES) {
-            int col = Math.min(c, count - POOL_LANES), o = top + 2 * col;
+            int col = Math.max(0, Math.min(c, count - POOL_LANES)), o = top + 2 * col;
             FloatVector low = pairSums(large, o, w), high = pairSums(large, o + POOL_LANES, w);
             low.rearrange(EVEN_LANES).blend(high.rearrange(EVEN_LANES), HIGH_HALF).intoArray(small, src + col);
         }
