@@ -79,7 +79,6 @@ final class Conv3x3Kernels {
     private int gradTPlane = -1, gradTC = -1; // the shape whose zero lanes gradT holds
     private float[] gradFlat = new float[0];
     private float[] dwT = new float[0];
-    private int[] planeGather = new int[0], laneGather = new int[0];
 
     /** y[co] = bias[co] + sum_ci conv(x[ci], w[co][ci]); ReLU after when {@code relu}. y is overwritten. */
     void forward(float[] x, int xo, int cin, int h, int w,
@@ -288,14 +287,11 @@ final class Conv3x3Kernels {
             Arrays.fill(gradT, 0, plane * cp, 0f);
         }
         gradTPlane = plane; gradTC = cout;
-        // whole vectors of channels by gathers (a lane per gradient plane), the rest one by one
-        planeGather = strided(planeGather, plane);
-        int gathered = cout / L * L;
-        for (int co = 0; co < gathered; co += L)
-            for (int p = 0, src = dyo + co * plane; p < plane; p++)
-                FloatVector.fromArray(F, dy, src + p, planeGather, 0).intoArray(gradT, p * cp + co);
-        for (int p = 0; p < plane; p++)
-            for (int co = gathered; co < cout; co++) gradT[p * cp + co] = dy[dyo + p + co * plane];
+        // position-major order: sequential writes, and the cout read streams stay in cache
+        for (int p = 0; p < plane; p++) {
+            int src = dyo + p, dst = p * cp;
+            for (int co = 0; co < cout; co++) gradT[dst + co] = dy[src + co * plane];
+        }
         for (int cb = 0; cb < cp; cb += L) {
             FloatVector sum = FloatVector.zero(F);
             for (int p = 0; p < plane; p++) sum = sum.add(FloatVector.fromArray(F, gradT, p * cp + cb));
@@ -308,23 +304,8 @@ final class Conv3x3Kernels {
             for (; cb + 2 * L <= cp; cb += 2 * L) filterPair(x, xo, taps, gradT, cp, cb, plane, dwT, ci * 9 * cp);
             if (cb < cp) filterSingle(x, xo, taps, gradT, cp, cb, plane, dwT, ci * 9 * cp);
         }
-        // back to [co][k], gathering L taps of an output channel at a time
-        laneGather = strided(laneGather, cp);
-        int nk = cin * 9, vk = nk / L * L;
-        for (int co = 0; co < cout; co++) {
-            int d = dwo + co * nk;
-            for (int k = 0; k < vk; k += L)
-                FloatVector.fromArray(F, dw, d + k).add(FloatVector.fromArray(F, dwT, k * cp + co, laneGather, 0)).intoArray(dw, d + k);
-            for (int k = vk; k < nk; k++) dw[d + k] += dwT[k * cp + co];
-        }
-    }
-
-    /** Gather offsets 0, stride, 2 stride, ... for one vector; reuses {@code current} when it already is that. */
-    private static int[] strided(int[] current, int stride) {
-        if (current.length == L && (L == 1 || current[1] == stride)) return current;
-        int[] index = new int[L];
-        for (int i = 0; i < L; i++) index[i] = i * stride;
-        return index;
+        for (int co = 0; co < cout; co++)
+            for (int k = 0; k < cin * 9; k++) dw[dwo + co * cin * 9 + k] += dwT[k * cp + co];
     }
 
     private static void filterPair(float[] x, int xo, int[] taps, float[] g, int cp, int cb, int n, float[] acc, int ao) {
