@@ -9,9 +9,7 @@ public final class Engines {
     private Engines() {}
 
     /** What the user asked for; {@code conv} is auto, cudnn or gemm (CUDA only). */
-    public record Request(Device device, int threads, boolean tf32, String conv, boolean verbose) {
-        public static Request cpu(int threads) { return new Request(Device.CPU, threads, false, "auto", false); }
-    }
+    public record Request(Device device, int threads, boolean tf32, String conv, boolean verbose) {}
 
     /** Thrown when --device cuda was asked for and the CUDA engine cannot run here. */
     public static final class UnavailableException extends RuntimeException {

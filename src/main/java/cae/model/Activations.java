@@ -58,8 +58,6 @@ public final class Activations {
         }
     }
 
-    public boolean training() { return dLogits != null; }
-
     /** The tensor the loss gradient goes into. */
     public Tensor logitsGradient() {
         if (dLogits == null) throw new IllegalStateException("inference-only activations have no gradients");

@@ -24,12 +24,6 @@ public final class Autoencoder {
 
     public void setWeights(float[] values) { engine.write(params.flat, values); }
 
-    public float[] weights() {
-        float[] values = new float[params.flat.size()];
-        engine.read(params.flat, values);
-        return values;
-    }
-
     /** Inference (or training) tensors for this model at a batch and image size. */
     public Activations activations(int batch, int height, int width, boolean training) {
         return new Activations(engine, arch, batch, height, width, training);

@@ -33,11 +33,4 @@ public final class Checkerboard {
         double nonDc = (double) height * width * sumSquares - sum * sum;
         return nonDc <= 1e-12 * Math.max(1, (double) height * width * sumSquares) ? 0 : nyquist / nonDc;
     }
-
-    /** The mean score over {@code count} images stored one after another. */
-    public static double meanScore(float[] pixels, int count, int height, int width) {
-        double total = 0;
-        for (int i = 0; i < count; i++) total += score(pixels, i * height * width, height, width);
-        return total / count;
-    }
 }

@@ -21,9 +21,5 @@ public record TrainingConfig(int epochs, int batch, float learningRate, float no
         this(epochs, batch, learningRate, noise, seed, limit, Decoder.NEAREST);
     }
 
-    public static TrainingConfig recipe(long seed) {
-        return new TrainingConfig(EPOCHS, BATCH, LEARNING_RATE, NOISE, seed, 0);
-    }
-
     public int stepsPerEpoch(int trainImages) { return trainImages / batch; }
 }

@@ -47,11 +47,12 @@ class CheckerboardTest {
     }
 
     @Test
-    void meanScoreAveragesImagesAtTheirOffsets() {
+    void scoresTheImageAtItsOffsetAndWhiteNoiseLow() {
         float[] two = new float[2 * 16];
         float[] checker = image(4, 4, (r, c) -> (r + c) % 2);
         System.arraycopy(checker, 0, two, 16, 16);
-        assertEquals(0.5, Checkerboard.meanScore(two, 2, 4, 4), 1e-12);
+        assertEquals(0, Checkerboard.score(two, 0, 4, 4), 1e-12);
+        assertEquals(1, Checkerboard.score(two, 16, 4, 4), 1e-12);
         float[] noise = new float[28 * 28];
         Random random = new Random(3);
         for (int i = 0; i < noise.length; i++) noise[i] = random.nextFloat();
