@@ -243,9 +243,7 @@ public final class CudaEngine implements Engine {
         CudaTensor xt = cuda(x), wt = cuda(weight), bt = cuda(bias), yt = cuda(y);
         makeCurrent();
         convolution.forward(xt, wt, yt);
-        int n = yt.n(), c = yt.c(), hw = yt.h() * yt.w();
-        kernels.launch("bias_relu_forward", Kernels.blocksFor((long) n * c * hw),
-                Kernels.arg(yt.ptr), Kernels.arg(bt.ptr), Kernels.arg(n), Kernels.arg(c), Kernels.arg(hw), Kernels.arg(relu ? 1 : 0));
+        addBiasAndRelu(yt, bt, relu);
     }
 
     @Override public void conv3x3Backward(Tensor x, Tensor weight, Tensor y, Tensor dy, boolean relu,
@@ -254,12 +252,23 @@ public final class CudaEngine implements Engine {
         CudaTensor xt = cuda(x), wt = cuda(weight), dyt = cuda(dy), dxt = cudaOrNull(dx), dwt = cuda(dWeight), dbt = cuda(dBias);
         CudaTensor yt = relu ? cuda(y) : null;
         makeCurrent();
+        maskReluAndSumBias(yt, dyt, dbt, relu);
+        convolution.backward(xt, wt, dyt, dxt, dwt);
+    }
+
+    /** The epilogue of both convolutions: y += bias per channel, then ReLU when asked (our kernel, in place). */
+    private void addBiasAndRelu(CudaTensor yt, CudaTensor bt, boolean relu) {
+        int n = yt.n(), c = yt.c(), hw = yt.h() * yt.w();
+        kernels.launch("bias_relu_forward", Kernels.blocksFor((long) n * c * hw),
+                Kernels.arg(yt.ptr), Kernels.arg(bt.ptr), Kernels.arg(n), Kernels.arg(c), Kernels.arg(hw), Kernels.arg(relu ? 1 : 0));
+    }
+
+    /** The start of both convolutions' backward passes: dy = 0 where y <= 0 (in place), and the bias gradient, one block per channel. */
+    private void maskReluAndSumBias(CudaTensor yt, CudaTensor dyt, CudaTensor dbt, boolean relu) {
         int n = dyt.n(), c = dyt.c(), hw = dyt.h() * dyt.w();
-        // masks dy where y <= 0 (in place) and sums the bias gradient, one block per channel
         kernels.launch("relu_backward_bias_grad", c,
                 yt == null ? Kernels.nullArg() : Kernels.arg(yt.ptr), Kernels.arg(dyt.ptr), Kernels.arg(dbt.ptr),
                 Kernels.arg(n), Kernels.arg(c), Kernels.arg(hw), Kernels.arg(relu ? 1 : 0));
-        convolution.backward(xt, wt, dyt, dxt, dwt);
     }
 
     // ---- pooling and resizing ----
@@ -390,9 +399,7 @@ public final class CudaEngine implements Engine {
         CudaTensor xt = cuda(x), wt = cuda(weight), bt = cuda(bias), yt = cuda(y);
         makeCurrent();
         transposed.forward(xt, wt, yt);
-        int n = yt.n(), c = yt.c(), hw = yt.h() * yt.w();
-        kernels.launch("bias_relu_forward", Kernels.blocksFor((long) n * c * hw),
-                Kernels.arg(yt.ptr), Kernels.arg(bt.ptr), Kernels.arg(n), Kernels.arg(c), Kernels.arg(hw), Kernels.arg(relu ? 1 : 0));
+        addBiasAndRelu(yt, bt, relu);
     }
 
     @Override public void transposedConv3x3Backward(Tensor x, Tensor weight, Tensor y, Tensor dy, boolean relu,
@@ -401,20 +408,14 @@ public final class CudaEngine implements Engine {
         CudaTensor xt = cuda(x), wt = cuda(weight), dyt = cuda(dy), dxt = cudaOrNull(dx), dwt = cuda(dWeight), dbt = cuda(dBias);
         CudaTensor yt = relu ? cuda(y) : null;
         makeCurrent();
-        int n = dyt.n(), c = dyt.c(), hw = dyt.h() * dyt.w();
-        kernels.launch("relu_backward_bias_grad", c,
-                yt == null ? Kernels.nullArg() : Kernels.arg(yt.ptr), Kernels.arg(dyt.ptr), Kernels.arg(dbt.ptr),
-                Kernels.arg(n), Kernels.arg(c), Kernels.arg(hw), Kernels.arg(relu ? 1 : 0));
+        maskReluAndSumBias(yt, dyt, dbt, relu);
         transposed.backward(xt, wt, dyt, dxt, dwt);
     }
 
     /**
-     * Always our kernel (first arg-max in row-major window order, as the CPU engine). Max-unpooling
-     * itself is {@link #maxPoolBackward}, which for even sizes on the cuDNN path is cuDNN's, and cuDNN
-     * does not document which of several equal maxima it picks. Where it picks another than the first,
-     * windows with ties (all-zero windows of the encoder's ReLU outputs are common) unpool the decoder's
-     * value to a different cell than the CPU engine, and this gather is then not its exact adjoint;
-     * VariantsGpuTest.maxUnpoolOfTiedZeroWindowsMatchesTheCpuEngine checks which is the case.
+     * Our kernel, with the first arg-max in row-major window order like the CPU engine. Max-unpooling
+     * itself is {@link #maxPoolBackward}, also always our kernel, so this gather is its exact adjoint
+     * even on windows with ties (VariantsGpuTest.maxUnpoolOfTiedZeroWindowsMatchesTheCpuEngine).
      */
     @Override public void maxUnpoolBackward(Tensor poolInput, Tensor pooled, Tensor dOut, Tensor dValues) {
         ShapeChecks.unpoolBackward(poolInput, pooled, dOut, dValues);
