@@ -82,50 +82,20 @@ class TransposedConvolutionTest {
     void forwardAndGradientsMatchDoubleReference(int n, int cin, int cout, int h, int w, int oh, int ow, boolean relu) {
         Random random = new Random(31L * n + 7L * cin + 5L * cout + 3L * h + w + oh + (relu ? 1000 : 0));
         Case c = randomCase(random, n, cin, cout, h, w, oh, ow, relu ? 1e-3 : 0);
-        int weights = cin * cout * 9;
+        WeightedLayerCheck.forwardAndGradients(engine, "transposedConv3x3", new WeightedLayerCheck.Layer() {
+            @Override public void forward(Engine e, Tensor x, Tensor weight, Tensor bias, Tensor y, boolean relu) {
+                e.transposedConv3x3(x, weight, bias, y, relu);
+            }
 
-        // Parameters and gradients live in flat buffers at an offset, as the model keeps them.
-        Tensor params = engine.zeros(7 + weights + cout), grads = engine.zeros(3 + weights + cout);
-        Tensor weight = engine.view(params, 7, cin, cout, 3, 3), bias = engine.view(params, 7 + weights, cout);
-        Tensor dWeight = engine.view(grads, 3, cin, cout, 3, 3), dBias = engine.view(grads, 3 + weights, cout);
-        Tensor x = engine.zeros(n, cin, h, w), y = engine.zeros(n, cout, oh, ow);
-        engine.write(x, c.x);
-        engine.write(weight, c.weight);
-        engine.write(bias, c.bias);
+            @Override public void backward(Engine e, Tensor x, Tensor weight, Tensor y, Tensor dy, boolean relu,
+                                           Tensor dx, Tensor dWeight, Tensor dBias) {
+                e.transposedConv3x3Backward(x, weight, y, dy, relu, dx, dWeight, dBias);
+            }
 
-        engine.transposedConv3x3(x, weight, bias, y, relu);
-        float[] out = new float[y.size()];
-        engine.read(y, out);
-        double[] xd = toDouble(c.x), wd = toDouble(c.weight), bd = toDouble(c.bias);
-        assertClose("transposedConv3x3 forward", c.forward(xd, wd, bd, relu), out, 1e-5);
-
-        // L = sum(r * transposedConv(x)); its gradients are what backward gives for dy = r.
-        float[] r = uniform(random, y.size(), -1, 1);
-        double[] rd = toDouble(r);
-        Tensor dy = engine.zeros(y.shape()), dx = engine.zeros(x.shape());
-        engine.write(dy, r);
-        engine.fill(grads, 7f);   // must be overwritten, not accumulated into
-        engine.fill(dx, 7f);
-        engine.transposedConv3x3Backward(x, weight, y, dy, relu, dx, dWeight, dBias);
-        float[] gx = new float[x.size()], gw = new float[weights], gb = new float[cout];
-        engine.read(dx, gx);
-        engine.read(dWeight, gw);
-        engine.read(dBias, gb);
-
-        double step = 1e-5;
-        assertGradient("dx", v -> dot(rd, c.forward(v, wd, bd, relu)), xd, gx, random, 40, step, 1e-4);
-        assertGradient("dWeight", v -> dot(rd, c.forward(xd, v, bd, relu)), wd, gw, random, 40, step, 1e-4);
-        assertGradient("dBias", v -> dot(rd, c.forward(xd, wd, v, relu)), bd, gb, random, cout, step, 1e-4);
-
-        // Without dx (a first layer) the parameter gradients are the same.
-        engine.write(dy, r);
-        engine.fill(grads, -3f);
-        engine.transposedConv3x3Backward(x, weight, y, dy, relu, null, dWeight, dBias);
-        float[] gw2 = new float[weights], gb2 = new float[cout];
-        engine.read(dWeight, gw2);
-        engine.read(dBias, gb2);
-        assertArrayEquals(gw, gw2);
-        assertArrayEquals(gb, gb2);
+            @Override public double[] reference(double[] x, double[] weight, double[] bias, boolean relu) {
+                return c.forward(x, weight, bias, relu);
+            }
+        }, new int[] {n, cin, h, w}, new int[] {cin, cout, 3, 3}, new int[] {n, cout, oh, ow}, c.x, c.weight, c.bias, relu, random);
     }
 
     private static float[] forward(Engine e, float[] x, float[] weight, float[] bias, int n, int cin, int cout,
