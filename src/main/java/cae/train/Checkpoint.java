@@ -21,18 +21,11 @@ public final class Checkpoint {
     private Checkpoint() {}
 
     public static void write(Path file, TrainingState state, String dataSha256) throws IOException {
-        TrainingConfig c = state.config;
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "cae-checkpoint");
         meta.put("architecture", Architecture.NAME);
-        meta.put("decoder", c.decoder().id());
         meta.put("step", Long.toString(state.step));
-        meta.put("epochs", Integer.toString(c.epochs()));
-        meta.put("batch", Integer.toString(c.batch()));
-        meta.put("learning_rate", Float.toString(c.learningRate()));
-        meta.put("noise", Float.toString(c.noise()));
-        meta.put("seed", Long.toString(c.seed()));
-        meta.put("limit", Integer.toString(c.limit()));
+        meta.putAll(state.config.metadata());
         meta.put("data_sha256", dataSha256);
         Map<String, SafeTensors.TensorData> tensors = new LinkedHashMap<>();
         int n = state.params.length;

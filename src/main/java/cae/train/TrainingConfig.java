@@ -2,6 +2,9 @@ package cae.train;
 
 import cae.model.Decoder;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /** The recipe's settings (SPEC §3) and the model's decoder; the defaults are the recipe's. */
 public record TrainingConfig(int epochs, int batch, float learningRate, float noise, long seed, int limit, Decoder decoder) {
     public static final int EPOCHS = 10, BATCH = 100, LOG_EVERY = 100;
@@ -22,4 +25,17 @@ public record TrainingConfig(int epochs, int batch, float learningRate, float no
     }
 
     public int stepsPerEpoch(int trainImages) { return trainImages / batch; }
+
+    /** The settings as the string metadata of model and checkpoint files (safetensors' __metadata__). */
+    public Map<String, String> metadata() {
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("decoder", decoder.id());
+        meta.put("epochs", Integer.toString(epochs));
+        meta.put("batch", Integer.toString(batch));
+        meta.put("learning_rate", Float.toString(learningRate));
+        meta.put("noise", Float.toString(noise));
+        meta.put("seed", Long.toString(seed));
+        meta.put("limit", Integer.toString(limit));
+        return meta;
+    }
 }

@@ -131,6 +131,7 @@ public final class TrainingRun {
             }
             interrupt.remove();
             trainingNanos[0] += System.nanoTime() - epochStart[0];
+            if (state.step == startStep) saveCheckpoint(state, dataHash);   // nothing trained: --out may not hold it yet
             double imagesPerSecond = (state.step - startStep) * config.batch() / Math.max(trainingNanos[0] / 1e9, 1e-9);
             Evaluation.Result test = writeOutputs(trainer.model(), evaluation, state, lossLog, validationPoints, epochSeconds,
                     imagesPerSecond, dataHash);
@@ -151,8 +152,7 @@ public final class TrainingRun {
     private Evaluation.Result writeOutputs(Autoencoder model, Evaluation evaluation, TrainingState state, LossLog lossLog,
                               List<LossPlot.Point> validationPoints, List<Double> epochSeconds, double imagesPerSecond,
                               String dataHash) throws IOException {
-        engine.write(model.params.flat, state.params);
-        saveCheckpoint(state, dataHash);
+        // the checkpoint of this step is saved (at the last epoch end, or by run()); the engine's model holds state.params
         ModelFile.write(out.resolve(ModelFile.NAME), model.arch, state.params, modelMetadata(state, dataHash));
 
         Images test = data.test();
@@ -210,12 +210,7 @@ public final class TrainingRun {
     }
 
     private Map<String, String> modelMetadata(TrainingState state, String dataHash) {
-        Map<String, String> meta = new LinkedHashMap<>();
-        meta.put("epochs", Integer.toString(config.epochs()));
-        meta.put("batch", Integer.toString(config.batch()));
-        meta.put("learning_rate", Float.toString(config.learningRate()));
-        meta.put("noise", Float.toString(config.noise()));
-        meta.put("seed", Long.toString(config.seed()));
+        Map<String, String> meta = new LinkedHashMap<>(config.metadata());
         meta.put("steps", Long.toString(state.step));
         meta.put("optimizer", "adam(beta1=0.9, beta2=0.999, epsilon=1e-8, tf1 form)");
         meta.put("dataset", data.isMnist() ? "mnist" : data.describe());
