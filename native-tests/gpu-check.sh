@@ -89,12 +89,23 @@ why() {
   esac
 }
 
+# 0. what the launcher finds: libraries, device, kernels
+step info 60 "${cae[@]}" info
+if [ "$rc" = 0 ] && ! grep -q 'CUDA engine: unavailable' "$log"; then
+  row "cae info" pass "$(grep -m1 -oE 'device 0: .*' "$log" | cut -c11-90)"
+else
+  reason=$(grep -m1 -oE 'CUDA engine: unavailable.*' "$log" | cut -c1-160)
+  row "cae info" "$(failed)" - "${reason:-$(why)}"
+fi
+
+
 # 1. GPU tests (JUnit console launcher; the JCuda natives load from the system class path as in the launcher)
 rm -rf "$out/junit"
-step junit 240 java "${java_opts[@]}" -cp "$console:target/classes:target/test-classes:target/lib/*" \
+step junit 150 java "${java_opts[@]}" -cp "$console:target/classes:target/test-classes:target/lib/*" \
   org.junit.platform.console.ConsoleLauncher execute --disable-banner --details=tree --disable-ansi-colors \
   --reports-dir "$out/junit" \
-  --select-class cae.engine.cuda.CudaEngineGpuTest --select-class cae.engine.cuda.TrainingParityGpuTest
+  --select-class cae.engine.cuda.CudaEngineGpuTest --select-class cae.engine.cuda.VariantsGpuTest \
+  --select-class cae.engine.cuda.TrainingParityGpuTest
 junit_rc=$rc
 python3 - "$out/junit" "$log" "$results" "$junit_rc" <<'EOF'
 # Table rows from the JUnit XML report: one per op test (CudaEngineGpuTest asserts relative error
@@ -152,19 +163,11 @@ with open(results, "a") as r:
 EOF
 
 # 2. the command line on the GPU
-step info 60 "${cae[@]}" info
-if [ "$rc" = 0 ] && ! grep -q 'CUDA engine: unavailable' "$log"; then
-  row "cae info" pass "$(grep -m1 -oE 'device 0: .*' "$log" | cut -c11-90)"
-else
-  reason=$(grep -m1 -oE 'CUDA engine: unavailable.*' "$log" | cut -c1-160)
-  row "cae info" "$(failed)" - "${reason:-$(why)}"
-fi
-
 if [ -z "$data" ]; then
   row "train cuda 1 epoch" fail - "no MNIST under .gpu/data (stage with --data)"
 else
   rm -rf "$out/train-cuda"
-  step train-cuda 180 "${cae[@]}" train --device cuda --epochs 1 --data "$data" --out "$out/train-cuda"
+  step train-cuda 120 "${cae[@]}" train --device cuda --epochs 1 --data "$data" --out "$out/train-cuda"
   test_line=$(grep -m1 -E '^test \(' "$log")
   epoch_s=$(grep -m1 -oE 'epoch 1/1 done in [0-9.]+ s' "$log" | grep -oE '[0-9.]+ s$')
   noisy=$(sed -nE 's/.*PSNR noisy ([0-9.]+) dB.*/\1/p' <<<"$test_line")
@@ -179,7 +182,7 @@ fi
 
 for precision in fp32 tf32; do
   flag=(); [ $precision = tf32 ] && flag=(--tf32)
-  step bench-cuda-$precision 150 "${cae[@]}" bench --device cuda ${flag[@]+"${flag[@]}"} --epoch
+  step bench-cuda-$precision 90 "${cae[@]}" bench --device cuda ${flag[@]+"${flag[@]}"} --epoch
   epoch=$(grep -m1 -oE '^epoch: .*' "$log")
   if [ "$rc" = 0 ] && [ -n "$epoch" ]; then
     row "bench cuda $precision" pass "epoch $(sed -nE 's/.*steps: ([0-9.]+ s \([0-9]+ img\/s\)).*/\1/p' <<<"$epoch")" \
@@ -196,7 +199,7 @@ for precision in fp32 tf32; do
     row "torch $precision" fail - ".gpu/torch_cae.py missing (cp ../shared/anchors/torch_cae.py .gpu/)"
     continue
   fi
-  step torch-$precision 150 python3 .gpu/torch_cae.py --device cuda ${data:+--data "$data"} --epochs 3 $flag
+  step torch-$precision 90 python3 .gpu/torch_cae.py --device cuda ${data:+--data "$data"} --epochs 3 $flag
   json=$(grep -E '^\{.*"anchor"' "$log" | tail -1)
   if [ "$rc" = 0 ] && [ -n "$json" ]; then
     row "torch $precision" pass "$(python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print("epoch %.2f s (%d img/s)" % (j["epoch_s_median"], j["train_images_per_s"]))' "$json")" \
