@@ -2,6 +2,7 @@ package cae.cli;
 
 import cae.data.DataException;
 import cae.engine.Engines;
+import cae.engine.cuda.CudaException;
 import cae.io.ModelFileException;
 import cae.train.Trainer;
 import picocli.CommandLine;
@@ -50,10 +51,15 @@ public final class Main implements Runnable {
         return cl.execute(args);
     }
 
-    /** The one-line message for an error the user can act on, or null for a bug (which keeps its stack trace). */
+    /**
+     * The one-line message for an error the user can act on, or null for a bug (which keeps its stack
+     * trace). A failed CUDA, cuDNN or cuBLAS call names the call and its status, which is what a user
+     * can act on (out of memory, a driver problem), so it is reported in one line too.
+     */
     static String userMessage(Throwable e) {
         if (e instanceof UserError || e instanceof DataException || e instanceof ModelFileException
-                || e instanceof Trainer.DivergedException || e instanceof Engines.UnavailableException)
+                || e instanceof Trainer.DivergedException || e instanceof Engines.UnavailableException
+                || e instanceof CudaException)
             return e.getMessage();
         if (e instanceof UncheckedIOException || e instanceof IOException) {
             Throwable io = e instanceof UncheckedIOException ? e.getCause() : e;

@@ -103,4 +103,11 @@ class CommandLineTest {
         assertTrue(auto.err().contains("note: using the CPU engine: " + cae.engine.CudaAvailability.reasonUnavailable()), auto.err());
         assertTrue(auto.out().contains("cpu"), auto.out());
     }
+
+    @Test
+    void aFailedGpuCallIsOneLineButABugKeepsItsStackTrace() {
+        String failed = "cuMemAlloc(40000 bytes for a tensor [100, 1, 28, 28]) failed: CUDA_ERROR_ILLEGAL_ADDRESS (700)";
+        assertEquals(failed, Main.userMessage(new cae.engine.cuda.CudaException(failed)));
+        assertNull(Main.userMessage(new IllegalStateException("a bug")));
+    }
 }

@@ -18,6 +18,7 @@ import static jcuda.jcudnn.cudnnDataType.CUDNN_DATA_FLOAT;
 import static jcuda.jcudnn.cudnnDeterminism.CUDNN_DETERMINISTIC;
 import static jcuda.jcudnn.cudnnMathType.CUDNN_FMA_MATH;
 import static jcuda.jcudnn.cudnnMathType.CUDNN_TENSOR_OP_MATH;
+import static jcuda.jcudnn.cudnnMathType.CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
 import static jcuda.jcudnn.cudnnTensorFormat.CUDNN_TENSOR_NCHW;
 
 /**
@@ -84,7 +85,7 @@ final class CudnnConvolution implements Convolution {
         Check.cudnn(cudnnGetConvolutionForwardAlgorithm_v7(handle, p.x, p.w, conv, p.y, fwd.length, count, fwd),
                 "cudnnGetConvolutionForwardAlgorithm_v7" + where);
         int best = pick(tf32, count[0], i -> fwd[i].status, i -> fwd[i].mathType, i -> fwd[i].determinism, i -> fwd[i].memory);
-        if (best < 0) throw noAlgorithm("forward", s);
+        if (best < 0) throw noAlgorithm("forward", s, candidates(count[0], i -> fwd[i].algo, i -> fwd[i].status, i -> fwd[i].mathType, i -> fwd[i].memory));
         p.forward = fwd[best].algo;
         long[] bytes = new long[1];
         Check.cudnn(cudnnGetConvolutionForwardWorkspaceSize(handle, p.x, p.w, conv, p.y, p.forward, bytes),
@@ -96,7 +97,7 @@ final class CudnnConvolution implements Convolution {
         Check.cudnn(cudnnGetConvolutionBackwardDataAlgorithm_v7(handle, p.w, p.y, conv, p.x, data.length, count, data),
                 "cudnnGetConvolutionBackwardDataAlgorithm_v7" + where);
         best = pick(tf32, count[0], i -> data[i].status, i -> data[i].mathType, i -> data[i].determinism, i -> data[i].memory);
-        if (best < 0) throw noAlgorithm("backward data", s);
+        if (best < 0) throw noAlgorithm("backward data", s, candidates(count[0], i -> data[i].algo, i -> data[i].status, i -> data[i].mathType, i -> data[i].memory));
         p.backwardData = data[best].algo;
         Check.cudnn(cudnnGetConvolutionBackwardDataWorkspaceSize(handle, p.w, p.y, conv, p.x, p.backwardData, bytes),
                 "cudnnGetConvolutionBackwardDataWorkspaceSize" + where);
@@ -107,7 +108,7 @@ final class CudnnConvolution implements Convolution {
         Check.cudnn(cudnnGetConvolutionBackwardFilterAlgorithm_v7(handle, p.x, p.y, conv, p.w, filter.length, count, filter),
                 "cudnnGetConvolutionBackwardFilterAlgorithm_v7" + where);
         best = pick(tf32, count[0], i -> filter[i].status, i -> filter[i].mathType, i -> filter[i].determinism, i -> filter[i].memory);
-        if (best < 0) throw noAlgorithm("backward filter", s);
+        if (best < 0) throw noAlgorithm("backward filter", s, candidates(count[0], i -> filter[i].algo, i -> filter[i].status, i -> filter[i].mathType, i -> filter[i].memory));
         p.backwardFilter = filter[best].algo;
         Check.cudnn(cudnnGetConvolutionBackwardFilterWorkspaceSize(handle, p.x, p.y, conv, p.w, p.backwardFilter, bytes),
                 "cudnnGetConvolutionBackwardFilterWorkspaceSize" + where);
@@ -117,26 +118,51 @@ final class CudnnConvolution implements Convolution {
         return p;
     }
 
-    private CudaException noAlgorithm(String direction, Shape s) {
+    private CudaException noAlgorithm(String direction, Shape s, String offered) {
         return new CudaException("cuDNN offers no " + direction + " convolution algorithm for " + s
-                + (tf32 ? "" : " in strict FP32 (FMA) math; --tf32 allows tensor-core algorithms"));
+                + (tf32 ? "" : " in strict FP32 math") + offered);
     }
 
     /**
-     * The heuristics' ranking, filtered: a successful entry within the workspace limit whose math the
-     * settings allow (FMA only unless {@code tf32}); deterministic entries first, otherwise the
-     * ranking's order. Shared with {@link CudnnTransposedConvolution}.
+     * The heuristics' ranking, filtered: a successful entry within the workspace limit, deterministic
+     * entries first, otherwise the ranking's order. In strict FP32 entries that report tensor-op math
+     * are passed over while others remain; the descriptor's FMA math type is what keeps the chosen
+     * algorithm off tensor cores (cuDNN 9 reports FP32 algorithms as DEFAULT math, not FMA). Shared
+     * with {@link CudnnTransposedConvolution}.
      */
     static int pick(boolean tf32, int count, java.util.function.IntUnaryOperator status, java.util.function.IntUnaryOperator math,
                      java.util.function.IntUnaryOperator determinism, java.util.function.IntToLongFunction memory) {
-        int fallback = -1;
+        int deterministic = -1, any = -1, deterministicTensorOp = -1, anyTensorOp = -1;
         for (int i = 0; i < count; i++) {
             if (status.applyAsInt(i) != 0 || memory.applyAsLong(i) > WORKSPACE_LIMIT) continue;
-            if (!tf32 && math.applyAsInt(i) != CUDNN_FMA_MATH) continue;
-            if (determinism.applyAsInt(i) == CUDNN_DETERMINISTIC) return i;
-            if (fallback < 0) fallback = i;
+            boolean passOver = !tf32 && usesTensorCores(math.applyAsInt(i));
+            boolean isDeterministic = determinism.applyAsInt(i) == CUDNN_DETERMINISTIC;
+            if (passOver) {
+                if (isDeterministic && deterministicTensorOp < 0) deterministicTensorOp = i;
+                if (anyTensorOp < 0) anyTensorOp = i;
+            } else {
+                if (isDeterministic && deterministic < 0) deterministic = i;
+                if (any < 0) any = i;
+            }
         }
-        return fallback;
+        if (deterministic >= 0) return deterministic;
+        if (any >= 0) return any;
+        return deterministicTensorOp >= 0 ? deterministicTensorOp : anyTensorOp;
+    }
+
+    static boolean usesTensorCores(int mathType) {
+        return mathType == CUDNN_TENSOR_OP_MATH || mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
+    }
+
+    /** The heuristics' entries, for an error saying why none was taken. */
+    static String candidates(int count, java.util.function.IntUnaryOperator algo, java.util.function.IntUnaryOperator status,
+                             java.util.function.IntUnaryOperator math, java.util.function.IntToLongFunction memory) {
+        StringBuilder b = new StringBuilder(" (cuDNN offered");
+        if (count == 0) b.append(" nothing");
+        for (int i = 0; i < count; i++)
+            b.append(i == 0 ? " " : ", ").append("algo ").append(algo.applyAsInt(i)).append(" status ").append(status.applyAsInt(i))
+                    .append(" math ").append(math.applyAsInt(i)).append(" workspace ").append(DeviceMemory.mib(memory.applyAsLong(i)));
+        return b.append(')').toString();
     }
 
     @Override public void forward(CudaTensor x, CudaTensor weight, CudaTensor y) {

@@ -94,7 +94,7 @@ final class CudnnTransposedConvolution implements TransposedConvolution {
         Check.cudnn(cudnnGetConvolutionBackwardDataAlgorithm_v7(handle, p.w, p.small, conv, p.large, data.length, count, data),
                 "cudnnGetConvolutionBackwardDataAlgorithm_v7" + where);
         int best = CudnnConvolution.pick(tf32, count[0], i -> data[i].status, i -> data[i].mathType, i -> data[i].determinism, i -> data[i].memory);
-        if (best < 0) throw noAlgorithm("forward (cuDNN backward data)", s);
+        if (best < 0) throw noAlgorithm("forward (cuDNN backward data)", s, CudnnConvolution.candidates(count[0], i -> data[i].algo, i -> data[i].status, i -> data[i].mathType, i -> data[i].memory));
         p.backwardData = data[best].algo;
         Check.cudnn(cudnnGetConvolutionBackwardDataWorkspaceSize(handle, p.w, p.small, conv, p.large, p.backwardData, bytes),
                 "cudnnGetConvolutionBackwardDataWorkspaceSize" + where);
@@ -105,7 +105,7 @@ final class CudnnTransposedConvolution implements TransposedConvolution {
         Check.cudnn(cudnnGetConvolutionForwardAlgorithm_v7(handle, p.large, p.w, conv, p.small, fwd.length, count, fwd),
                 "cudnnGetConvolutionForwardAlgorithm_v7" + where);
         best = CudnnConvolution.pick(tf32, count[0], i -> fwd[i].status, i -> fwd[i].mathType, i -> fwd[i].determinism, i -> fwd[i].memory);
-        if (best < 0) throw noAlgorithm("input gradient (cuDNN forward)", s);
+        if (best < 0) throw noAlgorithm("input gradient (cuDNN forward)", s, CudnnConvolution.candidates(count[0], i -> fwd[i].algo, i -> fwd[i].status, i -> fwd[i].mathType, i -> fwd[i].memory));
         p.forward = fwd[best].algo;
         Check.cudnn(cudnnGetConvolutionForwardWorkspaceSize(handle, p.large, p.w, conv, p.small, p.forward, bytes),
                 "cudnnGetConvolutionForwardWorkspaceSize" + where);
@@ -116,7 +116,7 @@ final class CudnnTransposedConvolution implements TransposedConvolution {
         Check.cudnn(cudnnGetConvolutionBackwardFilterAlgorithm_v7(handle, p.large, p.small, conv, p.w, filter.length, count, filter),
                 "cudnnGetConvolutionBackwardFilterAlgorithm_v7" + where);
         best = CudnnConvolution.pick(tf32, count[0], i -> filter[i].status, i -> filter[i].mathType, i -> filter[i].determinism, i -> filter[i].memory);
-        if (best < 0) throw noAlgorithm("weight gradient (cuDNN backward filter)", s);
+        if (best < 0) throw noAlgorithm("weight gradient (cuDNN backward filter)", s, CudnnConvolution.candidates(count[0], i -> filter[i].algo, i -> filter[i].status, i -> filter[i].mathType, i -> filter[i].memory));
         p.backwardFilter = filter[best].algo;
         Check.cudnn(cudnnGetConvolutionBackwardFilterWorkspaceSize(handle, p.large, p.small, conv, p.w, p.backwardFilter, bytes),
                 "cudnnGetConvolutionBackwardFilterWorkspaceSize" + where);
@@ -126,9 +126,9 @@ final class CudnnTransposedConvolution implements TransposedConvolution {
         return p;
     }
 
-    private CudaException noAlgorithm(String pass, Shape s) {
+    private CudaException noAlgorithm(String pass, Shape s, String offered) {
         return new CudaException("cuDNN offers no algorithm for the transposed convolution's " + pass + " for " + s
-                + (tf32 ? "" : " in strict FP32 (FMA) math; --tf32 allows tensor-core algorithms"));
+                + (tf32 ? "" : " in strict FP32 math") + offered);
     }
 
     @Override public void forward(CudaTensor x, CudaTensor weight, CudaTensor y) {
