@@ -2,9 +2,11 @@
 #include "device.cuh"
 
 // TensorFlow 1 form: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; p -= lr_t m / (sqrt(v) + eps),
-// with lr_t = lr sqrt(1 - b2^t) / (1 - b1^t) computed by the caller.
+// with lr_t = lr sqrt(1 - b2^t) / (1 - b1^t) computed by the caller. lr_t changes every step, so it
+// is read from device memory (step.cu): the low 32 bits of scalars[0] are its float bits.
 extern "C" __global__ void adam_update(float* __restrict__ p, const float* __restrict__ g,
                                        float* __restrict__ m, float* __restrict__ v, int count,
-                                       float lr_t, float beta1, float beta2, float epsilon) {
+                                       float beta1, float beta2, float epsilon, const long long* __restrict__ scalars) {
+    float lr_t = __int_as_float((int)scalars[0]);
     CAE_FOR_EACH(i, count) cae::adam_update_at(i, p, g, m, v, lr_t, beta1, beta2, epsilon);
 }

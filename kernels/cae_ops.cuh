@@ -23,6 +23,9 @@ namespace cae {
 // and the summation tree below depends on it, so they must be launched with exactly this many threads.
 constexpr int kReduceThreads = 256;
 
+// How many 64-bit step scalars step_scalars_set writes at most (StepGraph.MAX_WORDS in Java).
+constexpr int kStepWords = 16;
+
 CAE_HD int imin(int a, int b) { return a < b ? a : b; }
 CAE_HD int imax(int a, int b) { return a > b ? a : b; }
 

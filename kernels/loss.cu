@@ -14,10 +14,11 @@ sigmoid_xent_forward_backward(const float* __restrict__ logits, const float* __r
 }
 
 // One block of cae::kReduceThreads: losses[slot] = (sum of partials[0 .. num_partials)) / count.
+// The slot changes every step, so it is read from device memory (step.cu): scalars[0] = slot.
 extern "C" __global__ void __launch_bounds__(cae::kReduceThreads)
 sigmoid_xent_reduce(const float* __restrict__ partials, int num_partials, float* __restrict__ losses,
-                    int slot, int count) {
+                    int count, const long long* __restrict__ scalars) {
     float sum = cae::strided_sum_at(threadIdx.x, blockDim.x, partials, num_partials);
     sum = cae_block_sum(sum);
-    if (threadIdx.x == 0) losses[slot] = sum / (float)count;
+    if (threadIdx.x == 0) losses[(int)scalars[0]] = sum / (float)count;
 }

@@ -62,8 +62,12 @@ final class BenchCommand implements Callable<Integer> {
 
     @Mixin EngineOptions engine;
 
+    /** --profile-steps, applied to the first training run only (the steps timed at the first batch size). */
+    private long[] profiled;
+
     @Override public Integer call() {
         engine.validate(spec.commandLine());
+        profiled = engine.profiledSteps(spec.commandLine());
         for (int b : batches) if (b < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--batch sizes must be positive, got " + b);
         if (steps < 1 || repeats < 1 || warmup < 0)
             throw new CommandLine.ParameterException(spec.commandLine(), "--steps and --repeats must be at least 1, --warmup at least 0");
@@ -87,6 +91,9 @@ final class BenchCommand implements Callable<Integer> {
                 out.printf("epoch: %d images, batch %d, %d steps: %.2f s (%.0f img/s)%n", images, batch, images / batch,
                         seconds, (images / batch) * batch / seconds);
             }
+            String memory = e.memoryUse();
+            if (memory != null) out.println("memory: " + memory);
+            out.println("# end: " + e.describe());
         }
         return 0;
     }
@@ -136,6 +143,13 @@ final class BenchCommand implements Callable<Integer> {
         ImageSet set = e.upload(randomImages(images, 1), images, 28, 28);
         TrainingConfig config = new TrainingConfig(epochs, batch, TrainingConfig.LEARNING_RATE, TrainingConfig.NOISE, 1, 0, decoder);
         Trainer trainer = new Trainer(e, config, set);
+        if (profiled != null) {
+            if (profiled[1] > trainer.totalSteps())
+                throw new UserError("--profile-steps " + profiled[0] + ":" + profiled[1] + " ends after the first timed run's "
+                        + trainer.totalSteps() + " steps ((--warmup + --repeats) x --steps)");
+            trainer.profileSteps(profiled[0], profiled[1]);
+            profiled = null;
+        }
         TrainingState state = TrainingState.fresh(config);
         List<Long> ends = new ArrayList<>();
         ends.add(System.nanoTime());
@@ -157,13 +171,14 @@ final class BenchCommand implements Callable<Integer> {
         e.write(a.input, input);
         float[] probe = new float[1];
         Tensor first = e.view(output, 0, 1);
+        Runnable infer = () -> {
+            net.forward(a);
+            e.sigmoid(a.logits, output);
+        };
         double[] seconds = new double[repeats];
         for (int r = -warmup; r < repeats; r++) {
             long t0 = System.nanoTime();
-            for (int s = 0; s < steps; s++) {
-                net.forward(a);
-                e.sigmoid(a.logits, output);
-            }
+            for (int s = 0; s < steps; s++) e.step(infer);
             e.read(first, probe);
             if (r >= 0) seconds[r] = (System.nanoTime() - t0) / 1e9 / steps;
         }

@@ -25,6 +25,13 @@ public final class EngineOptions {
             description = "CUDA engine convolutions: cuDNN, or im2col + cuBLAS SGEMM; auto takes cuDNN when it loads (default: ${DEFAULT-VALUE}).")
     String conv;
 
+    @Option(names = "--no-graph", description = "CUDA engine: run each op as it comes instead of replaying a recorded CUDA graph per step (slower; for debugging and comparison).")
+    boolean noGraph;
+
+    @Option(names = "--profile-steps", paramLabel = "A:B",
+            description = "Bracket training steps A to B-1 with cuProfilerStart/Stop, for nsys --capture-range=cudaProfilerApi or ncu --profile-from-start off (see the README).")
+    String profileSteps;
+
     @Option(names = {"-v", "--verbose"}, description = "Say which libraries were found and which path each op takes.")
     boolean verbose;
 
@@ -36,12 +43,28 @@ public final class EngineOptions {
 
     void validate(picocli.CommandLine cmd) {
         if (threads < 0) throw new picocli.CommandLine.ParameterException(cmd, "--threads must be positive, got " + threads);
+        if (profileSteps != null) profiledSteps(cmd);
         if (!conv.matches("auto|cudnn|gemm"))
             throw new picocli.CommandLine.ParameterException(cmd, "--conv must be auto, cudnn or gemm, got '" + conv + "'");
     }
 
+    /** --profile-steps A:B as {A, B}, or null when not given. */
+    long[] profiledSteps(picocli.CommandLine cmd) {
+        if (profileSteps == null) return null;
+        String[] parts = profileSteps.split(":", -1);
+        try {
+            if (parts.length == 2) {
+                long from = Long.parseLong(parts[0].strip()), to = Long.parseLong(parts[1].strip());
+                if (from >= 0 && to > from) return new long[] {from, to};
+            }
+        } catch (NumberFormatException ignored) {
+            // the message below says what is expected
+        }
+        throw new picocli.CommandLine.ParameterException(cmd, "--profile-steps must be A:B with 0 <= A < B (steps A to B-1), got '" + profileSteps + "'");
+    }
+
     Engine open(PrintStream log) {
-        return Engines.open(new Engines.Request(device, threadCount(), tf32, conv, verbose), log);
+        return Engines.open(new Engines.Request(device, threadCount(), tf32, conv, !noGraph, verbose), log);
     }
 
     static final class DeviceConverter implements picocli.CommandLine.ITypeConverter<Device> {

@@ -107,6 +107,8 @@ final class TrainCommand implements Callable<Integer> {
                 : (start, total, perStep) -> null;
         try (Engine e = engine.open(err)) {
             TrainingRun run = new TrainingRun(e, dataSet, config, outDir, out, bar);
+            long[] profiled = engine.profiledSteps(spec.commandLine());
+            if (profiled != null) run.profileSteps(profiled[0], profiled[1]);
             return run.run(resumed).outcome() == TrainingRun.Outcome.INTERRUPTED ? Main.INTERRUPTED : 0;
         }
     }

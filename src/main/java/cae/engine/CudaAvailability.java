@@ -20,7 +20,7 @@ public final class CudaAvailability {
 
     static Engine open(Engines.Request request, PrintStream log) {
         CudaEngine.ConvPath conv = CudaEngine.ConvPath.valueOf(request.conv().toUpperCase());
-        CudaEngine engine = new CudaEngine(0, conv, request.tf32());
+        CudaEngine engine = new CudaEngine(0, conv, request.tf32(), request.graphs());
         if (request.verbose()) {
             log.println(CudaProbe.probe().info());
             log.println("convolution: " + engine.describeConvolution());

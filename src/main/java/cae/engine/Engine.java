@@ -118,5 +118,22 @@ public interface Engine extends AutoCloseable {
     /** Waits until all issued work is done. */
     void synchronize();
 
+    // ---- whole steps, profiling ----
+
+    /**
+     * Runs {@code body}, one step's worth of this engine's ops. An engine may record the body on an early
+     * call and replay the recording later (the CUDA engine's graphs), so on every call the body must
+     * issue the same ops on the same tensors with the same settings; only gather's offset and step,
+     * the loss slot and Adam's rate may change. Inside, no op may wait for results or allocate:
+     * read, write, setOrder, upload, zeros and synchronize are refused.
+     */
+    default void step(Runnable body) { body.run(); }
+
+    /** Starts or stops the range a profiler records (cuProfilerStart/Stop on the CUDA engine); a no-op elsewhere. */
+    default void profilerRange(boolean start) {}
+
+    /** Peak device memory, in words, or null when the engine has no device memory of its own (the CPU). */
+    default String memoryUse() { return null; }
+
     @Override void close();
 }

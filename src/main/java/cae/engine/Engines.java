@@ -8,8 +8,8 @@ import java.io.PrintStream;
 public final class Engines {
     private Engines() {}
 
-    /** What the user asked for; {@code conv} is auto, cudnn or gemm (CUDA only). */
-    public record Request(Device device, int threads, boolean tf32, String conv, boolean verbose) {}
+    /** What the user asked for; {@code conv} is auto, cudnn or gemm, {@code graphs} steps as CUDA graphs (CUDA only). */
+    public record Request(Device device, int threads, boolean tf32, String conv, boolean graphs, boolean verbose) {}
 
     /** Thrown when --device cuda was asked for and the CUDA engine cannot run here. */
     public static final class UnavailableException extends RuntimeException {

@@ -93,5 +93,10 @@ public final class TimedEngine implements Engine {
     }
 
     @Override public void synchronize() { inner.synchronize(); }
+
+    // step stays the default (the body runs here, op by op, each timed); these are passed on
+    @Override public void profilerRange(boolean start) { inner.profilerRange(start); }
+
+    @Override public String memoryUse() { return inner.memoryUse(); }
     @Override public void close() { inner.close(); }
 }

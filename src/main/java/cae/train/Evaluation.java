@@ -99,6 +99,10 @@ public final class Evaluation {
         final Activations activations;
         final Tensor cleanTensor, dLogits, outputTensor, lossTensor;
         final float[] clean, noisy, denoised, loss = new float[1];
+        /** The same object every batch, so the engine can replay it (CUDA graphs). */
+        private final Runnable ops = this::queue;
+        private ImageSet images;
+        private int from;
 
         Batch(int size, int h, int w) {
             this.size = size;
@@ -113,14 +117,20 @@ public final class Evaluation {
         }
 
         void run(ImageSet images, int from) {
-            engine.gather(images, from, cleanTensor, activations.input, noise, NOISE_SEED, from);
-            model.forward(activations);
-            engine.sigmoidCrossEntropy(activations.logits, cleanTensor, dLogits, lossTensor, 0);
-            engine.sigmoid(activations.logits, outputTensor);
+            this.images = images;
+            this.from = from;
+            engine.step(ops);
             engine.read(cleanTensor, clean);
             engine.read(activations.input, noisy);
             engine.read(outputTensor, denoised);
             engine.read(lossTensor, loss);
+        }
+
+        private void queue() {
+            engine.gather(images, from, cleanTensor, activations.input, noise, NOISE_SEED, from);
+            model.forward(activations);
+            engine.sigmoidCrossEntropy(activations.logits, cleanTensor, dLogits, lossTensor, 0);
+            engine.sigmoid(activations.logits, outputTensor);
         }
 
         double loss() { return loss[0]; }

@@ -49,8 +49,16 @@ public final class Trainer {
     private final Adam adam;
     private final Activations activations;
     private final Tensor clean, losses;
-    private final int[] order;
+    private int[] order;
     private final int stepsPerEpoch;
+    /** One object for every step, so an engine that records a step (CUDA graphs) knows it is the same body. */
+    private final Runnable stepBody = this::stepOps;
+    private long currentStep;
+    private int currentInEpoch;
+    /** The next epoch's order, shuffled while the GPU still runs this epoch's last step. */
+    private int[] nextOrder;
+    private int nextOrderEpoch = -1;
+    private long profileFrom = -1, profileTo = -1;
 
     public Trainer(Engine engine, TrainingConfig config, ImageSet images) {
         this.engine = engine;
@@ -65,6 +73,7 @@ public final class Trainer {
         this.clean = engine.zeros(activations.input.shape());
         this.losses = engine.zeros(TrainingConfig.LOG_EVERY);
         this.order = new int[images.count()];
+        this.nextOrder = new int[images.count()];
     }
 
     public Autoencoder model() { return model; }
@@ -72,6 +81,17 @@ public final class Trainer {
     public int stepsPerEpoch() { return stepsPerEpoch; }
 
     public long totalSteps() { return (long) config.epochs() * stepsPerEpoch; }
+
+    /**
+     * Brackets steps [from, to) with {@link Engine#profilerRange}, so a profiler started with its
+     * capture range off (nsys --capture-range=cudaProfilerApi, ncu --profile-from-start off) sees
+     * only those steady-state steps.
+     */
+    public void profileSteps(long from, long to) {
+        if (from < 0 || to <= from) throw new IllegalArgumentException("profiled steps must be A:B with 0 <= A < B, got " + from + ":" + to);
+        profileFrom = from;
+        profileTo = to;
+    }
 
     /** Runs from {@code state.step} to the end (or a stop request); {@code state} is updated in place. */
     public void run(TrainingState state, Listener listener) {
@@ -84,11 +104,23 @@ public final class Trainer {
         while (step < total) {
             int epoch = (int) (step / stepsPerEpoch), inEpoch = (int) (step % stepsPerEpoch);
             if (inEpoch == 0 || !orderSet) {
-                Shuffle.order(config.seed(), epoch, order);
+                if (nextOrderEpoch == epoch) {
+                    int[] ready = nextOrder;
+                    nextOrder = order;
+                    order = ready;
+                } else {
+                    Shuffle.order(config.seed(), epoch, order);
+                }
                 engine.setOrder(order);
                 orderSet = true;
             }
+            if (step == profileFrom) engine.profilerRange(true);
             step(step, inEpoch);
+            if (step + 1 == profileTo) engine.profilerRange(false);
+            if (inEpoch == stepsPerEpoch - 1 && step + 1 < total) {
+                Shuffle.order(config.seed(), epoch + 1, nextOrder);
+                nextOrderEpoch = epoch + 1;
+            }
             step++;
             boolean epochEnd = step % stepsPerEpoch == 0;
             listener.progress(step);
@@ -107,7 +139,14 @@ public final class Trainer {
     }
 
     private void step(long step, int inEpoch) {
-        engine.gather(images, inEpoch * config.batch(), clean, activations.input, config.noise(), config.seed(), step);
+        currentStep = step;
+        currentInEpoch = inEpoch;
+        engine.step(stepBody);
+    }
+
+    private void stepOps() {
+        long step = currentStep;
+        engine.gather(images, currentInEpoch * config.batch(), clean, activations.input, config.noise(), config.seed(), step);
         model.forward(activations);
         engine.sigmoidCrossEntropy(activations.logits, clean, activations.logitsGradient(), losses,
                 (int) (step % TrainingConfig.LOG_EVERY));

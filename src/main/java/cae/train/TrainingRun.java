@@ -60,12 +60,18 @@ public final class TrainingRun {
         return config.limit() > 0 && config.limit() < train.count() ? train.slice("train", 0, config.limit()) : train;
     }
 
+    private long[] profiledSteps;
+
+    /** Brackets training steps [from, to) for a profiler (see {@link Trainer#profileSteps}). */
+    public void profileSteps(long from, long to) { profiledSteps = new long[] {from, to}; }
+
     public Summary run(TrainingState resume) throws IOException {
         Files.createDirectories(out);
         Images train = trainImages();
         String dataHash = data.sha256().getOrDefault(DataSet.TRAIN_IMAGES, "");
         ImageSet trainSet = engine.upload(train.pixels(), train.count(), train.height(), train.width());
         Trainer trainer = new Trainer(engine, config, trainSet);
+        if (profiledSteps != null) trainer.profileSteps(profiledSteps[0], profiledSteps[1]);
         TrainingState state = resume != null ? resume : TrainingState.fresh(config);
         long total = trainer.totalSteps();
         log.printf("training %s on %s: %d images (%d steps per epoch), %d epochs, batch %d, lr %s, noise %s, seed %d; %s%n",

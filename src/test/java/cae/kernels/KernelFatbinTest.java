@@ -24,7 +24,9 @@ class KernelFatbinTest {
             "maxpool_same_forward", "maxpool_same_backward",
             "bias_relu_forward", "relu_backward_bias_grad", "sigmoid_forward",
             "sigmoid_xent_forward_backward", "sigmoid_xent_reduce",
-            "adam_update", "gather_noise", "im2col3x3", "col2im3x3");
+            "adam_update", "gather_noise", "im2col3x3", "col2im3x3",
+            "resize_bilinear_forward", "resize_bilinear_backward", "maxpool_same_gather", "im2col3x3_s2", "col2im3x3_s2",
+            "step_scalars_set");
 
     private static boolean nvccPresent() {
         if (Files.isExecutable(Path.of("/usr/local/cuda/bin/nvcc"))) return true;

@@ -57,6 +57,7 @@ public final class CudaEngine implements Engine {
 
     private DeviceMemory memory;
     private Kernels kernels;
+    private StepGraph graphs;
     private cudnnHandle cudnn;
     private cublasHandle cublas;
     private Convolution convolution;
@@ -69,15 +70,17 @@ public final class CudaEngine implements Engine {
     private DeviceMemory.Scratch order, lossPartials;
     private int orderLength;
 
-    /** Strict FP32 on device 0, cuDNN when it loads. */
-    public CudaEngine() { this(0, ConvPath.AUTO, false); }
+    /** Strict FP32 on device 0, cuDNN when it loads, steps as CUDA graphs. */
+    public CudaEngine() { this(0, ConvPath.AUTO, false, true); }
+
+    public CudaEngine(int ordinal, ConvPath conv, boolean tf32) { this(ordinal, conv, tf32, true); }
 
     /**
      * Opens device {@code ordinal}. Fails with a {@link CudaException} naming the reason when there is
      * no usable GPU stack here (see {@link CudaProbe}), or when the chosen convolution path's library
-     * does not load.
+     * does not load. With {@code graphs}, {@link #step} records a step as a CUDA graph and replays it.
      */
-    public CudaEngine(int ordinal, ConvPath conv, boolean tf32) {
+    public CudaEngine(int ordinal, ConvPath conv, boolean tf32, boolean graphs) {
         if (ordinal < 0) throw new IllegalArgumentException("CUDA device index must be >= 0, got " + ordinal);
         if (conv == null) throw new IllegalArgumentException("convolution path must be given (AUTO, CUDNN or GEMM)");
         this.ordinal = ordinal;
@@ -109,6 +112,7 @@ public final class CudaEngine implements Engine {
             order = memory.new Scratch("the shuffled order");
             lossPartials = memory.new Scratch("the loss partial sums");
             kernels = new Kernels(stream);
+            this.graphs = new StepGraph(graphs, stream, kernels, memory);
 
             if (path == ConvPath.CUDNN) {
                 cudnn = new cudnnHandle();
@@ -136,11 +140,34 @@ public final class CudaEngine implements Engine {
 
     @Override public String describe() {
         return "cuda engine, device " + ordinal + " (" + deviceName + "), convolution "
-                + (cudnn != null ? "cuDNN" : "im2col + cuBLAS SGEMM") + ", " + (tf32 ? "TF32 allowed" : "strict FP32");
+                + (cudnn != null ? "cuDNN" : "im2col + cuBLAS SGEMM") + ", " + (tf32 ? "TF32 allowed" : "strict FP32")
+                + ", " + graphs.describe();
     }
 
     /** The convolution route with the algorithms chosen so far (for -v). */
     public String describeConvolution() { return convolution.describe() + "; " + transposed.describe(); }
+
+    @Override public void step(Runnable body) {
+        makeCurrent();
+        graphs.run(body);
+    }
+
+    @Override public void profilerRange(boolean start) {
+        makeCurrent();
+        if (start) Check.cu(cuProfilerStart(), "cuProfilerStart");
+        else {
+            Check.cu(cuStreamSynchronize(stream), "cuStreamSynchronize");
+            Check.cu(cuProfilerStop(), "cuProfilerStop");
+        }
+    }
+
+    @Override public String memoryUse() {
+        makeCurrent();
+        long[] free = new long[1], total = new long[1];
+        Check.cu(cuMemGetInfo(free, total), "cuMemGetInfo");
+        return String.format("peak %.1f MiB allocated by the engine, %.1f MiB in use on the device (all of it, of %.0f MiB)",
+                memory.peakBytes() / 1048576.0, (total[0] - free[0]) / 1048576.0, total[0] / 1048576.0);
+    }
 
     /** The CUDA context is current per thread: make it current when a new thread calls. */
     private void makeCurrent() {
@@ -159,9 +186,12 @@ public final class CudaEngine implements Engine {
 
     private CudaTensor cudaOrNull(Tensor t) { return t == null ? null : cuda(t); }
 
+    private static Object storageOrNull(CudaTensor t) { return t == null ? "none" : t.storage; }
+
     // ---- memory ----
 
     @Override public Tensor zeros(int... shape) {
+        graphs.forbidInStep("zeros (an allocation)");
         makeCurrent();
         long elements = 1;
         for (int d : shape) {
@@ -169,14 +199,15 @@ public final class CudaEngine implements Engine {
             elements *= d;
         }
         CUdeviceptr ptr = memory.allocate(elements * Float.BYTES, "a tensor " + java.util.Arrays.toString(shape));
-        CudaTensor t = new CudaTensor(this, ptr, shape);
+        CudaTensor t = new CudaTensor(this, ptr, memory.allocations(), 0, shape);
         Check.cu(cuMemsetD32Async(ptr, 0, t.size(), stream), "cuMemsetD32Async");
         return t;
     }
 
     @Override public Tensor view(Tensor base, int offset, int... shape) {
         CudaTensor b = cuda(base);
-        CudaTensor v = new CudaTensor(this, b.ptr.withByteOffset((long) offset * Float.BYTES), shape);
+        CudaTensor v = new CudaTensor(this, b.ptr.withByteOffset((long) offset * Float.BYTES), b.storage.allocation(),
+                b.storage.offset() + offset, shape);
         ShapeChecks.view(b, offset, v);
         return v;
     }
@@ -184,6 +215,7 @@ public final class CudaEngine implements Engine {
     @Override public void write(Tensor dst, float[] src) {
         CudaTensor d = cuda(dst);
         ShapeChecks.size(d, src.length, "write");
+        graphs.forbidInStep("write (a copy from the host)");
         makeCurrent();
         // the stream may still be using dst: the synchronous copy must come after that work
         Check.cu(cuStreamSynchronize(stream), "cuStreamSynchronize");
@@ -193,6 +225,7 @@ public final class CudaEngine implements Engine {
     @Override public void read(Tensor src, float[] dst) {
         CudaTensor s = cuda(src);
         ShapeChecks.size(s, dst.length, "read");
+        graphs.forbidInStep("read (a copy to the host)");
         makeCurrent();
         Check.cu(cuStreamSynchronize(stream), "cuStreamSynchronize");
         Check.cu(cuMemcpyDtoH(Pointer.to(dst), s.ptr, s.bytes()), "cuMemcpyDtoH");
@@ -201,25 +234,29 @@ public final class CudaEngine implements Engine {
     @Override public void fill(Tensor dst, float value) {
         CudaTensor d = cuda(dst);
         makeCurrent();
+        if (graphs.replaying("fill", d.storage, value)) return;
         Check.cu(cuMemsetD32Async(d.ptr, Float.floatToRawIntBits(value), d.size(), stream), "cuMemsetD32Async");
     }
 
     @Override public ImageSet upload(byte[] pixels, int count, int height, int width) {
         if ((long) count * height * width != pixels.length)
             throw new IllegalArgumentException(pixels.length + " pixels for " + count + " images of " + height + "x" + width);
+        graphs.forbidInStep("upload (an allocation and a copy)");
         makeCurrent();
         CUdeviceptr ptr = memory.allocate(pixels.length, "the data set (" + count + " images)");
         Check.cu(cuMemcpyHtoD(ptr, Pointer.to(pixels), pixels.length), "cuMemcpyHtoD(images)");
-        return new CudaImageSet(this, ptr, count, height, width);
+        return new CudaImageSet(this, ptr, memory.allocations(), count, height, width);
     }
 
     // ---- data ----
 
     @Override public void setOrder(int[] newOrder) {
+        graphs.forbidInStep("setOrder (a copy from the host)");
         makeCurrent();
         CUdeviceptr ptr = order.atLeast((long) Math.max(newOrder.length, 1) * Integer.BYTES);
-        Check.cu(cuStreamSynchronize(stream), "cuStreamSynchronize");
-        Check.cu(cuMemcpyHtoD(ptr, Pointer.to(newOrder), (long) newOrder.length * Integer.BYTES), "cuMemcpyHtoD(order)");
+        // queued behind the steps that still read the old order; from pageable memory the driver
+        // stages the source before returning, so the host does not wait for the GPU here
+        Check.cu(cuMemcpyHtoDAsync(ptr, Pointer.to(newOrder), (long) newOrder.length * Integer.BYTES, stream), "cuMemcpyHtoDAsync(order)");
         orderLength = newOrder.length;
     }
 
@@ -230,10 +267,13 @@ public final class CudaEngine implements Engine {
         int n = c.n(), plane = set.height() * set.width();
         ShapeChecks.gather(from, n, orderLength, c, z, plane);
         makeCurrent();
+        boolean replayed = graphs.replaying("gather", set.allocation, c.storage, z == null ? "no noisy" : z.storage, noiseStd, seed);
+        CUdeviceptr fromAndStep = graphs.scalars(from, step);
+        if (replayed) return;
         kernels.launch("gather_noise", Kernels.blocksFor((long) n * plane),
-                Kernels.arg(set.pixels), Kernels.arg(order.atLeast(4)), Kernels.arg(from), Kernels.arg(n), Kernels.arg(plane),
+                Kernels.arg(set.pixels), Kernels.arg(order.atLeast(4)), Kernels.arg(n), Kernels.arg(plane),
                 Kernels.arg(c.ptr), z == null ? Kernels.nullArg() : Kernels.arg(z.ptr), Kernels.arg(noiseStd),
-                Kernels.arg(seed), Kernels.arg(step));
+                Kernels.arg(seed), Kernels.arg(fromAndStep));
     }
 
     // ---- convolution ----
@@ -242,6 +282,7 @@ public final class CudaEngine implements Engine {
         ShapeChecks.conv(x, weight, bias, y);
         CudaTensor xt = cuda(x), wt = cuda(weight), bt = cuda(bias), yt = cuda(y);
         makeCurrent();
+        if (graphs.replaying("conv3x3", xt.storage, wt.storage, bt.storage, yt.storage, relu)) return;
         convolution.forward(xt, wt, yt);
         addBiasAndRelu(yt, bt, relu);
     }
@@ -252,6 +293,8 @@ public final class CudaEngine implements Engine {
         CudaTensor xt = cuda(x), wt = cuda(weight), dyt = cuda(dy), dxt = cudaOrNull(dx), dwt = cuda(dWeight), dbt = cuda(dBias);
         CudaTensor yt = relu ? cuda(y) : null;
         makeCurrent();
+        if (graphs.replaying("conv3x3Backward", xt.storage, wt.storage, storageOrNull(yt), dyt.storage, relu,
+                storageOrNull(dxt), dwt.storage, dbt.storage)) return;
         maskReluAndSumBias(yt, dyt, dbt, relu);
         convolution.backward(xt, wt, dyt, dxt, dwt);
     }
@@ -295,6 +338,7 @@ public final class CudaEngine implements Engine {
         ShapeChecks.pool(x, y);
         CudaTensor xt = cuda(x), yt = cuda(y);
         makeCurrent();
+        if (graphs.replaying("maxPool", xt.storage, yt.storage)) return;
         if (cudnnPools(xt)) {
             Check.cudnn(cudnnPoolingForward(cudnn, pooling, one, descriptor(xt), xt.ptr, zero, descriptor(yt), yt.ptr),
                     "cudnnPoolingForward");
@@ -310,6 +354,7 @@ public final class CudaEngine implements Engine {
         ShapeChecks.size(dx, x.size(), "maxPoolBackward dx");
         CudaTensor xt = cuda(x), yt = cuda(y), dyt = cuda(dy), dxt = cuda(dx);
         makeCurrent();
+        if (graphs.replaying("maxPoolBackward", xt.storage, dyt.storage, dxt.storage)) return;
         // always our kernel: cuDNN does not document which of tied maxima gets the gradient, and ReLU
         // outputs tie often (all-zero windows); max-unpooling, which is this op, must follow SPEC's first-cell rule
         kernels.launch("maxpool_same_backward", Kernels.blocksFor(xt.size()),
@@ -321,6 +366,7 @@ public final class CudaEngine implements Engine {
         ShapeChecks.resize(x, y);
         CudaTensor xt = cuda(x), yt = cuda(y);
         makeCurrent();
+        if (graphs.replaying("resize", xt.storage, yt.storage)) return;
         kernels.launch("resize_nearest_forward", Kernels.blocksFor(yt.size()),
                 Kernels.arg(xt.ptr), Kernels.arg(yt.ptr), Kernels.arg(xt.n()), Kernels.arg(xt.c()),
                 Kernels.arg(xt.h()), Kernels.arg(xt.w()), Kernels.arg(yt.h()), Kernels.arg(yt.w()));
@@ -330,6 +376,7 @@ public final class CudaEngine implements Engine {
         ShapeChecks.resize(dx, dy);
         CudaTensor dyt = cuda(dy), dxt = cuda(dx);
         makeCurrent();
+        if (graphs.replaying("resizeBackward", dyt.storage, dxt.storage)) return;
         kernels.launch("resize_nearest_backward", Kernels.blocksFor(dxt.size()),
                 Kernels.arg(dyt.ptr), Kernels.arg(dxt.ptr), Kernels.arg(dxt.n()), Kernels.arg(dxt.c()),
                 Kernels.arg(dxt.h()), Kernels.arg(dxt.w()), Kernels.arg(dyt.h()), Kernels.arg(dyt.w()));
@@ -341,6 +388,7 @@ public final class CudaEngine implements Engine {
         ShapeChecks.size(y, x.size(), "sigmoid");
         CudaTensor xt = cuda(x), yt = cuda(y);
         makeCurrent();
+        if (graphs.replaying("sigmoid", xt.storage, yt.storage)) return;
         kernels.launch("sigmoid_forward", Kernels.blocksFor(xt.size()), Kernels.arg(xt.ptr), Kernels.arg(yt.ptr), Kernels.arg(xt.size()));
     }
 
@@ -350,6 +398,9 @@ public final class CudaEngine implements Engine {
         ShapeChecks.slot(losses, slot);
         CudaTensor x = cuda(logits), z = cuda(target), g = cuda(dLogits), out = cuda(losses);
         makeCurrent();
+        boolean replayed = graphs.replaying("sigmoidCrossEntropy", x.storage, z.storage, g.storage, out.storage);
+        CUdeviceptr slotScalar = graphs.scalars(slot);
+        if (replayed) return;
         int count = x.size();
         // the grid depends only on count, so the per-block sums and their reduction order are fixed
         int blocks = Kernels.blocksFor(count);
@@ -357,7 +408,7 @@ public final class CudaEngine implements Engine {
         kernels.launch("sigmoid_xent_forward_backward", blocks,
                 Kernels.arg(x.ptr), Kernels.arg(z.ptr), Kernels.arg(g.ptr), Kernels.arg(partials), Kernels.arg(count));
         kernels.launch("sigmoid_xent_reduce", 1,
-                Kernels.arg(partials), Kernels.arg(blocks), Kernels.arg(out.ptr), Kernels.arg(slot), Kernels.arg(count));
+                Kernels.arg(partials), Kernels.arg(blocks), Kernels.arg(out.ptr), Kernels.arg(count), Kernels.arg(slotScalar));
     }
 
     // ---- optimizer ----
@@ -368,9 +419,12 @@ public final class CudaEngine implements Engine {
         ShapeChecks.size(v, params.size(), "adam v");
         CudaTensor p = cuda(params), g = cuda(grads), mt = cuda(m), vt = cuda(v);
         makeCurrent();
+        boolean replayed = graphs.replaying("adam", p.storage, g.storage, mt.storage, vt.storage, beta1, beta2, epsilon);
+        CUdeviceptr rate = graphs.scalars(Float.floatToRawIntBits(lrT) & 0xffffffffL);
+        if (replayed) return;
         kernels.launch("adam_update", Kernels.blocksFor(p.size()),
                 Kernels.arg(p.ptr), Kernels.arg(g.ptr), Kernels.arg(mt.ptr), Kernels.arg(vt.ptr), Kernels.arg(p.size()),
-                Kernels.arg(lrT), Kernels.arg(beta1), Kernels.arg(beta2), Kernels.arg(epsilon));
+                Kernels.arg(beta1), Kernels.arg(beta2), Kernels.arg(epsilon), Kernels.arg(rate));
     }
 
     // ---- decoder variants (issue 5) ----
@@ -379,6 +433,7 @@ public final class CudaEngine implements Engine {
         ShapeChecks.resize(x, y);
         CudaTensor xt = cuda(x), yt = cuda(y);
         makeCurrent();
+        if (graphs.replaying("bilinearResize", xt.storage, yt.storage)) return;
         kernels.launch("resize_bilinear_forward", Kernels.blocksFor(yt.size()),
                 Kernels.arg(xt.ptr), Kernels.arg(yt.ptr), Kernels.arg(xt.n()), Kernels.arg(xt.c()),
                 Kernels.arg(xt.h()), Kernels.arg(xt.w()), Kernels.arg(yt.h()), Kernels.arg(yt.w()));
@@ -388,6 +443,7 @@ public final class CudaEngine implements Engine {
         ShapeChecks.resize(dx, dy);
         CudaTensor dyt = cuda(dy), dxt = cuda(dx);
         makeCurrent();
+        if (graphs.replaying("bilinearResizeBackward", dyt.storage, dxt.storage)) return;
         // a gather over each dx cell's candidate outputs: deterministic, and it overwrites every dx cell
         kernels.launch("resize_bilinear_backward", Kernels.blocksFor(dxt.size()),
                 Kernels.arg(dyt.ptr), Kernels.arg(dxt.ptr), Kernels.arg(dxt.n()), Kernels.arg(dxt.c()),
@@ -398,6 +454,7 @@ public final class CudaEngine implements Engine {
         ShapeChecks.transposedConv(x, weight, bias, y);
         CudaTensor xt = cuda(x), wt = cuda(weight), bt = cuda(bias), yt = cuda(y);
         makeCurrent();
+        if (graphs.replaying("transposedConv3x3", xt.storage, wt.storage, bt.storage, yt.storage, relu)) return;
         transposed.forward(xt, wt, yt);
         addBiasAndRelu(yt, bt, relu);
     }
@@ -408,6 +465,8 @@ public final class CudaEngine implements Engine {
         CudaTensor xt = cuda(x), wt = cuda(weight), dyt = cuda(dy), dxt = cudaOrNull(dx), dwt = cuda(dWeight), dbt = cuda(dBias);
         CudaTensor yt = relu ? cuda(y) : null;
         makeCurrent();
+        if (graphs.replaying("transposedConv3x3Backward", xt.storage, wt.storage, storageOrNull(yt), dyt.storage, relu,
+                storageOrNull(dxt), dwt.storage, dbt.storage)) return;
         maskReluAndSumBias(yt, dyt, dbt, relu);
         transposed.backward(xt, wt, dyt, dxt, dwt);
     }
@@ -421,12 +480,14 @@ public final class CudaEngine implements Engine {
         ShapeChecks.unpoolBackward(poolInput, pooled, dOut, dValues);
         CudaTensor xt = cuda(poolInput), dot = cuda(dOut), dvt = cuda(dValues);
         makeCurrent();
+        if (graphs.replaying("maxUnpoolBackward", xt.storage, dot.storage, dvt.storage)) return;
         kernels.launch("maxpool_same_gather", Kernels.blocksFor(dvt.size()),
                 Kernels.arg(xt.ptr), Kernels.arg(dot.ptr), Kernels.arg(dvt.ptr),
                 Kernels.arg(xt.n()), Kernels.arg(xt.c()), Kernels.arg(xt.h()), Kernels.arg(xt.w()));
     }
 
     @Override public void synchronize() {
+        graphs.forbidInStep("synchronize");
         makeCurrent();
         Check.cu(cuStreamSynchronize(stream), "cuStreamSynchronize");
     }
@@ -443,6 +504,7 @@ public final class CudaEngine implements Engine {
         if (pooling != null) cudnnDestroyPoolingDescriptor(pooling);
         if (cudnn != null) cudnnDestroy(cudnn);
         if (cublas != null) cublasDestroy(cublas);
+        if (graphs != null) graphs.close();
         if (kernels != null) kernels.close();
         if (memory != null) memory.close();
         if (streamCreated) cuStreamDestroy(stream);

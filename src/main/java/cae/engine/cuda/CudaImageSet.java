@@ -7,10 +7,13 @@ import jcuda.driver.CUdeviceptr;
 final class CudaImageSet extends ImageSet {
     final CUdeviceptr pixels;
     final CudaEngine owner;
+    /** The allocation's number (DeviceMemory.allocations), so a recorded step can tell sets apart. */
+    final long allocation;
 
-    CudaImageSet(CudaEngine owner, CUdeviceptr pixels, int count, int height, int width) {
+    CudaImageSet(CudaEngine owner, CUdeviceptr pixels, long allocation, int count, int height, int width) {
         super(count, height, width);
         this.owner = owner;
         this.pixels = pixels;
+        this.allocation = allocation;
     }
 }

@@ -4,8 +4,8 @@ import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUresult;
 import jcuda.driver.CUstream;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.util.IdentityHashMap;
+import java.util.Map;
 
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
 import static jcuda.driver.JCudaDriver.cuMemFree;
@@ -18,8 +18,9 @@ import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
  * says how much was asked for and how much is free.
  */
 final class DeviceMemory implements AutoCloseable {
-    private final List<CUdeviceptr> live = new ArrayList<>();
+    private final Map<CUdeviceptr, Long> live = new IdentityHashMap<>();
     private final CUstream stream;
+    private long liveBytes, peakBytes, allocations, frees;
 
     DeviceMemory(CUstream stream) { this.stream = stream; }
 
@@ -33,13 +34,29 @@ final class DeviceMemory implements AutoCloseable {
                     + " free of " + mib(total[0]) + " (try a smaller batch)");
         }
         Check.cu(status, "cuMemAlloc(" + bytes + " bytes for " + what + ")");
-        live.add(ptr);
+        live.put(ptr, bytes);
+        liveBytes += bytes;
+        peakBytes = Math.max(peakBytes, liveBytes);
+        allocations++;
         return ptr;
     }
 
     void free(CUdeviceptr ptr) {
-        if (live.remove(ptr)) Check.cu(cuMemFree(ptr), "cuMemFree");
+        Long bytes = live.remove(ptr);
+        if (bytes == null) return;
+        Check.cu(cuMemFree(ptr), "cuMemFree");
+        liveBytes -= bytes;
+        frees++;
     }
+
+    /** How many buffers were allocated so far: a new number, the identity of the next allocation. */
+    long allocations() { return allocations; }
+
+    /** How many buffers were freed so far; a recorded CUDA graph may point at any of them. */
+    long frees() { return frees; }
+
+    /** The most bytes this engine held at once (its own buffers; not cuDNN's or cuBLAS's internal ones). */
+    long peakBytes() { return peakBytes; }
 
     static String mib(long bytes) { return String.format("%.1f MiB", bytes / 1048576.0); }
 
@@ -70,7 +87,8 @@ final class DeviceMemory implements AutoCloseable {
     }
 
     @Override public void close() {
-        for (CUdeviceptr ptr : live) cuMemFree(ptr);
+        for (CUdeviceptr ptr : live.keySet()) cuMemFree(ptr);
         live.clear();
+        liveBytes = 0;
     }
 }

@@ -30,7 +30,8 @@ final class Kernels implements AutoCloseable {
             "resize_nearest_forward", "resize_nearest_backward", "maxpool_same_forward", "maxpool_same_backward",
             "sigmoid_xent_forward_backward", "sigmoid_xent_reduce", "bias_relu_forward", "relu_backward_bias_grad",
             "sigmoid_forward", "adam_update", "gather_noise", "im2col3x3", "col2im3x3",
-            "resize_bilinear_forward", "resize_bilinear_backward", "maxpool_same_gather", "im2col3x3_s2", "col2im3x3_s2"};
+            "resize_bilinear_forward", "resize_bilinear_backward", "maxpool_same_gather", "im2col3x3_s2", "col2im3x3_s2",
+            "step_scalars_set"};
 
     private final CUmodule module = new CUmodule();
     private final Map<String, CUfunction> functions = new HashMap<>();
@@ -79,6 +80,8 @@ final class Kernels implements AutoCloseable {
     static Pointer arg(int value) { return Pointer.to(new int[] {value}); }
     static Pointer arg(float value) { return Pointer.to(new float[] {value}); }
     static Pointer arg(long value) { return Pointer.to(new long[] {value}); }
+    /** A struct of 64-bit words passed by value (step.cu's StepWords). */
+    static Pointer words(long[] words) { return Pointer.to(words); }
     /** A null device pointer argument (an optional buffer left out). */
     static Pointer nullArg() { return Pointer.to(new Pointer()); }
 

@@ -22,6 +22,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * final weights' relative L2 error is reported, not bounded: Adam divides by the gradient's size, so
  * a parameter whose gradient is near zero can move differently on the two engines by rounding alone.
  *
+ * The CUDA runs replay a recorded graph for steps 3 to 10 unless the case says nograph.
+ *
  * <p>Each case prints one line {@code GPU-CHECK <name> <pass|fail> <worst loss rel err> ...} that
  * {@code native-tests/gpu-check.sh} puts in its table. Skipped, with the probe's reason, where there
  * is no usable GPU.
@@ -36,7 +38,7 @@ class TrainingParityGpuTest {
     private static Run reference;
 
     /** What ten steps leave behind: the loss of each step and the final weights. */
-    private record Run(float[] losses, float[] params) {}
+    record Run(float[] losses, float[] params) {}
 
     /** The reference, trained once for all cases, and only where there is a GPU to compare with. */
     private static synchronized Run reference() {
@@ -63,7 +65,7 @@ class TrainingParityGpuTest {
         return pixels;
     }
 
-    private static Run train(Engine engine) {
+    static Run train(Engine engine) {
         TrainingState state = TrainingState.fresh(CONFIG);
         List<Float> losses = new ArrayList<>();
         Trainer trainer = new Trainer(engine, CONFIG, engine.upload(IMAGE_BYTES, IMAGES, SIZE, SIZE));
@@ -90,19 +92,24 @@ class TrainingParityGpuTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource({"parity-cudnn-fp32, CUDNN, false, 1e-4",
-                "parity-gemm-fp32,  GEMM,  false, 1e-4",
-                "parity-auto-tf32,  AUTO,  true,  2e-3"})
-    void tenStepsMatchTheCpuEngine(String name, CudaEngine.ConvPath path, boolean tf32, double tolerance) {
+    @CsvSource({"parity-cudnn-fp32,         CUDNN, false, true,  1e-4",
+                "parity-cudnn-fp32-nograph, CUDNN, false, false, 1e-4",
+                "parity-gemm-fp32,          GEMM,  false, true,  1e-4",
+                "parity-auto-tf32,          AUTO,  true,  true,  2e-3"})
+    void tenStepsMatchTheCpuEngine(String name, CudaEngine.ConvPath path, boolean tf32, boolean graphs, double tolerance) {
         CudaProbe.Selection probe = CudaProbe.probe();
         assumeTrue(probe.available(), "no GPU for the CUDA engine tests: " + probe.reason());
         assumeTrue(path != CudaEngine.ConvPath.CUDNN || probe.cudnn(), "cuDNN does not load here");
         assumeTrue(path != CudaEngine.ConvPath.GEMM || probe.cublas(), "cuBLAS does not load here");
 
         Run cpuRun = reference(), gpuRun;
-        try (CudaEngine gpu = new CudaEngine(0, path, tf32)) {
+        String graphUse;
+        try (CudaEngine gpu = new CudaEngine(0, path, tf32, graphs)) {
             gpuRun = train(gpu);
+            graphUse = gpu.describe();
         }
+        // ten steps: two eager, one captured, seven replayed
+        if (graphs) assertTrue(graphUse.contains("(1 capture, 7 replays)"), graphUse);
         double worst = 0;
         int worstStep = 0;
         for (int s = 0; s < STEPS; s++) {
