@@ -7,14 +7,23 @@ extern "C" __global__ void bias_relu_forward(float* __restrict__ y, const float*
     CAE_FOR_EACH(i, n * c * hw) cae::bias_relu_forward_at(i, y, bias, c, hw, relu);
 }
 
-// One block per channel (grid = c, block = cae::kReduceThreads): when relu != 0, zeroes dy where the
-// layer's output y <= 0 (in place, ready for the convolution's backward); then dbias[ch] = the sum of
-// channel ch of dy over samples and pixels, in a fixed order. y may be null when relu == 0.
+// Grid = (cae::bias_grad_chunks(n, hw), c), block = cae::kReduceThreads: when relu != 0, zeroes dy
+// where the layer's output y <= 0 (in place, ready for the convolution's backward); partials[ch * chunks
+// + chunk] = the sum of the chunk's cells of channel ch of dy. y may be null when relu == 0.
 extern "C" __global__ void __launch_bounds__(cae::kReduceThreads)
-relu_backward_bias_grad(const float* __restrict__ y, float* __restrict__ dy, float* __restrict__ dbias,
-                        int n, int c, int hw, int relu) {
+relu_backward_bias_partials(const float* __restrict__ y, float* __restrict__ dy, float* __restrict__ partials,
+                            int n, int c, int hw, int relu) {
+    int chunk = blockIdx.x, ch = blockIdx.y;
+    float sum = cae::relu_backward_bias_grad_thread(ch, chunk, threadIdx.x, blockDim.x, y, dy, n, c, hw, relu);
+    sum = cae_block_sum(sum);
+    if (threadIdx.x == 0) partials[ch * gridDim.x + chunk] = sum;
+}
+
+// One block per channel: dbias[ch] = the sum of partials[ch * chunks .. (ch + 1) * chunks), fixed order.
+extern "C" __global__ void __launch_bounds__(cae::kReduceThreads)
+bias_grad_reduce(const float* __restrict__ partials, int chunks, float* __restrict__ dbias) {
     int ch = blockIdx.x;
-    float sum = cae::relu_backward_bias_grad_thread(ch, threadIdx.x, blockDim.x, y, dy, n, c, hw, relu);
+    float sum = cae::strided_sum_at(threadIdx.x, blockDim.x, partials + ch * chunks, chunks);
     sum = cae_block_sum(sum);
     if (threadIdx.x == 0) dbias[ch] = sum;
 }

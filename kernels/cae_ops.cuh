@@ -142,12 +142,21 @@ CAE_HD float relu_backward_at(int i, const float* y, float* dy, int relu) {
     return d;
 }
 
-// Thread t (of `threads`) of channel ch's block: masks its share of the channel's n * hw cells, walking
-// them as t, t + threads, ... over (sample, pixel), and returns their sum.
-CAE_HD float relu_backward_bias_grad_thread(int ch, int t, int threads, const float* y, float* dy,
+// The bias gradient is summed in two fixed-order stages so that every channel, even the single one of
+// the last layer, is spread over many blocks: a channel's n * hw cells, in (sample, pixel) order, are cut
+// into chunks of kBiasChunk; one block per (chunk, channel) sums its chunk, then one block per channel
+// sums the chunks' partial sums.
+constexpr int kBiasChunk = 2048;
+
+CAE_HD int bias_grad_chunks(int n, int hw) { return (n * hw + kBiasChunk - 1) / kBiasChunk; }
+
+// Thread t (of `threads`) of the block for (chunk, ch): masks its share of the chunk's cells, walking
+// them as t, t + threads, ..., and returns their sum.
+CAE_HD float relu_backward_bias_grad_thread(int ch, int chunk, int t, int threads, const float* y, float* dy,
                                             int n, int c, int hw, int relu) {
     float sum = 0.f;
-    for (int j = t; j < n * hw; j += threads) {
+    int end = imin((chunk + 1) * kBiasChunk, n * hw);
+    for (int j = chunk * kBiasChunk + t; j < end; j += threads) {
         int s = j / hw, p = j - s * hw;
         sum += relu_backward_at((s * c + ch) * hw + p, y, dy, relu);
     }

@@ -175,9 +175,16 @@ void run(const std::string& op, Args& a) {
         auto y = load<float>(yin, (size_t)n * c * hw);
         auto dy = load<float>(dyin, y.size());
         std::vector<float> dbias(c);
-        for (int ch = 0; ch < c; ++ch)  // grid = c blocks
+        int chunks = cae::bias_grad_chunks(n, hw);
+        std::vector<float> partials((size_t)c * chunks);
+        for (int ch = 0; ch < c; ++ch)  // relu_backward_bias_partials: grid = (chunks, c)
+            for (int k = 0; k < chunks; ++k)
+                partials[(size_t)ch * chunks + k] = block_sum([&](int t) {
+                    return cae::relu_backward_bias_grad_thread(ch, k, t, cae::kReduceThreads, y.data(), dy.data(), n, c, hw, relu);
+                });
+        for (int ch = 0; ch < c; ++ch)  // bias_grad_reduce: grid = c
             dbias[ch] = block_sum([&](int t) {
-                return cae::relu_backward_bias_grad_thread(ch, t, cae::kReduceThreads, y.data(), dy.data(), n, c, hw, relu);
+                return cae::strided_sum_at(t, cae::kReduceThreads, partials.data() + (size_t)ch * chunks, chunks);
             });
         save(dyout, dy);
         save(dbout, dbias);

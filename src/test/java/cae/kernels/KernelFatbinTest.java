@@ -22,7 +22,7 @@ class KernelFatbinTest {
     static final List<String> KERNELS = List.of(
             "resize_nearest_forward", "resize_nearest_backward",
             "maxpool_same_forward", "maxpool_same_backward",
-            "bias_relu_forward", "relu_backward_bias_grad", "sigmoid_forward",
+            "bias_relu_forward", "relu_backward_bias_partials", "bias_grad_reduce", "sigmoid_forward",
             "sigmoid_xent_forward_backward", "sigmoid_xent_reduce",
             "adam_update", "gather_noise", "im2col3x3", "col2im3x3",
             "resize_bilinear_forward", "resize_bilinear_backward", "maxpool_same_gather", "im2col3x3_s2", "col2im3x3_s2",

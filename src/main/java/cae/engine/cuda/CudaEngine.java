@@ -67,7 +67,10 @@ public final class CudaEngine implements Engine {
     private final Map<List<Integer>, cudnnTensorDescriptor> tensorDescriptors = new HashMap<>();
     private final Pointer one = Pointer.to(new float[] {1f}), zero = Pointer.to(new float[] {0f});
 
-    private DeviceMemory.Scratch order, lossPartials;
+    /** cae::kBiasChunk in kernels/cae_ops.cuh: cells of one channel summed by one block. */
+    private static final int BIAS_CHUNK = 2048;
+
+    private DeviceMemory.Scratch order, lossPartials, biasPartials;
     private int orderLength;
 
     /** Strict FP32 on device 0, cuDNN when it loads, steps as CUDA graphs. */
@@ -111,6 +114,7 @@ public final class CudaEngine implements Engine {
             memory = new DeviceMemory(stream);
             order = memory.new Scratch("the shuffled order");
             lossPartials = memory.new Scratch("the loss partial sums");
+            biasPartials = memory.new Scratch("the bias gradient partial sums");
             kernels = new Kernels(stream);
             this.graphs = new StepGraph(graphs, stream, kernels, memory);
 
@@ -306,12 +310,18 @@ public final class CudaEngine implements Engine {
                 Kernels.arg(yt.ptr), Kernels.arg(bt.ptr), Kernels.arg(n), Kernels.arg(c), Kernels.arg(hw), Kernels.arg(relu ? 1 : 0));
     }
 
-    /** The start of both convolutions' backward passes: dy = 0 where y <= 0 (in place), and the bias gradient, one block per channel. */
+    /**
+     * The start of both convolutions' backward passes: dy = 0 where y <= 0 (in place), and the bias
+     * gradient, summed per chunk of each channel by one block each, then per channel (a fixed order).
+     */
     private void maskReluAndSumBias(CudaTensor yt, CudaTensor dyt, CudaTensor dbt, boolean relu) {
         int n = dyt.n(), c = dyt.c(), hw = dyt.h() * dyt.w();
-        kernels.launch("relu_backward_bias_grad", c,
-                yt == null ? Kernels.nullArg() : Kernels.arg(yt.ptr), Kernels.arg(dyt.ptr), Kernels.arg(dbt.ptr),
+        int chunks = (n * hw + BIAS_CHUNK - 1) / BIAS_CHUNK;
+        CUdeviceptr partials = biasPartials.atLeast((long) chunks * c * Float.BYTES);
+        kernels.launch("relu_backward_bias_partials", chunks, c,
+                yt == null ? Kernels.nullArg() : Kernels.arg(yt.ptr), Kernels.arg(dyt.ptr), Kernels.arg(partials),
                 Kernels.arg(n), Kernels.arg(c), Kernels.arg(hw), Kernels.arg(relu ? 1 : 0));
+        kernels.launch("bias_grad_reduce", c, Kernels.arg(partials), Kernels.arg(chunks), Kernels.arg(dbt.ptr));
     }
 
     // ---- pooling and resizing ----

@@ -28,7 +28,7 @@ final class Kernels implements AutoCloseable {
 
     static final String[] NAMES = {
             "resize_nearest_forward", "resize_nearest_backward", "maxpool_same_forward", "maxpool_same_backward",
-            "sigmoid_xent_forward_backward", "sigmoid_xent_reduce", "bias_relu_forward", "relu_backward_bias_grad",
+            "sigmoid_xent_forward_backward", "sigmoid_xent_reduce", "bias_relu_forward", "relu_backward_bias_partials", "bias_grad_reduce",
             "sigmoid_forward", "adam_update", "gather_noise", "im2col3x3", "col2im3x3",
             "resize_bilinear_forward", "resize_bilinear_backward", "maxpool_same_gather", "im2col3x3_s2", "col2im3x3_s2",
             "step_scalars_set"};
@@ -67,11 +67,14 @@ final class Kernels implements AutoCloseable {
     }
 
     /** Launches {@code name} on {@code blocks} blocks of {@link #THREADS}; each arg is a Pointer.to(...) of one parameter. */
-    void launch(String name, int blocks, Pointer... args) {
+    void launch(String name, int blocks, Pointer... args) { launch(name, blocks, 1, args); }
+
+    /** Launches {@code name} on a blocksX x blocksY grid of {@link #THREADS}-thread blocks. */
+    void launch(String name, int blocksX, int blocksY, Pointer... args) {
         CUfunction f = functions.get(name);
         if (f == null) throw new IllegalStateException("unknown kernel " + name);
         Pointer params = Pointer.to((NativePointerObject[]) args);
-        Check.cu(cuLaunchKernel(f, blocks, 1, 1, THREADS, 1, 1, 0, stream, params, null), "cuLaunchKernel(" + name + ")");
+        Check.cu(cuLaunchKernel(f, blocksX, blocksY, 1, THREADS, 1, 1, 0, stream, params, null), "cuLaunchKernel(" + name + ")");
     }
 
     CUstream stream() { return stream; }
