@@ -1,28 +1,38 @@
 #!/usr/bin/env bash
-# The GPU check (issue 3), in one call on the lent GPU machine, from the repository root:
+# The GPU check (issues 3 and 4), in one call on the lent GPU machine, from the repository root:
 #   bash native-tests/gpu-check.sh 2>&1 | tee $OUT/gpu-check.log
 # Stage first, here: bash native-tests/stage.sh (see native-tests/README.md). The GPU machine has no
 # Maven and no network, so this runs the prepared build directly with java:
 #   1. the GPU tests with the JUnit console launcher: every op against the CPU engine
 #      (CudaEngineGpuTest) and ten training steps against the CPU engine (TrainingParityGpuTest);
-#   2. cae info, train --device cuda --epochs 1 on MNIST, bench --device cuda --epoch (FP32, TF32);
-#   3. the PyTorch anchor .gpu/torch_cae.py on the same data, FP32 and TF32;
-# and ends with one table: check | result | worst relative error or figure | note.
+#   2. cae info, train --device cuda --epochs 1 on MNIST, and four bench --device cuda --batch 100,1000
+#      --epoch runs: FP32 and TF32, each with CUDA graphs (the default) and without (--no-graph);
+#   3. the PyTorch anchor .gpu/torch_cae.py on the same data, FP32 and TF32, eager and
+#      --compile reduce-overhead;
+#   4. if ncu is there: Nsight Compute over three steady training steps (--profile-steps 30:33, no graphs);
+# and ends with one table (check | result | worst relative error or figure | note), then ncu's top
+# kernels, then ours against PyTorch (native-tests/compare-table.py; also as Markdown in $OUT/compare.md).
 # Logs, JUnit XML reports and the training run's outputs go to $OUT (default target/gpu-check).
-# Exit status: 0 when nothing failed (skipped checks do not fail), 1 otherwise.
+# Exit status: 0 when nothing failed (skipped checks do not fail), 1 otherwise; the comparison's goals
+# do not count.
 #
-# Environment: OUT; GPU_CHECK_BUDGET_S (seconds for all steps, default 360: a step that would not fit
-# is skipped, the table still printed); GPU_CHECK_DATA (MNIST folder, default the one under .gpu/data);
-# GPU_CHECK_NO_ENV=1 uses the java on PATH instead of sourcing .gpu/device-env.sh (dry runs off the GPU machine).
+# Environment: OUT; GPU_CHECK_BUDGET_S (seconds for all steps, default 480: a step is cut to what is
+# left and skipped when that is under a third of its own limit, the tables still printed);
+# GPU_CHECK_DATA (MNIST folder, default the one under .gpu/data); GPU_CHECK_NCU_PRECISION (fp32, the
+# default, or tf32: the precision ncu profiles); GPU_CHECK_NO_ENV=1 uses the java on PATH instead of
+# sourcing .gpu/device-env.sh (dry runs off the GPU machine).
 set -uo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$top"
+cd "$top" || exit 1
 out=${OUT:-$top/target/gpu-check}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-budget=${GPU_CHECK_BUDGET_S:-360}
+budget=${GPU_CHECK_BUDGET_S:-480}
 results="$out/results.tsv"
 : > "$results"
+# what the tables read, so that nothing is left from an earlier run into the same $OUT
+rm -f "$out"/bench-cuda-*.log "$out"/torch-*.log "$out/ncu.log" "$out/ncu-top.txt" "$out/compare.md" "$out/compare.txt"
+compare=(python3 native-tests/compare-table.py)
 
 # one table row: check, result (pass|fail|skip), worst relative error or figure, note
 row() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "${4:-}" >> "$results"; }
@@ -57,14 +67,16 @@ fi
 java_opts=(--add-modules=jdk.incubator.vector -Djava.awt.headless=true -Xss8m)
 cae=(java "${java_opts[@]}" -cp "target/cae.jar:target/lib/*" cae.cli.Main)   # ./cae without its build step
 
-# step NAME MAX_SECONDS COMMAND...: runs COMMAND into $out/NAME.log (and stdout) within the budget left;
+# step NAME MAX_SECONDS COMMAND...: runs COMMAND into $out/NAME.log (and stdout) within the budget left,
+# or skips it when what is left is under a third of MAX_SECONDS (or 15 s);
 # sets $rc (124 on timeout, 125 when skipped for lack of time) and $log
 step() {
   local name=$1 max=$2; shift 2
   log="$out/$name.log"
-  local left=$((budget - SECONDS)) limit=$max
+  local left=$((budget - SECONDS)) limit=$max need=$((max / 3))
+  [ "$need" -lt 15 ] && need=15
   [ "$left" -lt "$limit" ] && limit=$left
-  if [ "$limit" -lt 15 ]; then
+  if [ "$limit" -lt "$need" ]; then
     echo "== $name: skipped, ${left} s of the ${budget} s budget left"
     echo "skipped: out of time" > "$log"
     rc=125
@@ -80,12 +92,15 @@ step() {
 # a step that did not pass: fail, or skip when it never ran for lack of time
 failed() { [ "$rc" = 125 ] && echo skip || echo fail; }
 
-# why a step failed, in one line: timeout, or its last error-looking line
+# why a step failed, in one line: timeout, a command-line error (an option this build lacks), or the
+# log's last error-looking line
 why() {
   case $rc in
     124|137) echo "timed out" ;;
     125) echo "skipped: out of time" ;;
-    *) { grep -iE 'error|exception|cannot|unavailable|no such|not found|failed' "$log" || tail -1 "$log"; } | tail -1 | cut -c1-160 ;;
+    *) { grep -m1 -iE 'unknown option|unmatched argument|unrecognized argument|missing required' "$log" \
+           || { grep -iE 'error|exception|cannot|unavailable|no such|not found|failed' "$log" || tail -1 "$log"; } | tail -1; } \
+         | cut -c1-160 ;;
   esac
 }
 
@@ -157,7 +172,7 @@ for f in files:
             ops.append((label, result, figure, message))
 rows = sorted(ops) + sorted(parity)
 if not files:
-    rows.append(("junit", "fail", "-", "no JUnit report (exit %d); see junit.log" % rc))
+    rows.append(("junit", "skip" if rc == 125 else "fail", "-", "no JUnit report (exit %d); see junit.log" % rc))
 with open(results, "a") as r:
     for row in rows: r.write("\t".join(row) + "\n")
 EOF
@@ -180,34 +195,78 @@ else
   fi
 fi
 
+# our bench: FP32 and TF32, each with CUDA graphs (the default) and without; the epoch at batch 100
 for precision in fp32 tf32; do
-  flag=(); [ $precision = tf32 ] && flag=(--tf32)
-  step bench-cuda-$precision 90 "${cae[@]}" bench --device cuda ${flag[@]+"${flag[@]}"} --epoch
-  epoch=$(grep -m1 -oE '^epoch: .*' "$log")
-  if [ "$rc" = 0 ] && [ -n "$epoch" ]; then
-    row "bench cuda $precision" pass "epoch $(sed -nE 's/.*steps: ([0-9.]+ s \([0-9]+ img\/s\)).*/\1/p' <<<"$epoch")" \
-      "$(grep -m1 -E '^cuda ' "$log" | awk '{print "batch " $2 ": " $3 " img/s train, " $5 " img/s infer"}')"
-  else
-    row "bench cuda $precision" "$(failed)" - "$(why)"
-  fi
+  for graph in graph no-graph; do
+    flags=(); [ $precision = tf32 ] && flags+=(--tf32); [ $graph = no-graph ] && flags+=(--no-graph)
+    step bench-cuda-$precision-$graph 60 "${cae[@]}" bench --device cuda --batch 100,1000 ${flags[@]+"${flags[@]}"} --epoch
+    parsed=$("${compare[@]}" bench "$log" --graph "$([ $graph = graph ] && echo on || echo off)"); parsed_rc=$?
+    if [ "$rc" = 0 ] && [ "$parsed_rc" = 0 ]; then
+      row "bench cuda $precision $graph" pass "${parsed%%$'\t'*}" "${parsed#*$'\t'}"
+    elif [ "$rc" = 0 ]; then
+      row "bench cuda $precision $graph" fail - "$parsed"
+    else
+      row "bench cuda $precision $graph" "$(failed)" - "$(why)"
+    fi
+  done
 done
 
-# 3. the PyTorch anchor on the same data and precision
-for precision in fp32 tf32; do
-  flag=--no-tf32; [ $precision = tf32 ] && flag=--tf32
-  if [ ! -f .gpu/torch_cae.py ]; then
-    row "torch $precision" fail - ".gpu/torch_cae.py missing (cp ../shared/anchors/torch_cae.py .gpu/)"
-    continue
-  fi
-  step torch-$precision 90 python3 .gpu/torch_cae.py --device cuda ${data:+--data "$data"} --epochs 3 $flag
-  json=$(grep -E '^\{.*"anchor"' "$log" | tail -1)
-  if [ "$rc" = 0 ] && [ -n "$json" ]; then
-    row "torch $precision" pass "$(python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print("epoch %.2f s (%d img/s)" % (j["epoch_s_median"], j["train_images_per_s"]))' "$json")" \
-      "$(python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print("torch %s, %s, first epoch %.2f s, last loss %.4f" % (j["torch"], j["data"], j["first_epoch_s"], j["last_loss"]))' "$json")"
-  else
-    row "torch $precision" "$(failed)" - "$(why)"
-  fi
+# 3. the PyTorch anchor on the same data and precision: eager first (both precisions), then torch.compile
+# (reduce-overhead: CUDA graphs), whose first epoch includes compiling
+for mode in eager compile; do
+  for precision in fp32 tf32; do
+    name="torch $precision $mode"
+    if [ ! -f .gpu/torch_cae.py ]; then
+      row "$name" fail - ".gpu/torch_cae.py missing (cp ../shared/anchors/torch_cae.py .gpu/)"
+      continue
+    fi
+    args=(--device cuda ${data:+--data "$data"} --epochs 3); max=60
+    if [ $precision = tf32 ]; then args+=(--tf32); else args+=(--no-tf32); fi
+    [ $mode = compile ] && { args+=(--compile reduce-overhead); max=150; }
+    step torch-$precision-$mode $max env PYTHONUNBUFFERED=1 python3 .gpu/torch_cae.py "${args[@]}"
+    parsed=$("${compare[@]}" torch "$log"); parsed_rc=$?
+    if [ "$rc" = 0 ] && [ "$parsed_rc" = 0 ]; then
+      row "$name" pass "${parsed%%$'\t'*}" "${parsed#*$'\t'}"
+    elif [ "$rc" = 0 ]; then
+      row "$name" fail - "$parsed"
+    else
+      row "$name" "$(failed)" - "$(why)"
+    fi
+  done
 done
+
+# 4. Nsight Compute over three steady-state training steps (steps 30-32 of the 40 that a repeat and a
+# warm-up of 20 steps make), without CUDA graphs so that it sees each kernel; optional: skipped when
+# ncu is missing or has no access to the performance counters. ncu replays each kernel (serialized,
+# caches flushed, clocks at base), so its durations are for comparing kernels, not for the epoch time.
+ncu_bin=$(command -v ncu 2>/dev/null)
+if [ -z "$ncu_bin" ]; then
+  for candidate in /usr/local/cuda*/bin/ncu /opt/nvidia/nsight-compute/*/ncu; do [ -x "$candidate" ] && ncu_bin=$candidate; done
+fi
+ncu_precision=${GPU_CHECK_NCU_PRECISION:-fp32}
+ncu_flags=(); [ "$ncu_precision" = tf32 ] && ncu_flags=(--tf32)
+if [ -z "$ncu_bin" ]; then
+  row "ncu top kernels" skip - "no ncu on PATH, in /usr/local/cuda*/bin or /opt/nvidia/nsight-compute"
+else
+  step ncu 90 "$ncu_bin" --profile-from-start off --section SpeedOfLight --print-summary per-kernel --csv \
+    "${cae[@]}" bench --device cuda --batch 100 --steps 20 --repeats 1 --warmup 1 ${ncu_flags[@]+"${ncu_flags[@]}"} \
+    --profile-steps 30:33 --no-graph
+  "${compare[@]}" ncu "$log" --steps 3 --what "3 training steps, batch 100, ${ncu_precision^^}, no CUDA graphs" > "$out/ncu-top.txt"
+  parsed_rc=$?
+  per_step=$(sed -nE '1s/.*\(([0-9.]+) ms per step.*/\1/p' "$out/ncu-top.txt")
+  if grep -q 'ERR_NVGPUCTRPERM' "$log"; then
+    row "ncu top kernels" skip - "ncu has no access to the GPU performance counters (ERR_NVGPUCTRPERM)"
+    rm -f "$out/ncu-top.txt"
+  elif [ "$rc" = 0 ] && [ "$parsed_rc" = 0 ]; then
+    row "ncu top kernels" pass "${per_step:-?} ms kernel time per step" "$(head -1 "$out/ncu-top.txt" | sed -E 's/^ncu: top kernels of [^:]*: //; s/, [0-9.]+ ms of kernel time.*//') in 3 steps (table below)"
+  elif [ "$rc" = 0 ]; then
+    reason=$(grep -m1 -iE 'unknown option|unmatched argument|no kernels were profiled' "$log" | cut -c1-120)
+    row "ncu top kernels" fail - "${reason:-no per-kernel Duration in the ncu output} (its tail below)"
+  else
+    [ "$rc" = 125 ] && rm -f "$out/ncu-top.txt"
+    row "ncu top kernels" "$(failed)" - "$(why)"
+  fi
+fi
 
 echo
 echo "== gpu-check: ${gpu:-no GPU}; $(date -u '+%Y-%m-%d %H:%M UTC'); ${SECONDS} s"
@@ -222,4 +281,10 @@ awk -F'\t' '
 fails=$(awk -F'\t' '$2 == "fail"' "$results" | wc -l)
 passes=$(awk -F'\t' '$2 == "pass"' "$results" | wc -l)
 echo "== $passes passed, $fails failed, $(($(wc -l < "$results") - passes - fails)) skipped"
+if [ -s "$out/ncu-top.txt" ]; then
+  echo
+  cat "$out/ncu-top.txt"
+fi
+echo
+"${compare[@]}" compare "$out" --gpu "${gpu:-}" | tee "$out/compare.txt"
 [ "$fails" = 0 ]
