@@ -4,12 +4,13 @@
 # Stage first, here: bash native-tests/stage.sh (see native-tests/README.md). The GPU machine has no
 # Maven and no network, so this runs the prepared build directly with java:
 #   1. the GPU tests with the JUnit console launcher: every op against the CPU engine
-#      (CudaEngineGpuTest) and ten training steps against the CPU engine (TrainingParityGpuTest);
+#      (CudaEngineGpuTest, VariantsGpuTest), ten training steps against the CPU engine
+#      (TrainingParityGpuTest) and replayed CUDA graphs against eager ops (StepGraphGpuTest);
 #   2. cae info, train --device cuda --epochs 1 on MNIST, and four bench --device cuda --batch 100,1000
 #      --epoch runs: FP32 and TF32, each with CUDA graphs (the default) and without (--no-graph);
-#   3. the PyTorch anchor .gpu/torch_cae.py on the same data, FP32 and TF32, eager and
-#      --compile reduce-overhead;
-#   4. if ncu is there: Nsight Compute over three steady training steps (--profile-steps 30:33, no graphs);
+#   3. if ncu is there: Nsight Compute over three steady training steps (--profile-steps 30:33, no graphs);
+#   4. the PyTorch anchor .gpu/torch_cae.py on the same data, FP32 and TF32, eager and
+#      --compile reduce-overhead (last: its compile time is the least predictable);
 # and ends with one table (check | result | worst relative error or figure | note), then ncu's top
 # kernels, then ours against PyTorch (native-tests/compare-table.py; also as Markdown in $OUT/compare.md).
 # Logs, JUnit XML reports and the training run's outputs go to $OUT (default target/gpu-check).
@@ -120,7 +121,7 @@ step junit 150 java "${java_opts[@]}" -cp "$console:target/classes:target/test-c
   org.junit.platform.console.ConsoleLauncher execute --disable-banner --details=tree --disable-ansi-colors \
   --reports-dir "$out/junit" \
   --select-class cae.engine.cuda.CudaEngineGpuTest --select-class cae.engine.cuda.VariantsGpuTest \
-  --select-class cae.engine.cuda.TrainingParityGpuTest
+  --select-class cae.engine.cuda.TrainingParityGpuTest --select-class cae.engine.cuda.StepGraphGpuTest
 junit_rc=$rc
 python3 - "$out/junit" "$log" "$results" "$junit_rc" <<'EOF'
 # Table rows from the JUnit XML report: one per op test (CudaEngineGpuTest asserts relative error
@@ -211,31 +212,7 @@ for precision in fp32 tf32; do
   done
 done
 
-# 3. the PyTorch anchor on the same data and precision: eager first (both precisions), then torch.compile
-# (reduce-overhead: CUDA graphs), whose first epoch includes compiling
-for mode in eager compile; do
-  for precision in fp32 tf32; do
-    name="torch $precision $mode"
-    if [ ! -f .gpu/torch_cae.py ]; then
-      row "$name" fail - ".gpu/torch_cae.py missing (cp ../shared/anchors/torch_cae.py .gpu/)"
-      continue
-    fi
-    args=(--device cuda ${data:+--data "$data"} --epochs 3); max=60
-    if [ $precision = tf32 ]; then args+=(--tf32); else args+=(--no-tf32); fi
-    [ $mode = compile ] && { args+=(--compile reduce-overhead); max=150; }
-    step torch-$precision-$mode $max env PYTHONUNBUFFERED=1 python3 .gpu/torch_cae.py "${args[@]}"
-    parsed=$("${compare[@]}" torch "$log"); parsed_rc=$?
-    if [ "$rc" = 0 ] && [ "$parsed_rc" = 0 ]; then
-      row "$name" pass "${parsed%%$'\t'*}" "${parsed#*$'\t'}"
-    elif [ "$rc" = 0 ]; then
-      row "$name" fail - "$parsed"
-    else
-      row "$name" "$(failed)" - "$(why)"
-    fi
-  done
-done
-
-# 4. Nsight Compute over three steady-state training steps (steps 30-32 of the 40 that a repeat and a
+# 3. Nsight Compute over three steady-state training steps (steps 30-32 of the 40 that a repeat and a
 # warm-up of 20 steps make), without CUDA graphs so that it sees each kernel; optional: skipped when
 # ncu is missing or has no access to the performance counters. ncu replays each kernel (serialized,
 # caches flushed, clocks at base), so its durations are for comparing kernels, not for the epoch time.
@@ -267,6 +244,31 @@ else
     row "ncu top kernels" "$(failed)" - "$(why)"
   fi
 fi
+
+# 4. the PyTorch anchor on the same data and precision: eager first (both precisions), then torch.compile
+# (reduce-overhead: CUDA graphs), whose first epoch includes compiling
+for mode in eager compile; do
+  for precision in fp32 tf32; do
+    name="torch $precision $mode"
+    if [ ! -f .gpu/torch_cae.py ]; then
+      row "$name" fail - ".gpu/torch_cae.py missing (cp ../shared/anchors/torch_cae.py .gpu/)"
+      continue
+    fi
+    args=(--device cuda ${data:+--data "$data"} --epochs 3); max=60
+    if [ $precision = tf32 ]; then args+=(--tf32); else args+=(--no-tf32); fi
+    [ $mode = compile ] && { args+=(--compile reduce-overhead); max=150; }
+    step torch-$precision-$mode $max env PYTHONUNBUFFERED=1 python3 .gpu/torch_cae.py "${args[@]}"
+    parsed=$("${compare[@]}" torch "$log"); parsed_rc=$?
+    if [ "$rc" = 0 ] && [ "$parsed_rc" = 0 ]; then
+      row "$name" pass "${parsed%%$'\t'*}" "${parsed#*$'\t'}"
+    elif [ "$rc" = 0 ]; then
+      row "$name" fail - "$parsed"
+    else
+      row "$name" "$(failed)" - "$(why)"
+    fi
+  done
+done
+
 
 echo
 echo "== gpu-check: ${gpu:-no GPU}; $(date -u '+%Y-%m-%d %H:%M UTC'); ${SECONDS} s"
