@@ -14,7 +14,7 @@ extern "C" __global__ void __launch_bounds__(cae::kReduceThreads)
 relu_backward_bias_partials(const float* __restrict__ y, float* __restrict__ dy, float* __restrict__ partials,
                             int n, int c, int hw, int relu) {
     int chunk = blockIdx.x, ch = blockIdx.y;
-    float sum = cae::relu_backward_bias_grad_thread(ch, chunk, threadIdx.x, blockDim.x, y, dy, n, c, hw, relu);
+    float sum = cae::relu_backward_bias_grad_thread(ch, chunk, threadIdx.x, y, dy, n, c, hw, relu);
     sum = cae_block_sum(sum);
     if (threadIdx.x == 0) partials[ch * gridDim.x + chunk] = sum;
 }

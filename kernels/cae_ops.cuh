@@ -13,8 +13,10 @@
 
 #ifdef __CUDACC__
 #define CAE_HD __host__ __device__ __forceinline__
+#define CAE_UNROLL _Pragma("unroll")
 #else
 #define CAE_HD inline
+#define CAE_UNROLL
 #endif
 
 namespace cae {
@@ -134,31 +136,44 @@ CAE_HD void bias_relu_forward_at(int i, float* y, const float* bias, int c, int 
     y[i] = relu && v < 0.f ? 0.f : v;
 }
 
-// The ReLU gradient mask for dy element i (zero where the layer's output y <= 0), applied in place
-// when relu != 0; returns the masked value, which is what the bias gradient sums.
-CAE_HD float relu_backward_at(int i, const float* y, float* dy, int relu) {
-    float d = dy[i];
-    if (relu && y[i] <= 0.f) { d = 0.f; dy[i] = d; }
-    return d;
-}
-
 // The bias gradient is summed in two fixed-order stages so that every channel, even the single one of
 // the last layer, is spread over many blocks: a channel's n * hw cells, in (sample, pixel) order, are cut
 // into chunks of kBiasChunk; one block per (chunk, channel) sums its chunk, then one block per channel
 // sums the chunks' partial sums.
-constexpr int kBiasChunk = 2048;
+constexpr int kBiasPerThread = 8;
+constexpr int kBiasChunk = kReduceThreads * kBiasPerThread;
 
 CAE_HD int bias_grad_chunks(int n, int hw) { return (n * hw + kBiasChunk - 1) / kBiasChunk; }
 
-// Thread t (of `threads`) of the block for (chunk, ch): masks its share of the chunk's cells, walking
-// them as t, t + threads, ..., and returns their sum.
-CAE_HD float relu_backward_bias_grad_thread(int ch, int chunk, int t, int threads, const float* y, float* dy,
+// Thread t of the block for (chunk, ch): its cells of the chunk are t, t + 256, ..., t + 7 * 256. All
+// of them are loaded before any masked value is stored, so the loads do not wait for one another; it
+// returns the sum of the masked values in that order, and zeroes dy where y <= 0 (when relu).
+CAE_HD float relu_backward_bias_grad_thread(int ch, int chunk, int t, const float* y, float* dy,
                                             int n, int c, int hw, int relu) {
-    float sum = 0.f;
     int end = imin((chunk + 1) * kBiasChunk, n * hw);
-    for (int j = chunk * kBiasChunk + t; j < end; j += threads) {
-        int s = j / hw, p = j - s * hw;
-        sum += relu_backward_at((s * c + ch) * hw + p, y, dy, relu);
+    int index[kBiasPerThread];
+    float value[kBiasPerThread];
+    unsigned masked = 0;  // bit k: cell k is zeroed
+    CAE_UNROLL
+    for (int k = 0; k < kBiasPerThread; ++k) {
+        int j = chunk * kBiasChunk + t + k * kReduceThreads;
+        index[k] = -1;
+        value[k] = 0.f;
+        if (j < end) {
+            int s = j / hw, p = j - s * hw;
+            index[k] = (s * c + ch) * hw + p;
+            value[k] = dy[index[k]];
+            if (relu && y[index[k]] <= 0.f) masked |= 1u << k;
+        }
+    }
+    float sum = 0.f;
+    CAE_UNROLL
+    for (int k = 0; k < kBiasPerThread; ++k) {
+        if (masked & (1u << k)) {
+            dy[index[k]] = 0.f;
+            value[k] = 0.f;
+        }
+        sum += value[k];
     }
     return sum;
 }

@@ -180,7 +180,7 @@ void run(const std::string& op, Args& a) {
         for (int ch = 0; ch < c; ++ch)  // relu_backward_bias_partials: grid = (chunks, c)
             for (int k = 0; k < chunks; ++k)
                 partials[(size_t)ch * chunks + k] = block_sum([&](int t) {
-                    return cae::relu_backward_bias_grad_thread(ch, k, t, cae::kReduceThreads, y.data(), dy.data(), n, c, hw, relu);
+                    return cae::relu_backward_bias_grad_thread(ch, k, t, y.data(), dy.data(), n, c, hw, relu);
                 });
         for (int ch = 0; ch < c; ++ch)  // bias_grad_reduce: grid = c
             dbias[ch] = block_sum([&](int t) {

@@ -5,6 +5,7 @@ import cae.data.Images;
 import cae.engine.Engine;
 import cae.io.AtomicFiles;
 import cae.io.ImageGrid;
+import cae.io.Pictures;
 import cae.model.Architecture;
 import cae.model.Autoencoder;
 import cae.model.Decoder;
@@ -104,10 +105,11 @@ final class CompareCommand implements Callable<Integer> {
         String markdown = markdown(rows);
         AtomicFiles.writeString(outDir.resolve("compare.md"), markdown);
         AtomicFiles.writeString(outDir.resolve("compare.csv"), csv(rows));
-        picture(rows, h, w).write(outDir.resolve("compare.png"));
+        Path png = outDir.resolve("compare.png");
+        boolean pictured = Pictures.writeOrSkip(png, () -> picture(rows, h, w).write(png), err);
         out.println();
         out.print(markdown);
-        out.println("wrote compare.md, compare.csv and compare.png in " + outDir);
+        out.println("wrote compare.md, compare.csv" + (pictured ? " and compare.png" : "") + " in " + outDir);
         return 0;
     }
 

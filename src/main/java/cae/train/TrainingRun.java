@@ -7,6 +7,7 @@ import cae.engine.ImageSet;
 import cae.io.AtomicFiles;
 import cae.io.ImageGrid;
 import cae.io.LossPlot;
+import cae.io.Pictures;
 import cae.model.Architecture;
 import cae.model.Autoencoder;
 import cae.model.ModelFile;
@@ -195,11 +196,15 @@ public final class TrainingRun {
         AtomicFiles.writeString(out.resolve(METRICS), new GsonBuilder().setPrettyPrinting()
                 .serializeSpecialFloatingPointValues().create().toJson(metrics) + "\n");
 
-        new LossPlot("Training loss, " + model.arch).training(lossLog.points())
-                .evaluation("validation loss", validationPoints).logScale(true).write(out.resolve(LOSS_PLOT));
-        writeReconstructions(evaluation.samples(testSet, 10), out.resolve(RECONSTRUCTIONS));
-        log.printf("wrote %s, %s, %s, %s, %s and %s in %s%n", ModelFile.NAME, Checkpoint.NAME, LossLog.NAME, LOSS_PLOT,
-                RECONSTRUCTIONS, METRICS, out);
+        List<String> written = new ArrayList<>(List.of(ModelFile.NAME, Checkpoint.NAME, LossLog.NAME));
+        if (Pictures.writeOrSkip(out.resolve(LOSS_PLOT), () -> new LossPlot("Training loss, " + model.arch).training(lossLog.points())
+                .evaluation("validation loss", validationPoints).logScale(true).write(out.resolve(LOSS_PLOT)), log))
+            written.add(LOSS_PLOT);
+        Evaluation.Samples samples = evaluation.samples(testSet, 10);
+        if (Pictures.writeOrSkip(out.resolve(RECONSTRUCTIONS), () -> writeReconstructions(samples, out.resolve(RECONSTRUCTIONS)), log))
+            written.add(RECONSTRUCTIONS);
+        written.add(METRICS);
+        log.printf("wrote %s and %s in %s%n", String.join(", ", written.subList(0, written.size() - 1)), METRICS, out);
         return result;
     }
 

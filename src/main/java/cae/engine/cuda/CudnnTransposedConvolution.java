@@ -1,10 +1,7 @@
 package cae.engine.cuda;
 
 import jcuda.Pointer;
-import jcuda.jcudnn.cudnnConvolutionBwdDataAlgoPerf;
-import jcuda.jcudnn.cudnnConvolutionBwdFilterAlgoPerf;
 import jcuda.jcudnn.cudnnConvolutionDescriptor;
-import jcuda.jcudnn.cudnnConvolutionFwdAlgoPerf;
 import jcuda.jcudnn.cudnnFilterDescriptor;
 import jcuda.jcudnn.cudnnHandle;
 import jcuda.jcudnn.cudnnTensorDescriptor;
@@ -46,8 +43,7 @@ final class CudnnTransposedConvolution implements TransposedConvolution {
         final cudnnTensorDescriptor small = new cudnnTensorDescriptor(), large = new cudnnTensorDescriptor();
         final cudnnFilterDescriptor w = new cudnnFilterDescriptor();
         // named by the cuDNN pass of A: backward data gives y, forward gives dx, backward filter gives dW
-        int backwardData, forward, backwardFilter;
-        long backwardDataBytes, forwardBytes, backwardFilterBytes;
+        CudnnAlgorithms.Choice backwardData, forward, backwardFilter;
     }
 
     CudnnTransposedConvolution(cudnnHandle handle, DeviceMemory memory, boolean tf32) {
@@ -86,64 +82,27 @@ final class CudnnTransposedConvolution implements TransposedConvolution {
             throw new CudaException("cuDNN's stride-2 convolution maps " + s.oh + "x" + s.ow + " to " + dh[0] + "x" + dw[0]
                     + ", not to the transposed convolution's input " + s.h + "x" + s.w);
 
-        int[] count = new int[1];
-        long[] bytes = new long[1];
-
-        cudnnConvolutionBwdDataAlgoPerf[] data = new cudnnConvolutionBwdDataAlgoPerf[8];
-        for (int i = 0; i < data.length; i++) data[i] = new cudnnConvolutionBwdDataAlgoPerf();
-        Check.cudnn(cudnnGetConvolutionBackwardDataAlgorithm_v7(handle, p.w, p.small, conv, p.large, data.length, count, data),
-                "cudnnGetConvolutionBackwardDataAlgorithm_v7" + where);
-        int best = CudnnConvolution.pick(tf32, count[0], i -> data[i].status, i -> data[i].mathType, i -> data[i].determinism, i -> data[i].memory);
-        if (best < 0) throw noAlgorithm("forward (cuDNN backward data)", s, CudnnConvolution.candidates(count[0], i -> data[i].algo, i -> data[i].status, i -> data[i].mathType, i -> data[i].memory));
-        p.backwardData = data[best].algo;
-        Check.cudnn(cudnnGetConvolutionBackwardDataWorkspaceSize(handle, p.w, p.small, conv, p.large, p.backwardData, bytes),
-                "cudnnGetConvolutionBackwardDataWorkspaceSize" + where);
-        p.backwardDataBytes = bytes[0];
-
-        cudnnConvolutionFwdAlgoPerf[] fwd = new cudnnConvolutionFwdAlgoPerf[8];
-        for (int i = 0; i < fwd.length; i++) fwd[i] = new cudnnConvolutionFwdAlgoPerf();
-        Check.cudnn(cudnnGetConvolutionForwardAlgorithm_v7(handle, p.large, p.w, conv, p.small, fwd.length, count, fwd),
-                "cudnnGetConvolutionForwardAlgorithm_v7" + where);
-        best = CudnnConvolution.pick(tf32, count[0], i -> fwd[i].status, i -> fwd[i].mathType, i -> fwd[i].determinism, i -> fwd[i].memory);
-        if (best < 0) throw noAlgorithm("input gradient (cuDNN forward)", s, CudnnConvolution.candidates(count[0], i -> fwd[i].algo, i -> fwd[i].status, i -> fwd[i].mathType, i -> fwd[i].memory));
-        p.forward = fwd[best].algo;
-        Check.cudnn(cudnnGetConvolutionForwardWorkspaceSize(handle, p.large, p.w, conv, p.small, p.forward, bytes),
-                "cudnnGetConvolutionForwardWorkspaceSize" + where);
-        p.forwardBytes = bytes[0];
-
-        cudnnConvolutionBwdFilterAlgoPerf[] filter = new cudnnConvolutionBwdFilterAlgoPerf[8];
-        for (int i = 0; i < filter.length; i++) filter[i] = new cudnnConvolutionBwdFilterAlgoPerf();
-        Check.cudnn(cudnnGetConvolutionBackwardFilterAlgorithm_v7(handle, p.large, p.small, conv, p.w, filter.length, count, filter),
-                "cudnnGetConvolutionBackwardFilterAlgorithm_v7" + where);
-        best = CudnnConvolution.pick(tf32, count[0], i -> filter[i].status, i -> filter[i].mathType, i -> filter[i].determinism, i -> filter[i].memory);
-        if (best < 0) throw noAlgorithm("weight gradient (cuDNN backward filter)", s, CudnnConvolution.candidates(count[0], i -> filter[i].algo, i -> filter[i].status, i -> filter[i].mathType, i -> filter[i].memory));
-        p.backwardFilter = filter[best].algo;
-        Check.cudnn(cudnnGetConvolutionBackwardFilterWorkspaceSize(handle, p.large, p.small, conv, p.w, p.backwardFilter, bytes),
-                "cudnnGetConvolutionBackwardFilterWorkspaceSize" + where);
-        p.backwardFilterBytes = bytes[0];
-
-        workspace.atLeast(Math.max(p.forwardBytes, Math.max(p.backwardDataBytes, p.backwardFilterBytes)));
+        String what = "the transposed convolution " + s;
+        p.backwardData = CudnnAlgorithms.backwardData(handle, p.w, p.small, conv, p.large, tf32, what + " (forward, as cuDNN backward data)");
+        p.forward = CudnnAlgorithms.forward(handle, p.large, p.w, conv, p.small, tf32, what + " (input gradient, as cuDNN forward)");
+        p.backwardFilter = CudnnAlgorithms.backwardFilter(handle, p.large, p.small, conv, p.w, tf32, what + " (weight gradient, as cuDNN backward filter)");
+        workspace.atLeast(Math.max(p.forward.workspaceBytes(), Math.max(p.backwardData.workspaceBytes(), p.backwardFilter.workspaceBytes())));
         return p;
-    }
-
-    private CudaException noAlgorithm(String pass, Shape s, String offered) {
-        return new CudaException("cuDNN offers no algorithm for the transposed convolution's " + pass + " for " + s
-                + (tf32 ? "" : " in strict FP32 math") + offered);
     }
 
     @Override public void forward(CudaTensor x, CudaTensor weight, CudaTensor y) {
         Plan p = plan(x, y);
-        Check.cudnn(cudnnConvolutionBackwardData(handle, one, p.w, weight.ptr, p.small, x.ptr, conv, p.backwardData,
-                workspace.atLeast(p.backwardDataBytes), workspace.bytes(), zero, p.large, y.ptr), "cudnnConvolutionBackwardData(transposed forward)");
+        Check.cudnn(cudnnConvolutionBackwardData(handle, one, p.w, weight.ptr, p.small, x.ptr, conv, p.backwardData.algo(),
+                workspace.atLeast(p.backwardData.workspaceBytes()), workspace.bytes(), zero, p.large, y.ptr), "cudnnConvolutionBackwardData(transposed forward)");
     }
 
     @Override public void backward(CudaTensor x, CudaTensor weight, CudaTensor dy, CudaTensor dx, CudaTensor dWeight) {
         Plan p = plan(x, dy);
         if (dx != null)
-            Check.cudnn(cudnnConvolutionForward(handle, one, p.large, dy.ptr, p.w, weight.ptr, conv, p.forward,
-                    workspace.atLeast(p.forwardBytes), workspace.bytes(), zero, p.small, dx.ptr), "cudnnConvolutionForward(transposed dx)");
-        Check.cudnn(cudnnConvolutionBackwardFilter(handle, one, p.large, dy.ptr, p.small, x.ptr, conv, p.backwardFilter,
-                workspace.atLeast(p.backwardFilterBytes), workspace.bytes(), zero, p.w, dWeight.ptr), "cudnnConvolutionBackwardFilter(transposed dW)");
+            Check.cudnn(cudnnConvolutionForward(handle, one, p.large, dy.ptr, p.w, weight.ptr, conv, p.forward.algo(),
+                    workspace.atLeast(p.forward.workspaceBytes()), workspace.bytes(), zero, p.small, dx.ptr), "cudnnConvolutionForward(transposed dx)");
+        Check.cudnn(cudnnConvolutionBackwardFilter(handle, one, p.large, dy.ptr, p.small, x.ptr, conv, p.backwardFilter.algo(),
+                workspace.atLeast(p.backwardFilter.workspaceBytes()), workspace.bytes(), zero, p.w, dWeight.ptr), "cudnnConvolutionBackwardFilter(transposed dW)");
     }
 
     @Override public String describe() {

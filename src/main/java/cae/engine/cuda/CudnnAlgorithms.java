@@ -1,0 +1,138 @@
+package cae.engine.cuda;
+
+import jcuda.jcudnn.cudnnConvolutionBwdDataAlgoPerf;
+import jcuda.jcudnn.cudnnConvolutionBwdFilterAlgoPerf;
+import jcuda.jcudnn.cudnnConvolutionDescriptor;
+import jcuda.jcudnn.cudnnConvolutionFwdAlgoPerf;
+import jcuda.jcudnn.cudnnFilterDescriptor;
+import jcuda.jcudnn.cudnnHandle;
+import jcuda.jcudnn.cudnnTensorDescriptor;
+
+import java.util.Locale;
+import java.util.function.IntToLongFunction;
+import java.util.function.IntUnaryOperator;
+
+import static jcuda.jcudnn.JCudnn.*;
+import static jcuda.jcudnn.cudnnDeterminism.CUDNN_DETERMINISTIC;
+import static jcuda.jcudnn.cudnnMathType.CUDNN_TENSOR_OP_MATH;
+import static jcuda.jcudnn.cudnnMathType.CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
+
+/**
+ * Chooses cuDNN's algorithm for each direction of a convolution, once per shape: cuDNN's Find runs
+ * every algorithm on this GPU and ranks them fastest first (the _v7 heuristics' ranking stands in where
+ * Find fails). From the ranking the first usable entry is taken: it succeeded, its workspace is within
+ * {@link #WORKSPACE_LIMIT}, and it is deterministic, so that two runs from one seed give the same
+ * weights (a non-deterministic entry only when nothing else is usable). In strict FP32 entries that
+ * report tensor-op math are passed over while others remain; the descriptor's FMA math type is what
+ * keeps the chosen algorithm off tensor cores (cuDNN 9 reports FP32 algorithms as DEFAULT math).
+ */
+final class CudnnAlgorithms {
+    /** Algorithms needing more workspace than this are passed over. */
+    static final long WORKSPACE_LIMIT = 512L << 20;
+    private static final int ENTRIES = 10;
+
+    private CudnnAlgorithms() {}
+
+    /** An algorithm, its workspace, and how it was ranked (Find's time, or the heuristics). */
+    record Choice(int algo, long workspaceBytes, String ranking) {
+        @Override public String toString() { return algo + " (" + ranking + ")"; }
+    }
+
+    static Choice forward(cudnnHandle h, cudnnTensorDescriptor x, cudnnFilterDescriptor w, cudnnConvolutionDescriptor conv,
+                          cudnnTensorDescriptor y, boolean tf32, String what) {
+        cudnnConvolutionFwdAlgoPerf[] perf = new cudnnConvolutionFwdAlgoPerf[ENTRIES];
+        for (int i = 0; i < perf.length; i++) perf[i] = new cudnnConvolutionFwdAlgoPerf();
+        int[] count = new int[1];
+        boolean measured = cudnnFindConvolutionForwardAlgorithm(h, x, w, conv, y, perf.length, count, perf) == 0;
+        if (!measured)
+            Check.cudnn(cudnnGetConvolutionForwardAlgorithm_v7(h, x, w, conv, y, perf.length, count, perf),
+                    "cudnnGetConvolutionForwardAlgorithm_v7 for " + what);
+        int best = pick(tf32, count[0], i -> perf[i].status, i -> perf[i].mathType, i -> perf[i].determinism, i -> perf[i].memory);
+        if (best < 0)
+            throw noAlgorithm(what, tf32, candidates(count[0], i -> perf[i].algo, i -> perf[i].status, i -> perf[i].mathType, i -> perf[i].memory));
+        long[] bytes = new long[1];
+        Check.cudnn(cudnnGetConvolutionForwardWorkspaceSize(h, x, w, conv, y, perf[best].algo, bytes),
+                "cudnnGetConvolutionForwardWorkspaceSize for " + what);
+        return new Choice(perf[best].algo, bytes[0], ranking(measured, perf[best].time));
+    }
+
+    static Choice backwardData(cudnnHandle h, cudnnFilterDescriptor w, cudnnTensorDescriptor dy, cudnnConvolutionDescriptor conv,
+                               cudnnTensorDescriptor dx, boolean tf32, String what) {
+        cudnnConvolutionBwdDataAlgoPerf[] perf = new cudnnConvolutionBwdDataAlgoPerf[ENTRIES];
+        for (int i = 0; i < perf.length; i++) perf[i] = new cudnnConvolutionBwdDataAlgoPerf();
+        int[] count = new int[1];
+        boolean measured = cudnnFindConvolutionBackwardDataAlgorithm(h, w, dy, conv, dx, perf.length, count, perf) == 0;
+        if (!measured)
+            Check.cudnn(cudnnGetConvolutionBackwardDataAlgorithm_v7(h, w, dy, conv, dx, perf.length, count, perf),
+                    "cudnnGetConvolutionBackwardDataAlgorithm_v7 for " + what);
+        int best = pick(tf32, count[0], i -> perf[i].status, i -> perf[i].mathType, i -> perf[i].determinism, i -> perf[i].memory);
+        if (best < 0)
+            throw noAlgorithm(what, tf32, candidates(count[0], i -> perf[i].algo, i -> perf[i].status, i -> perf[i].mathType, i -> perf[i].memory));
+        long[] bytes = new long[1];
+        Check.cudnn(cudnnGetConvolutionBackwardDataWorkspaceSize(h, w, dy, conv, dx, perf[best].algo, bytes),
+                "cudnnGetConvolutionBackwardDataWorkspaceSize for " + what);
+        return new Choice(perf[best].algo, bytes[0], ranking(measured, perf[best].time));
+    }
+
+    static Choice backwardFilter(cudnnHandle h, cudnnTensorDescriptor x, cudnnTensorDescriptor dy, cudnnConvolutionDescriptor conv,
+                                 cudnnFilterDescriptor dw, boolean tf32, String what) {
+        cudnnConvolutionBwdFilterAlgoPerf[] perf = new cudnnConvolutionBwdFilterAlgoPerf[ENTRIES];
+        for (int i = 0; i < perf.length; i++) perf[i] = new cudnnConvolutionBwdFilterAlgoPerf();
+        int[] count = new int[1];
+        boolean measured = cudnnFindConvolutionBackwardFilterAlgorithm(h, x, dy, conv, dw, perf.length, count, perf) == 0;
+        if (!measured)
+            Check.cudnn(cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, x, dy, conv, dw, perf.length, count, perf),
+                    "cudnnGetConvolutionBackwardFilterAlgorithm_v7 for " + what);
+        int best = pick(tf32, count[0], i -> perf[i].status, i -> perf[i].mathType, i -> perf[i].determinism, i -> perf[i].memory);
+        if (best < 0)
+            throw noAlgorithm(what, tf32, candidates(count[0], i -> perf[i].algo, i -> perf[i].status, i -> perf[i].mathType, i -> perf[i].memory));
+        long[] bytes = new long[1];
+        Check.cudnn(cudnnGetConvolutionBackwardFilterWorkspaceSize(h, x, dy, conv, dw, perf[best].algo, bytes),
+                "cudnnGetConvolutionBackwardFilterWorkspaceSize for " + what);
+        return new Choice(perf[best].algo, bytes[0], ranking(measured, perf[best].time));
+    }
+
+    private static String ranking(boolean measured, float milliseconds) {
+        return measured ? String.format(Locale.ROOT, "%.1f us", milliseconds * 1000) : "heuristic";
+    }
+
+    /** The index of the entry to take (see the class comment), or -1 when none is usable. */
+    static int pick(boolean tf32, int count, IntUnaryOperator status, IntUnaryOperator math,
+                    IntUnaryOperator determinism, IntToLongFunction memory) {
+        int deterministic = -1, any = -1, deterministicTensorOp = -1, anyTensorOp = -1;
+        for (int i = 0; i < count; i++) {
+            if (status.applyAsInt(i) != 0 || memory.applyAsLong(i) > WORKSPACE_LIMIT) continue;
+            boolean passOver = !tf32 && usesTensorCores(math.applyAsInt(i));
+            boolean isDeterministic = determinism.applyAsInt(i) == CUDNN_DETERMINISTIC;
+            if (passOver) {
+                if (isDeterministic && deterministicTensorOp < 0) deterministicTensorOp = i;
+                if (anyTensorOp < 0) anyTensorOp = i;
+            } else {
+                if (isDeterministic && deterministic < 0) deterministic = i;
+                if (any < 0) any = i;
+            }
+        }
+        if (deterministic >= 0) return deterministic;
+        if (any >= 0) return any;
+        return deterministicTensorOp >= 0 ? deterministicTensorOp : anyTensorOp;
+    }
+
+    static boolean usesTensorCores(int mathType) {
+        return mathType == CUDNN_TENSOR_OP_MATH || mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
+    }
+
+    private static CudaException noAlgorithm(String what, boolean tf32, String offered) {
+        return new CudaException("cuDNN offers no algorithm for " + what + (tf32 ? "" : " in strict FP32 math") + offered);
+    }
+
+    /** What cuDNN offered, for an error saying why none was taken. */
+    private static String candidates(int count, IntUnaryOperator algo, IntUnaryOperator status, IntUnaryOperator math,
+                                     IntToLongFunction memory) {
+        StringBuilder b = new StringBuilder(" (cuDNN offered");
+        if (count == 0) b.append(" nothing");
+        for (int i = 0; i < count; i++)
+            b.append(i == 0 ? " " : ", ").append("algo ").append(algo.applyAsInt(i)).append(" status ").append(status.applyAsInt(i))
+                    .append(" math ").append(math.applyAsInt(i)).append(" workspace ").append(DeviceMemory.mib(memory.applyAsLong(i)));
+        return b.append(')').toString();
+    }
+}
