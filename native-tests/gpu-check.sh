@@ -21,7 +21,8 @@
 # left and skipped when that is under a third of its own limit, the tables still printed);
 # GPU_CHECK_DATA (MNIST folder, default the one under .gpu/data); GPU_CHECK_NCU_PRECISION (fp32, the
 # default, or tf32: the precision ncu profiles); GPU_CHECK_NO_ENV=1 uses the java on PATH instead of
-# sourcing .gpu/device-env.sh (dry runs off the GPU machine).
+# sourcing .gpu/device-env.sh (dry runs off the GPU machine); GPU_CHECK_PARTS (comma-separated, default
+# tests,train,bench,ncu,torch: the parts to run, the others skipped with that reason).
 set -uo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top" || exit 1
@@ -29,6 +30,8 @@ out=${OUT:-$top/target/gpu-check}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 budget=${GPU_CHECK_BUDGET_S:-480}
+parts=${GPU_CHECK_PARTS:-tests,train,bench,ncu,torch}
+skip_reason="skipped: out of time"
 results="$out/results.tsv"
 : > "$results"
 # what the tables read, so that nothing is left from an earlier run into the same $OUT
@@ -74,6 +77,16 @@ cae=(java "${java_opts[@]}" -cp "target/cae.jar:target/lib/*" cae.cli.Main)   # 
 step() {
   local name=$1 max=$2; shift 2
   log="$out/$name.log"
+  local part=${name%%-*}
+  case $part in junit) part=tests ;; bench|torch|train|ncu|info) ;; esac
+  if [ "$part" != info ] && [[ ",$parts," != *",$part,"* ]]; then
+    echo "== $name: skipped, not in GPU_CHECK_PARTS ($parts)"
+    echo "skipped: not in GPU_CHECK_PARTS ($parts)" > "$log"
+    skip_reason="skipped: not in GPU_CHECK_PARTS"
+    rc=125
+    return
+  fi
+  skip_reason="skipped: out of time"
   local left=$((budget - SECONDS)) limit=$max need=$((max / 3))
   [ "$need" -lt 15 ] && need=15
   [ "$left" -lt "$limit" ] && limit=$left
@@ -98,7 +111,7 @@ failed() { [ "$rc" = 125 ] && echo skip || echo fail; }
 why() {
   case $rc in
     124|137) echo "timed out" ;;
-    125) echo "skipped: out of time" ;;
+    125) echo "$skip_reason" ;;
     *) { grep -m1 -iE 'unknown option|unmatched argument|unrecognized argument|missing required' "$log" \
            || { grep -iE 'error|exception|cannot|unavailable|no such|not found|failed' "$log" || tail -1 "$log"; } | tail -1; } \
          | cut -c1-160 ;;
