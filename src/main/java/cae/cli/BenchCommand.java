@@ -93,6 +93,8 @@ final class BenchCommand implements Callable<Integer> {
             }
             String memory = e.memoryUse();
             if (memory != null) out.println("memory: " + memory);
+            String choices = e.choices();
+            if (choices != null) out.println("# " + choices);
             out.println("# end: " + e.describe());
         }
         return 0;

@@ -135,5 +135,8 @@ public interface Engine extends AutoCloseable {
     /** Peak device memory, in words, or null when the engine has no device memory of its own (the CPU). */
     default String memoryUse() { return null; }
 
+    /** What the engine chose while running (algorithms per shape and how they were timed), or null. */
+    default String choices() { return null; }
+
     @Override void close();
 }

@@ -98,5 +98,7 @@ public final class TimedEngine implements Engine {
     @Override public void profilerRange(boolean start) { inner.profilerRange(start); }
 
     @Override public String memoryUse() { return inner.memoryUse(); }
+
+    @Override public String choices() { return inner.choices(); }
     @Override public void close() { inner.close(); }
 }

@@ -126,13 +126,15 @@ public final class CudaEngine implements Engine {
                 Check.cudnn(cudnnCreatePoolingDescriptor(pooling), "cudnnCreatePoolingDescriptor");
                 Check.cudnn(cudnnSetPooling2dDescriptor(pooling, CUDNN_POOLING_MAX_DETERMINISTIC, CUDNN_NOT_PROPAGATE_NAN,
                         2, 2, 0, 0, 2, 2), "cudnnSetPooling2dDescriptor");
-                convolution = new CudnnConvolution(cudnn, memory, tf32);
+                GemmConvolution gemm = null;
+                if (probe.cublas()) {
+                    createCublas();
+                    gemm = new GemmConvolution(cublas, kernels, memory, tf32);
+                }
+                convolution = new CudnnConvolution(cudnn, memory, tf32, gemm, stream);
                 transposed = new CudnnTransposedConvolution(cudnn, memory, tf32);
             } else {
-                cublas = new cublasHandle();
-                Check.cublas(cublasCreate(cublas), "cublasCreate");
-                Check.cublas(cublasSetStream(cublas, new cudaStream_t(stream)), "cublasSetStream");
-                Check.cublas(cublasSetMathMode(cublas, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
+                createCublas();
                 convolution = new GemmConvolution(cublas, kernels, memory, tf32);
                 transposed = new GemmTransposedConvolution(cublas, kernels, memory, tf32);
             }
@@ -140,6 +142,13 @@ public final class CudaEngine implements Engine {
             close();
             throw e;
         }
+    }
+
+    private void createCublas() {
+        cublas = new cublasHandle();
+        Check.cublas(cublasCreate(cublas), "cublasCreate");
+        Check.cublas(cublasSetStream(cublas, new cudaStream_t(stream)), "cublasSetStream");
+        Check.cublas(cublasSetMathMode(cublas, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
     }
 
     @Override public String describe() {
@@ -150,6 +159,8 @@ public final class CudaEngine implements Engine {
 
     /** The convolution route with the algorithms chosen so far (for -v). */
     public String describeConvolution() { return convolution.describe() + "; " + transposed.describe(); }
+
+    @Override public String choices() { return "convolutions: " + describeConvolution(); }
 
     @Override public void step(Runnable body) {
         makeCurrent();

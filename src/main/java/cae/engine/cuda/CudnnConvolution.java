@@ -1,6 +1,7 @@
 package cae.engine.cuda;
 
 import jcuda.Pointer;
+import jcuda.driver.CUstream;
 import jcuda.jcudnn.cudnnConvolutionDescriptor;
 import jcuda.jcudnn.cudnnFilterDescriptor;
 import jcuda.jcudnn.cudnnHandle;
@@ -29,6 +30,8 @@ final class CudnnConvolution implements Convolution {
     private final cudnnConvolutionDescriptor conv = new cudnnConvolutionDescriptor();
     private final Map<Shape, Plan> plans = new HashMap<>();
     private final Pointer one = Pointer.to(new float[] {1f}), zero = Pointer.to(new float[] {0f});
+    private final GemmConvolution gemm;
+    private final CUstream stream;
 
     private record Shape(int n, int cin, int cout, int h, int w) {}
 
@@ -37,11 +40,20 @@ final class CudnnConvolution implements Convolution {
         final cudnnTensorDescriptor x = new cudnnTensorDescriptor(), y = new cudnnTensorDescriptor();
         final cudnnFilterDescriptor w = new cudnnFilterDescriptor();
         CudnnAlgorithms.Choice forward, backwardData, backwardFilter;
+        /** Null until the first backward pass measures both; then whether im2col + cuBLAS computes dW. */
+        Boolean weightGradientByGemm;
+        String weightGradientTiming = "not measured";
     }
 
-    CudnnConvolution(cudnnHandle handle, DeviceMemory memory, boolean tf32) {
+    /**
+     * {@code gemm} (null without cuBLAS) is the other way to compute weight gradients: for each shape
+     * both are timed on {@code stream} the first time, and the faster is kept.
+     */
+    CudnnConvolution(cudnnHandle handle, DeviceMemory memory, boolean tf32, GemmConvolution gemm, CUstream stream) {
         this.handle = handle;
         this.tf32 = tf32;
+        this.gemm = gemm;
+        this.stream = stream;
         this.workspace = memory.new Scratch("the cuDNN convolution workspace");
         Check.cudnn(cudnnCreateConvolutionDescriptor(conv), "cudnnCreateConvolutionDescriptor");
         Check.cudnn(cudnnSetConvolution2dDescriptor(conv, 1, 1, 1, 1, 1, 1, CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT),
@@ -86,14 +98,38 @@ final class CudnnConvolution implements Convolution {
         if (dx != null)
             Check.cudnn(cudnnConvolutionBackwardData(handle, one, p.w, weight.ptr, p.y, dy.ptr, conv, p.backwardData.algo(),
                     workspace.atLeast(p.backwardData.workspaceBytes()), workspace.bytes(), zero, p.x, dx.ptr), "cudnnConvolutionBackwardData");
+        if (p.weightGradientByGemm == null) p.weightGradientByGemm = gemmIsFaster(p, x, dy, dWeight);
+        if (p.weightGradientByGemm) gemm.weightGradient(x, dy, dWeight);
+        else cudnnWeightGradient(p, x, dy, dWeight);
+    }
+
+    private void cudnnWeightGradient(Plan p, CudaTensor x, CudaTensor dy, CudaTensor dWeight) {
         Check.cudnn(cudnnConvolutionBackwardFilter(handle, one, p.x, x.ptr, p.y, dy.ptr, conv, p.backwardFilter.algo(),
                 workspace.atLeast(p.backwardFilter.workspaceBytes()), workspace.bytes(), zero, p.w, dWeight.ptr), "cudnnConvolutionBackwardFilter");
+    }
+
+    /**
+     * Times cuDNN's chosen weight-gradient algorithm against im2col + cuBLAS on this shape's real
+     * tensors (dWeight is overwritten by both, and again by the caller). Both are deterministic; the
+     * weight gradient is where cuDNN's deterministic algorithms were slowest on an H200.
+     */
+    private boolean gemmIsFaster(Plan p, CudaTensor x, CudaTensor dy, CudaTensor dWeight) {
+        if (gemm == null) {
+            p.weightGradientTiming = "cuDNN (no cuBLAS to compare with)";
+            return false;
+        }
+        double cudnnMs = EventTimer.medianMillis(stream, 3, 5, () -> cudnnWeightGradient(p, x, dy, dWeight));
+        double gemmMs = EventTimer.medianMillis(stream, 3, 5, () -> gemm.weightGradient(x, dy, dWeight));
+        p.weightGradientTiming = String.format(java.util.Locale.ROOT, "cuDNN %.1f us, im2col + cuBLAS %.1f us", cudnnMs * 1000, gemmMs * 1000);
+        return gemmMs < cudnnMs;
     }
 
     @Override public String describe() {
         StringBuilder sb = new StringBuilder("cuDNN, ").append(tf32 ? "TF32 allowed" : "strict FP32 (FMA math)");
         plans.forEach((s, p) -> sb.append("; ").append(s.cin).append("->").append(s.cout).append(' ').append(s.h).append('x').append(s.w)
-                .append(": fwd ").append(p.forward).append(", bwd data ").append(p.backwardData).append(", bwd filter ").append(p.backwardFilter));
+                .append(": fwd ").append(p.forward).append(", bwd data ").append(p.backwardData).append(", bwd filter ")
+                .append(Boolean.TRUE.equals(p.weightGradientByGemm) ? "im2col + cuBLAS" : p.backwardFilter.toString())
+                .append(" [").append(p.weightGradientTiming).append(']'));
         return sb.toString();
     }
 

@@ -51,6 +51,19 @@ final class GemmConvolution implements Convolution {
 
     @Override public void backward(CudaTensor x, CudaTensor weight, CudaTensor dy, CudaTensor dx, CudaTensor dWeight) {
         int n = x.n(), cin = x.c(), k = cin * 9, h = x.h(), w = x.w(), p = h * w, cout = dy.c();
+        CUdeviceptr col = weightGradient(x, dy, dWeight);
+        if (dx == null) return;
+        // column-major: dcol_s^T (P x K) = dy_s^T (P x Cout) * W (Cout x K); the columns are free again
+        Check.cublas(cublasSgemmStridedBatched(handle, CUBLAS_OP_N, CUBLAS_OP_T, p, k, cout,
+                one, dy.ptr, p, (long) cout * p, weight.ptr, k, 0, zero, col, p, (long) k * p, n),
+                "cublasSgemmStridedBatched(input gradient)");
+        kernels.launch("col2im3x3", Kernels.blocksFor((long) n * cin * p),
+                Kernels.arg(col), Kernels.arg(dx.ptr), Kernels.arg(n), Kernels.arg(cin), Kernels.arg(h), Kernels.arg(w));
+    }
+
+    /** dWeight from x and dy; returns x's columns (im2col), which backward reuses as scratch. */
+    CUdeviceptr weightGradient(CudaTensor x, CudaTensor dy, CudaTensor dWeight) {
+        int n = x.n(), k = x.c() * 9, p = x.h() * x.w(), cout = dy.c();
         CUdeviceptr col = im2col(x);
         // weight gradient of sample s, column-major: dW_s^T (K x Cout) = col_s (K x P) * dy_s^T (P x Cout)
         CUdeviceptr parts = partials.atLeast((long) n * cout * k * Float.BYTES);
@@ -59,13 +72,7 @@ final class GemmConvolution implements Convolution {
                 "cublasSgemmStridedBatched(weight gradient)");
         Check.cublas(cublasSgemv(handle, CUBLAS_OP_N, cout * k, n, one, parts, cout * k, ones(n), 1, zero, dWeight.ptr, 1),
                 "cublasSgemv(weight gradient sum)");
-        if (dx == null) return;
-        // column-major: dcol_s^T (P x K) = dy_s^T (P x Cout) * W (Cout x K); the columns are free again
-        Check.cublas(cublasSgemmStridedBatched(handle, CUBLAS_OP_N, CUBLAS_OP_T, p, k, cout,
-                one, dy.ptr, p, (long) cout * p, weight.ptr, k, 0, zero, col, p, (long) k * p, n),
-                "cublasSgemmStridedBatched(input gradient)");
-        kernels.launch("col2im3x3", Kernels.blocksFor((long) n * cin * p),
-                Kernels.arg(col), Kernels.arg(dx.ptr), Kernels.arg(n), Kernels.arg(cin), Kernels.arg(h), Kernels.arg(w));
+        return col;
     }
 
     private CUdeviceptr ones(int n) {
