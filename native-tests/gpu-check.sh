@@ -8,9 +8,10 @@
 #      (TrainingParityGpuTest) and replayed CUDA graphs against eager ops (StepGraphGpuTest);
 #   2. cae info, train --device cuda --epochs 1 on MNIST, and four bench --device cuda --batch 100,1000
 #      --epoch runs: FP32 and TF32, each with CUDA graphs (the default) and without (--no-graph);
-#   3. if ncu is there: Nsight Compute over three steady training steps (--profile-steps 30:33, no graphs);
-#   4. the PyTorch anchor .gpu/torch_cae.py on the same data, FP32 and TF32, eager and
-#      --compile reduce-overhead (last: its compile time is the least predictable);
+#   3. the PyTorch anchor .gpu/torch_cae.py on the same data, FP32 and TF32, eager and
+#      --compile reduce-overhead;
+#   4. if ncu is there: Nsight Compute over one steady training step (--profile-steps 30:31, no graphs),
+#      last because it is the one check that may be left out when time runs short;
 # and ends with one table (check | result | worst relative error or figure | note), then ncu's top
 # kernels, then ours against PyTorch (native-tests/compare-table.py; also as Markdown in $OUT/compare.md).
 # Logs, JUnit XML reports and the training run's outputs go to $OUT (default target/gpu-check).
@@ -225,43 +226,7 @@ for precision in fp32 tf32; do
   done
 done
 
-# 3. Nsight Compute over three steady-state training steps (steps 30-32 of the 40 that a repeat and a
-# warm-up of 20 steps make), without CUDA graphs so that it sees each kernel; optional: skipped when
-# ncu is missing or has no access to the performance counters. ncu runs each kernel alone (serialized),
-# with the caches and clocks as a running program has them (--cache-control none --clock-control none:
-# with its defaults, flushed caches and base clocks, one FP32 step's kernels summed to 2.83 ms on an
-# H200, four times the 0.71 ms per step of the timed epoch); so these durations rank kernels, and
-# their sum approaches, but is not, a step's time.
-ncu_bin=$(command -v ncu 2>/dev/null)
-if [ -z "$ncu_bin" ]; then
-  for candidate in /usr/local/cuda*/bin/ncu /opt/nvidia/nsight-compute/*/ncu; do [ -x "$candidate" ] && ncu_bin=$candidate; done
-fi
-ncu_precision=${GPU_CHECK_NCU_PRECISION:-fp32}
-ncu_flags=(); [ "$ncu_precision" = tf32 ] && ncu_flags=(--tf32)
-if [ -z "$ncu_bin" ]; then
-  row "ncu top kernels" skip - "no ncu on PATH, in /usr/local/cuda*/bin or /opt/nvidia/nsight-compute"
-else
-  step ncu 90 "$ncu_bin" --profile-from-start off --cache-control none --clock-control none --section SpeedOfLight --print-summary per-kernel --csv \
-    "${cae[@]}" bench --device cuda --batch 100 --steps 20 --repeats 1 --warmup 1 ${ncu_flags[@]+"${ncu_flags[@]}"} \
-    --profile-steps 30:33 --no-graph
-  "${compare[@]}" ncu "$log" --steps 3 --what "3 training steps, batch 100, ${ncu_precision^^}, no CUDA graphs" > "$out/ncu-top.txt"
-  parsed_rc=$?
-  per_step=$(sed -nE '1s/.*\(([0-9.]+) ms per step.*/\1/p' "$out/ncu-top.txt")
-  if grep -q 'ERR_NVGPUCTRPERM' "$log"; then
-    row "ncu top kernels" skip - "ncu has no access to the GPU performance counters (ERR_NVGPUCTRPERM)"
-    rm -f "$out/ncu-top.txt"
-  elif [ "$rc" = 0 ] && [ "$parsed_rc" = 0 ]; then
-    row "ncu top kernels" pass "${per_step:-?} ms kernel time per step" "$(head -1 "$out/ncu-top.txt" | sed -E 's/^ncu: top kernels of [^:]*: //; s/, [0-9.]+ ms of kernel time.*//') in 3 steps (table below)"
-  elif [ "$rc" = 0 ]; then
-    reason=$(grep -m1 -iE 'unknown option|unmatched argument|no kernels were profiled' "$log" | cut -c1-120)
-    row "ncu top kernels" fail - "${reason:-no per-kernel Duration in the ncu output} (its tail below)"
-  else
-    [ "$rc" = 125 ] && rm -f "$out/ncu-top.txt"
-    row "ncu top kernels" "$(failed)" - "$(why)"
-  fi
-fi
-
-# 4. the PyTorch anchor on the same data and precision: eager first (both precisions), then torch.compile
+# 3. the PyTorch anchor on the same data and precision: eager first (both precisions), then torch.compile
 # (reduce-overhead: CUDA graphs), whose first epoch includes compiling
 for mode in eager compile; do
   for precision in fp32 tf32; do
@@ -285,6 +250,42 @@ for mode in eager compile; do
   done
 done
 
+
+# 4. Nsight Compute over one steady-state training step (step 30 of the 40 that a repeat and a
+# warm-up of 20 steps make), without CUDA graphs so that it sees each kernel; optional: skipped when
+# ncu is missing or has no access to the performance counters. ncu runs each kernel alone (serialized),
+# with the caches and clocks as a running program has them (--cache-control none --clock-control none:
+# with its defaults, flushed caches and base clocks, one FP32 step's kernels summed to 2.83 ms on an
+# H200, four times the 0.71 ms per step of the timed epoch); so these durations rank kernels, and
+# their sum approaches, but is not, a step's time.
+ncu_bin=$(command -v ncu 2>/dev/null)
+if [ -z "$ncu_bin" ]; then
+  for candidate in /usr/local/cuda*/bin/ncu /opt/nvidia/nsight-compute/*/ncu; do [ -x "$candidate" ] && ncu_bin=$candidate; done
+fi
+ncu_precision=${GPU_CHECK_NCU_PRECISION:-fp32}
+ncu_flags=(); [ "$ncu_precision" = tf32 ] && ncu_flags=(--tf32)
+if [ -z "$ncu_bin" ]; then
+  row "ncu top kernels" skip - "no ncu on PATH, in /usr/local/cuda*/bin or /opt/nvidia/nsight-compute"
+else
+  step ncu 90 "$ncu_bin" --profile-from-start off --cache-control none --clock-control none --section SpeedOfLight --print-summary per-kernel --csv \
+    "${cae[@]}" bench --device cuda --batch 100 --steps 20 --repeats 1 --warmup 1 ${ncu_flags[@]+"${ncu_flags[@]}"} \
+    --profile-steps 30:31 --no-graph
+  "${compare[@]}" ncu "$log" --steps 1 --what "1 training step, batch 100, ${ncu_precision^^}, no CUDA graphs" > "$out/ncu-top.txt"
+  parsed_rc=$?
+  per_step=$(sed -nE '1s/.*\(([0-9.]+) ms per step.*/\1/p' "$out/ncu-top.txt")
+  if grep -q 'ERR_NVGPUCTRPERM' "$log"; then
+    row "ncu top kernels" skip - "ncu has no access to the GPU performance counters (ERR_NVGPUCTRPERM)"
+    rm -f "$out/ncu-top.txt"
+  elif [ "$rc" = 0 ] && [ "$parsed_rc" = 0 ]; then
+    row "ncu top kernels" pass "${per_step:-?} ms kernel time per step" "$(head -1 "$out/ncu-top.txt" | sed -E 's/^ncu: top kernels of [^:]*: //; s/, [0-9.]+ ms of kernel time.*//') in 1 step (table below)"
+  elif [ "$rc" = 0 ]; then
+    reason=$(grep -m1 -iE 'unknown option|unmatched argument|no kernels were profiled' "$log" | cut -c1-120)
+    row "ncu top kernels" fail - "${reason:-no per-kernel Duration in the ncu output} (its tail below)"
+  else
+    [ "$rc" = 125 ] && rm -f "$out/ncu-top.txt"
+    row "ncu top kernels" "$(failed)" - "$(why)"
+  fi
+fi
 
 echo
 echo "== gpu-check: ${gpu:-no GPU}; $(date -u '+%Y-%m-%d %H:%M UTC'); ${SECONDS} s"
