@@ -5,7 +5,7 @@
     compare-table.py torch LOG                    the same from a torch_cae.py log (its last JSON line)
     compare-table.py ncu LOG [--steps N] [--top N] [--what TEXT]
                                                   top kernels from ncu --print-summary per-kernel --csv
-    compare-table.py compare OUT [--gpu "NAME, DRIVER"]
+    compare-table.py compare OUT [--gpu "NAME, DRIVER"] [--ncu-steps N]
                                                   ours against PyTorch, one row per precision; also
                                                   writes OUT/compare.md
 
@@ -190,7 +190,8 @@ def short_kernel(name, width=64):
 def ncu_table(kernels, steps, top, what, markdown=False):
     total = sum(k[2] for k in kernels)
     launches = sum(k[1] for k in kernels)
-    per_step = " (%.3f ms per step over %d steps)" % (total / 1e6 / steps, steps) if steps else ""
+    per_step = (" (%.3f ms per step over %d steps)" % (total / 1e6 / steps, steps) if steps > 1
+                else " (one step)" if steps == 1 else "")
     title = "ncu: top kernels%s: %d kernels, %d launches, %.3f ms of kernel time%s" % (
         " of " + what if what else "", len(kernels), launches, total / 1e6, per_step)
     head = ["kernel", "launches", "avg us", "total %", "SM %", "memory %"]
@@ -242,7 +243,7 @@ def verdict(value, ok):
     return "no figure" if value is None else ("met" if ok(value) else "not met")
 
 
-def compare(out, gpu):
+def compare(out, gpu, ncu_steps=1):
     head = ["precision", "ours graph epoch s", "ours no-graph epoch s", "torch eager epoch s",
             "torch compile epoch s", "ours/eager", "ours/compile", "ours infer img/s b100",
             "ours infer img/s b1000", "torch eager infer img/s b100", "ours/torch infer b100"]
@@ -299,7 +300,8 @@ def compare(out, gpu):
     if kernels:
         precision = parse_bench(ncu_log)["precision"] or "?"
         precision = "TF32" if "TF32" in precision else "FP32" if "FP32" in precision else precision
-        title, khead, krows = ncu_table(kernels, 3, 12, "3 training steps, batch 100, %s, no CUDA graphs" % precision)
+        what = "%d training step%s, batch 100, %s, no CUDA graphs" % (ncu_steps, "" if ncu_steps == 1 else "s", precision)
+        title, khead, krows = ncu_table(kernels, ncu_steps, 12, what)
         md += ["", title.replace("ncu: ", "Nsight Compute, ") + ".", "", md_table(khead, [[r[0].replace("|", "\\|")] + r[1:] for r in krows])]
     try:
         with open(os.path.join(out, "compare.md"), "w") as f:
@@ -328,7 +330,7 @@ def main(argv):
     if mode == "ncu":
         return print_ncu(path, int(opts.get("--steps", 0)), int(opts.get("--top", 12)), opts.get("--what"))
     if mode == "compare":
-        return compare(path, opts.get("--gpu"))
+        return compare(path, opts.get("--gpu"), int(opts.get("--ncu-steps", 1)))
     print(__doc__.strip())
     return 2
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The GPU check (issues 3 and 4), in one call on the lent GPU machine, from the repository root:
-#   bash native-tests/gpu-check.sh 2>&1 | tee $OUT/gpu-check.log
+#   OUT=/tmp/gc bash native-tests/gpu-check.sh > $OUT/gpu-check.log 2>&1; tar -C /tmp -czf $OUT/gc.tgz gc
 # Stage first, here: bash native-tests/stage.sh (see native-tests/README.md). The GPU machine has no
 # Maven and no network, so this runs the prepared build directly with java:
 #   1. the GPU tests with the JUnit console launcher: every op against the CPU engine
@@ -18,7 +18,7 @@
 # Exit status: 0 when nothing failed (skipped checks do not fail), 1 otherwise; the comparison's goals
 # do not count.
 #
-# Environment: OUT; GPU_CHECK_BUDGET_S (seconds for all steps, default 480: a step is cut to what is
+# Environment: OUT; GPU_CHECK_BUDGET_S (seconds for all steps, default 360: a step is cut to what is
 # left and skipped when that is under a third of its own limit, the tables still printed);
 # GPU_CHECK_DATA (MNIST folder, default the one under .gpu/data); GPU_CHECK_NCU_PRECISION (fp32, the
 # default, or tf32: the precision ncu profiles); GPU_CHECK_NO_ENV=1 uses the java on PATH instead of
@@ -30,7 +30,7 @@ cd "$top" || exit 1
 out=${OUT:-$top/target/gpu-check}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-budget=${GPU_CHECK_BUDGET_S:-480}
+budget=${GPU_CHECK_BUDGET_S:-360}
 parts=${GPU_CHECK_PARTS:-tests,train,bench,ncu,torch}
 skip_reason="skipped: out of time"
 results="$out/results.tsv"
@@ -273,6 +273,7 @@ else
   "${compare[@]}" ncu "$log" --steps 1 --what "1 training step, batch 100, ${ncu_precision^^}, no CUDA graphs" > "$out/ncu-top.txt"
   parsed_rc=$?
   per_step=$(sed -nE '1s/.*\(([0-9.]+) ms per step.*/\1/p' "$out/ncu-top.txt")
+  [ -n "$per_step" ] || per_step=$(sed -nE '1s/.* ([0-9.]+) ms of kernel time \(one step\).*/\1/p' "$out/ncu-top.txt")
   if grep -q 'ERR_NVGPUCTRPERM' "$log"; then
     row "ncu top kernels" skip - "ncu has no access to the GPU performance counters (ERR_NVGPUCTRPERM)"
     rm -f "$out/ncu-top.txt"
@@ -305,5 +306,5 @@ if [ -s "$out/ncu-top.txt" ]; then
   cat "$out/ncu-top.txt"
 fi
 echo
-"${compare[@]}" compare "$out" --gpu "${gpu:-}" | tee "$out/compare.txt"
+"${compare[@]}" compare "$out" --gpu "${gpu:-}" --ncu-steps 1 | tee "$out/compare.txt"
 [ "$fails" = 0 ]

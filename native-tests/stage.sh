@@ -50,4 +50,4 @@ if [ "$kib" -gt $((64 * 1024)) ]; then
 fi
 echo "stage: target + .gpu hold $((kib / 1024)) MiB; now call the device tool's run with
   carry: [\".gpu\", \"target\"], timeout_s: 420, command:
-  bash native-tests/gpu-check.sh 2>&1 | tee \$OUT/gpu-check.log" >&2
+  OUT=/tmp/gc bash native-tests/gpu-check.sh > \$OUT/gpu-check.log 2>&1; tar -C /tmp -czf \$OUT/gc.tgz gc" >&2
