@@ -126,7 +126,7 @@ final class CudnnConvolution implements Convolution {
 
     @Override public String describe() {
         StringBuilder sb = new StringBuilder("cuDNN, ").append(tf32 ? "TF32 allowed" : "strict FP32 (FMA math)");
-        plans.forEach((s, p) -> sb.append("; ").append(s.cin).append("->").append(s.cout).append(' ').append(s.h).append('x').append(s.w)
+        plans.forEach((s, p) -> sb.append("; batch ").append(s.n).append(' ').append(s.cin).append("->").append(s.cout).append(' ').append(s.h).append('x').append(s.w)
                 .append(": fwd ").append(p.forward).append(", bwd data ").append(p.backwardData).append(", bwd filter ")
                 .append(Boolean.TRUE.equals(p.weightGradientByGemm) ? "im2col + cuBLAS" : p.backwardFilter.toString())
                 .append(" [").append(p.weightGradientTiming).append(']'));
