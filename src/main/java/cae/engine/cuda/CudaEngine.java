@@ -37,7 +37,9 @@ import static jcuda.jcudnn.cudnnTensorFormat.CUDNN_TENSOR_NCHW;
  * the convolutions and the project's kernels for the rest, on the device's primary context (so cuDNN,
  * cuBLAS and the kernels share it) and one stream. Ops only queue work: device memory is allocated
  * when tensors are made and when a shape is first seen, never in a steady-state step, and only
- * {@link #read} and {@link #synchronize} wait for the GPU.
+ * {@link #read}, {@link #write} and {@link #synchronize} wait for the GPU (and, once per new shape,
+ * the timing that chooses its algorithms). {@link #step} records a whole step as a CUDA graph and
+ * replays it ({@link StepGraph}).
  *
  * <p>Strict FP32 by default; {@code tf32} lets cuDNN and cuBLAS use TF32 tensor cores.
  */
