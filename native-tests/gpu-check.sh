@@ -104,6 +104,14 @@ step() {
   echo "== $name: exit $rc after $((SECONDS - t0)) s"
 }
 
+# the row of a step whose log compare-table.py parsed into $parsed ("figure<TAB>note", exit $parsed_rc)
+parsed_row() {
+  if [ "$rc" = 0 ] && [ "$parsed_rc" = 0 ]; then row "$1" pass "${parsed%%$'\t'*}" "${parsed#*$'\t'}"
+  elif [ "$rc" = 0 ]; then row "$1" fail - "$parsed"
+  else row "$1" "$(failed)" - "$(why)"
+  fi
+}
+
 # a step that did not pass: fail, or skip when it never ran for lack of time
 failed() { [ "$rc" = 125 ] && echo skip || echo fail; }
 
@@ -216,13 +224,7 @@ for precision in fp32 tf32; do
     flags=(); [ $precision = tf32 ] && flags+=(--tf32); [ $graph = no-graph ] && flags+=(--no-graph)
     step bench-cuda-$precision-$graph 60 "${cae[@]}" bench --device cuda --batch 100,1000 ${flags[@]+"${flags[@]}"} --epoch
     parsed=$("${compare[@]}" bench "$log" --graph "$([ $graph = graph ] && echo on || echo off)"); parsed_rc=$?
-    if [ "$rc" = 0 ] && [ "$parsed_rc" = 0 ]; then
-      row "bench cuda $precision $graph" pass "${parsed%%$'\t'*}" "${parsed#*$'\t'}"
-    elif [ "$rc" = 0 ]; then
-      row "bench cuda $precision $graph" fail - "$parsed"
-    else
-      row "bench cuda $precision $graph" "$(failed)" - "$(why)"
-    fi
+    parsed_row "bench cuda $precision $graph"
   done
 done
 
@@ -240,13 +242,7 @@ for mode in eager compile; do
     [ $mode = compile ] && { args+=(--compile reduce-overhead); max=150; }
     step torch-$precision-$mode $max env PYTHONUNBUFFERED=1 python3 .gpu/torch_cae.py "${args[@]}"
     parsed=$("${compare[@]}" torch "$log"); parsed_rc=$?
-    if [ "$rc" = 0 ] && [ "$parsed_rc" = 0 ]; then
-      row "$name" pass "${parsed%%$'\t'*}" "${parsed#*$'\t'}"
-    elif [ "$rc" = 0 ]; then
-      row "$name" fail - "$parsed"
-    else
-      row "$name" "$(failed)" - "$(why)"
-    fi
+    parsed_row "$name"
   done
 done
 

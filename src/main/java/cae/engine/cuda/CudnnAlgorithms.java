@@ -9,8 +9,6 @@ import jcuda.jcudnn.cudnnHandle;
 import jcuda.jcudnn.cudnnTensorDescriptor;
 
 import java.util.Locale;
-import java.util.function.IntToLongFunction;
-import java.util.function.IntUnaryOperator;
 
 import static jcuda.jcudnn.JCudnn.*;
 import static jcuda.jcudnn.cudnnDeterminism.CUDNN_DETERMINISTIC;
@@ -38,6 +36,9 @@ final class CudnnAlgorithms {
         @Override public String toString() { return algo + " (" + ranking + ")"; }
     }
 
+    /** One entry of cuDNN's ranking, whichever direction it came from. */
+    record Entry(int algo, int status, float milliseconds, long memory, int determinism, int mathType) {}
+
     static Choice forward(cudnnHandle h, cudnnTensorDescriptor x, cudnnFilterDescriptor w, cudnnConvolutionDescriptor conv,
                           cudnnTensorDescriptor y, boolean tf32, String what) {
         cudnnConvolutionFwdAlgoPerf[] perf = new cudnnConvolutionFwdAlgoPerf[ENTRIES];
@@ -47,13 +48,11 @@ final class CudnnAlgorithms {
         if (!measured)
             Check.cudnn(cudnnGetConvolutionForwardAlgorithm_v7(h, x, w, conv, y, perf.length, count, perf),
                     "cudnnGetConvolutionForwardAlgorithm_v7 for " + what);
-        int best = pick(tf32, count[0], i -> perf[i].status, i -> perf[i].mathType, i -> perf[i].determinism, i -> perf[i].memory);
-        if (best < 0)
-            throw noAlgorithm(what, tf32, candidates(count[0], i -> perf[i].algo, i -> perf[i].status, i -> perf[i].mathType, i -> perf[i].memory));
-        long[] bytes = new long[1];
-        Check.cudnn(cudnnGetConvolutionForwardWorkspaceSize(h, x, w, conv, y, perf[best].algo, bytes),
-                "cudnnGetConvolutionForwardWorkspaceSize for " + what);
-        return new Choice(perf[best].algo, bytes[0], ranking(measured, perf[best].time));
+        Entry[] entries = new Entry[count[0]];
+        for (int i = 0; i < entries.length; i++)
+            entries[i] = new Entry(perf[i].algo, perf[i].status, perf[i].time, perf[i].memory, perf[i].determinism, perf[i].mathType);
+        return choose(what, tf32, measured, entries, (algo, bytes) -> Check.cudnn(
+                cudnnGetConvolutionForwardWorkspaceSize(h, x, w, conv, y, algo, bytes), "cudnnGetConvolutionForwardWorkspaceSize for " + what));
     }
 
     static Choice backwardData(cudnnHandle h, cudnnFilterDescriptor w, cudnnTensorDescriptor dy, cudnnConvolutionDescriptor conv,
@@ -65,13 +64,11 @@ final class CudnnAlgorithms {
         if (!measured)
             Check.cudnn(cudnnGetConvolutionBackwardDataAlgorithm_v7(h, w, dy, conv, dx, perf.length, count, perf),
                     "cudnnGetConvolutionBackwardDataAlgorithm_v7 for " + what);
-        int best = pick(tf32, count[0], i -> perf[i].status, i -> perf[i].mathType, i -> perf[i].determinism, i -> perf[i].memory);
-        if (best < 0)
-            throw noAlgorithm(what, tf32, candidates(count[0], i -> perf[i].algo, i -> perf[i].status, i -> perf[i].mathType, i -> perf[i].memory));
-        long[] bytes = new long[1];
-        Check.cudnn(cudnnGetConvolutionBackwardDataWorkspaceSize(h, w, dy, conv, dx, perf[best].algo, bytes),
-                "cudnnGetConvolutionBackwardDataWorkspaceSize for " + what);
-        return new Choice(perf[best].algo, bytes[0], ranking(measured, perf[best].time));
+        Entry[] entries = new Entry[count[0]];
+        for (int i = 0; i < entries.length; i++)
+            entries[i] = new Entry(perf[i].algo, perf[i].status, perf[i].time, perf[i].memory, perf[i].determinism, perf[i].mathType);
+        return choose(what, tf32, measured, entries, (algo, bytes) -> Check.cudnn(
+                cudnnGetConvolutionBackwardDataWorkspaceSize(h, w, dy, conv, dx, algo, bytes), "cudnnGetConvolutionBackwardDataWorkspaceSize for " + what));
     }
 
     static Choice backwardFilter(cudnnHandle h, cudnnTensorDescriptor x, cudnnTensorDescriptor dy, cudnnConvolutionDescriptor conv,
@@ -83,27 +80,36 @@ final class CudnnAlgorithms {
         if (!measured)
             Check.cudnn(cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, x, dy, conv, dw, perf.length, count, perf),
                     "cudnnGetConvolutionBackwardFilterAlgorithm_v7 for " + what);
-        int best = pick(tf32, count[0], i -> perf[i].status, i -> perf[i].mathType, i -> perf[i].determinism, i -> perf[i].memory);
-        if (best < 0)
-            throw noAlgorithm(what, tf32, candidates(count[0], i -> perf[i].algo, i -> perf[i].status, i -> perf[i].mathType, i -> perf[i].memory));
-        long[] bytes = new long[1];
-        Check.cudnn(cudnnGetConvolutionBackwardFilterWorkspaceSize(h, x, dy, conv, dw, perf[best].algo, bytes),
-                "cudnnGetConvolutionBackwardFilterWorkspaceSize for " + what);
-        return new Choice(perf[best].algo, bytes[0], ranking(measured, perf[best].time));
+        Entry[] entries = new Entry[count[0]];
+        for (int i = 0; i < entries.length; i++)
+            entries[i] = new Entry(perf[i].algo, perf[i].status, perf[i].time, perf[i].memory, perf[i].determinism, perf[i].mathType);
+        return choose(what, tf32, measured, entries, (algo, bytes) -> Check.cudnn(
+                cudnnGetConvolutionBackwardFilterWorkspaceSize(h, x, dy, conv, dw, algo, bytes), "cudnnGetConvolutionBackwardFilterWorkspaceSize for " + what));
     }
 
-    private static String ranking(boolean measured, float milliseconds) {
-        return measured ? String.format(Locale.ROOT, "%.1f us", milliseconds * 1000) : "heuristic";
+    /** cuDNN's workspace-size query for one direction: bytes[0] = what {@code algo} needs. */
+    private interface WorkspaceQuery {
+        void ask(int algo, long[] bytes);
+    }
+
+    private static Choice choose(String what, boolean tf32, boolean measured, Entry[] entries, WorkspaceQuery workspace) {
+        int best = pick(tf32, entries);
+        if (best < 0)
+            throw new CudaException("cuDNN offers no algorithm for " + what + (tf32 ? "" : " in strict FP32 math") + candidates(entries));
+        long[] bytes = new long[1];
+        workspace.ask(entries[best].algo(), bytes);
+        String ranking = measured ? String.format(Locale.ROOT, "%.1f us", entries[best].milliseconds() * 1000) : "heuristic";
+        return new Choice(entries[best].algo(), bytes[0], ranking);
     }
 
     /** The index of the entry to take (see the class comment), or -1 when none is usable. */
-    static int pick(boolean tf32, int count, IntUnaryOperator status, IntUnaryOperator math,
-                    IntUnaryOperator determinism, IntToLongFunction memory) {
+    static int pick(boolean tf32, Entry[] entries) {
         int deterministic = -1, any = -1, deterministicTensorOp = -1, anyTensorOp = -1;
-        for (int i = 0; i < count; i++) {
-            if (status.applyAsInt(i) != 0 || memory.applyAsLong(i) > WORKSPACE_LIMIT) continue;
-            boolean passOver = !tf32 && usesTensorCores(math.applyAsInt(i));
-            boolean isDeterministic = determinism.applyAsInt(i) == CUDNN_DETERMINISTIC;
+        for (int i = 0; i < entries.length; i++) {
+            Entry e = entries[i];
+            if (e.status() != 0 || e.memory() > WORKSPACE_LIMIT) continue;
+            boolean passOver = !tf32 && usesTensorCores(e.mathType());
+            boolean isDeterministic = e.determinism() == CUDNN_DETERMINISTIC;
             if (passOver) {
                 if (isDeterministic && deterministicTensorOp < 0) deterministicTensorOp = i;
                 if (anyTensorOp < 0) anyTensorOp = i;
@@ -121,18 +127,13 @@ final class CudnnAlgorithms {
         return mathType == CUDNN_TENSOR_OP_MATH || mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
     }
 
-    private static CudaException noAlgorithm(String what, boolean tf32, String offered) {
-        return new CudaException("cuDNN offers no algorithm for " + what + (tf32 ? "" : " in strict FP32 math") + offered);
-    }
-
     /** What cuDNN offered, for an error saying why none was taken. */
-    private static String candidates(int count, IntUnaryOperator algo, IntUnaryOperator status, IntUnaryOperator math,
-                                     IntToLongFunction memory) {
+    static String candidates(Entry[] entries) {
         StringBuilder b = new StringBuilder(" (cuDNN offered");
-        if (count == 0) b.append(" nothing");
-        for (int i = 0; i < count; i++)
-            b.append(i == 0 ? " " : ", ").append("algo ").append(algo.applyAsInt(i)).append(" status ").append(status.applyAsInt(i))
-                    .append(" math ").append(math.applyAsInt(i)).append(" workspace ").append(DeviceMemory.mib(memory.applyAsLong(i)));
+        if (entries.length == 0) b.append(" nothing");
+        for (int i = 0; i < entries.length; i++)
+            b.append(i == 0 ? " " : ", ").append("algo ").append(entries[i].algo()).append(" status ").append(entries[i].status())
+                    .append(" math ").append(entries[i].mathType()).append(" workspace ").append(DeviceMemory.mib(entries[i].memory()));
         return b.append(')').toString();
     }
 }
