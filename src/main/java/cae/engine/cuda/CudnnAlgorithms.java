@@ -22,7 +22,7 @@ import static jcuda.jcudnn.cudnnMathType.CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
  * {@link #WORKSPACE_LIMIT}, and it is deterministic, so that two runs from one seed give the same
  * weights (a non-deterministic entry only when nothing else is usable). In strict FP32 entries that
  * report tensor-op math are passed over while others remain; the descriptor's FMA math type is what
- * keeps the chosen algorithm off tensor cores (cuDNN 9 reports FP32 algorithms as DEFAULT math).
+ * keeps the chosen algorithm off tensor cores (cuDNN 9.14 reported none of its entries as FMA math).
  */
 final class CudnnAlgorithms {
     /** Algorithms needing more workspace than this are passed over. */
