@@ -124,8 +124,8 @@ public interface Engine extends AutoCloseable {
      * Runs {@code body}, one step's worth of this engine's ops. An engine may record the body on an early
      * call and replay the recording later (the CUDA engine's graphs), so on every call the body must
      * issue the same ops on the same tensors with the same settings; only gather's offset and step,
-     * the loss slot and Adam's rate may change. Inside, no op may wait for results or allocate:
-     * read, write, setOrder, upload, zeros and synchronize are refused.
+     * the loss slot and Adam's rate may change. Inside, nothing may wait for results or allocate (read,
+     * write, setOrder, upload, zeros, synchronize); the CUDA engine refuses them there.
      */
     default void step(Runnable body) { body.run(); }
 
