@@ -3,17 +3,11 @@ package cae.engine.cuda;
 import cae.engine.Engine;
 import cae.engine.ImageSet;
 import cae.engine.Tensor;
-import cae.engine.cpu.CpuEngine;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.util.Random;
-
 import static org.junit.jupiter.api.Assertions.*;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Every op of the CUDA engine against the CPU engine on fresh random inputs (never zeros), strict
@@ -21,76 +15,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * so an element the GPU does not write fails the comparison. Skipped, with the probe's reason, where
  * there is no usable GPU.
  */
-class CudaEngineGpuTest {
-    private static final double TOLERANCE = 1e-5;
-    private static CpuEngine cpu;
-    private final Random random = new Random(42);
-
-    @BeforeAll
-    static void makeCpu() { cpu = new CpuEngine(2); }
-
-    @AfterAll
-    static void closeCpu() { cpu.close(); }
-
-    /** Each test skips itself, with the probe's reason, where there is no usable GPU. */
-    private static CudaEngine gpu(CudaEngine.ConvPath path) {
-        CudaProbe.Selection probe = CudaProbe.probe();
-        assumeTrue(probe.available(), "no GPU for the CUDA engine tests: " + probe.reason());
-        assumeTrue(path != CudaEngine.ConvPath.CUDNN || probe.cudnn(), "cuDNN does not load here");
-        assumeTrue(path != CudaEngine.ConvPath.GEMM || probe.cublas(), "cuBLAS does not load here");
-        return new CudaEngine(0, path, false);
-    }
-
-    /** Random values in [-1, 1] away from zero. */
-    private float[] randoms(int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            float v = 0.05f + 0.95f * random.nextFloat();
-            a[i] = random.nextBoolean() ? v : -v;
-        }
-        return a;
-    }
-
-    private static int size(int... shape) {
-        int n = 1;
-        for (int d : shape) n *= d;
-        return n;
-    }
-
-    /** The same values in a tensor of each engine. */
-    private record Pair(Tensor cpu, Tensor gpu, float[] values) {}
-
-    private Pair pair(Engine gpu, float[] values, int... shape) {
-        Tensor c = cpu.zeros(shape), g = gpu.zeros(shape);
-        cpu.write(c, values);
-        gpu.write(g, values);
-        return new Pair(c, g, values);
-    }
-
-    private Pair random(Engine gpu, int... shape) { return pair(gpu, randoms(size(shape)), shape); }
-
-    /** An output pair: the GPU side poisoned with NaN, the CPU side with garbage. */
-    private Pair output(Engine gpu, int... shape) {
-        Pair p = pair(gpu, randoms(size(shape)), shape);
-        gpu.fill(p.gpu, Float.NaN);
-        return p;
-    }
-
-    private static void assertClose(Engine gpu, Pair p, String what, double tolerance) {
-        float[] expected = new float[p.cpu.size()], actual = new float[p.gpu.size()];
-        cpu.read(p.cpu, expected);
-        gpu.read(p.gpu, actual);
-        double diff = 0, norm = 0;
-        for (int i = 0; i < expected.length; i++) {
-            assertFalse(Float.isNaN(actual[i]), what + ": element " + i + " not written (NaN)");
-            diff += (double) (actual[i] - expected[i]) * (actual[i] - expected[i]);
-            norm += (double) expected[i] * expected[i];
-        }
-        double relative = Math.sqrt(diff) / Math.max(Math.sqrt(norm), 1e-30);
-        assertTrue(relative <= tolerance, what + ": relative error " + relative + " > " + tolerance);
-    }
-
-    private static void assertClose(Engine gpu, Pair p, String what) { assertClose(gpu, p, what, TOLERANCE); }
+class CudaEngineGpuTest extends CudaOpComparison {
+    CudaEngineGpuTest() { super(42); }
 
     @ParameterizedTest
     @EnumSource(value = CudaEngine.ConvPath.class, names = {"CUDNN", "GEMM"})

@@ -2,17 +2,11 @@ package cae.engine.cuda;
 
 import cae.engine.Engine;
 import cae.engine.Tensor;
-import cae.engine.cpu.CpuEngine;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.util.Random;
-
 import static org.junit.jupiter.api.Assertions.*;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The decoder variants' ops (issue 5) on the CUDA engine against the CPU engine, as CudaEngineGpuTest
@@ -20,73 +14,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * <= 1e-5, GPU outputs filled with NaN first so an element the GPU does not write fails. Skipped, with
  * the probe's reason, where there is no usable GPU.
  */
-class VariantsGpuTest {
-    private static final double TOLERANCE = 1e-5;
-    private static CpuEngine cpu;
-    private final Random random = new Random(7);
-
-    @BeforeAll
-    static void makeCpu() { cpu = new CpuEngine(2); }
-
-    @AfterAll
-    static void closeCpu() { cpu.close(); }
-
-    private static CudaEngine gpu(CudaEngine.ConvPath path) {
-        CudaProbe.Selection probe = CudaProbe.probe();
-        assumeTrue(probe.available(), "no GPU for the CUDA engine tests: " + probe.reason());
-        assumeTrue(path != CudaEngine.ConvPath.CUDNN || probe.cudnn(), "cuDNN does not load here");
-        assumeTrue(path != CudaEngine.ConvPath.GEMM || probe.cublas(), "cuBLAS does not load here");
-        return new CudaEngine(0, path, false);
-    }
-
-    /** Random values in [-1, 1] away from zero, all distinct with probability 1 (no exact ties). */
-    private float[] randoms(int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            float v = 0.05f + 0.95f * random.nextFloat();
-            a[i] = random.nextBoolean() ? v : -v;
-        }
-        return a;
-    }
-
-    private static int size(int... shape) {
-        int n = 1;
-        for (int d : shape) n *= d;
-        return n;
-    }
-
-    private record Pair(Tensor cpu, Tensor gpu) {}
-
-    private static Pair pair(Engine gpu, float[] values, int... shape) {
-        Tensor c = cpu.zeros(shape), g = gpu.zeros(shape);
-        cpu.write(c, values);
-        gpu.write(g, values);
-        return new Pair(c, g);
-    }
-
-    private Pair random(Engine gpu, int... shape) { return pair(gpu, randoms(size(shape)), shape); }
-
-    /** An output pair: the GPU side poisoned with NaN, the CPU side with garbage. */
-    private Pair output(Engine gpu, int... shape) {
-        Pair p = random(gpu, shape);
-        gpu.fill(p.gpu, Float.NaN);
-        return p;
-    }
-
-    private static void assertClose(Engine gpu, Pair p, String what, double tolerance) {
-        float[] expected = new float[p.cpu.size()], actual = new float[p.gpu.size()];
-        cpu.read(p.cpu, expected);
-        gpu.read(p.gpu, actual);
-        double diff = 0, norm = 0;
-        for (int i = 0; i < expected.length; i++) {
-            assertFalse(Float.isNaN(actual[i]), what + ": element " + i + " not written (NaN)");
-            diff += (double) (actual[i] - expected[i]) * (actual[i] - expected[i]);
-            norm += (double) expected[i] * expected[i];
-        }
-        assertTrue(norm > 0, what + ": the CPU result is all zeros, so the comparison would prove nothing");
-        double relative = Math.sqrt(diff) / Math.sqrt(norm);
-        assertTrue(relative <= tolerance, what + ": relative error " + relative + " > " + tolerance);
-    }
+class VariantsGpuTest extends CudaOpComparison {
+    VariantsGpuTest() { super(7); }
 
     @Test
     void bilinearResizeForwardAndBackward() {
