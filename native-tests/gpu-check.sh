@@ -78,8 +78,8 @@ cae=(java "${java_opts[@]}" -cp "target/cae.jar:target/lib/*" cae.cli.Main)   # 
 step() {
   local name=$1 max=$2; shift 2
   log="$out/$name.log"
-  local part=${name%%-*}
-  case $part in junit) part=tests ;; bench|torch|train|ncu|info) ;; esac
+  local part=${name%%-*}   # junit, train, bench, ncu, torch, info
+  [ "$part" = junit ] && part=tests
   if [ "$part" != info ] && [[ ",$parts," != *",$part,"* ]]; then
     echo "== $name: skipped, not in GPU_CHECK_PARTS ($parts)"
     echo "skipped: not in GPU_CHECK_PARTS ($parts)" > "$log"
