@@ -407,6 +407,128 @@ CAE_HD void col2im3x3_s2_at(int i, const float* col, float* big, int h, int w, i
     big[i] = sum;
 }
 
+// ---- thin convolutions: 3x3 SAME with one input channel or one output channel ----
+//
+// A layer with one input channel (conv1) or one output channel (the logits) has too little work per
+// output for the libraries' tiles; these kernels compute it directly. "wide" is the side with c
+// channels, "narrow" the single-channel one, and the weights are w[ch * 9 + tap] (tap = ky * 3 + kx)
+// in either OIHW layout (I = 1 or O = 1). Each direction of both kinds is one of two sums, with the
+// tap's offset (ky - 1, kx - 1) for the convolution and (1 - ky, 1 - kx) for its data gradient (flip):
+//   spread:   wide[s][ch][p] = sum over taps of w[ch * 9 + tap] * narrow[s][p + offset(tap)]
+//   collect:  narrow[s][p]   = sum over ch, then taps, of w[ch * 9 + tap] * wide[s][ch][p + offset(tap)]
+// (0 outside the image). The convolutions add the bias and apply the ReLU in the same pass.
+
+// The index in an h x w plane of (row, col) moved by the tap's offset, or -1 when that is outside.
+CAE_HD int tap_source(int row, int col, int tap, int flip, int h, int w) {
+    int ky = tap / 3, kx = tap - ky * 3;
+    int r = flip ? row + 1 - ky : row + ky - 1, c = flip ? col + 1 - kx : col + kx - 1;
+    return r >= 0 && r < h && c >= 0 && c < w ? r * w + c : -1;
+}
+
+// v + bias[ch] (no bias when bias is null), then ReLU when relu != 0.
+CAE_HD float add_bias_relu(float v, const float* bias, int ch, int relu) {
+    if (bias) v += bias[ch];
+    return relu && v < 0.f ? 0.f : v;
+}
+
+// wide element i of n x c x h x w.
+CAE_HD void thin_spread_at(int i, const float* narrow, const float* weight, const float* bias, float* wide,
+                           int c, int h, int w, int flip, int relu) {
+    int hw = h * w, p = i % hw, ch = (i / hw) % c, s = i / (hw * c);
+    int row = p / w, col = p - row * w;
+    const float* plane = narrow + (size_t)s * hw;
+    float sum = 0.f;
+    CAE_UNROLL
+    for (int tap = 0; tap < 9; ++tap) {
+        int q = tap_source(row, col, tap, flip, h, w);
+        if (q >= 0) sum += weight[ch * 9 + tap] * plane[q];
+    }
+    wide[i] = add_bias_relu(sum, bias, ch, relu);
+}
+
+// narrow element i of n x h x w.
+CAE_HD void thin_collect_at(int i, const float* wide, const float* weight, const float* bias, float* narrow,
+                            int c, int h, int w, int flip, int relu) {
+    int hw = h * w, p = i % hw, s = i / hw;
+    int row = p / w, col = p - row * w;
+    int source[9];
+    CAE_UNROLL
+    for (int tap = 0; tap < 9; ++tap) source[tap] = tap_source(row, col, tap, flip, h, w);
+    float sum = 0.f;
+    for (int ch = 0; ch < c; ++ch) {
+        const float* plane = wide + ((size_t)s * c + ch) * hw;
+        CAE_UNROLL
+        for (int tap = 0; tap < 9; ++tap)
+            if (source[tap] >= 0) sum += weight[ch * 9 + tap] * plane[source[tap]];
+    }
+    narrow[i] = add_bias_relu(sum, bias, 0, relu);
+}
+
+// The thin layers' weight and bias gradients, after the ReLU mask, in one pass over dy. With g = dy
+// zeroed where the layer's output y <= 0 (when relu) and x the layer's input, for wide channel ch:
+//   dW[ch * 9 + tap] = sum over s, p of g[s][ch or 0][p] * x[s][ch or 0][p + offset(tap)]
+//   bias gradient    = sum over s, p of g[s][ch or 0][p]
+// where g is the wide side for a one-input layer (dy_wide) and x for a one-output layer, whose single
+// bias gradient every ch computes alike (ch = 0's is kept). The cells (s, p) are cut into chunks as
+// for the bias gradient: one block per (chunk, ch) sums kThinSums values, then one block per value
+// sums the chunks (thin_grad_store says where each lands).
+constexpr int kThinSums = 10;  // the 9 taps, then the bias
+
+// Thread t of the block for (chunk, ch): its cells of the chunk are t, t + 256, ..., t + 7 * 256, in
+// that order; sums[] gets their contributions. When store != 0 (the data gradient needs g), g is
+// written back into dy; for a one-output layer only ch = 0 writes (the others would write the same).
+CAE_HD void thin_weight_grad_thread(int ch, int chunk, int t, const float* x, const float* y, float* dy,
+                                    int n, int c, int h, int w, int dy_wide, int relu, int store,
+                                    float sums[kThinSums]) {
+    int hw = h * w, end = imin((chunk + 1) * kBiasChunk, n * hw);
+    size_t index[kBiasPerThread];
+    float g[kBiasPerThread];
+    int cell[kBiasPerThread];
+    unsigned masked = 0;  // bit k: cell k's g is zeroed
+    CAE_UNROLL
+    for (int k = 0; k < kBiasPerThread; ++k) {
+        int j = chunk * kBiasChunk + t + k * kReduceThreads;
+        cell[k] = j < end ? j : -1;
+        index[k] = 0;
+        g[k] = 0.f;
+        if (j < end) {
+            int s = j / hw, p = j - s * hw;
+            index[k] = dy_wide ? ((size_t)s * c + ch) * hw + p : (size_t)s * hw + p;
+            g[k] = dy[index[k]];
+            if (relu && y[index[k]] <= 0.f) masked |= 1u << k;
+        }
+    }
+    CAE_UNROLL
+    for (int v = 0; v < kThinSums; ++v) sums[v] = 0.f;
+    CAE_UNROLL
+    for (int k = 0; k < kBiasPerThread; ++k) {
+        if (cell[k] < 0) continue;
+        if (masked & (1u << k)) g[k] = 0.f;
+        int s = cell[k] / hw, p = cell[k] - s * hw, row = p / w, col = p - row * w;
+        const float* plane = x + (dy_wide ? (size_t)s * hw : ((size_t)s * c + ch) * hw);
+        CAE_UNROLL
+        for (int tap = 0; tap < 9; ++tap) {
+            int q = tap_source(row, col, tap, 0, h, w);
+            if (q >= 0) sums[tap] += g[k] * plane[q];
+        }
+        sums[9] += g[k];
+    }
+    if (store && (dy_wide || ch == 0)) {
+        CAE_UNROLL
+        for (int k = 0; k < kBiasPerThread; ++k)
+            if (masked & (1u << k)) dy[index[k]] = 0.f;
+    }
+}
+
+// Where row r (= ch * kThinSums + v) of the reduced sums goes: v < 9 to dweight[ch * 9 + v]; v = 9 to
+// dbias[ch] when bias_per_channel (a one-input layer), else to dbias[0] from ch = 0 only.
+CAE_HD void thin_grad_store(int r, float sum, float* dweight, float* dbias, int bias_per_channel) {
+    int ch = r / kThinSums, v = r - ch * kThinSums;
+    if (v < 9) dweight[ch * 9 + v] = sum;
+    else if (bias_per_channel) dbias[ch] = sum;
+    else if (ch == 0) dbias[0] = sum;
+}
+
 }  // namespace cae
 
 #endif

@@ -23,4 +23,22 @@ __device__ __forceinline__ float cae_block_sum(float value) {
     return slots[0];
 }
 
+// cae_block_sum for K values at once (one shared array, one barrier per tree level): sums[v] becomes
+// the block's sum of value v in thread 0, each in cae_block_sum's order.
+template <int K>
+__device__ __forceinline__ void cae_block_sums(float (&sums)[K]) {
+    __shared__ float slots[K][cae::kReduceThreads];
+    if (blockDim.x != cae::kReduceThreads) __trap();
+    CAE_UNROLL
+    for (int v = 0; v < K; ++v) slots[v][threadIdx.x] = sums[v];
+    __syncthreads();
+    for (int half = cae::kReduceThreads / 2; half > 0; half >>= 1) {
+        CAE_UNROLL
+        for (int v = 0; v < K; ++v) cae::tree_step(slots[v], threadIdx.x, half);
+        __syncthreads();
+    }
+    CAE_UNROLL
+    for (int v = 0; v < K; ++v) sums[v] = slots[v][0];
+}
+
 #endif

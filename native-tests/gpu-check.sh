@@ -7,11 +7,12 @@
 #      (CudaEngineGpuTest, VariantsGpuTest), ten training steps against the CPU engine
 #      (TrainingParityGpuTest) and replayed CUDA graphs against eager ops (StepGraphGpuTest);
 #   2. cae info, train --device cuda --epochs 1 on MNIST, and four bench --device cuda --batch 100,1000
-#      --epoch runs: FP32 and TF32, each with CUDA graphs (the default) and without (--no-graph);
+#      --epoch runs: FP32 and TF32, each with CUDA graphs (the default) and without (--no-graph); then
+#      two FP32 runs with the one-channel layers on our thin kernels (--thin-conv on, and auto);
 #   3. the PyTorch anchor .gpu/torch_cae.py on the same data, FP32 and TF32, eager and
 #      --compile reduce-overhead;
 #   4. if ncu is there: Nsight Compute over one steady training step (--profile-steps 30:31, no graphs),
-#      last because it is the one check that may be left out when time runs short;
+#      and the same with --thin-conv on; last because they may be left out when time runs short;
 # and ends with one table (check | result | worst relative error or figure | note), then ncu's top
 # kernels, then ours against PyTorch (native-tests/compare-table.py; also as Markdown in $OUT/compare.md).
 # Logs, JUnit XML reports and the training run's outputs go to $OUT (default target/gpu-check).
@@ -36,7 +37,8 @@ skip_reason="skipped: out of time"
 results="$out/results.tsv"
 : > "$results"
 # what the tables read, so that nothing is left from an earlier run into the same $OUT
-rm -f "$out"/bench-cuda-*.log "$out"/torch-*.log "$out/ncu.log" "$out/ncu-top.txt" "$out/compare.md" "$out/compare.txt"
+rm -f "$out"/bench-cuda-*.log "$out"/bench-thin-*.log "$out"/torch-*.log "$out"/ncu*.log "$out"/ncu*-top.txt \
+  "$out/compare.md" "$out/compare.txt"
 compare=(python3 native-tests/compare-table.py)
 
 # one table row: check, result (pass|fail|skip), worst relative error or figure, note
@@ -227,6 +229,13 @@ for precision in fp32 tf32; do
     parsed_row "bench cuda $precision $graph"
   done
 done
+# the one-channel layers (conv1, logits) on kernels/thin_conv.cu: always, and timed against the
+# library per shape (-v prints each timing and choice)
+for thin in on auto; do
+  step bench-thin-fp32-$thin 60 "${cae[@]}" bench --device cuda --batch 100,1000 --thin-conv $thin --epoch -v
+  parsed=$("${compare[@]}" bench "$log" --graph on); parsed_rc=$?
+  parsed_row "bench cuda fp32 graph thin-conv $thin"
+done
 
 # 3. the PyTorch anchor on the same data and precision: eager first (both precisions), then torch.compile
 # (reduce-overhead: CUDA graphs), whose first epoch includes compiling
@@ -260,28 +269,36 @@ if [ -z "$ncu_bin" ]; then
 fi
 ncu_precision=${GPU_CHECK_NCU_PRECISION:-fp32}
 ncu_flags=(); [ "$ncu_precision" = tf32 ] && ncu_flags=(--tf32)
+# ncu_step NAME EXTRA_FLAGS WHAT ROW: one profiled step into $out/NAME.log, its table in $out/NAME-top.txt
+ncu_step() {
+  local name=$1 extra=$2 what=$3 label=$4 top="$out/$1-top.txt"
+  # shellcheck disable=SC2086
+  step "$name" 90 "$ncu_bin" --profile-from-start off --cache-control none --clock-control none --section SpeedOfLight --print-summary per-kernel --csv \
+    "${cae[@]}" bench --device cuda --batch 100 --steps 20 --repeats 1 --warmup 1 ${ncu_flags[@]+"${ncu_flags[@]}"} $extra \
+    --profile-steps 30:31 --no-graph
+  "${compare[@]}" ncu "$log" --steps 1 --what "$what" > "$top"
+  parsed_rc=$?
+  per_step=$(sed -nE '1s/.*\(([0-9.]+) ms per step.*/\1/p' "$top")
+  [ -n "$per_step" ] || per_step=$(sed -nE '1s/.* ([0-9.]+) ms of kernel time \(one step\).*/\1/p' "$top")
+  if grep -q 'ERR_NVGPUCTRPERM' "$log"; then
+    row "$label" skip - "ncu has no access to the GPU performance counters (ERR_NVGPUCTRPERM)"
+    rm -f "$top"
+  elif [ "$rc" = 0 ] && [ "$parsed_rc" = 0 ]; then
+    row "$label" pass "${per_step:-?} ms kernel time per step" "$(head -1 "$top" | sed -E 's/^ncu: top kernels of [^:]*: //; s/, [0-9.]+ ms of kernel time.*//') in 1 step (table below)"
+  elif [ "$rc" = 0 ]; then
+    reason=$(grep -m1 -iE 'unknown option|unmatched argument|no kernels were profiled' "$log" | cut -c1-120)
+    row "$label" fail - "${reason:-no per-kernel Duration in the ncu output} (its tail below)"
+  else
+    [ "$rc" = 125 ] && rm -f "$top"
+    row "$label" "$(failed)" - "$(why)"
+  fi
+}
 if [ -z "$ncu_bin" ]; then
   row "ncu top kernels" skip - "no ncu on PATH, in /usr/local/cuda*/bin or /opt/nvidia/nsight-compute"
 else
-  step ncu 90 "$ncu_bin" --profile-from-start off --cache-control none --clock-control none --section SpeedOfLight --print-summary per-kernel --csv \
-    "${cae[@]}" bench --device cuda --batch 100 --steps 20 --repeats 1 --warmup 1 ${ncu_flags[@]+"${ncu_flags[@]}"} \
-    --profile-steps 30:31 --no-graph
-  "${compare[@]}" ncu "$log" --steps 1 --what "1 training step, batch 100, ${ncu_precision^^}, no CUDA graphs" > "$out/ncu-top.txt"
-  parsed_rc=$?
-  per_step=$(sed -nE '1s/.*\(([0-9.]+) ms per step.*/\1/p' "$out/ncu-top.txt")
-  [ -n "$per_step" ] || per_step=$(sed -nE '1s/.* ([0-9.]+) ms of kernel time \(one step\).*/\1/p' "$out/ncu-top.txt")
-  if grep -q 'ERR_NVGPUCTRPERM' "$log"; then
-    row "ncu top kernels" skip - "ncu has no access to the GPU performance counters (ERR_NVGPUCTRPERM)"
-    rm -f "$out/ncu-top.txt"
-  elif [ "$rc" = 0 ] && [ "$parsed_rc" = 0 ]; then
-    row "ncu top kernels" pass "${per_step:-?} ms kernel time per step" "$(head -1 "$out/ncu-top.txt" | sed -E 's/^ncu: top kernels of [^:]*: //; s/, [0-9.]+ ms of kernel time.*//') in 1 step (table below)"
-  elif [ "$rc" = 0 ]; then
-    reason=$(grep -m1 -iE 'unknown option|unmatched argument|no kernels were profiled' "$log" | cut -c1-120)
-    row "ncu top kernels" fail - "${reason:-no per-kernel Duration in the ncu output} (its tail below)"
-  else
-    [ "$rc" = 125 ] && rm -f "$out/ncu-top.txt"
-    row "ncu top kernels" "$(failed)" - "$(why)"
-  fi
+  ncu_step ncu "" "1 training step, batch 100, ${ncu_precision^^}, no CUDA graphs" "ncu top kernels"
+  ncu_step ncu-thin "--thin-conv on" "1 training step, batch 100, ${ncu_precision^^}, no CUDA graphs, --thin-conv on" \
+    "ncu top kernels, thin-conv on"
 fi
 
 echo
@@ -297,10 +314,12 @@ awk -F'\t' '
 fails=$(awk -F'\t' '$2 == "fail"' "$results" | wc -l)
 passes=$(awk -F'\t' '$2 == "pass"' "$results" | wc -l)
 echo "== $passes passed, $fails failed, $(($(wc -l < "$results") - passes - fails)) skipped"
-if [ -s "$out/ncu-top.txt" ]; then
-  echo
-  cat "$out/ncu-top.txt"
-fi
+for top in "$out/ncu-top.txt" "$out/ncu-thin-top.txt"; do
+  if [ -s "$top" ]; then
+    echo
+    cat "$top"
+  fi
+done
 echo
 "${compare[@]}" compare "$out" --gpu "${gpu:-}" --ncu-steps 1 | tee "$out/compare.txt"
 [ "$fails" = 0 ]

@@ -37,7 +37,13 @@ const char* kUsage =
     "  resize_bilinear_backward n c ih iw oh ow dy.f32 dx.f32\n"
     "  maxpool_same_gather      n c h w x.f32 dout.f32 dvalues.f32\n"
     "  im2col3x3_s2             n c h w oh ow big.f32 col.f32\n"
-    "  col2im3x3_s2             n c h w oh ow col.f32 big.f32\n";
+    "  col2im3x3_s2             n c h w oh ow col.f32 big.f32\n"
+    "  thin_conv_in1_forward         n c h w relu x.f32 weight.f32 bias.f32 y.f32   (c: output channels)\n"
+    "  thin_conv_out1_forward        n c h w relu x.f32 weight.f32 bias.f32 y.f32   (c: input channels)\n"
+    "  thin_conv_in1_backward_data   n c h w dy.f32 weight.f32 dx.f32\n"
+    "  thin_conv_out1_backward_data  n c h w dy.f32 weight.f32 dx.f32\n"
+    "  thin_conv_weight_grad         n c h w dy_wide relu store x.f32 y.f32|- dy.f32 dy_out.f32 dweight.f32 dbias.f32\n"
+    "                                (the partials kernel, then the reduce; y '-': none, like a null pointer)\n";
 
 struct Failure : std::runtime_error {
     using std::runtime_error::runtime_error;
@@ -295,6 +301,75 @@ void run(const std::string& op, Args& a) {
             for (int i = 0; i < (int)large; ++i) cae::col2im3x3_s2_at(i, col.data(), big.data(), h, w, oh, ow);
             save(out, big);
         }
+    } else if (op == "thin_conv_in1_forward" || op == "thin_conv_out1_forward") {
+        int n = a.integer(), c = a.integer(), h = a.integer(), w = a.integer(), relu = a.integer();
+        std::string xf = a.text(), wf = a.text(), bf = a.text(), out = a.text();
+        a.done();
+        size_t narrow = (size_t)n * h * w, wide = narrow * c;
+        auto weight = load<float>(wf, (size_t)c * 9);
+        auto bias = load<float>(bf, op == "thin_conv_in1_forward" ? c : 1);
+        if (op == "thin_conv_in1_forward") {
+            auto x = load<float>(xf, narrow);
+            std::vector<float> y(wide);
+            for (int i = 0; i < (int)wide; ++i)
+                cae::thin_spread_at(i, x.data(), weight.data(), bias.data(), y.data(), c, h, w, 0, relu);
+            save(out, y);
+        } else {
+            auto x = load<float>(xf, wide);
+            std::vector<float> y(narrow);
+            for (int i = 0; i < (int)narrow; ++i)
+                cae::thin_collect_at(i, x.data(), weight.data(), bias.data(), y.data(), c, h, w, 0, relu);
+            save(out, y);
+        }
+    } else if (op == "thin_conv_in1_backward_data" || op == "thin_conv_out1_backward_data") {
+        int n = a.integer(), c = a.integer(), h = a.integer(), w = a.integer();
+        std::string dyf = a.text(), wf = a.text(), out = a.text();
+        a.done();
+        size_t narrow = (size_t)n * h * w, wide = narrow * c;
+        auto weight = load<float>(wf, (size_t)c * 9);
+        if (op == "thin_conv_in1_backward_data") {
+            auto dy = load<float>(dyf, wide);
+            std::vector<float> dx(narrow);
+            for (int i = 0; i < (int)narrow; ++i)
+                cae::thin_collect_at(i, dy.data(), weight.data(), nullptr, dx.data(), c, h, w, 1, 0);
+            save(out, dx);
+        } else {
+            auto dy = load<float>(dyf, narrow);
+            std::vector<float> dx(wide);
+            for (int i = 0; i < (int)wide; ++i)
+                cae::thin_spread_at(i, dy.data(), weight.data(), nullptr, dx.data(), c, h, w, 1, 0);
+            save(out, dx);
+        }
+    } else if (op == "thin_conv_weight_grad") {
+        int n = a.integer(), c = a.integer(), h = a.integer(), w = a.integer();
+        int dy_wide = a.integer(), relu = a.integer(), store = a.integer();
+        std::string xf = a.text(), yf = a.text(), dyf = a.text(), dyout = a.text(), dwout = a.text(), dbout = a.text();
+        a.done();
+        size_t narrow = (size_t)n * h * w, wide = narrow * c;
+        auto x = load<float>(xf, dy_wide ? narrow : wide);
+        std::vector<float> y = yf == "-" ? std::vector<float>() : load<float>(yf, dy_wide ? wide : narrow);
+        auto dy = load<float>(dyf, dy_wide ? wide : narrow);
+        int chunks = cae::bias_grad_chunks(n, h * w);
+        std::vector<float> partials((size_t)c * cae::kThinSums * chunks);
+        for (int ch = 0; ch < c; ++ch)  // thin_conv_weight_grad_partials: grid = (chunks, c)
+            for (int k = 0; k < chunks; ++k) {
+                float sums[cae::kReduceThreads][cae::kThinSums];
+                for (int t = 0; t < cae::kReduceThreads; ++t)
+                    cae::thin_weight_grad_thread(ch, k, t, x.data(), y.empty() ? nullptr : y.data(), dy.data(),
+                                                 n, c, h, w, dy_wide, relu, store, sums[t]);
+                for (int v = 0; v < cae::kThinSums; ++v)
+                    partials[((size_t)ch * cae::kThinSums + v) * chunks + k] = block_sum([&](int t) { return sums[t][v]; });
+            }
+        std::vector<float> dweight((size_t)c * 9), dbias(dy_wide ? c : 1);
+        for (int r = 0; r < c * cae::kThinSums; ++r) {  // thin_conv_weight_grad_reduce: grid = c * kThinSums
+            float sum = block_sum([&](int t) {
+                return cae::strided_sum_at(t, cae::kReduceThreads, partials.data() + (size_t)r * chunks, chunks);
+            });
+            cae::thin_grad_store(r, sum, dweight.data(), dbias.data(), dy_wide);
+        }
+        save(dyout, dy);
+        save(dwout, dweight);
+        save(dbout, dbias);
     } else {
         throw Failure("unknown op " + op);
     }

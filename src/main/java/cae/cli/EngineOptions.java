@@ -25,6 +25,11 @@ public final class EngineOptions {
             description = "CUDA engine convolutions: cuDNN, or im2col + cuBLAS SGEMM; auto takes cuDNN when it loads (default: ${DEFAULT-VALUE}).")
     String conv;
 
+    @Option(names = "--thin-conv", defaultValue = "off", paramLabel = "off|on|auto",
+            description = "CUDA engine: the project's own kernels for the one-channel layers (conv1, logits), bias and ReLU fused; "
+                    + "auto times them against the library per shape and keeps the faster (default: ${DEFAULT-VALUE}).")
+    String thinConv;
+
     @Option(names = "--no-graph", description = "CUDA engine: run each op as it comes instead of replaying a recorded CUDA graph per step (slower; for debugging and comparison).")
     boolean noGraph;
 
@@ -46,6 +51,8 @@ public final class EngineOptions {
         if (profileSteps != null) profiledSteps(cmd);
         if (!conv.matches("auto|cudnn|gemm"))
             throw new picocli.CommandLine.ParameterException(cmd, "--conv must be auto, cudnn or gemm, got '" + conv + "'");
+        if (!thinConv.matches("off|on|auto"))
+            throw new picocli.CommandLine.ParameterException(cmd, "--thin-conv must be off, on or auto, got '" + thinConv + "'");
     }
 
     /** --profile-steps A:B as {A, B}, or null when not given. */
@@ -64,7 +71,7 @@ public final class EngineOptions {
     }
 
     Engine open(PrintStream log) {
-        return Engines.open(new Engines.Request(device, threadCount(), tf32, conv, !noGraph, verbose), log);
+        return Engines.open(new Engines.Request(device, threadCount(), tf32, conv, thinConv, !noGraph, verbose), log);
     }
 
     static final class DeviceConverter implements picocli.CommandLine.ITypeConverter<Device> {

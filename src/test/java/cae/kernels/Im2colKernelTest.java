@@ -1,8 +1,5 @@
 package cae.kernels;
 
-import cae.engine.Engine;
-import cae.engine.Tensor;
-import cae.engine.cpu.CpuEngine;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -36,23 +33,8 @@ class Im2colKernelTest {
         float[] bias = randomFloats(random, cout, 0.1f);
         float[] dy = randomFloats(random, n * cout * hw, 1f);
 
-        float[] expectedY = new float[n * cout * hw], expectedDx = new float[x.length];
-        float[] expectedDw = new float[weight.length], expectedDb = new float[cout];
-        try (Engine cpu = new CpuEngine(1)) {
-            Tensor tx = cpu.zeros(n, cin, h, w), tw = cpu.zeros(cout, cin, 3, 3), tb = cpu.zeros(cout);
-            Tensor ty = cpu.zeros(n, cout, h, w), tdy = cpu.zeros(n, cout, h, w), tdx = cpu.zeros(n, cin, h, w);
-            Tensor tdw = cpu.zeros(cout, cin, 3, 3), tdb = cpu.zeros(cout);
-            cpu.write(tx, x);
-            cpu.write(tw, weight);
-            cpu.write(tb, bias);
-            cpu.write(tdy, dy);
-            cpu.conv3x3(tx, tw, tb, ty, true);
-            cpu.conv3x3Backward(tx, tw, ty, tdy, true, tdx, tdw, tdb);
-            cpu.read(ty, expectedY);
-            cpu.read(tdx, expectedDx);
-            cpu.read(tdw, expectedDw);
-            cpu.read(tdb, expectedDb);
-        }
+        CpuConvolution expected = CpuConvolution.of(n, cin, cout, h, w, x, weight, bias, dy, true);
+        float[] expectedY = expected.y(), expectedDx = expected.dx(), expectedDw = expected.dWeight(), expectedDb = expected.dBias();
 
         // forward
         run("im2col3x3", n, cin, h, w, writeFloats(dir.resolve("x"), x), dir.resolve("col"));

@@ -26,7 +26,9 @@ class KernelFatbinTest {
             "sigmoid_xent_forward_backward", "sigmoid_xent_reduce",
             "adam_update", "gather_noise", "im2col3x3", "col2im3x3",
             "resize_bilinear_forward", "resize_bilinear_backward", "maxpool_same_gather", "im2col3x3_s2", "col2im3x3_s2",
-            "step_scalars_set");
+            "step_scalars_set",
+            "thin_conv_in1_forward", "thin_conv_out1_forward", "thin_conv_in1_backward_data", "thin_conv_out1_backward_data",
+            "thin_conv_weight_grad_partials", "thin_conv_weight_grad_reduce");
 
     private static boolean nvccPresent() {
         if (Files.isExecutable(Path.of("/usr/local/cuda/bin/nvcc"))) return true;

@@ -64,30 +64,37 @@ public final class CudaEngine implements Engine {
     private cublasHandle cublas;
     private Convolution convolution;
     private TransposedConvolution transposed;
+    private ThinConvolution thin;
 
     private cudnnPoolingDescriptor pooling;
     private final Map<List<Integer>, cudnnTensorDescriptor> tensorDescriptors = new HashMap<>();
     private final Pointer one = Pointer.to(new float[] {1f}), zero = Pointer.to(new float[] {0f});
 
-    /** cae::kBiasChunk in kernels/cae_ops.cuh: cells of one channel summed by one block. */
-    private static final int BIAS_CHUNK = 2048;
-
     private DeviceMemory.Scratch order, lossPartials, biasPartials;
     private int orderLength;
+
+    /**
+     * Whether the one-channel layers (conv1, the logits) use the project's thin-convolution kernels:
+     * never, always, or whichever of them and the library timed faster per shape.
+     */
+    public enum ThinConv { OFF, ON, AUTO }
 
     /** Strict FP32 on device 0, cuDNN when it loads, steps as CUDA graphs. */
     public CudaEngine() { this(0, ConvPath.AUTO, false, true); }
 
     public CudaEngine(int ordinal, ConvPath conv, boolean tf32) { this(ordinal, conv, tf32, true); }
 
+    public CudaEngine(int ordinal, ConvPath conv, boolean tf32, boolean graphs) { this(ordinal, conv, tf32, graphs, ThinConv.OFF); }
+
     /**
      * Opens device {@code ordinal}. Fails with a {@link CudaException} naming the reason when there is
      * no usable GPU stack here (see {@link CudaProbe}), or when the chosen convolution path's library
      * does not load. With {@code graphs}, {@link #step} records a step as a CUDA graph and replays it.
      */
-    public CudaEngine(int ordinal, ConvPath conv, boolean tf32, boolean graphs) {
+    public CudaEngine(int ordinal, ConvPath conv, boolean tf32, boolean graphs, ThinConv thinConv) {
         if (ordinal < 0) throw new IllegalArgumentException("CUDA device index must be >= 0, got " + ordinal);
         if (conv == null) throw new IllegalArgumentException("convolution path must be given (AUTO, CUDNN or GEMM)");
+        if (thinConv == null) throw new IllegalArgumentException("the thin-convolution setting must be given (OFF, ON or AUTO)");
         this.ordinal = ordinal;
         this.tf32 = tf32;
         CudaProbe.Selection probe = CudaProbe.probe();
@@ -119,6 +126,7 @@ public final class CudaEngine implements Engine {
             biasPartials = memory.new Scratch("the bias gradient partial sums");
             kernels = new Kernels(stream);
             this.graphs = new StepGraph(graphs, stream, kernels, memory);
+            thin = new ThinConvolution(thinConv, kernels, memory, stream);
 
             if (path == ConvPath.CUDNN) {
                 cudnn = new cudnnHandle();
@@ -160,7 +168,7 @@ public final class CudaEngine implements Engine {
     }
 
     /** The convolution route with the algorithms chosen so far (for -v). */
-    public String describeConvolution() { return convolution.describe() + "; " + transposed.describe(); }
+    public String describeConvolution() { return convolution.describe() + "; " + transposed.describe() + "; " + thin.describe(); }
 
     @Override public String choices() { return "convolutions: " + describeConvolution(); }
 
@@ -300,8 +308,12 @@ public final class CudaEngine implements Engine {
         CudaTensor xt = cuda(x), wt = cuda(weight), bt = cuda(bias), yt = cuda(y);
         makeCurrent();
         if (graphs.replaying("conv3x3", xt.storage, wt.storage, bt.storage, yt.storage, relu)) return;
-        convolution.forward(xt, wt, yt);
-        addBiasAndRelu(yt, bt, relu);
+        thin.run("forward", xt, yt,
+                () -> {
+                    convolution.forward(xt, wt, yt);
+                    addBiasAndRelu(yt, bt, relu);
+                },
+                () -> thin.forward(xt, wt, bt, yt, relu));
     }
 
     @Override public void conv3x3Backward(Tensor x, Tensor weight, Tensor y, Tensor dy, boolean relu,
@@ -312,8 +324,12 @@ public final class CudaEngine implements Engine {
         makeCurrent();
         if (graphs.replaying("conv3x3Backward", xt.storage, wt.storage, storageOrNull(yt), dyt.storage, relu,
                 storageOrNull(dxt), dwt.storage, dbt.storage)) return;
-        maskReluAndSumBias(yt, dyt, dbt, relu);
-        convolution.backward(xt, wt, dyt, dxt, dwt);
+        thin.run(dxt == null ? "backward without dx" : "backward", xt, dyt,
+                () -> {
+                    maskReluAndSumBias(yt, dyt, dbt, relu);
+                    convolution.backward(xt, wt, dyt, dxt, dwt);
+                },
+                () -> thin.backward(xt, wt, yt, dyt, relu, dxt, dwt, dbt));
     }
 
     /** The epilogue of both convolutions: y += bias per channel, then ReLU when asked (our kernel, in place). */
@@ -329,7 +345,7 @@ public final class CudaEngine implements Engine {
      */
     private void maskReluAndSumBias(CudaTensor yt, CudaTensor dyt, CudaTensor dbt, boolean relu) {
         int n = dyt.n(), c = dyt.c(), hw = dyt.h() * dyt.w();
-        int chunks = (n * hw + BIAS_CHUNK - 1) / BIAS_CHUNK;
+        int chunks = Kernels.biasChunks(n, hw);
         CUdeviceptr partials = biasPartials.atLeast((long) chunks * c * Float.BYTES);
         kernels.launch("relu_backward_bias_partials", chunks, c,
                 yt == null ? Kernels.nullArg() : Kernels.arg(yt.ptr), Kernels.arg(dyt.ptr), Kernels.arg(partials),

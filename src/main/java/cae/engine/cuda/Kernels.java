@@ -31,7 +31,9 @@ final class Kernels implements AutoCloseable {
             "sigmoid_xent_forward_backward", "sigmoid_xent_reduce", "bias_relu_forward", "relu_backward_bias_partials", "bias_grad_reduce",
             "sigmoid_forward", "adam_update", "gather_noise", "im2col3x3", "col2im3x3",
             "resize_bilinear_forward", "resize_bilinear_backward", "maxpool_same_gather", "im2col3x3_s2", "col2im3x3_s2",
-            "step_scalars_set"};
+            "step_scalars_set",
+            "thin_conv_in1_forward", "thin_conv_out1_forward", "thin_conv_in1_backward_data", "thin_conv_out1_backward_data",
+            "thin_conv_weight_grad_partials", "thin_conv_weight_grad_reduce"};
 
     private final CUmodule module = new CUmodule();
     private final Map<String, CUfunction> functions = new HashMap<>();
@@ -60,6 +62,12 @@ final class Kernels implements AutoCloseable {
             functions.put(name, f);
         }
     }
+
+    /** cae::kBiasChunk in kernels/cae_ops.cuh: the cells of one channel that one block of a per-channel sum takes. */
+    private static final int BIAS_CHUNK = 2048;
+
+    /** Chunks of a channel's n x hw cells, each summed by one block (cae::bias_grad_chunks). */
+    static int biasChunks(int n, int hw) { return (n * hw + BIAS_CHUNK - 1) / BIAS_CHUNK; }
 
     /** Blocks for a grid-stride kernel over {@code total} elements. */
     static int blocksFor(long total) {

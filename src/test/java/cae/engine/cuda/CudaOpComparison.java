@@ -32,12 +32,14 @@ abstract class CudaOpComparison {
     static void closeCpu() { cpu.close(); }
 
     /** Each test skips itself, with the probe's reason, where there is no usable GPU. */
-    static CudaEngine gpu(CudaEngine.ConvPath path) {
+    static CudaEngine gpu(CudaEngine.ConvPath path) { return gpu(path, CudaEngine.ThinConv.OFF); }
+
+    static CudaEngine gpu(CudaEngine.ConvPath path, CudaEngine.ThinConv thin) {
         CudaProbe.Selection probe = CudaProbe.probe();
         assumeTrue(probe.available(), "no GPU for the CUDA engine tests: " + probe.reason());
         assumeTrue(path != CudaEngine.ConvPath.CUDNN || probe.cudnn(), "cuDNN does not load here");
         assumeTrue(path != CudaEngine.ConvPath.GEMM || probe.cublas(), "cuBLAS does not load here");
-        return new CudaEngine(0, path, false);
+        return new CudaEngine(0, path, false, true, thin);
     }
 
     /** Random values in [-1, 1] away from zero, all distinct with probability 1 (no exact ties). */

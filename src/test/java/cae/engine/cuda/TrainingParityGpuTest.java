@@ -92,11 +92,13 @@ class TrainingParityGpuTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource({"parity-cudnn-fp32,         CUDNN, false, true,  1e-4",
-                "parity-cudnn-fp32-nograph, CUDNN, false, false, 1e-4",
-                "parity-gemm-fp32,          GEMM,  false, true,  1e-4",
-                "parity-auto-tf32,          AUTO,  true,  true,  2e-3"})
-    void tenStepsMatchTheCpuEngine(String name, CudaEngine.ConvPath path, boolean tf32, boolean graphs, double tolerance) {
+    @CsvSource({"parity-cudnn-fp32,         CUDNN, OFF, false, true,  1e-4",
+                "parity-cudnn-fp32-nograph, CUDNN, OFF, false, false, 1e-4",
+                "parity-gemm-fp32,          GEMM,  OFF, false, true,  1e-4",
+                "parity-thin-fp32,          CUDNN, ON,  false, true,  1e-4",
+                "parity-auto-tf32,          AUTO,  OFF, true,  true,  2e-3"})
+    void tenStepsMatchTheCpuEngine(String name, CudaEngine.ConvPath path, CudaEngine.ThinConv thin, boolean tf32, boolean graphs,
+                                   double tolerance) {
         CudaProbe.Selection probe = CudaProbe.probe();
         assumeTrue(probe.available(), "no GPU for the CUDA engine tests: " + probe.reason());
         assumeTrue(path != CudaEngine.ConvPath.CUDNN || probe.cudnn(), "cuDNN does not load here");
@@ -104,7 +106,7 @@ class TrainingParityGpuTest {
 
         Run cpuRun = reference(), gpuRun;
         String graphUse;
-        try (CudaEngine gpu = new CudaEngine(0, path, tf32, graphs)) {
+        try (CudaEngine gpu = new CudaEngine(0, path, tf32, graphs, thin)) {
             gpuRun = train(gpu);
             graphUse = gpu.describe();
         }
