@@ -109,14 +109,19 @@ CAE_HD void maxpool_same_forward_at(int i, const float* x, float* y, int h, int 
     y[i] = p[maxpool_argmax(p, h, w, oy, ox)];
 }
 
-// dx element i of planes x h x w: windows do not overlap, so each cell belongs to one window and gets
-// that window's dy if it is the window's arg-max, else 0 (a gather: no atomics, nothing to clear first).
-CAE_HD void maxpool_same_backward_at(int i, const float* x, const float* dy, float* dx, int h, int w) {
-    int oh = (h + 1) / 2, ow = (w + 1) / 2;
-    int col = i % w, row = (i / w) % h, plane = i / (w * h);
+// The gradient max-pooling routes to cell p of plane `plane` of x (planes x h x w): windows do not
+// overlap, so each cell belongs to one window and gets that window's dy (planes x ceil(h/2) x
+// ceil(w/2)) if it is the window's first arg-max, else 0.
+CAE_HD float maxpool_routed_at(const float* x, const float* dy, size_t plane, int p, int h, int w) {
+    int oh = (h + 1) / 2, ow = (w + 1) / 2, row = p / w, col = p - row * w;
     int oy = (row + pool_pad_before(h)) / 2, ox = (col + pool_pad_before(w)) / 2;
-    bool wins = maxpool_argmax(x + (size_t)plane * h * w, h, w, oy, ox) == row * w + col;
-    dx[i] = wins ? dy[((size_t)plane * oh + oy) * ow + ox] : 0.f;
+    return maxpool_argmax(x + plane * h * w, h, w, oy, ox) == p ? dy[(plane * oh + oy) * ow + ox] : 0.f;
+}
+
+// dx element i of planes x h x w (a gather: no atomics, nothing to clear first).
+CAE_HD void maxpool_same_backward_at(int i, const float* x, const float* dy, float* dx, int h, int w) {
+    int hw = h * w;
+    dx[i] = maxpool_routed_at(x, dy, (size_t)(i / hw), i % hw, h, w);
 }
 
 // ---- activations ----
@@ -173,6 +178,40 @@ CAE_HD float relu_backward_bias_grad_thread(int ch, int chunk, int t, const floa
             dy[index[k]] = 0.f;
             value[k] = 0.f;
         }
+        sum += value[k];
+    }
+    return sum;
+}
+
+// The backward of conv -> ReLU -> max-pool from the pooled gradient in one pass, where
+// maxpool_same_backward and relu_backward_bias_grad_thread take two: cell (s, ch, p) of dy gets its
+// window's pooled gradient when it is the window's first arg-max in the ReLU output y and y > 0, else
+// 0, and the thread returns the sum of its cells in relu_backward_bias_grad_thread's order, so both
+// ways give the same bits. All of a thread's cells are computed before any is stored.
+CAE_HD float maxpool_relu_backward_bias_grad_thread(int ch, int chunk, int t, const float* y, const float* dpooled,
+                                                    float* dy, int n, int c, int h, int w) {
+    int hw = h * w, end = imin((chunk + 1) * kBiasChunk, n * hw);
+    size_t index[kBiasPerThread];
+    float value[kBiasPerThread];
+    bool inside[kBiasPerThread];
+    CAE_UNROLL
+    for (int k = 0; k < kBiasPerThread; ++k) {
+        int j = chunk * kBiasChunk + t + k * kReduceThreads;
+        inside[k] = j < end;
+        index[k] = 0;
+        value[k] = 0.f;
+        if (inside[k]) {
+            int s = j / hw, p = j - s * hw;
+            size_t plane = (size_t)s * c + ch;
+            index[k] = plane * hw + p;
+            if (y[index[k]] > 0.f) value[k] = maxpool_routed_at(y, dpooled, plane, p, h, w);
+        }
+    }
+    float sum = 0.f;
+    CAE_UNROLL
+    for (int k = 0; k < kBiasPerThread; ++k) {
+        if (!inside[k]) continue;
+        dy[index[k]] = value[k];
         sum += value[k];
     }
     return sum;
@@ -464,8 +503,9 @@ CAE_HD void thin_collect_at(int i, const float* wide, const float* weight, const
     narrow[i] = add_bias_relu(sum, bias, 0, relu);
 }
 
-// The thin layers' weight and bias gradients, after the ReLU mask, in one pass over dy. With g = dy
-// zeroed where the layer's output y <= 0 (when relu) and x the layer's input, for wide channel ch:
+// The thin layers' weight and bias gradients, after the ReLU mask, in one pass over dy (or over the
+// pooled gradient, see below). With g = dy zeroed where the layer's output y <= 0 (when relu) and x the
+// layer's input, for wide channel ch:
 //   dW[ch * 9 + tap] = sum over s, p of g[s][ch or 0][p] * x[s][ch or 0][p + offset(tap)]
 //   bias gradient    = sum over s, p of g[s][ch or 0][p]
 // where g is the wide side for a one-input layer (dy_wide) and x for a one-output layer, whose single
@@ -475,16 +515,18 @@ CAE_HD void thin_collect_at(int i, const float* wide, const float* weight, const
 constexpr int kThinSums = 10;  // the 9 taps, then the bias
 
 // Thread t of the block for (chunk, ch): its cells of the chunk are t, t + 256, ..., t + 7 * 256, in
-// that order; sums[] gets their contributions. When store != 0 (the data gradient needs g), g is
-// written back into dy; for a one-output layer only ch = 0 writes (the others would write the same).
+// that order; sums[] gets their contributions. dy is the layer output's gradient, or, when dpooled is
+// not null, the layer's output was max-pooled and dy's cells are computed here from the pooled
+// gradient as maxpool_same_backward_at would (the window's first arg-max in y gets it). When store != 0
+// (the data gradient needs g), g is written into dy; for a one-output layer only ch = 0 writes (the
+// others would write the same).
 CAE_HD void thin_weight_grad_thread(int ch, int chunk, int t, const float* x, const float* y, float* dy,
-                                    int n, int c, int h, int w, int dy_wide, int relu, int store,
-                                    float sums[kThinSums]) {
+                                    const float* dpooled, int n, int c, int h, int w, int dy_wide, int relu,
+                                    int store, float sums[kThinSums]) {
     int hw = h * w, end = imin((chunk + 1) * kBiasChunk, n * hw);
     size_t index[kBiasPerThread];
     float g[kBiasPerThread];
     int cell[kBiasPerThread];
-    unsigned masked = 0;  // bit k: cell k's g is zeroed
     CAE_UNROLL
     for (int k = 0; k < kBiasPerThread; ++k) {
         int j = chunk * kBiasChunk + t + k * kReduceThreads;
@@ -493,9 +535,10 @@ CAE_HD void thin_weight_grad_thread(int ch, int chunk, int t, const float* x, co
         g[k] = 0.f;
         if (j < end) {
             int s = j / hw, p = j - s * hw;
-            index[k] = dy_wide ? ((size_t)s * c + ch) * hw + p : (size_t)s * hw + p;
-            g[k] = dy[index[k]];
-            if (relu && y[index[k]] <= 0.f) masked |= 1u << k;
+            size_t plane = dy_wide ? (size_t)s * c + ch : (size_t)s;
+            index[k] = plane * hw + p;
+            g[k] = dpooled ? maxpool_routed_at(y, dpooled, plane, p, h, w) : dy[index[k]];
+            if (relu && y[index[k]] <= 0.f) g[k] = 0.f;
         }
     }
     CAE_UNROLL
@@ -503,7 +546,6 @@ CAE_HD void thin_weight_grad_thread(int ch, int chunk, int t, const float* x, co
     CAE_UNROLL
     for (int k = 0; k < kBiasPerThread; ++k) {
         if (cell[k] < 0) continue;
-        if (masked & (1u << k)) g[k] = 0.f;
         int s = cell[k] / hw, p = cell[k] - s * hw, row = p / w, col = p - row * w;
         const float* plane = x + (dy_wide ? (size_t)s * hw : ((size_t)s * c + ch) * hw);
         CAE_UNROLL
@@ -516,7 +558,7 @@ CAE_HD void thin_weight_grad_thread(int ch, int chunk, int t, const float* x, co
     if (store && (dy_wide || ch == 0)) {
         CAE_UNROLL
         for (int k = 0; k < kBiasPerThread; ++k)
-            if (masked & (1u << k)) dy[index[k]] = 0.f;
+            if (cell[k] >= 0) dy[index[k]] = g[k];
     }
 }
 

@@ -1,4 +1,5 @@
-// 2x2 stride-2 max-pool with TensorFlow SAME padding, for the sizes cuDNN cannot express (odd ones).
+// 2x2 stride-2 max-pool with TensorFlow SAME padding, for the sizes cuDNN cannot express (odd ones);
+// its backward always (see CudaEngine.maxPoolBackward), and fused with the ReLU mask and bias gradient.
 #include "device.cuh"
 
 // y (n x c x ceil(h/2) x ceil(w/2)) = window maxima of x (n x c x h x w).
@@ -11,4 +12,17 @@ extern "C" __global__ void maxpool_same_forward(const float* __restrict__ x, flo
 extern "C" __global__ void maxpool_same_backward(const float* __restrict__ x, const float* __restrict__ dy,
                                                  float* __restrict__ dx, int n, int c, int h, int w) {
     CAE_FOR_EACH(i, n * c * h * w) cae::maxpool_same_backward_at(i, x, dy, dx, h, w);
+}
+
+// Grid = (cae::bias_grad_chunks(n, h * w), c), block = cae::kReduceThreads: dy (n x c x h x w) = the
+// pooled gradient routed to each window's first arg-max in y and masked where y <= 0 (the backward of
+// conv -> ReLU -> pool up to the convolution), and partials[ch * chunks + chunk] its bias-gradient
+// partial sums, which bias_grad_reduce (activation.cu) finishes.
+extern "C" __global__ void __launch_bounds__(cae::kReduceThreads)
+maxpool_relu_backward_bias_partials(const float* __restrict__ y, const float* __restrict__ dpooled,
+                                    float* __restrict__ dy, float* __restrict__ partials, int n, int c, int h, int w) {
+    int chunk = blockIdx.x, ch = blockIdx.y;
+    float sum = cae::maxpool_relu_backward_bias_grad_thread(ch, chunk, threadIdx.x, y, dpooled, dy, n, c, h, w);
+    sum = cae_block_sum(sum);
+    if (threadIdx.x == 0) partials[ch * gridDim.x + chunk] = sum;
 }

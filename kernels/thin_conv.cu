@@ -31,14 +31,16 @@ extern "C" __global__ void thin_conv_out1_backward_data(const float* __restrict_
 
 // Grid = (cae::bias_grad_chunks(n, h * w), c), block = cae::kReduceThreads: the ReLU mask, and each
 // block's kThinSums partial sums at partials[(ch * kThinSums + v) * chunks + chunk]. y may be null
-// when relu == 0. dy is not restrict: with store, the masked values are written back into it.
+// when relu == 0 and dpooled is null. With dpooled (the layer's output was max-pooled), dy's values
+// come from routing it (cae::thin_weight_grad_thread). dy is not restrict: with store, the masked
+// values are written into it.
 extern "C" __global__ void __launch_bounds__(cae::kReduceThreads)
 thin_conv_weight_grad_partials(const float* __restrict__ x, const float* __restrict__ y, float* dy,
-                               float* __restrict__ partials, int n, int c, int h, int w,
-                               int dy_wide, int relu, int store) {
+                               const float* __restrict__ dpooled, float* __restrict__ partials,
+                               int n, int c, int h, int w, int dy_wide, int relu, int store) {
     int chunk = blockIdx.x, ch = blockIdx.y;
     float sums[cae::kThinSums];
-    cae::thin_weight_grad_thread(ch, chunk, threadIdx.x, x, y, dy, n, c, h, w, dy_wide, relu, store, sums);
+    cae::thin_weight_grad_thread(ch, chunk, threadIdx.x, x, y, dy, dpooled, n, c, h, w, dy_wide, relu, store, sums);
     cae_block_sums(sums);
     if (threadIdx.x < cae::kThinSums) {
         int v = threadIdx.x;

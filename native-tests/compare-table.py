@@ -287,16 +287,16 @@ def compare(out, gpu, ncu_steps=1):
            "torch: torch_cae.py --epochs 3 on MNIST, median of the last two); ratios ours/torch, below 1 is faster "
            "for epochs; inference: images/s of forward passes (ours with the sigmoid) at the batch named.")
 
-    # FP32 with the one-channel layers on our thin kernels (--thin-conv on / auto), against the same torch runs
-    thin_head = ["FP32 variant", "ours graph epoch s", "ours/eager", "ours/compile", "ours infer img/s b100",
+    # FP32 with our fused kernels (--fusion on / auto), against the same torch runs
+    fusion_head = ["FP32 variant", "ours graph epoch s", "ours/eager", "ours/compile", "ours infer img/s b100",
                  "ours infer img/s b1000", "ours/torch infer b100"]
-    thin_rows = []
-    for thin in ("on", "auto"):
-        b = parse_bench(read(os.path.join(out, "bench-thin-fp32-%s.log" % thin)))
+    fusion_rows = []
+    for fusion in ("on", "auto"):
+        b = parse_bench(read(os.path.join(out, "bench-fusion-fp32-%s.log" % fusion)))
         if not b["epoch"] and not b["rows"]: continue
         epoch = b["epoch"]["s"] if b["epoch"] else None
         inf100, inf1000 = b["rows"].get(100, {}).get("infer"), b["rows"].get(1000, {}).get("infer")
-        thin_rows.append(["--thin-conv " + thin, fmt(epoch), fmt(ratio(epoch, torch_fp32.get("eager"))),
+        fusion_rows.append(["--fusion " + fusion, fmt(epoch), fmt(ratio(epoch, torch_fp32.get("eager"))),
                           fmt(ratio(epoch, torch_fp32.get("compile"))), fmt(inf100, 0), fmt(inf1000, 0),
                           fmt(ratio(inf100, torch_fp32.get("infer")))])
 
@@ -304,13 +304,13 @@ def compare(out, gpu, ncu_steps=1):
     short = ["precision", "ours graph s", "ours no-graph s", "torch eager s", "torch compile s", "ours/eager",
              "ours/compile", "ours inf b100", "ours inf b1000", "torch inf b100", "ours/torch inf"]
     print(text_table(short, rows, right=tuple(range(1, len(head)))))
-    if thin_rows: print(text_table(thin_head, thin_rows, right=tuple(range(1, len(thin_head)))))
+    if fusion_rows: print(text_table(fusion_head, fusion_rows, right=tuple(range(1, len(fusion_head)))))
     for g in goals: print(g)
     for n in notes: print("note: " + n)
 
     md = ["Ours against PyTorch on the same GPU: %s, driver %s, %s; PyTorch %s, cuDNN %s." % (name, driver, date, torch_version or "-", cudnn),
           "", md_table(head, rows), ""]
-    if thin_rows: md += [md_table(thin_head, thin_rows), ""]
+    if fusion_rows: md += [md_table(fusion_head, fusion_rows), ""]
     md += ["- " + g for g in goals] + ["- note: " + n for n in notes] + ["", how]
     ncu_log = read(os.path.join(out, "ncu.log"))
     kernels = parse_ncu(ncu_log)

@@ -8,11 +8,12 @@
 #      (TrainingParityGpuTest) and replayed CUDA graphs against eager ops (StepGraphGpuTest);
 #   2. cae info, train --device cuda --epochs 1 on MNIST, and four bench --device cuda --batch 100,1000
 #      --epoch runs: FP32 and TF32, each with CUDA graphs (the default) and without (--no-graph); then
-#      two FP32 runs with the one-channel layers on our thin kernels (--thin-conv on, and auto);
+#      two FP32 runs with our fused kernels (--fusion on, and auto: the one-channel layers on
+#      kernels/thin_conv.cu, the max-pool backward fused with the ReLU mask and bias gradient);
 #   3. the PyTorch anchor .gpu/torch_cae.py on the same data, FP32 and TF32, eager and
 #      --compile reduce-overhead;
 #   4. if ncu is there: Nsight Compute over one steady training step (--profile-steps 30:31, no graphs),
-#      and the same with --thin-conv on; last because they may be left out when time runs short;
+#      and the same with --fusion on; last because they may be left out when time runs short;
 # and ends with one table (check | result | worst relative error or figure | note), then ncu's top
 # kernels, then ours against PyTorch (native-tests/compare-table.py; also as Markdown in $OUT/compare.md).
 # Logs, JUnit XML reports and the training run's outputs go to $OUT (default target/gpu-check).
@@ -37,7 +38,7 @@ skip_reason="skipped: out of time"
 results="$out/results.tsv"
 : > "$results"
 # what the tables read, so that nothing is left from an earlier run into the same $OUT
-rm -f "$out"/bench-cuda-*.log "$out"/bench-thin-*.log "$out"/torch-*.log "$out"/ncu*.log "$out"/ncu*-top.txt \
+rm -f "$out"/bench-cuda-*.log "$out"/bench-fusion-*.log "$out"/torch-*.log "$out"/ncu*.log "$out"/ncu*-top.txt \
   "$out/compare.md" "$out/compare.txt"
 compare=(python3 native-tests/compare-table.py)
 
@@ -229,12 +230,12 @@ for precision in fp32 tf32; do
     parsed_row "bench cuda $precision $graph"
   done
 done
-# the one-channel layers (conv1, logits) on kernels/thin_conv.cu: always, and timed against the
-# library per shape (-v prints each timing and choice)
-for thin in on auto; do
-  step bench-thin-fp32-$thin 60 "${cae[@]}" bench --device cuda --batch 100,1000 --thin-conv $thin --epoch -v
+# our fused kernels: always, and each timed against the unfused way per shape (-v prints each timing
+# and choice: that is the per-fusion measurement)
+for fusion in on auto; do
+  step bench-fusion-fp32-$fusion 60 "${cae[@]}" bench --device cuda --batch 100,1000 --fusion $fusion --epoch -v
   parsed=$("${compare[@]}" bench "$log" --graph on); parsed_rc=$?
-  parsed_row "bench cuda fp32 graph thin-conv $thin"
+  parsed_row "bench cuda fp32 graph fusion $fusion"
 done
 
 # 3. the PyTorch anchor on the same data and precision: eager first (both precisions), then torch.compile
@@ -297,8 +298,8 @@ if [ -z "$ncu_bin" ]; then
   row "ncu top kernels" skip - "no ncu on PATH, in /usr/local/cuda*/bin or /opt/nvidia/nsight-compute"
 else
   ncu_step ncu "" "1 training step, batch 100, ${ncu_precision^^}, no CUDA graphs" "ncu top kernels"
-  ncu_step ncu-thin "--thin-conv on" "1 training step, batch 100, ${ncu_precision^^}, no CUDA graphs, --thin-conv on" \
-    "ncu top kernels, thin-conv on"
+  ncu_step ncu-fusion "--fusion on" "1 training step, batch 100, ${ncu_precision^^}, no CUDA graphs, --fusion on" \
+    "ncu top kernels, fusion on"
 fi
 
 echo
@@ -314,7 +315,7 @@ awk -F'\t' '
 fails=$(awk -F'\t' '$2 == "fail"' "$results" | wc -l)
 passes=$(awk -F'\t' '$2 == "pass"' "$results" | wc -l)
 echo "== $passes passed, $fails failed, $(($(wc -l < "$results") - passes - fails)) skipped"
-for top in "$out/ncu-top.txt" "$out/ncu-thin-top.txt"; do
+for top in "$out/ncu-top.txt" "$out/ncu-fusion-top.txt"; do
   if [ -s "$top" ]; then
     echo
     cat "$top"

@@ -38,12 +38,14 @@ const char* kUsage =
     "  maxpool_same_gather      n c h w x.f32 dout.f32 dvalues.f32\n"
     "  im2col3x3_s2             n c h w oh ow big.f32 col.f32\n"
     "  col2im3x3_s2             n c h w oh ow col.f32 big.f32\n"
+    "  maxpool_relu_backward_bias_grad  n c h w y.f32 dpooled.f32 dy.f32 dbias.f32   (then bias_grad_reduce)\n"
     "  thin_conv_in1_forward         n c h w relu x.f32 weight.f32 bias.f32 y.f32   (c: output channels)\n"
     "  thin_conv_out1_forward        n c h w relu x.f32 weight.f32 bias.f32 y.f32   (c: input channels)\n"
     "  thin_conv_in1_backward_data   n c h w dy.f32 weight.f32 dx.f32\n"
     "  thin_conv_out1_backward_data  n c h w dy.f32 weight.f32 dx.f32\n"
-    "  thin_conv_weight_grad         n c h w dy_wide relu store x.f32 y.f32|- dy.f32 dy_out.f32 dweight.f32 dbias.f32\n"
-    "                                (the partials kernel, then the reduce; y '-': none, like a null pointer)\n";
+    "  thin_conv_weight_grad         n c h w dy_wide relu store x.f32 y.f32|- dy.f32|- dpooled.f32|- dy_out.f32 dweight.f32 dbias.f32\n"
+    "                                (the partials kernel, then the reduce; '-': none, like a null pointer;\n"
+    "                                dy_out starts as dy, or as NaN without it)\n";
 
 struct Failure : std::runtime_error {
     using std::runtime_error::runtime_error;
@@ -301,6 +303,26 @@ void run(const std::string& op, Args& a) {
             for (int i = 0; i < (int)large; ++i) cae::col2im3x3_s2_at(i, col.data(), big.data(), h, w, oh, ow);
             save(out, big);
         }
+    } else if (op == "maxpool_relu_backward_bias_grad") {
+        int n = a.integer(), c = a.integer(), h = a.integer(), w = a.integer();
+        std::string yf = a.text(), dpf = a.text(), dyout = a.text(), dbout = a.text();
+        a.done();
+        auto y = load<float>(yf, (size_t)n * c * h * w);
+        auto dpooled = load<float>(dpf, (size_t)n * c * ((h + 1) / 2) * ((w + 1) / 2));
+        std::vector<float> dy(y.size(), std::nanf("")), dbias(c);
+        int chunks = cae::bias_grad_chunks(n, h * w);
+        std::vector<float> partials((size_t)c * chunks);
+        for (int ch = 0; ch < c; ++ch)  // maxpool_relu_backward_bias_partials: grid = (chunks, c)
+            for (int k = 0; k < chunks; ++k)
+                partials[(size_t)ch * chunks + k] = block_sum([&](int t) {
+                    return cae::maxpool_relu_backward_bias_grad_thread(ch, k, t, y.data(), dpooled.data(), dy.data(), n, c, h, w);
+                });
+        for (int ch = 0; ch < c; ++ch)  // bias_grad_reduce: grid = c
+            dbias[ch] = block_sum([&](int t) {
+                return cae::strided_sum_at(t, cae::kReduceThreads, partials.data() + (size_t)ch * chunks, chunks);
+            });
+        save(dyout, dy);
+        save(dbout, dbias);
     } else if (op == "thin_conv_in1_forward" || op == "thin_conv_out1_forward") {
         int n = a.integer(), c = a.integer(), h = a.integer(), w = a.integer(), relu = a.integer();
         std::string xf = a.text(), wf = a.text(), bf = a.text(), out = a.text();
@@ -343,12 +365,15 @@ void run(const std::string& op, Args& a) {
     } else if (op == "thin_conv_weight_grad") {
         int n = a.integer(), c = a.integer(), h = a.integer(), w = a.integer();
         int dy_wide = a.integer(), relu = a.integer(), store = a.integer();
-        std::string xf = a.text(), yf = a.text(), dyf = a.text(), dyout = a.text(), dwout = a.text(), dbout = a.text();
+        std::string xf = a.text(), yf = a.text(), dyf = a.text(), dpf = a.text();
+        std::string dyout = a.text(), dwout = a.text(), dbout = a.text();
         a.done();
-        size_t narrow = (size_t)n * h * w, wide = narrow * c;
+        size_t narrow = (size_t)n * h * w, wide = narrow * c, out = dy_wide ? wide : narrow;
         auto x = load<float>(xf, dy_wide ? narrow : wide);
-        std::vector<float> y = yf == "-" ? std::vector<float>() : load<float>(yf, dy_wide ? wide : narrow);
-        auto dy = load<float>(dyf, dy_wide ? wide : narrow);
+        std::vector<float> y = yf == "-" ? std::vector<float>() : load<float>(yf, out);
+        std::vector<float> dy = dyf == "-" ? std::vector<float>(out, std::nanf("")) : load<float>(dyf, out);
+        std::vector<float> dpooled = dpf == "-" ? std::vector<float>()
+                                                : load<float>(dpf, out / ((size_t)h * w) * ((h + 1) / 2) * ((w + 1) / 2));
         int chunks = cae::bias_grad_chunks(n, h * w);
         std::vector<float> partials((size_t)c * cae::kThinSums * chunks);
         for (int ch = 0; ch < c; ++ch)  // thin_conv_weight_grad_partials: grid = (chunks, c)
@@ -356,7 +381,8 @@ void run(const std::string& op, Args& a) {
                 float sums[cae::kReduceThreads][cae::kThinSums];
                 for (int t = 0; t < cae::kReduceThreads; ++t)
                     cae::thin_weight_grad_thread(ch, k, t, x.data(), y.empty() ? nullptr : y.data(), dy.data(),
-                                                 n, c, h, w, dy_wide, relu, store, sums[t]);
+                                                 dpooled.empty() ? nullptr : dpooled.data(), n, c, h, w, dy_wide, relu,
+                                                 store, sums[t]);
                 for (int v = 0; v < cae::kThinSums; ++v)
                     partials[((size_t)ch * cae::kThinSums + v) * chunks + k] = block_sum([&](int t) { return sums[t][v]; });
             }

@@ -25,10 +25,11 @@ public final class EngineOptions {
             description = "CUDA engine convolutions: cuDNN, or im2col + cuBLAS SGEMM; auto takes cuDNN when it loads (default: ${DEFAULT-VALUE}).")
     String conv;
 
-    @Option(names = "--thin-conv", defaultValue = "off", paramLabel = "off|on|auto",
-            description = "CUDA engine: the project's own kernels for the one-channel layers (conv1, logits), bias and ReLU fused; "
-                    + "auto times them against the library per shape and keeps the faster (default: ${DEFAULT-VALUE}).")
-    String thinConv;
+    @Option(names = "--fusion", defaultValue = "off", paramLabel = "off|on|auto",
+            description = "CUDA engine: the project's fused kernels (the one-channel layers conv1 and logits with bias and ReLU; "
+                    + "max-pool backward with the ReLU mask and bias gradient); auto times each against the unfused way "
+                    + "per shape and keeps the faster (default: ${DEFAULT-VALUE}).")
+    String fusion;
 
     @Option(names = "--no-graph", description = "CUDA engine: run each op as it comes instead of replaying a recorded CUDA graph per step (slower; for debugging and comparison).")
     boolean noGraph;
@@ -51,8 +52,8 @@ public final class EngineOptions {
         if (profileSteps != null) profiledSteps(cmd);
         if (!conv.matches("auto|cudnn|gemm"))
             throw new picocli.CommandLine.ParameterException(cmd, "--conv must be auto, cudnn or gemm, got '" + conv + "'");
-        if (!thinConv.matches("off|on|auto"))
-            throw new picocli.CommandLine.ParameterException(cmd, "--thin-conv must be off, on or auto, got '" + thinConv + "'");
+        if (!fusion.matches("off|on|auto"))
+            throw new picocli.CommandLine.ParameterException(cmd, "--fusion must be off, on or auto, got '" + fusion + "'");
     }
 
     /** --profile-steps A:B as {A, B}, or null when not given. */
@@ -71,7 +72,7 @@ public final class EngineOptions {
     }
 
     Engine open(PrintStream log) {
-        return Engines.open(new Engines.Request(device, threadCount(), tf32, conv, thinConv, !noGraph, verbose), log);
+        return Engines.open(new Engines.Request(device, threadCount(), tf32, conv, fusion, !noGraph, verbose), log);
     }
 
     static final class DeviceConverter implements picocli.CommandLine.ITypeConverter<Device> {

@@ -20,8 +20,8 @@ public final class CudaAvailability {
 
     static Engine open(Engines.Request request, PrintStream log) {
         CudaEngine.ConvPath conv = CudaEngine.ConvPath.valueOf(request.conv().toUpperCase());
-        CudaEngine.ThinConv thin = CudaEngine.ThinConv.valueOf(request.thinConv().toUpperCase());
-        CudaEngine engine = new CudaEngine(0, conv, request.tf32(), request.graphs(), thin);
+        CudaEngine.Fusion fusion = CudaEngine.Fusion.valueOf(request.fusion().toUpperCase());
+        CudaEngine engine = new CudaEngine(0, conv, request.tf32(), request.graphs(), fusion);
         if (request.verbose()) {
             log.println(CudaProbe.probe().info());
             log.println("convolution: " + engine.describeConvolution());

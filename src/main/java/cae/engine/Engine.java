@@ -54,6 +54,19 @@ public interface Engine extends AutoCloseable {
     void conv3x3Backward(Tensor x, Tensor weight, Tensor y, Tensor dy, boolean relu,
                          Tensor dx, Tensor dWeight, Tensor dBias);
 
+    /**
+     * The backward of conv3x3 then maxPool (the encoder's stages), from the pooled gradient: exactly
+     * maxPoolBackward(y, pooled, dPooled, dy) then conv3x3Backward(x, weight, y, dy, relu, dx, dWeight,
+     * dBias), which is what this default does. An engine may fuse the routing, the ReLU mask and the
+     * bias gradient. {@code dy} is scratch for the convolution output's gradient: what it holds
+     * afterwards is not specified (a fused engine may never write it).
+     */
+    default void conv3x3PoolBackward(Tensor x, Tensor weight, Tensor y, Tensor pooled, Tensor dPooled, boolean relu,
+                                     Tensor dy, Tensor dx, Tensor dWeight, Tensor dBias) {
+        maxPoolBackward(y, pooled, dPooled, dy);
+        conv3x3Backward(x, weight, y, dy, relu, dx, dWeight, dBias);
+    }
+
     /** 2x2 stride-2 max-pool with TensorFlow SAME padding; y is ceil(H/2) x ceil(W/2). */
     void maxPool(Tensor x, Tensor y);
 

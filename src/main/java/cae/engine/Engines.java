@@ -9,10 +9,10 @@ public final class Engines {
     private Engines() {}
 
     /**
-     * What the user asked for. CUDA only: {@code conv} is auto, cudnn or gemm, {@code thinConv} off, on
-     * or auto (the one-channel layers' own kernels), {@code graphs} steps as CUDA graphs.
+     * What the user asked for. CUDA only: {@code conv} is auto, cudnn or gemm, {@code fusion} off, on or
+     * auto (the project's fused kernels), {@code graphs} steps as CUDA graphs.
      */
-    public record Request(Device device, int threads, boolean tf32, String conv, String thinConv, boolean graphs, boolean verbose) {}
+    public record Request(Device device, int threads, boolean tf32, String conv, String fusion, boolean graphs, boolean verbose) {}
 
     /** Thrown when --device cuda was asked for and the CUDA engine cannot run here. */
     public static final class UnavailableException extends RuntimeException {

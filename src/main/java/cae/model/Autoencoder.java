@@ -83,9 +83,8 @@ public final class Autoencoder {
                 case TRANSPOSED -> throw new IllegalStateException("a transposed stage has no separate upsampling");
             }
         }
-        for (int i = 2; i >= 0; i--) {
-            engine.maxPoolBackward(a.encoder[i], a.pooled[i], a.dPooled[i], a.dEncoder[i]);
-            convBackward(i, i == 0 ? a.input : a.pooled[i - 1], a.encoder[i], a.dEncoder[i], i == 0 ? null : a.dPooled[i - 1]);
-        }
+        for (int i = 2; i >= 0; i--)
+            engine.conv3x3PoolBackward(i == 0 ? a.input : a.pooled[i - 1], params.weight(i), a.encoder[i], a.pooled[i], a.dPooled[i],
+                    arch.layer(i).relu(), a.dEncoder[i], i == 0 ? null : a.dPooled[i - 1], grads.weight(i), grads.bias(i));
     }
 }

@@ -55,7 +55,7 @@ class CommandLineTest {
         assertBadValue("Invalid value for option '--batch'", "train", "--batch", "many");
         assertBadValue("unknown device 'tpu'", "train", "--device", "tpu");
         assertBadValue("--conv must be auto, cudnn or gemm", "bench", "--conv", "fft");
-        assertBadValue("--thin-conv must be off, on or auto, got 'yes'", "train", "--thin-conv", "yes");
+        assertBadValue("--fusion must be off, on or auto, got 'yes'", "train", "--fusion", "yes");
         assertBadValue("--threads must be positive", "bench", "--threads", "-2");
     }
 

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.Random;
 
 import static cae.kernels.KernelHost.*;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 /** kernels/maxpool.cu bodies against CpuEngine.maxPool and maxPoolBackward. */
 class MaxPoolKernelTest {
@@ -50,5 +51,51 @@ class MaxPoolKernelTest {
         assertClose("max-pool forward", readFloats(dir.resolve("y"), dy.length), expectedY);
         run("maxpool_same_backward", n, c, h, w, xf, writeFloats(dir.resolve("dy"), dy), dir.resolve("dx"));
         assertClose("max-pool backward", readFloats(dir.resolve("dx"), x.length), expectedDx);
+    }
+
+    /**
+     * maxpool_relu_backward_bias_partials + bias_grad_reduce against the two launches it replaces
+     * (maxpool_same_backward, then relu_backward_bias_partials + bias_grad_reduce): the same bits; and
+     * against the CPU engine's max-pool backward, ReLU mask and bias sum. y is a ReLU output, so some
+     * windows are all zeros (tied) and get nothing.
+     */
+    @ParameterizedTest(name = "{0}x{1}x{2}x{3}")
+    @CsvSource({"100, 32, 28, 28", "3, 16, 7, 7", "2, 3, 5, 8", "4, 2, 1, 1", "3, 4, 6, 5"})
+    void backwardFusedWithTheReluMaskAndBiasGradient(int n, int c, int h, int w) throws Exception {
+        int oh = (h + 1) / 2, ow = (w + 1) / 2, hw = h * w;
+        Random random = new Random(n * 7919L + c * 131L + h * 17L + w);
+        float[] y = randomFloats(random, n * c * hw, 1f);
+        for (int i = 0; i < y.length; i++) y[i] = Math.max(y[i] - 0.3f, 0f);  // most windows have a zero, some are all zeros
+        float[] dPooled = randomFloats(random, n * c * oh * ow, 1f);
+        for (int i = 0; i < dPooled.length; i++) dPooled[i] += 0.25f;  // a bias sum that does not cancel to near zero
+
+        float[] routed = new float[y.length];
+        try (Engine cpu = new CpuEngine(1)) {
+            Tensor ty = cpu.zeros(n, c, h, w), tp = cpu.zeros(n, c, oh, ow), tdp = cpu.zeros(n, c, oh, ow), tdy = cpu.zeros(n, c, h, w);
+            cpu.write(ty, y);
+            cpu.write(tdp, dPooled);
+            cpu.maxPool(ty, tp);
+            cpu.maxPoolBackward(ty, tp, tdp, tdy);
+            cpu.read(tdy, routed);
+        }
+        float[] expectedDy = routed.clone();
+        double[] sums = new double[c];
+        for (int i = 0; i < y.length; i++) {
+            if (y[i] <= 0f) expectedDy[i] = 0f;
+            sums[i / hw % c] += expectedDy[i];
+        }
+        float[] expectedBias = new float[c];
+        for (int ch = 0; ch < c; ch++) expectedBias[ch] = (float) sums[ch];
+
+        Path yf = writeFloats(dir.resolve("y"), y), dpf = writeFloats(dir.resolve("dPooled"), dPooled);
+        run("maxpool_relu_backward_bias_grad", n, c, h, w, yf, dpf, dir.resolve("dy"), dir.resolve("db"));
+        float[] fusedDy = readFloats(dir.resolve("dy"), y.length), fusedBias = readFloats(dir.resolve("db"), c);
+        assertArrayEquals(expectedDy, fusedDy, "routed and masked gradient");
+        assertClose("bias gradient", fusedBias, expectedBias);
+
+        run("maxpool_same_backward", n, c, h, w, yf, dpf, dir.resolve("routed"));
+        run("relu_backward_bias_grad", n, c, hw, 1, yf, dir.resolve("routed"), dir.resolve("dyTwo"), dir.resolve("dbTwo"));
+        assertArrayEquals(readFloats(dir.resolve("dyTwo"), y.length), fusedDy, "the two launches' gradient");
+        assertArrayEquals(readFloats(dir.resolve("dbTwo"), c), fusedBias, "the two launches' bias gradient");
     }
 }

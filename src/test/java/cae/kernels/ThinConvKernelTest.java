@@ -1,5 +1,8 @@
 package cae.kernels;
 
+import cae.engine.Engine;
+import cae.engine.Tensor;
+import cae.engine.cpu.CpuEngine;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -13,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 /**
  * kernels/thin_conv.cu, the direct kernels for layers with one input or one output channel, against
  * CpuEngine.conv3x3 and conv3x3Backward: the forward pass with bias and ReLU, the fused ReLU mask,
- * weight and bias gradient, and the data gradient from the masked dy.
+ * weight and bias gradient (from dy, or from the pooled gradient), and the data gradient from the masked dy.
  */
 class ThinConvKernelTest {
     @TempDir Path dir;
@@ -53,7 +56,7 @@ class ThinConvKernelTest {
         Path yFile = writeFloats(dir.resolve("yCpu"), y), dyFile = writeFloats(dir.resolve("dy"), dy);
         for (int store : new int[] {1, 0}) {
             run("thin_conv_weight_grad", n, c, h, w, oneIn ? 1 : 0, relu ? 1 : 0, store, xFile, relu ? yFile : "-",
-                    dyFile, dir.resolve("dyOut"), dir.resolve("dw"), dir.resolve("db"));
+                    dyFile, "-", dir.resolve("dyOut"), dir.resolve("dw"), dir.resolve("db"));
             String what = store == 1 ? " (masked dy stored)" : " (dy left as it was)";
             assertClose("weight gradient" + what, readFloats(dir.resolve("dw"), weight.length), dWeight);
             assertClose("bias gradient" + what, readFloats(dir.resolve("db"), cout), dBias);
@@ -63,5 +66,50 @@ class ThinConvKernelTest {
         run(oneIn ? "thin_conv_in1_backward_data" : "thin_conv_out1_backward_data", n, c, h, w,
                 writeFloats(dir.resolve("masked"), maskedDy), wFile, dir.resolve("dx"));
         assertClose("data gradient", readFloats(dir.resolve("dx"), x.length), dx);
+    }
+
+    /**
+     * With the pooled gradient instead of dy (conv -> ReLU -> max-pool, the first encoder stage): the
+     * routing to each window's first arg-max, the ReLU mask and the gradients in the same pass, against
+     * CpuEngine.maxPoolBackward then conv3x3Backward. The layer's output is the CPU engine's, so some
+     * windows are all zeros (tied).
+     */
+    @ParameterizedTest(name = "{0}x{1}x{3}x{4} -> {2} channels, pooled")
+    @CsvSource({"2, 1, 32, 28, 28", "3, 1, 4, 7, 7", "2, 5, 1, 6, 9", "37, 1, 2, 9, 8"})
+    void takesThePooledGradient(int n, int cin, int cout, int h, int w) throws Exception {
+        boolean oneIn = cin == 1;
+        int c = oneIn ? cout : cin, hw = h * w, oh = (h + 1) / 2, ow = (w + 1) / 2;
+        Random random = new Random(n * 1000L + cin * 100L + cout + h + w + 99);
+        float[] x = randomFloats(random, n * cin * hw, 1f), weight = randomFloats(random, cout * cin * 9, 0.5f);
+        float[] bias = randomFloats(random, cout, 0.2f), dPooled = randomFloats(random, n * cout * oh * ow, 1f);
+        for (int i = 0; i < dPooled.length; i++) dPooled[i] += 0.25f;  // a bias sum that does not cancel
+
+        float[] y = new float[n * cout * hw], routed = new float[y.length];
+        try (Engine cpu = new CpuEngine(1)) {
+            Tensor tx = cpu.zeros(n, cin, h, w), tw = cpu.zeros(cout, cin, 3, 3), tb = cpu.zeros(cout), ty = cpu.zeros(n, cout, h, w);
+            Tensor tp = cpu.zeros(n, cout, oh, ow), tdp = cpu.zeros(n, cout, oh, ow), tdy = cpu.zeros(n, cout, h, w);
+            cpu.write(tx, x);
+            cpu.write(tw, weight);
+            cpu.write(tb, bias);
+            cpu.write(tdp, dPooled);
+            cpu.conv3x3(tx, tw, tb, ty, true);
+            cpu.maxPool(ty, tp);
+            cpu.maxPoolBackward(ty, tp, tdp, tdy);
+            cpu.read(ty, y);
+            cpu.read(tdy, routed);
+        }
+        CpuConvolution expected = CpuConvolution.of(n, cin, cout, h, w, x, weight, bias, routed, true);
+        float[] maskedDy = routed.clone();
+        for (int i = 0; i < y.length; i++) if (y[i] <= 0f) maskedDy[i] = 0f;
+
+        Path xFile = writeFloats(dir.resolve("x"), x), yFile = writeFloats(dir.resolve("y"), y);
+        run("thin_conv_weight_grad", n, c, h, w, oneIn ? 1 : 0, 1, 1, xFile, yFile, "-", writeFloats(dir.resolve("dp"), dPooled),
+                dir.resolve("dyOut"), dir.resolve("dw"), dir.resolve("db"));
+        assertArrayEquals(maskedDy, readFloats(dir.resolve("dyOut"), y.length), "routed and masked dy");
+        assertClose("weight gradient", readFloats(dir.resolve("dw"), weight.length), expected.dWeight());
+        assertClose("bias gradient", readFloats(dir.resolve("db"), cout), expected.dBias());
+        run(oneIn ? "thin_conv_in1_backward_data" : "thin_conv_out1_backward_data", n, c, h, w, dir.resolve("dyOut"),
+                writeFloats(dir.resolve("w"), weight), dir.resolve("dx"));
+        assertClose("data gradient", readFloats(dir.resolve("dx"), x.length), expected.dx());
     }
 }

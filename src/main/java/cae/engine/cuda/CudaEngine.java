@@ -65,6 +65,7 @@ public final class CudaEngine implements Engine {
     private Convolution convolution;
     private TransposedConvolution transposed;
     private ThinConvolution thin;
+    private FusionChoices fusions;
 
     private cudnnPoolingDescriptor pooling;
     private final Map<List<Integer>, cudnnTensorDescriptor> tensorDescriptors = new HashMap<>();
@@ -74,27 +75,29 @@ public final class CudaEngine implements Engine {
     private int orderLength;
 
     /**
-     * Whether the one-channel layers (conv1, the logits) use the project's thin-convolution kernels:
-     * never, always, or whichever of them and the library timed faster per shape.
+     * Whether the project's fused kernels replace library calls and separate launches: the one-channel
+     * convolutions (conv1, the logits: kernels/thin_conv.cu, bias and ReLU fused) and the max-pool
+     * backward fused with the ReLU mask and the bias gradient. Never, always, or per case whichever
+     * way timed faster when the case was first seen.
      */
-    public enum ThinConv { OFF, ON, AUTO }
+    public enum Fusion { OFF, ON, AUTO }
 
     /** Strict FP32 on device 0, cuDNN when it loads, steps as CUDA graphs. */
     public CudaEngine() { this(0, ConvPath.AUTO, false, true); }
 
     public CudaEngine(int ordinal, ConvPath conv, boolean tf32) { this(ordinal, conv, tf32, true); }
 
-    public CudaEngine(int ordinal, ConvPath conv, boolean tf32, boolean graphs) { this(ordinal, conv, tf32, graphs, ThinConv.OFF); }
+    public CudaEngine(int ordinal, ConvPath conv, boolean tf32, boolean graphs) { this(ordinal, conv, tf32, graphs, Fusion.OFF); }
 
     /**
      * Opens device {@code ordinal}. Fails with a {@link CudaException} naming the reason when there is
      * no usable GPU stack here (see {@link CudaProbe}), or when the chosen convolution path's library
      * does not load. With {@code graphs}, {@link #step} records a step as a CUDA graph and replays it.
      */
-    public CudaEngine(int ordinal, ConvPath conv, boolean tf32, boolean graphs, ThinConv thinConv) {
+    public CudaEngine(int ordinal, ConvPath conv, boolean tf32, boolean graphs, Fusion fusion) {
         if (ordinal < 0) throw new IllegalArgumentException("CUDA device index must be >= 0, got " + ordinal);
         if (conv == null) throw new IllegalArgumentException("convolution path must be given (AUTO, CUDNN or GEMM)");
-        if (thinConv == null) throw new IllegalArgumentException("the thin-convolution setting must be given (OFF, ON or AUTO)");
+        if (fusion == null) throw new IllegalArgumentException("the fusion setting must be given (OFF, ON or AUTO)");
         this.ordinal = ordinal;
         this.tf32 = tf32;
         CudaProbe.Selection probe = CudaProbe.probe();
@@ -126,7 +129,8 @@ public final class CudaEngine implements Engine {
             biasPartials = memory.new Scratch("the bias gradient partial sums");
             kernels = new Kernels(stream);
             this.graphs = new StepGraph(graphs, stream, kernels, memory);
-            thin = new ThinConvolution(thinConv, kernels, memory, stream);
+            thin = new ThinConvolution(kernels, memory);
+            fusions = new FusionChoices(fusion, stream);
 
             if (path == ConvPath.CUDNN) {
                 cudnn = new cudnnHandle();
@@ -168,7 +172,7 @@ public final class CudaEngine implements Engine {
     }
 
     /** The convolution route with the algorithms chosen so far (for -v). */
-    public String describeConvolution() { return convolution.describe() + "; " + transposed.describe() + "; " + thin.describe(); }
+    public String describeConvolution() { return convolution.describe() + "; " + transposed.describe() + "; " + fusions.describe(); }
 
     @Override public String choices() { return "convolutions: " + describeConvolution(); }
 
@@ -308,12 +312,17 @@ public final class CudaEngine implements Engine {
         CudaTensor xt = cuda(x), wt = cuda(weight), bt = cuda(bias), yt = cuda(y);
         makeCurrent();
         if (graphs.replaying("conv3x3", xt.storage, wt.storage, bt.storage, yt.storage, relu)) return;
-        thin.run("forward", xt, yt,
-                () -> {
-                    convolution.forward(xt, wt, yt);
-                    addBiasAndRelu(yt, bt, relu);
-                },
-                () -> thin.forward(xt, wt, bt, yt, relu));
+        Runnable library = () -> {
+            convolution.forward(xt, wt, yt);
+            addBiasAndRelu(yt, bt, relu);
+        };
+        if (ThinConvolution.fits(xt, yt)) fusions.run("thin conv forward " + shape(xt, yt), library, () -> thin.forward(xt, wt, bt, yt, relu));
+        else library.run();
+    }
+
+    /** A convolution's case name: batch x in -> out channels, height x width. */
+    private static String shape(CudaTensor x, CudaTensor y) {
+        return x.n() + "x" + x.c() + "->" + y.c() + " " + x.h() + "x" + x.w();
     }
 
     @Override public void conv3x3Backward(Tensor x, Tensor weight, Tensor y, Tensor dy, boolean relu,
@@ -324,12 +333,71 @@ public final class CudaEngine implements Engine {
         makeCurrent();
         if (graphs.replaying("conv3x3Backward", xt.storage, wt.storage, storageOrNull(yt), dyt.storage, relu,
                 storageOrNull(dxt), dwt.storage, dbt.storage)) return;
-        thin.run(dxt == null ? "backward without dx" : "backward", xt, dyt,
-                () -> {
-                    maskReluAndSumBias(yt, dyt, dbt, relu);
-                    convolution.backward(xt, wt, dyt, dxt, dwt);
-                },
-                () -> thin.backward(xt, wt, yt, dyt, relu, dxt, dwt, dbt));
+        convolutionBackward(xt, wt, yt, dyt, relu, dxt, dwt, dbt);
+    }
+
+    private void convolutionBackward(CudaTensor xt, CudaTensor wt, CudaTensor yt, CudaTensor dyt, boolean relu,
+                                     CudaTensor dxt, CudaTensor dwt, CudaTensor dbt) {
+        Runnable library = () -> libraryBackward(xt, wt, yt, dyt, relu, dxt, dwt, dbt);
+        if (ThinConvolution.fits(xt, dyt))
+            fusions.run("thin conv backward" + (dxt == null ? " without dx " : " ") + shape(xt, dyt), library,
+                    () -> thin.backward(xt, wt, yt, dyt, null, relu, dxt, dwt, dbt));
+        else library.run();
+    }
+
+    /** The ReLU mask and bias gradient (our kernels), then cuDNN's or cuBLAS's data and weight gradients. */
+    private void libraryBackward(CudaTensor xt, CudaTensor wt, CudaTensor yt, CudaTensor dyt, boolean relu,
+                                 CudaTensor dxt, CudaTensor dwt, CudaTensor dbt) {
+        maskReluAndSumBias(yt, dyt, dbt, relu);
+        convolution.backward(xt, wt, dyt, dxt, dwt);
+    }
+
+    /**
+     * With fusion, the max-pool backward is folded into the next kernel: into the one-channel layers'
+     * gradient pass (thin_conv_weight_grad_partials), and for the others into the ReLU mask and bias
+     * gradient (maxpool_relu_backward_bias_partials, then bias_grad_reduce) before the library's
+     * convolution backward.
+     */
+    @Override public void conv3x3PoolBackward(Tensor x, Tensor weight, Tensor y, Tensor pooled, Tensor dPooled, boolean relu,
+                                              Tensor dy, Tensor dx, Tensor dWeight, Tensor dBias) {
+        ShapeChecks.pool(y, pooled);
+        ShapeChecks.size(dPooled, pooled.size(), "conv3x3PoolBackward dPooled");
+        ShapeChecks.convBackward(x, weight, y, dy, relu, dx, dWeight, dBias);
+        CudaTensor xt = cuda(x), wt = cuda(weight), yt = cuda(y), dpt = cuda(dPooled), dyt = cuda(dy), dxt = cudaOrNull(dx);
+        CudaTensor dwt = cuda(dWeight), dbt = cuda(dBias);
+        makeCurrent();
+        if (graphs.replaying("conv3x3PoolBackward", xt.storage, wt.storage, yt.storage, dpt.storage, relu, dyt.storage,
+                storageOrNull(dxt), dwt.storage, dbt.storage)) return;
+        if (ThinConvolution.fits(xt, dyt)) {
+            fusions.run("thin conv + max-pool backward" + (dxt == null ? " without dx " : " ") + shape(xt, dyt),
+                    () -> {
+                        routeMaxPoolGradient(yt, dpt, dyt);
+                        libraryBackward(xt, wt, yt, dyt, relu, dxt, dwt, dbt);
+                    },
+                    () -> thin.backward(xt, wt, yt, dyt, dpt, relu, dxt, dwt, dbt));
+        } else if (relu) {
+            fusions.run("max-pool backward + ReLU mask + bias gradient " + dyt.n() + "x" + dyt.c() + " " + dyt.h() + "x" + dyt.w(),
+                    () -> {
+                        routeMaxPoolGradient(yt, dpt, dyt);
+                        maskReluAndSumBias(yt, dyt, dbt, true);
+                    },
+                    () -> maxPoolReluBackwardAndSumBias(yt, dpt, dyt, dbt));
+            convolution.backward(xt, wt, dyt, dxt, dwt);
+        } else {
+            routeMaxPoolGradient(yt, dpt, dyt);
+            libraryBackward(xt, wt, null, dyt, false, dxt, dwt, dbt);
+        }
+    }
+
+    /** dy = dPooled routed to each window's first arg-max in y and masked where y <= 0, and the bias gradient, in one pass. */
+    private void maxPoolReluBackwardAndSumBias(CudaTensor yt, CudaTensor dpt, CudaTensor dyt, CudaTensor dbt) {
+        int n = dyt.n(), c = dyt.c();
+        int chunks = Kernels.biasChunks(n, dyt.h() * dyt.w());
+        CUdeviceptr partials = biasPartials.atLeast((long) chunks * c * Float.BYTES);
+        kernels.launch("maxpool_relu_backward_bias_partials", chunks, c,
+                Kernels.arg(yt.ptr), Kernels.arg(dpt.ptr), Kernels.arg(dyt.ptr), Kernels.arg(partials),
+                Kernels.arg(n), Kernels.arg(c), Kernels.arg(dyt.h()), Kernels.arg(dyt.w()));
+        kernels.launch("bias_grad_reduce", c, Kernels.arg(partials), Kernels.arg(chunks), Kernels.arg(dbt.ptr));
     }
 
     /** The epilogue of both convolutions: y += bias per channel, then ReLU when asked (our kernel, in place). */
@@ -394,8 +462,14 @@ public final class CudaEngine implements Engine {
         CudaTensor xt = cuda(x), yt = cuda(y), dyt = cuda(dy), dxt = cuda(dx);
         makeCurrent();
         if (graphs.replaying("maxPoolBackward", xt.storage, dyt.storage, dxt.storage)) return;
-        // always our kernel: cuDNN does not document which of tied maxima gets the gradient, and ReLU
-        // outputs tie often (all-zero windows); max-unpooling, which is this op, must follow SPEC's first-cell rule
+        routeMaxPoolGradient(xt, dyt, dxt);
+    }
+
+    /**
+     * Always our kernel: cuDNN does not document which of tied maxima gets the gradient, and ReLU
+     * outputs tie often (all-zero windows); max-unpooling, which is this op, must follow SPEC's first-cell rule.
+     */
+    private void routeMaxPoolGradient(CudaTensor xt, CudaTensor dyt, CudaTensor dxt) {
         kernels.launch("maxpool_same_backward", Kernels.blocksFor(xt.size()),
                 Kernels.arg(xt.ptr), Kernels.arg(dyt.ptr), Kernels.arg(dxt.ptr),
                 Kernels.arg(xt.n()), Kernels.arg(xt.c()), Kernels.arg(xt.h()), Kernels.arg(xt.w()));

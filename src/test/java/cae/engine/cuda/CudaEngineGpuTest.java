@@ -28,14 +28,57 @@ class CudaEngineGpuTest extends CudaOpComparison {
 
     /** The one-channel layers on kernels/thin_conv.cu: always, and where they time faster than the library. */
     @ParameterizedTest
-    @EnumSource(value = CudaEngine.ThinConv.class, names = {"ON", "AUTO"})
-    void thinConvolutionsForwardAndBackward(CudaEngine.ThinConv thin) {
-        try (CudaEngine gpu = gpu(CudaEngine.ConvPath.AUTO, thin)) {
-            compareConvolutions(gpu, "thin " + thin, new int[][] {
+    @EnumSource(value = CudaEngine.Fusion.class, names = {"ON", "AUTO"})
+    void thinConvolutionsForwardAndBackward(CudaEngine.Fusion fusion) {
+        try (CudaEngine gpu = gpu(CudaEngine.ConvPath.AUTO, fusion)) {
+            compareConvolutions(gpu, "fusion " + fusion, new int[][] {
                     {3, 1, 32, 28, 28}, {3, 32, 1, 28, 28}, {2, 1, 5, 5, 9}, {4, 16, 1, 7, 6}, {37, 3, 1, 9, 8}, {2, 1, 1, 3, 3}});
             String choices = gpu.describeConvolution();
-            if (thin == CudaEngine.ThinConv.AUTO)
-                assertTrue(choices.contains("forward 3x1->32 28x28: ") && choices.contains("backward 3x32->1 28x28: "), choices);
+            if (fusion == CudaEngine.Fusion.AUTO)
+                assertTrue(choices.contains("thin conv forward 3x1->32 28x28: ") && choices.contains("thin conv backward 3x32->1 28x28: "), choices);
+        }
+    }
+
+    /**
+     * conv3x3PoolBackward (the encoder's stages) against the CPU engine: the max-pool backward fused
+     * into the next kernel (fusion on, and auto), and the unfused way (off), for layers on the library
+     * (fused with the ReLU mask and bias gradient) and one-channel layers (fused into their gradient
+     * pass, with and without dx). Shapes {n, cin, cout, h, w}.
+     */
+    @ParameterizedTest
+    @EnumSource(value = CudaEngine.Fusion.class)
+    void convolutionThenPoolBackward(CudaEngine.Fusion fusion) {
+        try (CudaEngine gpu = gpu(CudaEngine.ConvPath.AUTO, fusion)) {
+            for (int[] s : new int[][] {{3, 32, 32, 14, 14}, {3, 32, 16, 7, 7}, {2, 3, 4, 5, 8}, {3, 1, 32, 28, 28}, {2, 5, 1, 6, 9}}) {
+                int n = s[0], cin = s[1], cout = s[2], h = s[3], w = s[4], oh = (h + 1) / 2, ow = (w + 1) / 2;
+                String what = "fusion " + fusion + " conv " + cin + "->" + cout + " " + h + "x" + w + " + pool backward";
+                Pair x = random(gpu, n, cin, h, w), weight = random(gpu, cout, cin, 3, 3);
+                // the same ReLU output on both engines (not each engine's own convolution, whose last bits
+                // may differ): which cell wins a window and which cells are masked must not depend on rounding
+                float[] yValues = randoms(n * cout * h * w);
+                for (int i = 0; i < yValues.length; i++) yValues[i] = Math.max(yValues[i] - 0.3f, 0f);
+                Pair y = pair(gpu, yValues, n, cout, h, w), pooled = output(gpu, n, cout, oh, ow);
+                cpu.maxPool(y.cpu, pooled.cpu);
+                gpu.maxPool(y.gpu, pooled.gpu);
+                float[] dPooledValues = randoms(n * cout * oh * ow);
+                for (int i = 0; i < dPooledValues.length; i++) dPooledValues[i] += 0.25f;  // a bias sum that does not cancel
+                Pair dPooled = pair(gpu, dPooledValues, n, cout, oh, ow), dy = output(gpu, n, cout, h, w);
+                Pair dx = output(gpu, n, cin, h, w), dWeight = output(gpu, cout, cin, 3, 3), dBias = output(gpu, cout);
+                cpu.conv3x3PoolBackward(x.cpu, weight.cpu, y.cpu, pooled.cpu, dPooled.cpu, true, dy.cpu, dx.cpu, dWeight.cpu, dBias.cpu);
+                gpu.conv3x3PoolBackward(x.gpu, weight.gpu, y.gpu, pooled.gpu, dPooled.gpu, true, dy.gpu, dx.gpu, dWeight.gpu, dBias.gpu);
+                assertClose(gpu, dx, what + " dx");
+                assertClose(gpu, dWeight, what + " dWeight");
+                assertClose(gpu, dBias, what + " dBias");
+
+                // the first layer has no dx
+                Pair dWeight2 = output(gpu, cout, cin, 3, 3), dBias2 = output(gpu, cout), dy2 = output(gpu, n, cout, h, w);
+                cpu.conv3x3PoolBackward(x.cpu, weight.cpu, y.cpu, pooled.cpu, dPooled.cpu, true, dy2.cpu, null, dWeight2.cpu, dBias2.cpu);
+                gpu.conv3x3PoolBackward(x.gpu, weight.gpu, y.gpu, pooled.gpu, dPooled.gpu, true, dy2.gpu, null, dWeight2.gpu, dBias2.gpu);
+                assertClose(gpu, dWeight2, what + " dWeight without dx");
+                assertClose(gpu, dBias2, what + " dBias without dx");
+            }
+            if (fusion == CudaEngine.Fusion.AUTO)
+                assertTrue(gpu.describeConvolution().contains("max-pool backward + ReLU mask + bias gradient 3x32 14x14: "), gpu.describeConvolution());
         }
     }
 

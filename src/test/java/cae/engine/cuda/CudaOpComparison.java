@@ -32,14 +32,14 @@ abstract class CudaOpComparison {
     static void closeCpu() { cpu.close(); }
 
     /** Each test skips itself, with the probe's reason, where there is no usable GPU. */
-    static CudaEngine gpu(CudaEngine.ConvPath path) { return gpu(path, CudaEngine.ThinConv.OFF); }
+    static CudaEngine gpu(CudaEngine.ConvPath path) { return gpu(path, CudaEngine.Fusion.OFF); }
 
-    static CudaEngine gpu(CudaEngine.ConvPath path, CudaEngine.ThinConv thin) {
+    static CudaEngine gpu(CudaEngine.ConvPath path, CudaEngine.Fusion fusion) {
         CudaProbe.Selection probe = CudaProbe.probe();
         assumeTrue(probe.available(), "no GPU for the CUDA engine tests: " + probe.reason());
         assumeTrue(path != CudaEngine.ConvPath.CUDNN || probe.cudnn(), "cuDNN does not load here");
         assumeTrue(path != CudaEngine.ConvPath.GEMM || probe.cublas(), "cuBLAS does not load here");
-        return new CudaEngine(0, path, false, true, thin);
+        return new CudaEngine(0, path, false, true, fusion);
     }
 
     /** Random values in [-1, 1] away from zero, all distinct with probability 1 (no exact ties). */

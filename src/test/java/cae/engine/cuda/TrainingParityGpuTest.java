@@ -95,9 +95,9 @@ class TrainingParityGpuTest {
     @CsvSource({"parity-cudnn-fp32,         CUDNN, OFF, false, true,  1e-4",
                 "parity-cudnn-fp32-nograph, CUDNN, OFF, false, false, 1e-4",
                 "parity-gemm-fp32,          GEMM,  OFF, false, true,  1e-4",
-                "parity-thin-fp32,          CUDNN, ON,  false, true,  1e-4",
+                "parity-fusion-fp32,        CUDNN, ON,  false, true,  1e-4",
                 "parity-auto-tf32,          AUTO,  OFF, true,  true,  2e-3"})
-    void tenStepsMatchTheCpuEngine(String name, CudaEngine.ConvPath path, CudaEngine.ThinConv thin, boolean tf32, boolean graphs,
+    void tenStepsMatchTheCpuEngine(String name, CudaEngine.ConvPath path, CudaEngine.Fusion fusion, boolean tf32, boolean graphs,
                                    double tolerance) {
         CudaProbe.Selection probe = CudaProbe.probe();
         assumeTrue(probe.available(), "no GPU for the CUDA engine tests: " + probe.reason());
@@ -106,7 +106,7 @@ class TrainingParityGpuTest {
 
         Run cpuRun = reference(), gpuRun;
         String graphUse;
-        try (CudaEngine gpu = new CudaEngine(0, path, tf32, graphs, thin)) {
+        try (CudaEngine gpu = new CudaEngine(0, path, tf32, graphs, fusion)) {
             gpuRun = train(gpu);
             graphUse = gpu.describe();
         }
