@@ -8,8 +8,9 @@
 #      (TrainingParityGpuTest) and replayed CUDA graphs against eager ops (StepGraphGpuTest);
 #   2. cae info, train --device cuda --epochs 1 on MNIST, and four bench --device cuda --batch 100,1000
 #      --epoch runs: FP32 and TF32, each with CUDA graphs (the default) and without (--no-graph); then
-#      two FP32 runs with our fused kernels (--fusion on, and auto: the one-channel layers on
-#      kernels/thin_conv.cu, the max-pool backward fused with the ReLU mask and bias gradient);
+#      two FP32 runs with the fused paths (--fusion on, and auto: the one-channel layers on
+#      kernels/thin_conv.cu, cuDNN's convolution + bias + ReLU call, the max-pool backward folded
+#      into the next kernel);
 #   3. the PyTorch anchor .gpu/torch_cae.py on the same data, FP32 and TF32, eager and
 #      --compile reduce-overhead;
 #   4. if ncu is there: Nsight Compute over one steady training step (--profile-steps 30:31, no graphs),
@@ -230,7 +231,7 @@ for precision in fp32 tf32; do
     parsed_row "bench cuda $precision $graph"
   done
 done
-# our fused kernels: always, and each timed against the unfused way per shape (-v prints each timing
+# the fused paths: always, and each timed against the unfused way per shape (-v prints each timing
 # and choice: that is the per-fusion measurement)
 for fusion in on auto; do
   step bench-fusion-fp32-$fusion 60 "${cae[@]}" bench --device cuda --batch 100,1000 --fusion $fusion --epoch -v

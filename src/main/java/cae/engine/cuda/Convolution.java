@@ -12,6 +12,15 @@ interface Convolution extends AutoCloseable {
     /** dx = the input gradient (skipped when dx is null) and dWeight = the weight gradient, both overwritten. */
     void backward(CudaTensor x, CudaTensor weight, CudaTensor dy, CudaTensor dx, CudaTensor dWeight);
 
+    /** Whether {@link #forwardBiasRelu} can be tried: the library has a fused convolution + bias + ReLU call. */
+    default boolean hasFusedBiasRelu() { return false; }
+
+    /**
+     * y = ReLU(conv(x, weight) + bias) in one library call, overwritten. False, with nothing done,
+     * where this route or this shape has no such call (the caller then does it in two steps).
+     */
+    default boolean forwardBiasRelu(CudaTensor x, CudaTensor weight, CudaTensor bias, CudaTensor y) { return false; }
+
     /** One line: the route and, for cuDNN, the algorithms chosen so far. */
     String describe();
 

@@ -75,10 +75,10 @@ public final class CudaEngine implements Engine {
     private int orderLength;
 
     /**
-     * Whether the project's fused kernels replace library calls and separate launches: the one-channel
-     * convolutions (conv1, the logits: kernels/thin_conv.cu, bias and ReLU fused) and the max-pool
-     * backward fused with the ReLU mask and the bias gradient. Never, always, or per case whichever
-     * way timed faster when the case was first seen.
+     * Whether fused kernels replace library calls and separate launches: the one-channel convolutions
+     * (conv1, the logits: kernels/thin_conv.cu, bias and ReLU fused), cuDNN's convolution + bias + ReLU
+     * forward for the other layers, and the max-pool backward fused into the next kernel. Never,
+     * always, or per case whichever way timed faster when the case was first seen.
      */
     public enum Fusion { OFF, ON, AUTO }
 
@@ -317,6 +317,10 @@ public final class CudaEngine implements Engine {
             addBiasAndRelu(yt, bt, relu);
         };
         if (ThinConvolution.fits(xt, yt)) fusions.run("thin conv forward " + shape(xt, yt), library, () -> thin.forward(xt, wt, bt, yt, relu));
+        else if (relu && convolution.hasFusedBiasRelu())
+            fusions.run("cuDNN conv + bias + ReLU forward " + shape(xt, yt), library, () -> {
+                if (!convolution.forwardBiasRelu(xt, wt, bt, yt)) library.run();
+            });
         else library.run();
     }
 

@@ -2,6 +2,7 @@ package cae.engine.cuda;
 
 import jcuda.Pointer;
 import jcuda.driver.CUstream;
+import jcuda.jcudnn.cudnnActivationDescriptor;
 import jcuda.jcudnn.cudnnConvolutionDescriptor;
 import jcuda.jcudnn.cudnnFilterDescriptor;
 import jcuda.jcudnn.cudnnHandle;
@@ -11,10 +12,12 @@ import java.util.HashMap;
 import java.util.Map;
 
 import static jcuda.jcudnn.JCudnn.*;
+import static jcuda.jcudnn.cudnnActivationMode.CUDNN_ACTIVATION_RELU;
 import static jcuda.jcudnn.cudnnConvolutionMode.CUDNN_CROSS_CORRELATION;
 import static jcuda.jcudnn.cudnnDataType.CUDNN_DATA_FLOAT;
 import static jcuda.jcudnn.cudnnMathType.CUDNN_FMA_MATH;
 import static jcuda.jcudnn.cudnnMathType.CUDNN_TENSOR_OP_MATH;
+import static jcuda.jcudnn.cudnnNanPropagation.CUDNN_PROPAGATE_NAN;
 import static jcuda.jcudnn.cudnnTensorFormat.CUDNN_TENSOR_NCHW;
 
 /**
@@ -28,6 +31,8 @@ final class CudnnConvolution implements Convolution {
     private final boolean tf32;
     private final DeviceMemory.Scratch workspace;
     private final cudnnConvolutionDescriptor conv = new cudnnConvolutionDescriptor();
+    /** ReLU for cudnnConvolutionBiasActivationForward; NaN passes through, as in our bias_relu_forward. */
+    private final cudnnActivationDescriptor relu = new cudnnActivationDescriptor();
     private final Map<Shape, Plan> plans = new HashMap<>();
     private final Pointer one = Pointer.to(new float[] {1f}), zero = Pointer.to(new float[] {0f});
     private final GemmConvolution gemm;
@@ -39,6 +44,10 @@ final class CudnnConvolution implements Convolution {
     private static final class Plan {
         final cudnnTensorDescriptor x = new cudnnTensorDescriptor(), y = new cudnnTensorDescriptor();
         final cudnnFilterDescriptor w = new cudnnFilterDescriptor();
+        /** (1, cout, 1, 1), made the first time the fused forward is asked for. */
+        cudnnTensorDescriptor bias;
+        /** Why cudnnConvolutionBiasActivationForward failed on this shape, or null. */
+        String fusedBiasReluFailure;
         CudnnAlgorithms.Choice forward, backwardData, backwardFilter;
         /** Null until the first backward pass measures both; then whether im2col + cuBLAS computes dW. */
         Boolean weightGradientByGemm;
@@ -59,6 +68,8 @@ final class CudnnConvolution implements Convolution {
         Check.cudnn(cudnnSetConvolution2dDescriptor(conv, 1, 1, 1, 1, 1, 1, CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT),
                 "cudnnSetConvolution2dDescriptor");
         Check.cudnn(cudnnSetConvolutionMathType(conv, tf32 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH), "cudnnSetConvolutionMathType");
+        Check.cudnn(cudnnCreateActivationDescriptor(relu), "cudnnCreateActivationDescriptor");
+        Check.cudnn(cudnnSetActivationDescriptor(relu, CUDNN_ACTIVATION_RELU, CUDNN_PROPAGATE_NAN, 0.0), "cudnnSetActivationDescriptor");
     }
 
     private Plan plan(CudaTensor x, CudaTensor y) {
@@ -91,6 +102,28 @@ final class CudnnConvolution implements Convolution {
         Plan p = plan(x, y);
         Check.cudnn(cudnnConvolutionForward(handle, one, p.x, x.ptr, p.w, weight.ptr, conv, p.forward.algo(),
                 workspace.atLeast(p.forward.workspaceBytes()), workspace.bytes(), zero, p.y, y.ptr), "cudnnConvolutionForward");
+    }
+
+    @Override public boolean hasFusedBiasRelu() { return true; }
+
+    /**
+     * cudnnConvolutionBiasActivationForward with the shape's forward algorithm: y = ReLU(1 * conv(x) +
+     * 0 * y + bias). A status other than success (cuDNN may not support the fused call for that
+     * algorithm) is kept for {@link #describe} and the shape goes back to the two-step way for good.
+     */
+    @Override public boolean forwardBiasRelu(CudaTensor x, CudaTensor weight, CudaTensor bias, CudaTensor y) {
+        Plan p = plan(x, y);
+        if (p.fusedBiasReluFailure != null) return false;
+        if (p.bias == null) {
+            p.bias = new cudnnTensorDescriptor();
+            Check.cudnn(cudnnCreateTensorDescriptor(p.bias), "cudnnCreateTensorDescriptor");
+            Check.cudnn(cudnnSetTensor4dDescriptor(p.bias, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, 1, y.c(), 1, 1), "cudnnSetTensor4dDescriptor(bias)");
+        }
+        int status = cudnnConvolutionBiasActivationForward(handle, one, p.x, x.ptr, p.w, weight.ptr, conv, p.forward.algo(),
+                workspace.atLeast(p.forward.workspaceBytes()), workspace.bytes(), zero, p.y, y.ptr, p.bias, bias.ptr, relu, p.y, y.ptr);
+        if (status == 0) return true;
+        p.fusedBiasReluFailure = cudnnGetErrorString(status) + " (" + status + ")";
+        return false;
     }
 
     @Override public void backward(CudaTensor x, CudaTensor weight, CudaTensor dy, CudaTensor dx, CudaTensor dWeight) {
@@ -129,7 +162,8 @@ final class CudnnConvolution implements Convolution {
         plans.forEach((s, p) -> sb.append("; batch ").append(s.n).append(' ').append(s.cin).append("->").append(s.cout).append(' ').append(s.h).append('x').append(s.w)
                 .append(": fwd ").append(p.forward).append(", bwd data ").append(p.backwardData).append(", bwd filter ")
                 .append(Boolean.TRUE.equals(p.weightGradientByGemm) ? "im2col + cuBLAS" : p.backwardFilter.toString())
-                .append(" [").append(p.weightGradientTiming).append(']'));
+                .append(" [").append(p.weightGradientTiming).append(']')
+                .append(p.fusedBiasReluFailure == null ? "" : ", fused bias + ReLU forward failed: " + p.fusedBiasReluFailure));
         return sb.toString();
     }
 
@@ -138,8 +172,10 @@ final class CudnnConvolution implements Convolution {
             cudnnDestroyTensorDescriptor(p.x);
             cudnnDestroyTensorDescriptor(p.y);
             cudnnDestroyFilterDescriptor(p.w);
+            if (p.bias != null) cudnnDestroyTensorDescriptor(p.bias);
         }
         plans.clear();
         cudnnDestroyConvolutionDescriptor(conv);
+        cudnnDestroyActivationDescriptor(relu);
     }
 }
