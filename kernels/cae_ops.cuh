@@ -204,7 +204,8 @@ CAE_HD float maxpool_relu_backward_bias_grad_thread(int ch, int chunk, int t, co
             int s = j / hw, p = j - s * hw;
             size_t plane = (size_t)s * c + ch;
             index[k] = plane * hw + p;
-            if (y[index[k]] > 0.f) value[k] = maxpool_routed_at(y, dpooled, plane, p, h, w);
+            // "not <= 0" rather than "> 0": a NaN in y keeps its gradient, as the separate mask does
+            if (!(y[index[k]] <= 0.f)) value[k] = maxpool_routed_at(y, dpooled, plane, p, h, w);
         }
     }
     float sum = 0.f;

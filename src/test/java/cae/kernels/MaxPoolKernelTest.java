@@ -93,9 +93,20 @@ class MaxPoolKernelTest {
         assertArrayEquals(expectedDy, fusedDy, "routed and masked gradient");
         assertClose("bias gradient", fusedBias, expectedBias);
 
-        run("maxpool_same_backward", n, c, h, w, yf, dpf, dir.resolve("routed"));
-        run("relu_backward_bias_grad", n, c, hw, 1, yf, dir.resolve("routed"), dir.resolve("dyTwo"), dir.resolve("dbTwo"));
-        assertArrayEquals(readFloats(dir.resolve("dyTwo"), y.length), fusedDy, "the two launches' gradient");
+        assertSameAsTheTwoLaunches(n, c, h, w, yf, dpf, fusedDy, fusedBias);
+
+        // a NaN in y keeps its gradient in both ways (the mask zeroes only where y <= 0)
+        y[y.length / 2] = Float.NaN;
+        yf = writeFloats(dir.resolve("y"), y);
+        run("maxpool_relu_backward_bias_grad", n, c, h, w, yf, dpf, dir.resolve("dy"), dir.resolve("db"));
+        assertSameAsTheTwoLaunches(n, c, h, w, yf, dpf, readFloats(dir.resolve("dy"), y.length), readFloats(dir.resolve("db"), c));
+    }
+
+    private void assertSameAsTheTwoLaunches(int n, int c, int h, int w, Path y, Path dPooled, float[] fusedDy, float[] fusedBias)
+            throws Exception {
+        run("maxpool_same_backward", n, c, h, w, y, dPooled, dir.resolve("routed"));
+        run("relu_backward_bias_grad", n, c, h * w, 1, y, dir.resolve("routed"), dir.resolve("dyTwo"), dir.resolve("dbTwo"));
+        assertArrayEquals(readFloats(dir.resolve("dyTwo"), fusedDy.length), fusedDy, "the two launches' gradient");
         assertArrayEquals(readFloats(dir.resolve("dbTwo"), c), fusedBias, "the two launches' bias gradient");
     }
 }

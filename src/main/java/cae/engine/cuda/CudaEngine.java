@@ -316,17 +316,17 @@ public final class CudaEngine implements Engine {
             convolution.forward(xt, wt, yt);
             addBiasAndRelu(yt, bt, relu);
         };
-        if (ThinConvolution.fits(xt, yt)) fusions.run("thin conv forward " + shape(xt, yt), library, () -> thin.forward(xt, wt, bt, yt, relu));
+        if (ThinConvolution.fits(xt, yt)) fusions.run("thin conv forward " + shape(xt, yt, relu), library, () -> thin.forward(xt, wt, bt, yt, relu));
         else if (relu && convolution.hasFusedBiasRelu())
-            fusions.run("cuDNN conv + bias + ReLU forward " + shape(xt, yt), library, () -> {
+            fusions.run("cuDNN conv + bias + ReLU forward " + shape(xt, yt, relu), library, () -> {
                 if (!convolution.forwardBiasRelu(xt, wt, bt, yt)) library.run();
             });
         else library.run();
     }
 
-    /** A convolution's case name: batch x in -> out channels, height x width. */
-    private static String shape(CudaTensor x, CudaTensor y) {
-        return x.n() + "x" + x.c() + "->" + y.c() + " " + x.h() + "x" + x.w();
+    /** A convolution's case name: batch x in -> out channels, height x width, and whether ReLU follows. */
+    private static String shape(CudaTensor x, CudaTensor y, boolean relu) {
+        return x.n() + "x" + x.c() + "->" + y.c() + " " + x.h() + "x" + x.w() + (relu ? " relu" : "");
     }
 
     @Override public void conv3x3Backward(Tensor x, Tensor weight, Tensor y, Tensor dy, boolean relu,
@@ -344,7 +344,7 @@ public final class CudaEngine implements Engine {
                                      CudaTensor dxt, CudaTensor dwt, CudaTensor dbt) {
         Runnable library = () -> libraryBackward(xt, wt, yt, dyt, relu, dxt, dwt, dbt);
         if (ThinConvolution.fits(xt, dyt))
-            fusions.run("thin conv backward" + (dxt == null ? " without dx " : " ") + shape(xt, dyt), library,
+            fusions.run("thin conv backward" + (dxt == null ? " without dx " : " ") + shape(xt, dyt, relu), library,
                     () -> thin.backward(xt, wt, yt, dyt, null, relu, dxt, dwt, dbt));
         else library.run();
     }
@@ -373,7 +373,7 @@ public final class CudaEngine implements Engine {
         if (graphs.replaying("conv3x3PoolBackward", xt.storage, wt.storage, yt.storage, dpt.storage, relu, dyt.storage,
                 storageOrNull(dxt), dwt.storage, dbt.storage)) return;
         if (ThinConvolution.fits(xt, dyt)) {
-            fusions.run("thin conv + max-pool backward" + (dxt == null ? " without dx " : " ") + shape(xt, dyt),
+            fusions.run("thin conv + max-pool backward" + (dxt == null ? " without dx " : " ") + shape(xt, dyt, relu),
                     () -> {
                         routeMaxPoolGradient(yt, dpt, dyt);
                         libraryBackward(xt, wt, yt, dyt, relu, dxt, dwt, dbt);

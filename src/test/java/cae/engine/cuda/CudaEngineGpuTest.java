@@ -42,8 +42,8 @@ class CudaEngineGpuTest extends CudaOpComparison {
             // says so in its choices, which bench -v prints; the results above are checked either way)
             String choices = gpu.describeConvolution();
             if (fusion == CudaEngine.Fusion.AUTO)
-                assertTrue(choices.contains("thin conv forward 3x1->32 28x28: ") && choices.contains("thin conv backward 3x32->1 28x28: ")
-                        && choices.contains("cuDNN conv + bias + ReLU forward 3x32->16 7x7: "), choices);
+                assertTrue(choices.contains("thin conv forward 3x1->32 28x28 relu: ") && choices.contains("thin conv backward 3x32->1 28x28: ")
+                        && choices.contains("cuDNN conv + bias + ReLU forward 3x32->16 7x7 relu: "), choices);
         }
     }
 
