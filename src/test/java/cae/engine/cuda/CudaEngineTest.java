@@ -22,6 +22,9 @@ class CudaEngineTest {
         assertTrue(negative.getMessage().contains("-1"), negative.getMessage());
         IllegalArgumentException noPath = assertThrows(IllegalArgumentException.class, () -> new CudaEngine(0, null, false));
         assertTrue(noPath.getMessage().contains("convolution path"), noPath.getMessage());
+        IllegalArgumentException noFusion = assertThrows(IllegalArgumentException.class,
+                () -> new CudaEngine(0, CudaEngine.ConvPath.AUTO, false, true, null));
+        assertTrue(noFusion.getMessage().contains("fusion setting"), noFusion.getMessage());
     }
 
     @Test
