@@ -38,7 +38,8 @@ public final class EngineOptions {
             description = "Bracket training steps A to B-1 with cuProfilerStart/Stop, for nsys --capture-range=cudaProfilerApi or ncu --profile-from-start off (see the README).")
     String profileSteps;
 
-    @Option(names = {"-v", "--verbose"}, description = "Say which libraries were found and which path each op takes.")
+    @Option(names = {"-v", "--verbose"}, description = "Say which libraries were found and which path each op takes; "
+            + "train also ends with the algorithms and fusions the CUDA engine chose, with their timings.")
     boolean verbose;
 
     static { System.setProperty("cae.cores", Integer.toString(Runtime.getRuntime().availableProcessors())); }

@@ -109,7 +109,10 @@ final class TrainCommand implements Callable<Integer> {
             TrainingRun run = new TrainingRun(e, dataSet, config, outDir, out, bar);
             long[] profiled = engine.profiledSteps(spec.commandLine());
             if (profiled != null) run.profileSteps(profiled[0], profiled[1]);
-            return run.run(resumed).outcome() == TrainingRun.Outcome.INTERRUPTED ? Main.INTERRUPTED : 0;
+            TrainingRun.Outcome outcome = run.run(resumed).outcome();
+            String choices = e.choices();
+            if (engine.verbose && choices != null) err.println(choices);
+            return outcome == TrainingRun.Outcome.INTERRUPTED ? Main.INTERRUPTED : 0;
         }
     }
 
