@@ -141,21 +141,25 @@ else
 fi
 
 
-# 1. GPU tests (JUnit console launcher; the JCuda natives load from the system class path as in the launcher)
-rm -rf "$out/junit"
-step junit 150 java "${java_opts[@]}" -cp "$console:target/classes:target/test-classes:target/lib/*" \
-  org.junit.platform.console.ConsoleLauncher execute --disable-banner --details=tree --disable-ansi-colors \
-  --reports-dir "$out/junit" \
-  --select-class cae.engine.cuda.CudaEngineGpuTest --select-class cae.engine.cuda.VariantsGpuTest \
-  --select-class cae.engine.cuda.TrainingParityGpuTest --select-class cae.engine.cuda.StepGraphGpuTest
-junit_rc=$rc
-python3 - "$out/junit" "$log" "$results" "$junit_rc" <<'EOF'
+# 1. GPU tests (JUnit console launcher; the JCuda natives load from the system class path as in the
+# launcher), in two JVMs: the tests of the fused paths (tag "fusion") run last in their own, so that a
+# kernel fault there, which leaves the CUDA context unusable, cannot fail the others.
+# junit_step NAME TAG_OPTION: the GPU test classes into $out/NAME (JUnit XML), then their table rows
+junit_step() {
+  local name=$1 tag_option=$2
+  rm -rf "${out:?}/$name"
+  step "$name" 150 java "${java_opts[@]}" -cp "$console:target/classes:target/test-classes:target/lib/*" \
+    org.junit.platform.console.ConsoleLauncher execute --disable-banner --details=tree --disable-ansi-colors \
+    --reports-dir "$out/$name" "$tag_option" \
+    --select-class cae.engine.cuda.CudaEngineGpuTest --select-class cae.engine.cuda.VariantsGpuTest \
+    --select-class cae.engine.cuda.TrainingParityGpuTest --select-class cae.engine.cuda.StepGraphGpuTest
+  python3 - "$out/$name" "$log" "$results" "$rc" "$name" <<'EOF'
 # Table rows from the JUnit XML report: one per op test (CudaEngineGpuTest asserts relative error
 # <= 1e-5 and names the error only when it fails) and one per parity case, whose figures come from
 # the "GPU-CHECK <name> <pass|fail> <worst> <note>" lines the test prints.
 import glob, os, re, sys
 import xml.etree.ElementTree as ET
-reports, log, results, rc = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+reports, log, results, rc, name = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
 printed = {}
 for line in open(log, errors="replace"):
     m = re.match(r"\s*GPU-CHECK (\S+) (pass|fail) (\S+) ?(.*)", line)
@@ -199,10 +203,13 @@ for f in files:
             ops.append((label, result, figure, message))
 rows = sorted(ops) + sorted(parity)
 if not files:
-    rows.append(("junit", "skip" if rc == 125 else "fail", "-", "no JUnit report (exit %d); see junit.log" % rc))
+    rows.append((name, "skip" if rc == 125 else "fail", "-", "no JUnit report (exit %d); see %s.log" % (rc, name)))
 with open(results, "a") as r:
     for row in rows: r.write("\t".join(row) + "\n")
 EOF
+}
+junit_step junit --exclude-tag=fusion
+junit_step junit-fusion --include-tag=fusion
 
 # 2. the command line on the GPU
 if [ -z "$data" ]; then

@@ -3,6 +3,7 @@ package cae.engine.cuda;
 import cae.engine.Engine;
 import cae.engine.ImageSet;
 import cae.engine.Tensor;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -13,7 +14,9 @@ import static org.junit.jupiter.api.Assertions.*;
  * Every op of the CUDA engine against the CPU engine on fresh random inputs (never zeros), strict
  * FP32, relative L2 error <= 1e-5 (SPEC section 6). GPU outputs are filled with NaN before each op,
  * so an element the GPU does not write fails the comparison. Skipped, with the probe's reason, where
- * there is no usable GPU.
+ * there is no usable GPU. The tests of the fused paths are tagged "fusion": the GPU check runs them
+ * in a JVM of their own, so that a kernel fault there (which leaves the CUDA context unusable) cannot
+ * fail the others.
  */
 class CudaEngineGpuTest extends CudaOpComparison {
     CudaEngineGpuTest() { super(42); }
@@ -31,6 +34,7 @@ class CudaEngineGpuTest extends CudaOpComparison {
      * kernels/thin_conv.cu, the others' forward through cudnnConvolutionBiasActivationForward (its
      * output NaN-poisoned first like every output here, so a fused call that read y would fail).
      */
+    @Tag("fusion")
     @ParameterizedTest
     @EnumSource(value = CudaEngine.Fusion.class, names = {"ON", "AUTO"})
     void fusedConvolutionsForwardAndBackward(CudaEngine.Fusion fusion) {
@@ -53,6 +57,7 @@ class CudaEngineGpuTest extends CudaOpComparison {
      * (fused with the ReLU mask and bias gradient) and one-channel layers (fused into their gradient
      * pass, with and without dx). Shapes {n, cin, cout, h, w}.
      */
+    @Tag("fusion")
     @ParameterizedTest
     @EnumSource(value = CudaEngine.Fusion.class)
     void convolutionThenPoolBackward(CudaEngine.Fusion fusion) {

@@ -5,6 +5,7 @@ import cae.engine.cpu.CpuEngine;
 import cae.train.Trainer;
 import cae.train.TrainingConfig;
 import cae.train.TrainingState;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -95,10 +96,22 @@ class TrainingParityGpuTest {
     @CsvSource({"parity-cudnn-fp32,         CUDNN, OFF, false, true,  1e-4",
                 "parity-cudnn-fp32-nograph, CUDNN, OFF, false, false, 1e-4",
                 "parity-gemm-fp32,          GEMM,  OFF, false, true,  1e-4",
-                "parity-fusion-fp32,        CUDNN, ON,  false, true,  1e-4",
                 "parity-auto-tf32,          AUTO,  OFF, true,  true,  2e-3"})
     void tenStepsMatchTheCpuEngine(String name, CudaEngine.ConvPath path, CudaEngine.Fusion fusion, boolean tf32, boolean graphs,
                                    double tolerance) {
+        compare(name, path, fusion, tf32, graphs, tolerance);
+    }
+
+    /** With the fused paths; tagged so that the GPU check runs it in a JVM of its own (see CudaEngineGpuTest). */
+    @Tag("fusion")
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"parity-fusion-fp32, CUDNN, ON, false, true, 1e-4"})
+    void tenStepsWithFusionMatchTheCpuEngine(String name, CudaEngine.ConvPath path, CudaEngine.Fusion fusion, boolean tf32,
+                                             boolean graphs, double tolerance) {
+        compare(name, path, fusion, tf32, graphs, tolerance);
+    }
+
+    private void compare(String name, CudaEngine.ConvPath path, CudaEngine.Fusion fusion, boolean tf32, boolean graphs, double tolerance) {
         CudaProbe.Selection probe = CudaProbe.probe();
         assumeTrue(probe.available(), "no GPU for the CUDA engine tests: " + probe.reason());
         assumeTrue(path != CudaEngine.ConvPath.CUDNN || probe.cudnn(), "cuDNN does not load here");
