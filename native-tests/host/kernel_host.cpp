@@ -8,11 +8,10 @@
 // The reducing kernels are run block by block, thread by thread, and summed with the same tree as on
 // the GPU (cae::tree_step), so even their summation order is the device's.
 #include "cae_ops.cuh"
+#include "op_args.h"
 
+#include <cmath>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -47,73 +46,6 @@ const char* kUsage =
     "                                (the partials kernel, then the reduce; '-': none, like a null pointer;\n"
     "                                dy_out starts as dy, or as NaN without it)\n";
 
-struct Failure : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
-
-template <typename T>
-std::vector<T> load(const std::string& path, size_t count) {
-    FILE* f = std::fopen(path.c_str(), "rb");
-    if (!f) throw Failure(path + ": cannot open for reading");
-    std::vector<T> data(count + 1);
-    size_t got = std::fread(data.data(), sizeof(T), count + 1, f);
-    std::fclose(f);
-    if (got != count)
-        throw Failure(path + ": expected " + std::to_string(count) + " elements of " + std::to_string(sizeof(T)) +
-                      " bytes, found " + (got > count ? "more" : std::to_string(got)));
-    data.resize(count);
-    return data;
-}
-
-// A whole file of T, at least `minimum` of them.
-template <typename T>
-std::vector<T> load_all(const std::string& path, size_t minimum) {
-    FILE* f = std::fopen(path.c_str(), "rb");
-    if (!f) throw Failure(path + ": cannot open for reading");
-    std::vector<T> data;
-    T v;
-    while (std::fread(&v, sizeof(T), 1, f) == 1) data.push_back(v);
-    std::fclose(f);
-    if (data.size() < minimum)
-        throw Failure(path + ": expected at least " + std::to_string(minimum) + " elements, found " + std::to_string(data.size()));
-    return data;
-}
-
-template <typename T>
-void save(const std::string& path, const std::vector<T>& data) {
-    FILE* f = std::fopen(path.c_str(), "wb");
-    if (!f || std::fwrite(data.data(), sizeof(T), data.size(), f) != data.size() || std::fclose(f) != 0)
-        throw Failure(path + ": cannot write");
-}
-
-// The positional arguments after OP, read in order.
-class Args {
-public:
-    Args(int argc, char** argv) : argc_(argc), argv_(argv) {}
-    std::string text() {
-        if (next_ >= argc_) throw Failure("missing arguments");
-        return argv_[next_++];
-    }
-    int integer() { return (int)number(); }
-    float real() { return std::strtof(text().c_str(), nullptr); }
-    unsigned long long u64() { return std::strtoull(text().c_str(), nullptr, 10); }
-    void done() const {
-        if (next_ != argc_) throw Failure("too many arguments");
-    }
-
-private:
-    long long number() {
-        std::string t = text();
-        char* end = nullptr;
-        long long v = std::strtoll(t.c_str(), &end, 10);
-        if (*end != 0 || v < 0) throw Failure("not a size: " + t);
-        return v;
-    }
-    int argc_;
-    char** argv_;
-    int next_ = 2;
-};
-
 // Emulates a reducing kernel's block: thread t's value from thread(t), then the device's tree.
 template <typename Thread>
 float block_sum(Thread thread) {
@@ -125,6 +57,16 @@ float block_sum(Thread thread) {
 }
 
 int blocks_for(int count) { return (count + cae::kReduceThreads - 1) / cae::kReduceThreads; }
+
+// bias_grad_reduce: grid = c, block ch sums channel ch's chunks partial sums.
+std::vector<float> bias_grad_reduce(const std::vector<float>& partials, int c, int chunks) {
+    std::vector<float> dbias(c);
+    for (int ch = 0; ch < c; ++ch)
+        dbias[ch] = block_sum([&](int t) {
+            return cae::strided_sum_at(t, cae::kReduceThreads, partials.data() + (size_t)ch * chunks, chunks);
+        });
+    return dbias;
+}
 
 void run(const std::string& op, Args& a) {
     if (op == "resize_nearest_forward" || op == "resize_nearest_backward") {
@@ -152,14 +94,10 @@ void run(const std::string& op, Args& a) {
         for (int i = 0; i < (int)y.size(); ++i) cae::maxpool_same_forward_at(i, x.data(), y.data(), h, w);
         save(out, y);
     } else if (op == "maxpool_same_backward") {
-        int n = a.integer(), c = a.integer(), h = a.integer(), w = a.integer();
-        std::string xin = a.text(), dyin = a.text(), out = a.text();
-        a.done();
-        auto x = load<float>(xin, (size_t)n * c * h * w);
-        auto dy = load<float>(dyin, (size_t)n * c * ((h + 1) / 2) * ((w + 1) / 2));
-        std::vector<float> dx(x.size());
-        for (int i = 0; i < (int)dx.size(); ++i) cae::maxpool_same_backward_at(i, x.data(), dy.data(), dx.data(), h, w);
-        save(out, dx);
+        PoolBackwardArgs r = pool_backward_args(a);
+        std::vector<float> dx(r.x.size());
+        for (int i = 0; i < (int)dx.size(); ++i) cae::maxpool_same_backward_at(i, r.x.data(), r.dy.data(), dx.data(), r.h, r.w);
+        save(r.dx_out, dx);
     } else if (op == "sigmoid_forward") {
         int count = a.integer();
         std::string in = a.text(), out = a.text();
@@ -177,25 +115,16 @@ void run(const std::string& op, Args& a) {
         for (int i = 0; i < (int)y.size(); ++i) cae::bias_relu_forward_at(i, y.data(), bias.data(), c, hw, relu);
         save(out, y);
     } else if (op == "relu_backward_bias_grad") {
-        int n = a.integer(), c = a.integer(), hw = a.integer(), relu = a.integer();
-        std::string yin = a.text(), dyin = a.text(), dyout = a.text(), dbout = a.text();
-        a.done();
-        auto y = load<float>(yin, (size_t)n * c * hw);
-        auto dy = load<float>(dyin, y.size());
-        std::vector<float> dbias(c);
-        int chunks = cae::bias_grad_chunks(n, hw);
-        std::vector<float> partials((size_t)c * chunks);
-        for (int ch = 0; ch < c; ++ch)  // relu_backward_bias_partials: grid = (chunks, c)
+        ReluBiasArgs r = relu_bias_args(a);
+        int chunks = cae::bias_grad_chunks(r.n, r.hw);
+        std::vector<float> partials((size_t)r.c * chunks);
+        for (int ch = 0; ch < r.c; ++ch)  // relu_backward_bias_partials: grid = (chunks, c)
             for (int k = 0; k < chunks; ++k)
                 partials[(size_t)ch * chunks + k] = block_sum([&](int t) {
-                    return cae::relu_backward_bias_grad_thread(ch, k, t, y.data(), dy.data(), n, c, hw, relu);
+                    return cae::relu_backward_bias_grad_thread(ch, k, t, r.y.data(), r.dy.data(), r.n, r.c, r.hw, r.relu);
                 });
-        for (int ch = 0; ch < c; ++ch)  // bias_grad_reduce: grid = c
-            dbias[ch] = block_sum([&](int t) {
-                return cae::strided_sum_at(t, cae::kReduceThreads, partials.data() + (size_t)ch * chunks, chunks);
-            });
-        save(dyout, dy);
-        save(dbout, dbias);
+        save(r.dy_out, r.dy);
+        save(r.dbias_out, bias_grad_reduce(partials, r.c, chunks));
     } else if (op == "sigmoid_xent") {
         int count = a.integer();
         std::string lin = a.text(), tin = a.text(), gout = a.text(), lout = a.text();
@@ -304,98 +233,57 @@ void run(const std::string& op, Args& a) {
             save(out, big);
         }
     } else if (op == "maxpool_relu_backward_bias_grad") {
-        int n = a.integer(), c = a.integer(), h = a.integer(), w = a.integer();
-        std::string yf = a.text(), dpf = a.text(), dyout = a.text(), dbout = a.text();
-        a.done();
-        auto y = load<float>(yf, (size_t)n * c * h * w);
-        auto dpooled = load<float>(dpf, (size_t)n * c * ((h + 1) / 2) * ((w + 1) / 2));
-        std::vector<float> dy(y.size(), std::nanf("")), dbias(c);
-        int chunks = cae::bias_grad_chunks(n, h * w);
-        std::vector<float> partials((size_t)c * chunks);
-        for (int ch = 0; ch < c; ++ch)  // maxpool_relu_backward_bias_partials: grid = (chunks, c)
+        PoolReluBiasArgs r = pool_relu_bias_args(a);
+        std::vector<float> dy(r.y.size(), std::nanf(""));
+        int chunks = cae::bias_grad_chunks(r.n, r.h * r.w);
+        std::vector<float> partials((size_t)r.c * chunks);
+        for (int ch = 0; ch < r.c; ++ch)  // maxpool_relu_backward_bias_partials: grid = (chunks, c)
             for (int k = 0; k < chunks; ++k)
                 partials[(size_t)ch * chunks + k] = block_sum([&](int t) {
-                    return cae::maxpool_relu_backward_bias_grad_thread(ch, k, t, y.data(), dpooled.data(), dy.data(), n, c, h, w);
+                    return cae::maxpool_relu_backward_bias_grad_thread(ch, k, t, r.y.data(), r.dpooled.data(), dy.data(),
+                                                                      r.n, r.c, r.h, r.w);
                 });
-        for (int ch = 0; ch < c; ++ch)  // bias_grad_reduce: grid = c
-            dbias[ch] = block_sum([&](int t) {
-                return cae::strided_sum_at(t, cae::kReduceThreads, partials.data() + (size_t)ch * chunks, chunks);
-            });
-        save(dyout, dy);
-        save(dbout, dbias);
+        save(r.dy_out, dy);
+        save(r.dbias_out, bias_grad_reduce(partials, r.c, chunks));
     } else if (op == "thin_conv_in1_forward" || op == "thin_conv_out1_forward") {
-        int n = a.integer(), c = a.integer(), h = a.integer(), w = a.integer(), relu = a.integer();
-        std::string xf = a.text(), wf = a.text(), bf = a.text(), out = a.text();
-        a.done();
-        size_t narrow = (size_t)n * h * w, wide = narrow * c;
-        auto weight = load<float>(wf, (size_t)c * 9);
-        auto bias = load<float>(bf, op == "thin_conv_in1_forward" ? c : 1);
-        if (op == "thin_conv_in1_forward") {
-            auto x = load<float>(xf, narrow);
-            std::vector<float> y(wide);
-            for (int i = 0; i < (int)wide; ++i)
-                cae::thin_spread_at(i, x.data(), weight.data(), bias.data(), y.data(), c, h, w, 0, relu);
-            save(out, y);
-        } else {
-            auto x = load<float>(xf, wide);
-            std::vector<float> y(narrow);
-            for (int i = 0; i < (int)narrow; ++i)
-                cae::thin_collect_at(i, x.data(), weight.data(), bias.data(), y.data(), c, h, w, 0, relu);
-            save(out, y);
+        ThinForwardArgs r = thin_forward_args(op, a);
+        std::vector<float> y(r.y_size);
+        for (int i = 0; i < (int)y.size(); ++i) {
+            if (r.one_in) cae::thin_spread_at(i, r.x.data(), r.weight.data(), r.bias.data(), y.data(), r.c, r.h, r.w, 0, r.relu);
+            else cae::thin_collect_at(i, r.x.data(), r.weight.data(), r.bias.data(), y.data(), r.c, r.h, r.w, 0, r.relu);
         }
+        save(r.y_out, y);
     } else if (op == "thin_conv_in1_backward_data" || op == "thin_conv_out1_backward_data") {
-        int n = a.integer(), c = a.integer(), h = a.integer(), w = a.integer();
-        std::string dyf = a.text(), wf = a.text(), out = a.text();
-        a.done();
-        size_t narrow = (size_t)n * h * w, wide = narrow * c;
-        auto weight = load<float>(wf, (size_t)c * 9);
-        if (op == "thin_conv_in1_backward_data") {
-            auto dy = load<float>(dyf, wide);
-            std::vector<float> dx(narrow);
-            for (int i = 0; i < (int)narrow; ++i)
-                cae::thin_collect_at(i, dy.data(), weight.data(), nullptr, dx.data(), c, h, w, 1, 0);
-            save(out, dx);
-        } else {
-            auto dy = load<float>(dyf, narrow);
-            std::vector<float> dx(wide);
-            for (int i = 0; i < (int)wide; ++i)
-                cae::thin_spread_at(i, dy.data(), weight.data(), nullptr, dx.data(), c, h, w, 1, 0);
-            save(out, dx);
+        ThinDataArgs r = thin_data_args(op, a);
+        std::vector<float> dx(r.dx_size);
+        for (int i = 0; i < (int)dx.size(); ++i) {
+            if (r.one_in) cae::thin_collect_at(i, r.dy.data(), r.weight.data(), nullptr, dx.data(), r.c, r.h, r.w, 1, 0);
+            else cae::thin_spread_at(i, r.dy.data(), r.weight.data(), nullptr, dx.data(), r.c, r.h, r.w, 1, 0);
         }
+        save(r.dx_out, dx);
     } else if (op == "thin_conv_weight_grad") {
-        int n = a.integer(), c = a.integer(), h = a.integer(), w = a.integer();
-        int dy_wide = a.integer(), relu = a.integer(), store = a.integer();
-        std::string xf = a.text(), yf = a.text(), dyf = a.text(), dpf = a.text();
-        std::string dyout = a.text(), dwout = a.text(), dbout = a.text();
-        a.done();
-        size_t narrow = (size_t)n * h * w, wide = narrow * c, out = dy_wide ? wide : narrow;
-        auto x = load<float>(xf, dy_wide ? narrow : wide);
-        std::vector<float> y = yf == "-" ? std::vector<float>() : load<float>(yf, out);
-        std::vector<float> dy = dyf == "-" ? std::vector<float>(out, std::nanf("")) : load<float>(dyf, out);
-        std::vector<float> dpooled = dpf == "-" ? std::vector<float>()
-                                                : load<float>(dpf, out / ((size_t)h * w) * ((h + 1) / 2) * ((w + 1) / 2));
-        int chunks = cae::bias_grad_chunks(n, h * w);
+        ThinWeightGradArgs r = thin_weight_grad_args(a);
+        int c = r.c, chunks = cae::bias_grad_chunks(r.n, r.h * r.w);
         std::vector<float> partials((size_t)c * cae::kThinSums * chunks);
         for (int ch = 0; ch < c; ++ch)  // thin_conv_weight_grad_partials: grid = (chunks, c)
             for (int k = 0; k < chunks; ++k) {
                 float sums[cae::kReduceThreads][cae::kThinSums];
                 for (int t = 0; t < cae::kReduceThreads; ++t)
-                    cae::thin_weight_grad_thread(ch, k, t, x.data(), y.empty() ? nullptr : y.data(), dy.data(),
-                                                 dpooled.empty() ? nullptr : dpooled.data(), n, c, h, w, dy_wide, relu,
-                                                 store, sums[t]);
+                    cae::thin_weight_grad_thread(ch, k, t, r.x.data(), or_null(r.y), r.dy.data(), or_null(r.dpooled),
+                                                 r.n, c, r.h, r.w, r.dy_wide, r.relu, r.store, sums[t]);
                 for (int v = 0; v < cae::kThinSums; ++v)
                     partials[((size_t)ch * cae::kThinSums + v) * chunks + k] = block_sum([&](int t) { return sums[t][v]; });
             }
-        std::vector<float> dweight((size_t)c * 9), dbias(dy_wide ? c : 1);
-        for (int r = 0; r < c * cae::kThinSums; ++r) {  // thin_conv_weight_grad_reduce: grid = c * kThinSums
+        std::vector<float> dweight((size_t)c * 9), dbias(r.dy_wide ? c : 1);
+        for (int row = 0; row < c * cae::kThinSums; ++row) {  // thin_conv_weight_grad_reduce: grid = c * kThinSums
             float sum = block_sum([&](int t) {
-                return cae::strided_sum_at(t, cae::kReduceThreads, partials.data() + (size_t)r * chunks, chunks);
+                return cae::strided_sum_at(t, cae::kReduceThreads, partials.data() + (size_t)row * chunks, chunks);
             });
-            cae::thin_grad_store(r, sum, dweight.data(), dbias.data(), dy_wide);
+            cae::thin_grad_store(row, sum, dweight.data(), dbias.data(), r.dy_wide);
         }
-        save(dyout, dy);
-        save(dwout, dweight);
-        save(dbout, dbias);
+        save(r.dy_out, r.dy);
+        save(r.dweight_out, dweight);
+        save(r.dbias_out, dbias);
     } else {
         throw Failure("unknown op " + op);
     }
@@ -403,17 +291,4 @@ void run(const std::string& op, Args& a) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-    if (argc < 2) {
-        std::fputs(kUsage, stderr);
-        return 2;
-    }
-    try {
-        Args args(argc, argv);
-        run(argv[1], args);
-    } catch (const Failure& e) {
-        std::fprintf(stderr, "cae_kernel_host %s: %s\n%s", argv[1], e.what(), kUsage);
-        return 1;
-    }
-    return 0;
-}
+int main(int argc, char** argv) { return run_program(argc, argv, "cae_kernel_host", kUsage, run); }

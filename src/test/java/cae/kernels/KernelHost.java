@@ -18,51 +18,70 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * The CPU harness for the CUDA kernels' bodies (native-tests/host): built once per test run into
- * target/native-host, then run once per op on little-endian array files. Tests using it are skipped,
- * with the reason, where there is no C++ compiler or no bash.
+ * The CPU programs for the CUDA kernels (native-tests/host): cae_kernel_host runs their per-element
+ * bodies, cae_kernel_launch the __global__ kernels themselves through a CPU emulation of the launch.
+ * Each is built once per test run into target/native-host, then run once per op on little-endian array
+ * files. Tests using them are skipped, with the reason, where there is no C++ compiler (or, for the
+ * launches, none with C++20's <barrier>) or no bash.
  */
 final class KernelHost {
     /** SPEC section 6: strict FP32 results agree with the CPU engine to this relative error. */
     static final double TOLERANCE = 1e-5;
 
-    private static Path executable;
-    private static String skipReason;
+    /** One of the two programs, built on first use. */
+    private static final class Program {
+        final String target, name;
+        Path executable;
+        String skipReason;
+
+        Program(String target, String name) {
+            this.target = target;
+            this.name = name;
+        }
+
+        synchronized Path executable() {
+            if (executable == null && skipReason == null) build();
+            Assumptions.assumeTrue(skipReason == null, () -> "native-tests/host: " + skipReason);
+            return executable;
+        }
+
+        private void build() {
+            Path out = Path.of("target", "native-host");
+            Result r;
+            try {
+                r = exec(List.of("bash", "native-tests/host/build.sh", out.toString(), target));
+            } catch (IOException e) {
+                skipReason = "cannot run bash (" + e.getMessage() + ")";
+                return;
+            }
+            if (r.exitCode == 77) skipReason = r.output.trim();
+            else if (r.exitCode != 0) fail("native-tests/host/build.sh " + target + " failed:\n" + r.output);
+            else executable = out.resolve(name).toAbsolutePath();
+        }
+
+        void run(Object... args) {
+            List<String> command = new ArrayList<>();
+            command.add(executable().toString());
+            for (Object a : args) command.add(a.toString());
+            try {
+                Result r = exec(command);
+                assertEquals(0, r.exitCode, () -> name + " " + args[0] + " failed:\n" + r.output);
+            } catch (IOException e) {
+                fail("cannot run " + command.get(0), e);
+            }
+        }
+    }
+
+    private static final Program HOST = new Program("host", "cae_kernel_host");
+    private static final Program LAUNCH = new Program("launch", "cae_kernel_launch");
 
     private KernelHost() {}
 
-    private static synchronized Path executable() {
-        if (executable == null && skipReason == null) build();
-        Assumptions.assumeTrue(skipReason == null, () -> "native-tests/host: " + skipReason);
-        return executable;
-    }
+    /** Runs one op of the bodies' harness; any failure fails the test with the harness's message. */
+    static void run(Object... args) { HOST.run(args); }
 
-    private static void build() {
-        Path out = Path.of("target", "native-host");
-        Result r;
-        try {
-            r = exec(List.of("bash", "native-tests/host/build.sh", out.toString()));
-        } catch (IOException e) {
-            skipReason = "cannot run bash (" + e.getMessage() + ")";
-            return;
-        }
-        if (r.exitCode == 77) skipReason = r.output.trim();
-        else if (r.exitCode != 0) fail("native-tests/host/build.sh failed:\n" + r.output);
-        else executable = out.resolve("cae_kernel_host").toAbsolutePath();
-    }
-
-    /** Runs one op of the harness; any failure fails the test with the harness's message. */
-    static void run(Object... args) {
-        List<String> command = new ArrayList<>();
-        command.add(executable().toString());
-        for (Object a : args) command.add(a.toString());
-        try {
-            Result r = exec(command);
-            assertEquals(0, r.exitCode, () -> "cae_kernel_host " + args[0] + " failed:\n" + r.output);
-        } catch (IOException e) {
-            fail("cannot run " + command.get(0), e);
-        }
-    }
+    /** Runs one op (the same arguments as {@link #run}) through the kernels' emulated launches. */
+    static void launch(Object... args) { LAUNCH.run(args); }
 
     private record Result(int exitCode, String output) {}
 

@@ -1,0 +1,110 @@
+// Runs the kernels' __global__ wrappers (every kernels/*.cu, compiled here as C++ through
+// cuda_emulation.h) with the launch shapes the CUDA engine uses, on the CPU:
+//
+//   cae_kernel_launch OP ARGS...
+//
+// OP and ARGS are those of cae_kernel_host (kernel_host.cpp) for the ops listed in usage(), so a test
+// can run both on the same files and compare: the host program runs the per-element bodies in a loop,
+// this one the kernels themselves (block indices, grid-stride loops, shared-memory sums, barriers).
+// Both are built without fused multiply-adds, so equal means equal bits. Grid-stride kernels get at
+// most kStrideBlocks blocks, fewer than their elements need, so their stride loops are exercised too.
+#include "cuda_emulation.h"
+
+#include "op_args.h"
+
+#include "activation.cu"
+#include "adam.cu"
+#include "bilinear.cu"
+#include "im2col.cu"
+#include "im2col_s2.cu"
+#include "loss.cu"
+#include "maxpool.cu"
+#include "noise.cu"
+#include "resize.cu"
+#include "step.cu"
+#include "thin_conv.cu"
+#include "unpool.cu"
+
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace {
+
+const char* kUsage =
+    "usage: cae_kernel_launch OP ARGS...   (ARGS as for cae_kernel_host)\n"
+    "  maxpool_same_backward            n c h w x.f32 dy.f32 dx.f32\n"
+    "  relu_backward_bias_grad          n c hw relu y.f32 dy.f32 dy_out.f32 dbias.f32\n"
+    "  maxpool_relu_backward_bias_grad  n c h w y.f32 dpooled.f32 dy.f32 dbias.f32\n"
+    "  thin_conv_in1_forward            n c h w relu x.f32 weight.f32 bias.f32 y.f32\n"
+    "  thin_conv_out1_forward           n c h w relu x.f32 weight.f32 bias.f32 y.f32\n"
+    "  thin_conv_in1_backward_data      n c h w dy.f32 weight.f32 dx.f32\n"
+    "  thin_conv_out1_backward_data     n c h w dy.f32 weight.f32 dx.f32\n"
+    "  thin_conv_weight_grad            n c h w dy_wide relu store x.f32 y.f32|- dy.f32|- dpooled.f32|- dy_out.f32 dweight.f32 dbias.f32\n";
+
+constexpr unsigned kThreads = cae::kReduceThreads;
+constexpr int kStrideBlocks = 5;
+
+unsigned stride_blocks(size_t total) {
+    size_t needed = (total + kThreads - 1) / kThreads;
+    return (unsigned)(needed < (size_t)kStrideBlocks ? (needed == 0 ? 1 : needed) : kStrideBlocks);
+}
+
+void run(const std::string& op, Args& a) {
+    if (op == "maxpool_same_backward") {
+        PoolBackwardArgs r = pool_backward_args(a);
+        std::vector<float> dx(r.x.size(), std::nanf(""));
+        cae_launch(maxpool_same_backward, stride_blocks(dx.size()), 1, kThreads, (const float*)r.x.data(), (const float*)r.dy.data(),
+                   dx.data(), r.n, r.c, r.h, r.w);
+        save(r.dx_out, dx);
+    } else if (op == "relu_backward_bias_grad") {
+        ReluBiasArgs r = relu_bias_args(a);
+        int chunks = cae::bias_grad_chunks(r.n, r.hw);
+        std::vector<float> partials((size_t)r.c * chunks, std::nanf("")), dbias(r.c, std::nanf(""));
+        cae_launch(relu_backward_bias_partials, chunks, r.c, kThreads, (const float*)r.y.data(), r.dy.data(), partials.data(),
+                   r.n, r.c, r.hw, r.relu);
+        cae_launch(bias_grad_reduce, r.c, 1, kThreads, (const float*)partials.data(), chunks, dbias.data());
+        save(r.dy_out, r.dy);
+        save(r.dbias_out, dbias);
+    } else if (op == "maxpool_relu_backward_bias_grad") {
+        PoolReluBiasArgs r = pool_relu_bias_args(a);
+        int chunks = cae::bias_grad_chunks(r.n, r.h * r.w);
+        std::vector<float> dy(r.y.size(), std::nanf("")), partials((size_t)r.c * chunks, std::nanf("")), dbias(r.c, std::nanf(""));
+        cae_launch(maxpool_relu_backward_bias_partials, chunks, r.c, kThreads, (const float*)r.y.data(), (const float*)r.dpooled.data(),
+                   dy.data(), partials.data(), r.n, r.c, r.h, r.w);
+        cae_launch(bias_grad_reduce, r.c, 1, kThreads, (const float*)partials.data(), chunks, dbias.data());
+        save(r.dy_out, dy);
+        save(r.dbias_out, dbias);
+    } else if (op == "thin_conv_in1_forward" || op == "thin_conv_out1_forward") {
+        ThinForwardArgs r = thin_forward_args(op, a);
+        std::vector<float> y(r.y_size, std::nanf(""));
+        cae_launch(r.one_in ? thin_conv_in1_forward : thin_conv_out1_forward, stride_blocks(y.size()), 1, kThreads,
+                   (const float*)r.x.data(), (const float*)r.weight.data(), (const float*)r.bias.data(), y.data(), r.n, r.c, r.h, r.w, r.relu);
+        save(r.y_out, y);
+    } else if (op == "thin_conv_in1_backward_data" || op == "thin_conv_out1_backward_data") {
+        ThinDataArgs r = thin_data_args(op, a);
+        std::vector<float> dx(r.dx_size, std::nanf(""));
+        cae_launch(r.one_in ? thin_conv_in1_backward_data : thin_conv_out1_backward_data, stride_blocks(dx.size()), 1, kThreads,
+                   (const float*)r.dy.data(), (const float*)r.weight.data(), dx.data(), r.n, r.c, r.h, r.w);
+        save(r.dx_out, dx);
+    } else if (op == "thin_conv_weight_grad") {
+        ThinWeightGradArgs r = thin_weight_grad_args(a);
+        int chunks = cae::bias_grad_chunks(r.n, r.h * r.w);
+        std::vector<float> partials((size_t)r.c * cae::kThinSums * chunks, std::nanf(""));
+        std::vector<float> dweight((size_t)r.c * 9, std::nanf("")), dbias(r.dy_wide ? r.c : 1, std::nanf(""));
+        cae_launch(thin_conv_weight_grad_partials, chunks, r.c, kThreads, (const float*)r.x.data(), (const float*)or_null(r.y),
+                   r.dy.data(), (const float*)or_null(r.dpooled), partials.data(), r.n, r.c, r.h, r.w, r.dy_wide, r.relu, r.store);
+        cae_launch(thin_conv_weight_grad_reduce, r.c * cae::kThinSums, 1, kThreads, (const float*)partials.data(), chunks,
+                   dweight.data(), dbias.data(), r.dy_wide);
+        save(r.dy_out, r.dy);
+        save(r.dweight_out, dweight);
+        save(r.dbias_out, dbias);
+    } else {
+        throw Failure("unknown op " + op);
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return run_program(argc, argv, "cae_kernel_launch", kUsage, run); }

@@ -1,0 +1,162 @@
+// The arguments of the ops that both CPU programs run (kernel_host.cpp on the bodies, kernel_launch.cpp
+// on the launched kernels), read and loaded in one place so the two take exactly the same inputs.
+// Each reader consumes the op's positional arguments (see the usage texts) and loads its input files.
+#ifndef CAE_OP_ARGS_H
+#define CAE_OP_ARGS_H
+
+#include "host_io.h"
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+namespace {
+
+size_t pooled_size(size_t planes, int h, int w) { return planes * (size_t)((h + 1) / 2) * ((w + 1) / 2); }
+
+// maxpool_same_backward n c h w x.f32 dy.f32 dx.f32
+struct PoolBackwardArgs {
+    int n, c, h, w;
+    std::vector<float> x, dy;
+    std::string dx_out;
+};
+
+PoolBackwardArgs pool_backward_args(Args& a) {
+    PoolBackwardArgs r;
+    r.n = a.integer(), r.c = a.integer(), r.h = a.integer(), r.w = a.integer();
+    std::string xf = a.text(), dyf = a.text();
+    r.dx_out = a.text();
+    a.done();
+    r.x = load<float>(xf, (size_t)r.n * r.c * r.h * r.w);
+    r.dy = load<float>(dyf, pooled_size((size_t)r.n * r.c, r.h, r.w));
+    return r;
+}
+
+// relu_backward_bias_grad n c hw relu y.f32 dy.f32 dy_out.f32 dbias.f32
+struct ReluBiasArgs {
+    int n, c, hw, relu;
+    std::vector<float> y, dy;
+    std::string dy_out, dbias_out;
+};
+
+ReluBiasArgs relu_bias_args(Args& a) {
+    ReluBiasArgs r;
+    r.n = a.integer(), r.c = a.integer(), r.hw = a.integer(), r.relu = a.integer();
+    std::string yf = a.text(), dyf = a.text();
+    r.dy_out = a.text(), r.dbias_out = a.text();
+    a.done();
+    r.y = load<float>(yf, (size_t)r.n * r.c * r.hw);
+    r.dy = load<float>(dyf, r.y.size());
+    return r;
+}
+
+// maxpool_relu_backward_bias_grad n c h w y.f32 dpooled.f32 dy.f32 dbias.f32
+struct PoolReluBiasArgs {
+    int n, c, h, w;
+    std::vector<float> y, dpooled;
+    std::string dy_out, dbias_out;
+};
+
+PoolReluBiasArgs pool_relu_bias_args(Args& a) {
+    PoolReluBiasArgs r;
+    r.n = a.integer(), r.c = a.integer(), r.h = a.integer(), r.w = a.integer();
+    std::string yf = a.text(), dpf = a.text();
+    r.dy_out = a.text(), r.dbias_out = a.text();
+    a.done();
+    r.y = load<float>(yf, (size_t)r.n * r.c * r.h * r.w);
+    r.dpooled = load<float>(dpf, pooled_size((size_t)r.n * r.c, r.h, r.w));
+    return r;
+}
+
+// thin_conv_{in1,out1}_forward n c h w relu x.f32 weight.f32 bias.f32 y.f32
+struct ThinForwardArgs {
+    bool one_in;
+    int n, c, h, w, relu;
+    std::vector<float> x, weight, bias;
+    size_t y_size;
+    std::string y_out;
+};
+
+ThinForwardArgs thin_forward_args(const std::string& op, Args& a) {
+    ThinForwardArgs r;
+    r.one_in = op == "thin_conv_in1_forward";
+    r.n = a.integer(), r.c = a.integer(), r.h = a.integer(), r.w = a.integer(), r.relu = a.integer();
+    std::string xf = a.text(), wf = a.text(), bf = a.text();
+    r.y_out = a.text();
+    a.done();
+    size_t narrow = (size_t)r.n * r.h * r.w, wide = narrow * r.c;
+    r.x = load<float>(xf, r.one_in ? narrow : wide);
+    r.weight = load<float>(wf, (size_t)r.c * 9);
+    r.bias = load<float>(bf, r.one_in ? r.c : 1);
+    r.y_size = r.one_in ? wide : narrow;
+    return r;
+}
+
+// thin_conv_{in1,out1}_backward_data n c h w dy.f32 weight.f32 dx.f32
+struct ThinDataArgs {
+    bool one_in;
+    int n, c, h, w;
+    std::vector<float> dy, weight;
+    size_t dx_size;
+    std::string dx_out;
+};
+
+ThinDataArgs thin_data_args(const std::string& op, Args& a) {
+    ThinDataArgs r;
+    r.one_in = op == "thin_conv_in1_backward_data";
+    r.n = a.integer(), r.c = a.integer(), r.h = a.integer(), r.w = a.integer();
+    std::string dyf = a.text(), wf = a.text();
+    r.dx_out = a.text();
+    a.done();
+    size_t narrow = (size_t)r.n * r.h * r.w, wide = narrow * r.c;
+    r.dy = load<float>(dyf, r.one_in ? wide : narrow);
+    r.weight = load<float>(wf, (size_t)r.c * 9);
+    r.dx_size = r.one_in ? narrow : wide;
+    return r;
+}
+
+// thin_conv_weight_grad n c h w dy_wide relu store x.f32 y.f32|- dy.f32|- dpooled.f32|- dy_out dweight dbias
+// ('-': none, like a null pointer; dy starts as NaN without it). y, dpooled: empty when '-'.
+struct ThinWeightGradArgs {
+    int n, c, h, w, dy_wide, relu, store;
+    std::vector<float> x, y, dy, dpooled;
+    std::string dy_out, dweight_out, dbias_out;
+};
+
+ThinWeightGradArgs thin_weight_grad_args(Args& a) {
+    ThinWeightGradArgs r;
+    r.n = a.integer(), r.c = a.integer(), r.h = a.integer(), r.w = a.integer();
+    r.dy_wide = a.integer(), r.relu = a.integer(), r.store = a.integer();
+    std::string xf = a.text(), yf = a.text(), dyf = a.text(), dpf = a.text();
+    r.dy_out = a.text(), r.dweight_out = a.text(), r.dbias_out = a.text();
+    a.done();
+    if (dpf != "-" && yf == "-") throw Failure("dpooled needs y (the pooled layer output whose arg-max routes it)");
+    size_t narrow = (size_t)r.n * r.h * r.w, wide = narrow * r.c, out = r.dy_wide ? wide : narrow;
+    r.x = load<float>(xf, r.dy_wide ? narrow : wide);
+    if (yf != "-") r.y = load<float>(yf, out);
+    r.dy = dyf == "-" ? std::vector<float>(out, std::nanf("")) : load<float>(dyf, out);
+    if (dpf != "-") r.dpooled = load<float>(dpf, pooled_size(out / ((size_t)r.h * r.w), r.h, r.w));
+    return r;
+}
+
+float* or_null(std::vector<float>& v) { return v.empty() ? nullptr : v.data(); }
+
+// main() of both programs: OP ARGS..., a usage error or a Failure in one line (exit 2 or 1).
+int run_program(int argc, char** argv, const char* program, const char* usage, void (*run)(const std::string&, Args&)) {
+    if (argc < 2) {
+        std::fputs(usage, stderr);
+        return 2;
+    }
+    try {
+        Args args(argc, argv);
+        run(argv[1], args);
+    } catch (const Failure& e) {
+        std::fprintf(stderr, "%s %s: %s\n%s", program, argv[1], e.what(), usage);
+        return 1;
+    }
+    return 0;
+}
+
+}  // namespace
+
+#endif

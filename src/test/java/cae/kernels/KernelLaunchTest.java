@@ -1,0 +1,90 @@
+package cae.kernels;
+
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static cae.kernels.KernelHost.*;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+/**
+ * The __global__ kernels themselves, launched with the CUDA engine's grid shapes in the CPU emulation
+ * (native-tests/host/kernel_launch.cpp), give the same bits as their per-element bodies in the
+ * harness, which the other kernel tests compare with the CPU engine. This checks what only a launch
+ * has: block and grid indices, grid-stride loops (the emulation gives them fewer blocks than elements
+ * need), shared-memory sums and barriers, where the partial sums go, and that every output element is
+ * written (the launches start from NaN). For the kernels not yet run on a GPU, and the reductions.
+ */
+class KernelLaunchTest {
+    @TempDir Path dir;
+    private final Random random = new Random(2026);
+
+    /** Runs one op both ways, outputs named by the {@code out:} arguments, and compares them byte for byte. */
+    private void sameBits(Object... args) throws IOException {
+        List<Object> host = new ArrayList<>(), launched = new ArrayList<>();
+        List<String> outputs = new ArrayList<>();
+        for (Object a : args) {
+            if (a instanceof String s && s.startsWith("out:")) {
+                outputs.add(s.substring(4));
+                host.add(dir.resolve("host-" + s.substring(4)));
+                launched.add(dir.resolve("launch-" + s.substring(4)));
+            } else {
+                host.add(a);
+                launched.add(a);
+            }
+        }
+        run(host.toArray());
+        launch(launched.toArray());
+        for (String o : outputs)
+            assertArrayEquals(Files.readAllBytes(dir.resolve("host-" + o)), Files.readAllBytes(dir.resolve("launch-" + o)),
+                    args[0] + ": " + o + " differs between the launched kernel and its body");
+    }
+
+    /** Random values in [-1, 1), or a ReLU output (zeros included) when relu. */
+    private Path input(String name, int count, boolean relu) throws IOException {
+        float[] v = randomFloats(random, count, 1f);
+        if (relu) for (int i = 0; i < count; i++) v[i] = Math.max(v[i] - 0.3f, 0f);
+        return writeFloats(dir.resolve(name), v);
+    }
+
+    @ParameterizedTest(name = "{0}x{1}x{2}x{3}")
+    @CsvSource({"3, 4, 28, 28", "2, 3, 7, 7", "2, 2, 5, 8"})
+    void maxPoolBackwardAndItsFusion(int n, int c, int h, int w) throws IOException {
+        int hw = h * w, pooled = n * c * ((h + 1) / 2) * ((w + 1) / 2);
+        Path y = input("y", n * c * hw, true), dPooled = input("dPooled", pooled, false), dy = input("dy", n * c * hw, false);
+        sameBits("maxpool_same_backward", n, c, h, w, y, dPooled, "out:dx");
+        sameBits("relu_backward_bias_grad", n, c, hw, 1, y, dy, "out:dy", "out:db");
+        sameBits("maxpool_relu_backward_bias_grad", n, c, h, w, y, dPooled, "out:dy", "out:db");
+    }
+
+    @ParameterizedTest(name = "{0}x{2}x{3}, {1} wide channels, relu {4}")
+    @CsvSource({"3, 5, 28, 28, true", "2, 3, 9, 8, false", "37, 2, 9, 8, true", "2, 1, 3, 3, true"})
+    void thinConvolutions(int n, int c, int h, int w, boolean relu) throws IOException {
+        int narrow = n * h * w, wide = narrow * c, pooled = (h + 1) / 2 * ((w + 1) / 2);
+        int r = relu ? 1 : 0;
+        Path weight = input("w", c * 9, false), bias = input("b", c, false), bias1 = input("b1", 1, false);
+        Path xNarrow = input("xNarrow", narrow, false), xWide = input("xWide", wide, false);
+        Path yWide = input("yWide", wide, true), yNarrow = input("yNarrow", narrow, true);
+        Path dyWide = input("dyWide", wide, false), dyNarrow = input("dyNarrow", narrow, false);
+        Path dPooledWide = input("dpWide", n * c * pooled, false), dPooledNarrow = input("dpNarrow", n * pooled, false);
+
+        sameBits("thin_conv_in1_forward", n, c, h, w, r, xNarrow, weight, bias, "out:y");
+        sameBits("thin_conv_out1_forward", n, c, h, w, r, xWide, weight, bias1, "out:y");
+        sameBits("thin_conv_in1_backward_data", n, c, h, w, dyWide, weight, "out:dx");
+        sameBits("thin_conv_out1_backward_data", n, c, h, w, dyNarrow, weight, "out:dx");
+        for (int store : new int[] {0, 1}) {
+            // one input channel (dy wide), then one output channel (dy narrow); from dy, then from a pooled gradient
+            sameBits("thin_conv_weight_grad", n, c, h, w, 1, r, store, xNarrow, relu ? yWide : "-", dyWide, "-", "out:dy", "out:dw", "out:db");
+            sameBits("thin_conv_weight_grad", n, c, h, w, 0, r, store, xWide, relu ? yNarrow : "-", dyNarrow, "-", "out:dy", "out:dw", "out:db");
+            sameBits("thin_conv_weight_grad", n, c, h, w, 1, r, store, xNarrow, yWide, "-", dPooledWide, "out:dy", "out:dw", "out:db");
+            sameBits("thin_conv_weight_grad", n, c, h, w, 0, r, store, xWide, yNarrow, "-", dPooledNarrow, "out:dy", "out:dw", "out:db");
+        }
+    }
+}
