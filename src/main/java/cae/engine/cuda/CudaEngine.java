@@ -316,7 +316,8 @@ public final class CudaEngine implements Engine {
             convolution.forward(xt, wt, yt);
             addBiasAndRelu(yt, bt, relu);
         };
-        if (ThinConvolution.fits(xt, yt)) fusions.run("thin conv forward " + shape(xt, yt, relu), library, () -> thin.forward(xt, wt, bt, yt, relu));
+        if (ThinConvolution.fits(xt, yt))
+            fusions.run("thin conv forward " + shape(xt, yt, relu), library, () -> thin.forward(xt, wt, bt, yt, relu));
         else if (relu && convolution.hasFusedBiasRelu())
             fusions.run("cuDNN conv + bias + ReLU forward " + shape(xt, yt, relu), library, () -> {
                 if (!convolution.forwardBiasRelu(xt, wt, bt, yt)) library.run();
