@@ -126,54 +126,36 @@ void run(const std::string& op, Args& a) {
         save(r.dy_out, r.dy);
         save(r.dbias_out, bias_grad_reduce(partials, r.c, chunks));
     } else if (op == "sigmoid_xent") {
-        int count = a.integer();
-        std::string lin = a.text(), tin = a.text(), gout = a.text(), lout = a.text();
-        a.done();
-        auto logits = load<float>(lin, count);
-        auto target = load<float>(tin, count);
-        std::vector<float> grad(count);
-        int blocks = blocks_for(count), threads = blocks * cae::kReduceThreads;
+        LossArgs r = loss_args(a);
+        std::vector<float> grad(r.count);
+        int blocks = blocks_for(r.count), threads = blocks * cae::kReduceThreads;
         std::vector<float> partials(blocks);
         for (int b = 0; b < blocks; ++b)  // sigmoid_xent_forward_backward
             partials[b] = block_sum([&](int t) {
-                return cae::sigmoid_xent_thread(b * cae::kReduceThreads + t, threads, logits.data(), target.data(),
-                                                grad.data(), count);
+                return cae::sigmoid_xent_thread(b * cae::kReduceThreads + t, threads, r.logits.data(), r.target.data(),
+                                                grad.data(), r.count);
             });
         float total = block_sum([&](int t) {  // sigmoid_xent_reduce
             return cae::strided_sum_at(t, cae::kReduceThreads, partials.data(), blocks);
         });
-        save(gout, grad);
-        save(lout, std::vector<float>{total / (float)count});
+        save(r.grad_out, grad);
+        save(r.loss_out, std::vector<float>{total / (float)r.count});
     } else if (op == "adam_update") {
-        int count = a.integer();
-        float lr_t = a.real(), beta1 = a.real(), beta2 = a.real(), epsilon = a.real();
-        std::string pf = a.text(), gf = a.text(), mf = a.text(), vf = a.text();
-        a.done();
-        auto p = load<float>(pf, count);
-        auto g = load<float>(gf, count);
-        auto m = load<float>(mf, count);
-        auto v = load<float>(vf, count);
-        for (int i = 0; i < count; ++i)
-            cae::adam_update_at(i, p.data(), g.data(), m.data(), v.data(), lr_t, beta1, beta2, epsilon);
-        save(pf, p);
-        save(mf, m);
-        save(vf, v);
+        AdamArgs r = adam_args(a);
+        for (int i = 0; i < r.count; ++i)
+            cae::adam_update_at(i, r.p.data(), r.g.data(), r.m.data(), r.v.data(), r.lr_t, r.beta1, r.beta2, r.epsilon);
+        save(r.p_file, r.p);
+        save(r.m_file, r.m);
+        save(r.v_file, r.v);
     } else if (op == "gather_noise") {
-        int count = a.integer(), plane = a.integer(), from = a.integer(), n = a.integer();
-        float noise_std = a.real();
-        unsigned long long seed = a.u64(), step = a.u64();
-        std::string imf = a.text(), orf = a.text(), cf = a.text(), nf = a.text();
-        a.done();
-        auto images = load<uint8_t>(imf, (size_t)count * plane);
-        auto order = load_all<int32_t>(orf, (size_t)from + n);
-        for (int s = from; s < from + n; ++s)
-            if (order[s] < 0 || order[s] >= count) throw Failure(orf + ": index " + std::to_string(order[s]) + " out of range");
-        std::vector<float> clean((size_t)n * plane), noisy(nf == "-" ? 0 : clean.size());
-        float* noisy_out = nf == "-" ? nullptr : noisy.data();
-        for (int i = 0; i < n * plane; ++i)
-            cae::gather_noise_at(i, images.data(), order.data(), from, plane, clean.data(), noisy_out, noise_std, seed, step);
-        save(cf, clean);
-        if (noisy_out) save(nf, noisy);
+        GatherArgs r = gather_args(a);
+        bool noise = r.noisy_out != "-";
+        std::vector<float> clean((size_t)r.n * r.plane), noisy(noise ? clean.size() : 0);
+        for (int i = 0; i < r.n * r.plane; ++i)
+            cae::gather_noise_at(i, r.images.data(), r.order.data(), r.from, r.plane, clean.data(), or_null(noisy),
+                                 r.noise_std, r.seed, r.step);
+        save(r.clean_out, clean);
+        if (noise) save(r.noisy_out, noisy);
     } else if (op == "im2col3x3") {
         int n = a.integer(), cin = a.integer(), h = a.integer(), w = a.integer();
         std::string in = a.text(), out = a.text();

@@ -3,7 +3,7 @@
 //
 //   cae_kernel_launch OP ARGS...
 //
-// OP and ARGS are those of cae_kernel_host (kernel_host.cpp) for the ops listed in usage(), so a test
+// OP and ARGS are those of cae_kernel_host (kernel_host.cpp) for the ops listed in kUsage, so a test
 // can run both on the same files and compare: the host program runs the per-element bodies in a loop,
 // this one the kernels themselves (block indices, grid-stride loops, shared-memory sums, barriers).
 // Both are built without fused multiply-adds, so equal means equal bits. Grid-stride kernels get at
@@ -27,6 +27,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,9 @@ namespace {
 
 const char* kUsage =
     "usage: cae_kernel_launch OP ARGS...   (ARGS as for cae_kernel_host)\n"
+    "  sigmoid_xent                     count logits.f32 target.f32 grad.f32 loss.f32\n"
+    "  adam_update                      count lr_t beta1 beta2 epsilon p.f32 g.f32 m.f32 v.f32   (p, m, v updated in place)\n"
+    "  gather_noise                     count plane from n noise_std seed step images.u8 order.i32 clean.f32 noisy.f32|-\n"
     "  maxpool_same_backward            n c h w x.f32 dy.f32 dx.f32\n"
     "  relu_backward_bias_grad          n c hw relu y.f32 dy.f32 dy_out.f32 dbias.f32\n"
     "  maxpool_relu_backward_bias_grad  n c h w y.f32 dpooled.f32 dy.f32 dbias.f32\n"
@@ -52,7 +56,39 @@ unsigned stride_blocks(size_t total) {
 }
 
 void run(const std::string& op, Args& a) {
-    if (op == "maxpool_same_backward") {
+    if (op == "sigmoid_xent") {
+        // the engine's launches: blocksFor(count) blocks, then one; the loss slot comes from the step scalars
+        LossArgs r = loss_args(a);
+        unsigned blocks = (unsigned)((r.count + kThreads - 1) / kThreads);
+        std::vector<float> grad(r.count, std::nanf("")), partials(blocks, std::nanf("")), losses(3, std::nanf(""));
+        std::vector<long long> scalars = {1};
+        cae_launch(sigmoid_xent_forward_backward, blocks, 1, kThreads, (const float*)r.logits.data(), (const float*)r.target.data(),
+                   grad.data(), partials.data(), r.count);
+        cae_launch(sigmoid_xent_reduce, 1, 1, kThreads, (const float*)partials.data(), (int)blocks, losses.data(), r.count,
+                   (const long long*)scalars.data());
+        save(r.grad_out, grad);
+        save(r.loss_out, std::vector<float>{losses[1]});
+    } else if (op == "adam_update") {
+        AdamArgs r = adam_args(a);
+        int bits;
+        std::memcpy(&bits, &r.lr_t, sizeof bits);
+        std::vector<long long> scalars = {(long long)(unsigned)bits};  // a float travels as its bits in the low 32
+        cae_launch(adam_update, stride_blocks(r.p.size()), 1, kThreads, r.p.data(), (const float*)r.g.data(), r.m.data(), r.v.data(),
+                   r.count, r.beta1, r.beta2, r.epsilon, (const long long*)scalars.data());
+        save(r.p_file, r.p);
+        save(r.m_file, r.m);
+        save(r.v_file, r.v);
+    } else if (op == "gather_noise") {
+        GatherArgs r = gather_args(a);
+        bool noise = r.noisy_out != "-";
+        std::vector<float> clean((size_t)r.n * r.plane, std::nanf("")), noisy(noise ? clean.size() : 0, std::nanf(""));
+        std::vector<long long> scalars = {r.from, (long long)r.step};
+        cae_launch(gather_noise, stride_blocks(clean.size()), 1, kThreads, (const unsigned char*)r.images.data(),
+                   (const int*)r.order.data(), r.n, r.plane, clean.data(), or_null(noisy), r.noise_std, r.seed,
+                   (const long long*)scalars.data());
+        save(r.clean_out, clean);
+        if (noise) save(r.noisy_out, noisy);
+    } else if (op == "maxpool_same_backward") {
         PoolBackwardArgs r = pool_backward_args(a);
         std::vector<float> dx(r.x.size(), std::nanf(""));
         cae_launch(maxpool_same_backward, stride_blocks(dx.size()), 1, kThreads, (const float*)r.x.data(), (const float*)r.dy.data(),

@@ -7,6 +7,7 @@
 #include "host_io.h"
 
 #include <cmath>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -136,6 +137,73 @@ ThinWeightGradArgs thin_weight_grad_args(Args& a) {
     if (yf != "-") r.y = load<float>(yf, out);
     r.dy = dyf == "-" ? std::vector<float>(out, std::nanf("")) : load<float>(dyf, out);
     if (dpf != "-") r.dpooled = load<float>(dpf, pooled_size(out / ((size_t)r.h * r.w), r.h, r.w));
+    return r;
+}
+
+// sigmoid_xent count logits.f32 target.f32 grad.f32 loss.f32
+struct LossArgs {
+    int count;
+    std::vector<float> logits, target;
+    std::string grad_out, loss_out;
+};
+
+LossArgs loss_args(Args& a) {
+    LossArgs r;
+    r.count = a.integer();
+    std::string lf = a.text(), tf = a.text();
+    r.grad_out = a.text(), r.loss_out = a.text();
+    a.done();
+    r.logits = load<float>(lf, r.count);
+    r.target = load<float>(tf, r.count);
+    return r;
+}
+
+// adam_update count lr_t beta1 beta2 epsilon p.f32 g.f32 m.f32 v.f32   (p, m, v updated in place)
+struct AdamArgs {
+    int count;
+    float lr_t, beta1, beta2, epsilon;
+    std::string p_file, m_file, v_file;
+    std::vector<float> p, g, m, v;
+};
+
+AdamArgs adam_args(Args& a) {
+    AdamArgs r;
+    r.count = a.integer();
+    r.lr_t = a.real(), r.beta1 = a.real(), r.beta2 = a.real(), r.epsilon = a.real();
+    r.p_file = a.text();
+    std::string gf = a.text();
+    r.m_file = a.text(), r.v_file = a.text();
+    a.done();
+    r.p = load<float>(r.p_file, r.count);
+    r.g = load<float>(gf, r.count);
+    r.m = load<float>(r.m_file, r.count);
+    r.v = load<float>(r.v_file, r.count);
+    return r;
+}
+
+// gather_noise count plane from n noise_std seed step images.u8 order.i32 clean.f32 noisy.f32|-
+struct GatherArgs {
+    int count, plane, from, n;
+    float noise_std;
+    unsigned long long seed, step;
+    std::vector<uint8_t> images;
+    std::vector<int32_t> order;
+    std::string clean_out, noisy_out;  // noisy_out "-": no noise, like a null pointer
+};
+
+GatherArgs gather_args(Args& a) {
+    GatherArgs r;
+    r.count = a.integer(), r.plane = a.integer(), r.from = a.integer(), r.n = a.integer();
+    r.noise_std = a.real();
+    r.seed = a.u64(), r.step = a.u64();
+    std::string imf = a.text(), orf = a.text();
+    r.clean_out = a.text(), r.noisy_out = a.text();
+    a.done();
+    r.images = load<uint8_t>(imf, (size_t)r.count * r.plane);
+    r.order = load_all<int32_t>(orf, (size_t)r.from + r.n);
+    for (int s = r.from; s < r.from + r.n; ++s)
+        if (r.order[s] < 0 || r.order[s] >= r.count)
+            throw Failure(orf + ": index " + std::to_string(r.order[s]) + " out of range");
     return r;
 }
 

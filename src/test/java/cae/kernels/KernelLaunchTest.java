@@ -87,4 +87,34 @@ class KernelLaunchTest {
             sameBits("thin_conv_weight_grad", n, c, h, w, 0, r, store, xWide, yNarrow, "-", dPooledNarrow, "out:dy", "out:dw", "out:db");
         }
     }
+
+    /** The kernels that read their per-step values (loss slot, Adam's rate, batch offset and step) from the step scalars. */
+    @ParameterizedTest(name = "count {0}")
+    @CsvSource({"78400", "1000", "300"})
+    void kernelsThatReadTheStepScalars(int count) throws IOException {
+        Path logits = input("logits", count, false), target = input("target", count, true);
+        sameBits("sigmoid_xent", count, logits, target, "out:grad", "out:loss");
+
+        // Adam updates p, m and v in place: each program gets its own copies
+        float[] p = randomFloats(random, count, 1f), g = randomFloats(random, count, 1f), m = randomFloats(random, count, 0.1f);
+        float[] v = randomFloats(random, count, 0.1f);
+        for (int i = 0; i < count; i++) v[i] = Math.abs(v[i]);
+        Path gFile = writeFloats(dir.resolve("g"), g);
+        for (String who : new String[] {"host", "launch"}) {
+            Object[] args = {"adam_update", count, 1.7e-3f, 0.9f, 0.999f, 1e-8f, writeFloats(dir.resolve(who + "-p"), p), gFile,
+                    writeFloats(dir.resolve(who + "-m"), m), writeFloats(dir.resolve(who + "-v"), v)};
+            if (who.equals("host")) run(args);
+            else launch(args);
+        }
+        for (String f : new String[] {"p", "m", "v"})
+            assertArrayEquals(Files.readAllBytes(dir.resolve("host-" + f)), Files.readAllBytes(dir.resolve("launch-" + f)),
+                    "adam_update: " + f + " differs between the launched kernel and its body");
+
+        int images = 7, plane = count / 100 + 1, n = 3;
+        byte[] pixels = new byte[images * plane];
+        random.nextBytes(pixels);
+        Path imagesFile = Files.write(dir.resolve("images"), pixels), order = writeInts(dir.resolve("order"), new int[] {6, 2, 0, 5, 1, 4, 3});
+        sameBits("gather_noise", images, plane, 2, n, 0.5f, "12345678901", "42", imagesFile, order, "out:clean", "out:noisy");
+        sameBits("gather_noise", images, plane, 4, n, 0f, "1", "1", imagesFile, order, "out:clean", "-");
+    }
 }
