@@ -1,11 +1,9 @@
 package cae.cli;
 
-import java.io.PrintStream;
 import cae.engine.Engine;
-import cae.engine.Tensor;
 import cae.io.GreyImages;
-import cae.model.Activations;
 import cae.model.Autoencoder;
+import cae.model.Denoiser;
 import cae.model.ModelFile;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -13,13 +11,18 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "denoise", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Applies a saved model to your own PNG/JPEG images of any size (colour is converted to grey); writes <name>-denoised.png.")
+        description = "Applies a saved model to your own PNG/JPEG images of any size (colour is converted to grey); writes <name>-denoised.png. "
+                + "Images of one size go through the model in batches.")
 final class DenoiseCommand implements Callable<Integer> {
     private final PrintStream out, err;
 
@@ -41,30 +44,51 @@ final class DenoiseCommand implements Callable<Integer> {
 
     @Mixin EngineOptions engine;
 
+    /**
+     * Pixels per batch: up to 256 images of 28 x 28 go through the model at once (about 100 MB of
+     * activations); a large photo goes alone.
+     */
+    static final int BATCH_PIXELS = 256 * 28 * 28;
+
     @Override public Integer call() throws Exception {
         engine.validate(spec.commandLine());
+        List<Path> targets = images.stream().map(this::target).toList();
+        for (int i = 0; i < targets.size(); i++) {
+            int first = targets.indexOf(targets.get(i));
+            if (first != i)
+                throw new CommandLine.ParameterException(spec.commandLine(), images.get(first) + " and " + images.get(i)
+                        + " would both be written to " + targets.get(i) + "; denoise them into different --out folders");
+        }
         ModelFile.Loaded loaded = ModelFile.read(model);
         List<GreyImages.Image> inputs = images.stream().map(DenoiseCommand::read).toList();
+        // images of one size go through the model together, in the order given
+        Map<List<Integer>, List<Integer>> bySize = new LinkedHashMap<>();
+        for (int i = 0; i < inputs.size(); i++)
+            bySize.computeIfAbsent(List.of(inputs.get(i).height(), inputs.get(i).width()), k -> new ArrayList<>()).add(i);
         Files.createDirectories(outDir);
         try (Engine e = engine.open(err)) {
             Autoencoder net = new Autoencoder(e, loaded.arch());
             net.setWeights(loaded.params());
-            for (int i = 0; i < images.size(); i++) {
-                GreyImages.Image in = inputs.get(i);
-                Activations a = net.activations(1, in.height(), in.width(), false);
-                Tensor output = e.zeros(1, 1, in.height(), in.width());
-                e.write(a.input, in.pixels());
-                net.forward(a);
-                e.sigmoid(a.logits, output);
-                float[] pixels = new float[in.pixels().length];
-                e.read(output, pixels);
-                String name = images.get(i).getFileName().toString().replaceFirst("\\.[^.]*$", "");
-                Path target = outDir.resolve(name + "-denoised.png");
-                GreyImages.write(target, pixels, in.width(), in.height());
-                out.println(images.get(i) + " -> " + target);
+            for (Map.Entry<List<Integer>, List<Integer>> group : bySize.entrySet()) {
+                int h = group.getKey().get(0), w = group.getKey().get(1);
+                List<Integer> members = group.getValue();
+                Denoiser denoiser = new Denoiser(net, Math.max(1, Math.min(members.size(), BATCH_PIXELS / (h * w))), h, w);
+                for (int from = 0; from < members.size(); from += denoiser.batch()) {
+                    List<Integer> chunk = members.subList(from, Math.min(members.size(), from + denoiser.batch()));
+                    float[][] denoised = denoiser.denoise(chunk.stream().map(i -> inputs.get(i).pixels()).toList());
+                    for (int k = 0; k < chunk.size(); k++) {
+                        int i = chunk.get(k);
+                        GreyImages.write(targets.get(i), denoised[k], w, h);
+                        out.println(images.get(i) + " -> " + targets.get(i));
+                    }
+                }
             }
         }
         return 0;
+    }
+
+    private Path target(Path image) {
+        return outDir.resolve(image.getFileName().toString().replaceFirst("\\.[^.]*$", "") + "-denoised.png");
     }
 
     private static GreyImages.Image read(Path file) {
