@@ -43,7 +43,8 @@ def number(text):
 
 def parse_bench(text):
     """{graphs: 'on'|'off'|None, precision, rows: {batch: {...}}, epoch: {...}|None, memory: {...}|None}"""
-    b = {"graphs": None, "precision": None, "device": None, "rows": {}, "epoch": None, "memory": None}
+    b = {"graphs": None, "precision": None, "device": None, "rows": {}, "epoch": None, "memory": None,
+         "ceilings": None, "floors": {}}
     for line in text.splitlines():
         line = line.rstrip()
         if line.startswith("#"):
@@ -67,6 +68,13 @@ def parse_bench(text):
             if rate and rate > 0: seconds = steps * batch / rate
             b["epoch"] = {"images": images, "batch": batch, "steps": steps, "s": seconds, "img_s": rate}
             continue
+        if line.startswith("ceilings:"):
+            b["ceilings"] = line[len("ceilings:"):].strip()
+            continue
+        m = re.match(r"^floor: (training step|inference batch) at batch (\d+): .* = " + NUMBER + r" x the floor", line)
+        if m:
+            b["floors"][(m.group(1), int(m.group(2)))] = number(m.group(3))
+            continue
         if line.startswith("memory:"):
             peak = re.search(r"peak " + NUMBER + r" MiB", line)
             used = re.search(NUMBER + r" MiB in use", line)
@@ -86,6 +94,9 @@ def bench_row(path, graph=None):
     for batch in sorted(b["rows"]):
         r = b["rows"][batch]
         notes.append("batch %d: %s train, %s infer img/s" % (batch, fmt(r["train"], 0), fmt(r["infer"], 0)))
+    for batch in sorted({k[1] for k in b["floors"]}):
+        notes.append("batch %d: %s x the floor training, %s x inference" % (
+            batch, fmt(b["floors"].get(("training step", batch))), fmt(b["floors"].get(("inference batch", batch)))))
     m = b["memory"]
     if m: notes.append("peak %s MiB (%s MiB on device)" % (fmt(m["peak"], 1), fmt(m["device"], 1)))
     if graph and not b["graphs"]: notes.append("header does not say CUDA graphs on/off")

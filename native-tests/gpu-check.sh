@@ -233,6 +233,7 @@ fi
 for precision in fp32 tf32; do
   for graph in graph no-graph; do
     flags=(); [ $precision = tf32 ] && flags+=(--tf32); [ $graph = no-graph ] && flags+=(--no-graph)
+    [ $graph = graph ] && flags+=(--floor)   # the device's measured ceilings and each batch's achieved/floor
     step bench-cuda-$precision-$graph 60 "${cae[@]}" bench --device cuda --batch 100,1000 ${flags[@]+"${flags[@]}"} --epoch
     parsed=$("${compare[@]}" bench "$log" --graph "$([ $graph = graph ] && echo on || echo off)"); parsed_rc=$?
     parsed_row "bench cuda $precision $graph"

@@ -1,6 +1,7 @@
 package cae.cli;
 
 import java.io.PrintStream;
+import cae.engine.Ceilings;
 import cae.engine.Engine;
 import cae.engine.ImageSet;
 import cae.engine.Tensor;
@@ -21,6 +22,7 @@ import picocli.CommandLine.Option;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
@@ -60,6 +62,10 @@ final class BenchCommand implements Callable<Integer> {
             converter = DecoderConverter.class, description = "Decoder variant (default: ${DEFAULT-VALUE}, the recipe).")
     Decoder decoder;
 
+    @Option(names = "--floor", description = "Also measure the device's ceilings (a large copy and matrix product) and print, per batch size, "
+            + "the floor a training step and an inference batch cannot go under, and the time measured over it.")
+    boolean floor;
+
     @Mixin EngineOptions engine;
 
     /** --profile-steps, applied to the first training run only (the steps timed at the first batch size). */
@@ -76,14 +82,23 @@ final class BenchCommand implements Callable<Integer> {
             Architecture arch = Architecture.of(decoder);
             out.println("# model " + arch + ", 28x28, " + String.format("%.1f", 6 * arch.forwardMacs(28, 28) / 1e6)
                     + " MFLOP per training image (forward " + String.format("%.1f", 2 * arch.forwardMacs(28, 28) / 1e6) + ")");
+            Ceilings ceilings = floor ? e.measureCeilings() : null;
+            if (floor) out.println(ceilings == null ? "# floor: this engine has no device ceilings to measure" : "ceilings: " + ceilings);
             out.printf("%-8s %6s %14s %10s %14s %10s %10s%n", "engine", "batch", "train img/s", "ms/step", "infer img/s", "ms/batch", "GFLOP/s");
+            List<String> floors = new ArrayList<>();
             for (int batch : batches) {
                 double stepSeconds = trainingStepSeconds(e, batch, steps);
                 double inferSeconds = inferenceSeconds(e, batch);
                 double gflops = 6.0 * arch.forwardMacs(28, 28) * batch / stepSeconds / 1e9;
                 out.printf("%-8s %6d %14.0f %10.2f %14.0f %10.2f %10.1f%n", engineName(e), batch, batch / stepSeconds,
                         stepSeconds * 1e3, batch / inferSeconds, inferSeconds * 1e3, gflops);
+                if (ceilings != null) {
+                    double macs = (double) arch.forwardMacs(28, 28) * batch, floats = (double) arch.activationFloats(28, 28) * batch;
+                    floors.add(floorLine("training step", batch, 6 * macs, 5 * floats * Float.BYTES, stepSeconds, ceilings));
+                    floors.add(floorLine("inference batch", batch, 2 * macs, 2 * floats * Float.BYTES, inferSeconds, ceilings));
+                }
             }
+            floors.forEach(out::println);
             if (ops) opTable(e, batches[0]);
             if (epoch) {
                 int batch = batches[0], images = 55_000;
@@ -159,6 +174,17 @@ final class BenchCommand implements Callable<Integer> {
             @Override public void epochEnd(int epoch, TrainingState s) { ends.add(System.nanoTime()); }
         });
         return ends;
+    }
+
+    /**
+     * One "floor:" line: the work's FLOPs and least bytes (each activation, and in training each
+     * gradient, written once and read once; see Architecture.activationFloats), the time each takes at
+     * the ceilings, and the measured time over the larger.
+     */
+    static String floorLine(String what, int batch, double flops, double bytes, double seconds, Ceilings ceilings) {
+        double floorSeconds = ceilings.floorSeconds(flops, bytes);
+        return String.format(Locale.ROOT, "floor: %s at batch %d: %.2f GFLOP, %.1f MB; floor %.1f us (%s); measured %.1f us = %.1f x the floor",
+                what, batch, flops / 1e9, bytes / 1e6, floorSeconds * 1e6, ceilings.bound(flops, bytes), seconds * 1e6, seconds / floorSeconds);
     }
 
     /** Median seconds per inference batch (forward and sigmoid). */

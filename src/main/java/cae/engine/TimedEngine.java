@@ -106,5 +106,7 @@ public final class TimedEngine implements Engine {
     @Override public String memoryUse() { return inner.memoryUse(); }
 
     @Override public String choices() { return inner.choices(); }
+
+    @Override public Ceilings measureCeilings() { return inner.measureCeilings(); }
     @Override public void close() { inner.close(); }
 }

@@ -75,5 +75,28 @@ public final class Architecture {
         return macs;
     }
 
+    /**
+     * Floats of one image's activations at H x W, every tensor of {@link Activations} without the
+     * gradients: the input, each encoder output and pool, each up-sampled copy and up-stage output, the
+     * logits (102,960 for the recipe at 28 x 28). The least traffic of a pass counts each once written
+     * and once read; a training step moves about five times this (the gradients, and the forward
+     * values read again by the backward), an inference pass two.
+     */
+    public long activationFloats(int height, int width) {
+        int[] h = new int[4], w = new int[4];
+        h[0] = height;
+        w[0] = width;
+        for (int i = 1; i < 4; i++) { h[i] = pooled(h[i - 1]); w[i] = pooled(w[i - 1]); }
+        long floats = 2L * height * width;  // the input and the logits
+        for (int i = 0; i < 3; i++)
+            floats += (long) layer(i).outChannels() * ((long) h[i] * w[i] + (long) h[i + 1] * w[i + 1]);
+        for (int j = 0; j < UP_STAGES; j++) {
+            ConvLayer l = layer(3 + j);
+            long plane = (long) h[2 - j] * w[2 - j];
+            floats += (l.transposed() ? 0 : l.inChannels() * plane) + l.outChannels() * plane;
+        }
+        return floats;
+    }
+
     @Override public String toString() { return NAME + " (" + decoder.id() + " decoder, " + parameterCount() + " parameters)"; }
 }

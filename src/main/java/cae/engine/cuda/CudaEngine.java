@@ -1,5 +1,6 @@
 package cae.engine.cuda;
 
+import cae.engine.Ceilings;
 import cae.engine.Engine;
 import cae.engine.ImageSet;
 import cae.engine.Tensor;
@@ -24,6 +25,8 @@ import static jcuda.jcublas.JCublas2.cublasCreate;
 import static jcuda.jcublas.JCublas2.cublasDestroy;
 import static jcuda.jcublas.JCublas2.cublasSetMathMode;
 import static jcuda.jcublas.JCublas2.cublasSetStream;
+import static jcuda.jcublas.JCublas2.cublasSgemm;
+import static jcuda.jcublas.cublasOperation.CUBLAS_OP_N;
 import static jcuda.jcublas.cublasMath.CUBLAS_DEFAULT_MATH;
 import static jcuda.jcublas.cublasMath.CUBLAS_TF32_TENSOR_OP_MATH;
 import static jcuda.jcudnn.JCudnn.*;
@@ -196,6 +199,38 @@ public final class CudaEngine implements Engine {
         Check.cu(cuMemGetInfo(free, total), "cuMemGetInfo");
         return String.format("peak %.1f MiB allocated by the engine, %.1f MiB in use on the device (all of it, of %.0f MiB)",
                 memory.peakBytes() / 1048576.0, (total[0] - free[0]) / 1048576.0, total[0] / 1048576.0);
+    }
+
+    /**
+     * The copy ceiling: a 512 MiB device-to-device copy, counted as bytes read plus bytes written. The
+     * matrix-product ceiling: a 4096^3 cuBLAS SGEMM on ones, strict FP32 or TF32 as this engine is set
+     * (NaN when cuBLAS did not load). Each the median of 5 batches of 3 runs, timed with events after
+     * one untimed run. The buffers are freed after, which drops any recorded step graph.
+     */
+    @Override public Ceilings measureCeilings() {
+        graphs.forbidInStep("measureCeilings (allocations and waiting)");
+        makeCurrent();
+        long bytes = 512L << 20;
+        CUdeviceptr source = memory.allocate(bytes, "the copy ceiling's source"), target = memory.allocate(bytes, "the copy ceiling's target");
+        try {
+            Check.cu(cuMemsetD32Async(source, Float.floatToRawIntBits(1f), bytes / Float.BYTES, stream), "cuMemsetD32Async");
+            double copyMs = EventTimer.medianMillis(stream, 5, 3,
+                    () -> Check.cu(cuMemcpyDtoDAsync(target, source, bytes, stream), "cuMemcpyDtoDAsync"));
+            double flopsPerSecond = Double.NaN;
+            int n = 4096;  // A and B in the source buffer, C in the target: 64 MiB each
+            if (cublas != null) {
+                CUdeviceptr a = source, b = source.withByteOffset((long) n * n * Float.BYTES);
+                double gemmMs = EventTimer.medianMillis(stream, 5, 3, () -> Check.cublas(
+                        cublasSgemm(cublas, CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, one, a, n, b, n, zero, target, n), "cublasSgemm"));
+                flopsPerSecond = 2.0 * n * n * n / (gemmMs / 1e3);
+            }
+            return new Ceilings(2.0 * bytes / (copyMs / 1e3), flopsPerSecond,
+                    "512 MiB device-to-device copy; " + (cublas == null ? "no cuBLAS, so no matrix product"
+                            : "cuBLAS SGEMM " + n + "^3, " + (tf32 ? "TF32 tensor cores" : "strict FP32")) + "; measured with CUDA events");
+        } finally {
+            memory.free(source);
+            memory.free(target);
+        }
     }
 
     /** The CUDA context is current per thread: make it current when a new thread calls. */
