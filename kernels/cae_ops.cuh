@@ -577,6 +577,39 @@ CAE_HD void thin_grad_store(int r, float sum, float* dweight, float* dbias, int 
     else if (ch == 0) dbias[0] = sum;
 }
 
+// ---- the weight gradient of a 3x3 SAME convolution with im2col folded in (conv_wgrad.cu) ----
+//
+// dW[co][ci][tap] = sum over samples s and cells (r, c) of dy[s][co][r][c] * x[s][ci][r + ky - 1][c + kx - 1],
+// summed directly from x instead of from im2col's columns. Each block takes a run of samples and walks
+// each image in tiles of kWgradTileRows x kWgradTileCols cells; its partial sums go to one row of a
+// partials matrix, whose rows are then summed in order. Channels up to kWgradMaxChannels each side.
+constexpr int kWgradTileRows = 4, kWgradTileCols = 32, kWgradMaxChannels = 32, kWgradCoGroup = 4;
+
+// Block b's partial sum of dW[co][ci][tap] over samples [s0, s1), in the kernel's order: sample, row
+// tile, column tile, row, column.
+CAE_HD float conv3x3_weight_grad_partial(int co, int ci, int tap, int s0, int s1, const float* x, const float* dy,
+                                         int cin, int cout, int h, int w) {
+    int ky = tap / 3, kx = tap - ky * 3;
+    float sum = 0.f;
+    for (int s = s0; s < s1; ++s)
+        for (int rt = 0; rt < h; rt += kWgradTileRows)
+            for (int ct = 0; ct < w; ct += kWgradTileCols)
+                for (int r = rt; r < imin(rt + kWgradTileRows, h); ++r)
+                    for (int c = ct; c < imin(ct + kWgradTileCols, w); ++c) {
+                        int yy = r + ky - 1, xx = c + kx - 1;
+                        float xv = yy >= 0 && yy < h && xx >= 0 && xx < w ? x[(((size_t)s * cin + ci) * h + yy) * w + xx] : 0.f;
+                        sum += dy[(((size_t)s * cout + co) * h + r) * w + c] * xv;
+                    }
+    return sum;
+}
+
+// Column o of a rows x stride matrix summed in row order (the partial sums of one output).
+CAE_HD float column_sum(const float* m, int rows, int stride, int o) {
+    float sum = 0.f;
+    for (int r = 0; r < rows; ++r) sum += m[(size_t)r * stride + o];
+    return sum;
+}
+
 }  // namespace cae
 
 #endif

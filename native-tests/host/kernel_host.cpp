@@ -10,6 +10,7 @@
 #include "cae_ops.cuh"
 #include "op_args.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -38,6 +39,7 @@ const char* kUsage =
     "  im2col3x3_s2             n c h w oh ow big.f32 col.f32\n"
     "  col2im3x3_s2             n c h w oh ow col.f32 big.f32\n"
     "  maxpool_relu_backward_bias_grad  n c h w y.f32 dpooled.f32 dy.f32 dbias.f32   (then bias_grad_reduce)\n"
+    "  conv3x3_weight_grad           n cin cout h w samples_per_block x.f32 dy.f32 dweight.f32   (partials, then reduce)\n"
     "  thin_conv_in1_forward         n c h w relu x.f32 weight.f32 bias.f32 y.f32   (c: output channels)\n"
     "  thin_conv_out1_forward        n c h w relu x.f32 weight.f32 bias.f32 y.f32   (c: input channels)\n"
     "  thin_conv_in1_backward_data   n c h w dy.f32 weight.f32 dx.f32\n"
@@ -243,6 +245,19 @@ void run(const std::string& op, Args& a) {
             else cae::thin_spread_at(i, r.dy.data(), r.weight.data(), nullptr, dx.data(), r.c, r.h, r.w, 1, 0);
         }
         save(r.dx_out, dx);
+    } else if (op == "conv3x3_weight_grad") {
+        WeightGradArgs r = weight_grad_args(a);
+        int outputs = r.cout * r.cin * 9, blocks = r.blocks();
+        std::vector<float> partials((size_t)blocks * outputs), dweight(outputs);
+        for (int b = 0; b < blocks; ++b)  // conv3x3_weight_grad_partials: grid = blocks
+            for (int co = 0; co < r.cout; ++co)
+                for (int ci = 0; ci < r.cin; ++ci)
+                    for (int tap = 0; tap < 9; ++tap)
+                        partials[(size_t)b * outputs + (co * r.cin + ci) * 9 + tap] = cae::conv3x3_weight_grad_partial(
+                                co, ci, tap, b * r.samples_per_block, std::min(r.n, (b + 1) * r.samples_per_block),
+                                r.x.data(), r.dy.data(), r.cin, r.cout, r.h, r.w);
+        for (int o = 0; o < outputs; ++o) dweight[o] = cae::column_sum(partials.data(), blocks, outputs, o);  // _reduce
+        save(r.dweight_out, dweight);
     } else if (op == "thin_conv_weight_grad") {
         ThinWeightGradArgs r = thin_weight_grad_args(a);
         int c = r.c, chunks = cae::bias_grad_chunks(r.n, r.h * r.w);

@@ -15,6 +15,7 @@
 #include "activation.cu"
 #include "adam.cu"
 #include "bilinear.cu"
+#include "conv_wgrad.cu"
 #include "im2col.cu"
 #include "im2col_s2.cu"
 #include "loss.cu"
@@ -41,6 +42,7 @@ const char* kUsage =
     "  maxpool_same_backward            n c h w x.f32 dy.f32 dx.f32\n"
     "  relu_backward_bias_grad          n c hw relu y.f32 dy.f32 dy_out.f32 dbias.f32\n"
     "  maxpool_relu_backward_bias_grad  n c h w y.f32 dpooled.f32 dy.f32 dbias.f32\n"
+    "  conv3x3_weight_grad              n cin cout h w samples_per_block x.f32 dy.f32 dweight.f32\n"
     "  thin_conv_in1_forward            n c h w relu x.f32 weight.f32 bias.f32 y.f32\n"
     "  thin_conv_out1_forward           n c h w relu x.f32 weight.f32 bias.f32 y.f32\n"
     "  thin_conv_in1_backward_data      n c h w dy.f32 weight.f32 dx.f32\n"
@@ -124,6 +126,15 @@ void run(const std::string& op, Args& a) {
         cae_launch(r.one_in ? thin_conv_in1_backward_data : thin_conv_out1_backward_data, stride_blocks(dx.size()), 1, kThreads,
                    (const float*)r.dy.data(), (const float*)r.weight.data(), dx.data(), r.n, r.c, r.h, r.w);
         save(r.dx_out, dx);
+    } else if (op == "conv3x3_weight_grad") {
+        WeightGradArgs r = weight_grad_args(a);
+        int outputs = r.cout * r.cin * 9, blocks = r.blocks();
+        std::vector<float> partials((size_t)blocks * outputs, std::nanf("")), dweight(outputs, std::nanf(""));
+        cae_launch(conv3x3_weight_grad_partials, blocks, 1, kThreads, (const float*)r.x.data(), (const float*)r.dy.data(),
+                   partials.data(), r.n, r.cin, r.cout, r.h, r.w, r.samples_per_block);
+        cae_launch(conv3x3_weight_grad_reduce, stride_blocks(outputs), 1, kThreads, (const float*)partials.data(), blocks,
+                   dweight.data(), outputs);
+        save(r.dweight_out, dweight);
     } else if (op == "thin_conv_weight_grad") {
         ThinWeightGradArgs r = thin_weight_grad_args(a);
         int chunks = cae::bias_grad_chunks(r.n, r.h * r.w);

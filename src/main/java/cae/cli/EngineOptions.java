@@ -27,8 +27,8 @@ public final class EngineOptions {
 
     @Option(names = "--fusion", defaultValue = "off", paramLabel = "off|on|auto",
             description = "CUDA engine: fused paths (our kernels for the one-channel layers conv1 and logits, bias and ReLU included; "
-                    + "cuDNN's convolution + bias + ReLU call; the max-pool backward folded into the next kernel); auto times each "
-                    + "against the unfused way per shape and keeps the faster (default: ${DEFAULT-VALUE}).")
+                    + "cuDNN's convolution + bias + ReLU call; the weight gradient with im2col folded in; the max-pool backward folded into "
+                    + "the next kernel); auto times each against the unfused way per shape and keeps the faster (default: ${DEFAULT-VALUE}).")
     String fusion;
 
     @Option(names = "--no-graph", description = "CUDA engine: run each op as it comes instead of replaying a recorded CUDA graph per step (slower; for debugging and comparison).")

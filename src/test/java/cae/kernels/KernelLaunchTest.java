@@ -117,4 +117,12 @@ class KernelLaunchTest {
         sameBits("gather_noise", images, plane, 2, n, 0.5f, "12345678901", "42", imagesFile, order, "out:clean", "out:noisy");
         sameBits("gather_noise", images, plane, 4, n, 0f, "1", "1", imagesFile, order, "out:clean", "-");
     }
+
+    /** The weight gradient with im2col folded in: shared-memory tiles with their halo, groups of output channels. */
+    @ParameterizedTest(name = "{0}x{1}x{3}x{4} -> {2}, {5} samples per block")
+    @CsvSource({"3, 32, 32, 14, 14, 1", "5, 16, 6, 7, 7, 2", "2, 3, 5, 9, 40, 1"})
+    void weightGradient(int n, int cin, int cout, int h, int w, int samplesPerBlock) throws IOException {
+        sameBits("conv3x3_weight_grad", n, cin, cout, h, w, samplesPerBlock, input("x", n * cin * h * w, false),
+                input("dy", n * cout * h * w, false), "out:dw");
+    }
 }

@@ -9,7 +9,7 @@ interface Convolution extends AutoCloseable {
     /** y = conv(x, weight), overwritten. */
     void forward(CudaTensor x, CudaTensor weight, CudaTensor y);
 
-    /** dx = the input gradient (skipped when dx is null) and dWeight = the weight gradient, both overwritten. */
+    /** dx = the input gradient and dWeight = the weight gradient, both overwritten; either may be null (not wanted). */
     void backward(CudaTensor x, CudaTensor weight, CudaTensor dy, CudaTensor dx, CudaTensor dWeight);
 
     /** Whether {@link #forwardBiasRelu} can be tried: the library has a fused convolution + bias + ReLU call. */

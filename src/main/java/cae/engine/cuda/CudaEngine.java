@@ -68,6 +68,7 @@ public final class CudaEngine implements Engine {
     private Convolution convolution;
     private TransposedConvolution transposed;
     private ThinConvolution thin;
+    private DirectWeightGradient directWeightGradient;
     private FusionChoices fusions;
 
     private cudnnPoolingDescriptor pooling;
@@ -80,8 +81,9 @@ public final class CudaEngine implements Engine {
     /**
      * Whether fused kernels replace library calls and separate launches: the one-channel convolutions
      * (conv1, the logits: kernels/thin_conv.cu, bias and ReLU fused), cuDNN's convolution + bias + ReLU
-     * forward for the other layers, and the max-pool backward fused into the next kernel. Never,
-     * always, or per case whichever way timed faster when the case was first seen.
+     * forward for the other layers, the max-pool backward fused into the next kernel, and the other
+     * layers' weight gradient with im2col folded in (kernels/conv_wgrad.cu). Never, always, or per case
+     * whichever way timed faster when the case was first seen.
      */
     public enum Fusion { OFF, ON, AUTO }
 
@@ -133,6 +135,7 @@ public final class CudaEngine implements Engine {
             kernels = new Kernels(stream);
             this.graphs = new StepGraph(graphs, stream, kernels, memory);
             thin = new ThinConvolution(kernels, memory);
+            directWeightGradient = new DirectWeightGradient(kernels, memory);
             fusions = new FusionChoices(fusion, stream);
 
             if (path == ConvPath.CUDNN) {
@@ -389,7 +392,18 @@ public final class CudaEngine implements Engine {
     private void libraryBackward(CudaTensor xt, CudaTensor wt, CudaTensor yt, CudaTensor dyt, boolean relu,
                                  CudaTensor dxt, CudaTensor dwt, CudaTensor dbt) {
         maskReluAndSumBias(yt, dyt, dbt, relu);
-        convolution.backward(xt, wt, dyt, dxt, dwt);
+        convolutionGradients(xt, wt, dyt, dxt, dwt);
+    }
+
+    /** dx (may be null) and dWeight from the masked dy: the library's, or with fusion the weight gradient by our kernel, im2col folded in. */
+    private void convolutionGradients(CudaTensor xt, CudaTensor wt, CudaTensor dyt, CudaTensor dxt, CudaTensor dwt) {
+        Runnable library = () -> convolution.backward(xt, wt, dyt, dxt, dwt);
+        if (DirectWeightGradient.fits(xt, dyt))
+            fusions.run("im2col folded into the weight gradient " + shape(xt, dyt, false), library, () -> {
+                if (dxt != null) convolution.backward(xt, wt, dyt, dxt, null);
+                directWeightGradient.compute(xt, dyt, dwt);
+            });
+        else library.run();
     }
 
     /**
@@ -422,7 +436,7 @@ public final class CudaEngine implements Engine {
                         maskReluAndSumBias(yt, dyt, dbt, true);
                     },
                     () -> maxPoolReluBackwardAndSumBias(yt, dpt, dyt, dbt));
-            convolution.backward(xt, wt, dyt, dxt, dwt);
+            convolutionGradients(xt, wt, dyt, dxt, dwt);
         } else {
             routeMaxPoolGradient(yt, dpt, dyt);
             libraryBackward(xt, wt, null, dyt, false, dxt, dwt, dbt);

@@ -131,6 +131,7 @@ final class CudnnConvolution implements Convolution {
         if (dx != null)
             Check.cudnn(cudnnConvolutionBackwardData(handle, one, p.w, weight.ptr, p.y, dy.ptr, conv, p.backwardData.algo(),
                     workspace.atLeast(p.backwardData.workspaceBytes()), workspace.bytes(), zero, p.x, dx.ptr), "cudnnConvolutionBackwardData");
+        if (dWeight == null) return;
         if (p.weightGradientByGemm == null) p.weightGradientByGemm = gemmIsFaster(p, x, dy, dWeight);
         if (p.weightGradientByGemm) gemm.weightGradient(x, dy, dWeight);
         else cudnnWeightGradient(p, x, dy, dWeight);

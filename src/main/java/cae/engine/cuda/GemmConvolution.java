@@ -51,7 +51,8 @@ final class GemmConvolution implements Convolution {
 
     @Override public void backward(CudaTensor x, CudaTensor weight, CudaTensor dy, CudaTensor dx, CudaTensor dWeight) {
         int n = x.n(), cin = x.c(), k = cin * 9, h = x.h(), w = x.w(), p = h * w, cout = dy.c();
-        CUdeviceptr col = weightGradient(x, dy, dWeight);
+        if (dWeight == null && dx == null) return;
+        CUdeviceptr col = dWeight != null ? weightGradient(x, dy, dWeight) : columns.atLeast((long) n * k * p * Float.BYTES);
         if (dx == null) return;
         // column-major: dcol_s^T (P x K) = dy_s^T (P x Cout) * W (Cout x K); the columns are free again
         Check.cublas(cublasSgemmStridedBatched(handle, CUBLAS_OP_N, CUBLAS_OP_T, p, k, cout,

@@ -33,7 +33,8 @@ final class Kernels implements AutoCloseable {
             "resize_bilinear_forward", "resize_bilinear_backward", "maxpool_same_gather", "im2col3x3_s2", "col2im3x3_s2",
             "step_scalars_set",
             "thin_conv_in1_forward", "thin_conv_out1_forward", "thin_conv_in1_backward_data", "thin_conv_out1_backward_data",
-            "thin_conv_weight_grad_partials", "thin_conv_weight_grad_reduce", "maxpool_relu_backward_bias_partials"};
+            "thin_conv_weight_grad_partials", "thin_conv_weight_grad_reduce", "maxpool_relu_backward_bias_partials",
+            "conv3x3_weight_grad_partials", "conv3x3_weight_grad_reduce"};
 
     private final CUmodule module = new CUmodule();
     private final Map<String, CUfunction> functions = new HashMap<>();

@@ -32,7 +32,8 @@ class CudaEngineGpuTest extends CudaOpComparison {
     /**
      * The fused convolutions, always and where they time faster: the one-channel layers on
      * kernels/thin_conv.cu, the others' forward through cudnnConvolutionBiasActivationForward (its
-     * output NaN-poisoned first like every output here, so a fused call that read y would fail).
+     * output NaN-poisoned first like every output here, so a fused call that read y would fail) and
+     * their weight gradient on kernels/conv_wgrad.cu.
      */
     @Tag("fusion")
     @ParameterizedTest
@@ -47,7 +48,8 @@ class CudaEngineGpuTest extends CudaOpComparison {
             String choices = gpu.describeConvolution();
             if (fusion == CudaEngine.Fusion.AUTO)
                 assertTrue(choices.contains("thin conv forward 3x1->32 28x28 relu: ") && choices.contains("thin conv backward 3x32->1 28x28: ")
-                        && choices.contains("cuDNN conv + bias + ReLU forward 3x32->16 7x7 relu: "), choices);
+                        && choices.contains("cuDNN conv + bias + ReLU forward 3x32->16 7x7 relu: ")
+                        && choices.contains("im2col folded into the weight gradient 3x32->16 7x7: "), choices);
         }
     }
 

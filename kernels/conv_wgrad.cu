@@ -1,0 +1,72 @@
+// The weight gradient of a 3x3 SAME convolution computed directly from x and dy: im2col folded into
+// the product, so no column buffer (cae_ops.cuh, "the weight gradient ... with im2col folded in").
+#include "device.cuh"
+
+// Grid = ceil(n / samples_per_block) blocks of 256 threads; cin, cout <= cae::kWgradMaxChannels.
+// Thread g < ceil(cout / 4) * cin owns input channel ci = g / groups_of_co and output channels
+// 4 (g % groups_of_co) .. + 3, all nine taps: 36 sums, kept in registers over the block's samples.
+// Each tile of x (with a one-cell halo, zeros outside the image) and of dy goes through shared memory.
+// partials[block][(co * cin + ci) * 9 + tap] = the block's sums, cae::conv3x3_weight_grad_partial's order.
+extern "C" __global__ void __launch_bounds__(cae::kReduceThreads)
+conv3x3_weight_grad_partials(const float* __restrict__ x, const float* __restrict__ dy, float* __restrict__ partials,
+                             int n, int cin, int cout, int h, int w, int samples_per_block) {
+    constexpr int R = cae::kWgradTileRows, TW = cae::kWgradTileCols, C = cae::kWgradMaxChannels, G = cae::kWgradCoGroup;
+    // rows padded by one column so that threads reading different channels fall in different banks
+    __shared__ float xs[C][R + 2][TW + 2];
+    __shared__ float ds[C][R][TW + 1];
+    if (blockDim.x != cae::kReduceThreads) __trap();
+    int s0 = blockIdx.x * samples_per_block, s1 = cae::imin(n, s0 + samples_per_block);
+    int co_groups = (cout + G - 1) / G, g = threadIdx.x;
+    bool active = g < co_groups * cin;
+    int co0 = (g % co_groups) * G, ci = g / co_groups;
+    float acc[G][9];
+    CAE_UNROLL
+    for (int j = 0; j < G; ++j)
+        CAE_UNROLL
+        for (int tap = 0; tap < 9; ++tap) acc[j][tap] = 0.f;
+
+    for (int s = s0; s < s1; ++s)
+        for (int rt = 0; rt < h; rt += R)
+            for (int ct = 0; ct < w; ct += TW) {
+                int rows = cae::imin(R, h - rt), cols = cae::imin(TW, w - ct);
+                for (int i = threadIdx.x; i < cin * (R + 2) * (TW + 2); i += blockDim.x) {
+                    int ch = i / ((R + 2) * (TW + 2)), rest = i - ch * (R + 2) * (TW + 2);
+                    int rr = rest / (TW + 2), cc = rest - rr * (TW + 2);
+                    int yy = rt + rr - 1, xx = ct + cc - 1;
+                    xs[ch][rr][cc] = yy >= 0 && yy < h && xx >= 0 && xx < w ? x[(((size_t)s * cin + ch) * h + yy) * w + xx] : 0.f;
+                }
+                for (int i = threadIdx.x; i < cout * R * TW; i += blockDim.x) {
+                    int ch = i / (R * TW), rest = i - ch * R * TW, rr = rest / TW, cc = rest - rr * TW;
+                    ds[ch][rr][cc] = rr < rows && cc < cols ? dy[(((size_t)s * cout + ch) * h + rt + rr) * w + ct + cc] : 0.f;
+                }
+                __syncthreads();
+                if (active)
+                    for (int r = 0; r < rows; ++r)
+                        for (int c = 0; c < cols; ++c) {
+                            float d[G];
+                            CAE_UNROLL
+                            for (int j = 0; j < G; ++j) d[j] = co0 + j < cout ? ds[co0 + j][r][c] : 0.f;
+                            CAE_UNROLL
+                            for (int tap = 0; tap < 9; ++tap) {
+                                float xv = xs[ci][r + tap / 3][c + tap % 3];
+                                CAE_UNROLL
+                                for (int j = 0; j < G; ++j) acc[j][tap] += d[j] * xv;
+                            }
+                        }
+                __syncthreads();
+            }
+
+    if (!active) return;
+    float* out = partials + (size_t)blockIdx.x * cout * cin * 9;
+    CAE_UNROLL
+    for (int j = 0; j < G; ++j)
+        if (co0 + j < cout)
+            CAE_UNROLL
+            for (int tap = 0; tap < 9; ++tap) out[((co0 + j) * cin + ci) * 9 + tap] = acc[j][tap];
+}
+
+// dweight[o] = the sum of partials[0 .. blocks)[o] in block order, for o < outputs (= cout cin 9).
+extern "C" __global__ void conv3x3_weight_grad_reduce(const float* __restrict__ partials, int blocks,
+                                                      float* __restrict__ dweight, int outputs) {
+    CAE_FOR_EACH(o, outputs) dweight[o] = cae::column_sum(partials, blocks, outputs, o);
+}
