@@ -11,9 +11,11 @@ extern "C" __global__ void __launch_bounds__(cae::kReduceThreads)
 conv3x3_weight_grad_partials(const float* __restrict__ x, const float* __restrict__ dy, float* __restrict__ partials,
                              int n, int cin, int cout, int h, int w, int samples_per_block) {
     constexpr int R = cae::kWgradTileRows, TW = cae::kWgradTileCols, C = cae::kWgradMaxChannels, G = cae::kWgradCoGroup;
-    // rows padded by one column so that threads reading different channels fall in different banks
+    // A warp's threads read the same cell of different channels, 4 apart in ds: an odd channel stride
+    // (R TW + 1) puts them in different banks. xs's stride, (R + 2)(TW + 2) = 204, spreads the 4 to 8
+    // input channels a warp reads at 32 or 16 output channels over different banks too.
     __shared__ float xs[C][R + 2][TW + 2];
-    __shared__ float ds[C][R][TW + 1];
+    __shared__ float ds[C][R * TW + 1];
     if (blockDim.x != cae::kReduceThreads) __trap();
     int s0 = blockIdx.x * samples_per_block, s1 = cae::imin(n, s0 + samples_per_block);
     int co_groups = (cout + G - 1) / G, g = threadIdx.x;
@@ -37,7 +39,7 @@ conv3x3_weight_grad_partials(const float* __restrict__ x, const float* __restric
                 }
                 for (int i = threadIdx.x; i < cout * R * TW; i += blockDim.x) {
                     int ch = i / (R * TW), rest = i - ch * R * TW, rr = rest / TW, cc = rest - rr * TW;
-                    ds[ch][rr][cc] = rr < rows && cc < cols ? dy[(((size_t)s * cout + ch) * h + rt + rr) * w + ct + cc] : 0.f;
+                    ds[ch][rest] = rr < rows && cc < cols ? dy[(((size_t)s * cout + ch) * h + rt + rr) * w + ct + cc] : 0.f;
                 }
                 __syncthreads();
                 if (active)
@@ -45,7 +47,7 @@ conv3x3_weight_grad_partials(const float* __restrict__ x, const float* __restric
                         for (int c = 0; c < cols; ++c) {
                             float d[G];
                             CAE_UNROLL
-                            for (int j = 0; j < G; ++j) d[j] = co0 + j < cout ? ds[co0 + j][r][c] : 0.f;
+                            for (int j = 0; j < G; ++j) d[j] = co0 + j < cout ? ds[co0 + j][r * TW + c] : 0.f;
                             CAE_UNROLL
                             for (int tap = 0; tap < 9; ++tap) {
                                 float xv = xs[ci][r + tap / 3][c + tap % 3];

@@ -12,8 +12,8 @@ interface Convolution extends AutoCloseable {
     /** dx = the input gradient and dWeight = the weight gradient, both overwritten; either may be null (not wanted). */
     void backward(CudaTensor x, CudaTensor weight, CudaTensor dy, CudaTensor dx, CudaTensor dWeight);
 
-    /** Whether {@link #forwardBiasRelu} can be tried: the library has a fused convolution + bias + ReLU call. */
-    default boolean hasFusedBiasRelu() { return false; }
+    /** Whether {@link #forwardBiasRelu} can be tried for this shape: the library has the fused call and has not refused it here. */
+    default boolean hasFusedBiasRelu(CudaTensor x, CudaTensor y) { return false; }
 
     /**
      * y = ReLU(conv(x, weight) + bias) in one library call, overwritten. False, with nothing done,

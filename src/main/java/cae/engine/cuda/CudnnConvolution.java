@@ -17,7 +17,7 @@ import static jcuda.jcudnn.cudnnConvolutionMode.CUDNN_CROSS_CORRELATION;
 import static jcuda.jcudnn.cudnnDataType.CUDNN_DATA_FLOAT;
 import static jcuda.jcudnn.cudnnMathType.CUDNN_FMA_MATH;
 import static jcuda.jcudnn.cudnnMathType.CUDNN_TENSOR_OP_MATH;
-import static jcuda.jcudnn.cudnnNanPropagation.CUDNN_PROPAGATE_NAN;
+import static jcuda.jcudnn.cudnnNanPropagation.CUDNN_NOT_PROPAGATE_NAN;
 import static jcuda.jcudnn.cudnnTensorFormat.CUDNN_TENSOR_NCHW;
 
 /**
@@ -31,7 +31,11 @@ final class CudnnConvolution implements Convolution {
     private final boolean tf32;
     private final DeviceMemory.Scratch workspace;
     private final cudnnConvolutionDescriptor conv = new cudnnConvolutionDescriptor();
-    /** ReLU for cudnnConvolutionBiasActivationForward; NaN passes through, as in our bias_relu_forward. */
+    /**
+     * ReLU for cudnnConvolutionBiasActivationForward, with NaN not propagated: the setting that call is
+     * known to take (ReLU of NaN is then 0 there, where our bias_relu_forward keeps NaN; only a run
+     * that has already diverged sees the difference).
+     */
     private final cudnnActivationDescriptor relu = new cudnnActivationDescriptor();
     private final Map<Shape, Plan> plans = new HashMap<>();
     private final Pointer one = Pointer.to(new float[] {1f}), zero = Pointer.to(new float[] {0f});
@@ -69,7 +73,7 @@ final class CudnnConvolution implements Convolution {
                 "cudnnSetConvolution2dDescriptor");
         Check.cudnn(cudnnSetConvolutionMathType(conv, tf32 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH), "cudnnSetConvolutionMathType");
         Check.cudnn(cudnnCreateActivationDescriptor(relu), "cudnnCreateActivationDescriptor");
-        Check.cudnn(cudnnSetActivationDescriptor(relu, CUDNN_ACTIVATION_RELU, CUDNN_PROPAGATE_NAN, 0.0), "cudnnSetActivationDescriptor");
+        Check.cudnn(cudnnSetActivationDescriptor(relu, CUDNN_ACTIVATION_RELU, CUDNN_NOT_PROPAGATE_NAN, 0.0), "cudnnSetActivationDescriptor");
     }
 
     private Plan plan(CudaTensor x, CudaTensor y) {
@@ -104,12 +108,17 @@ final class CudnnConvolution implements Convolution {
                 workspace.atLeast(p.forward.workspaceBytes()), workspace.bytes(), zero, p.y, y.ptr), "cudnnConvolutionForward");
     }
 
-    @Override public boolean hasFusedBiasRelu() { return true; }
+    /** True until cuDNN has refused the fused call for this shape. */
+    @Override public boolean hasFusedBiasRelu(CudaTensor x, CudaTensor y) {
+        Plan p = plans.get(new Shape(x.n(), x.c(), y.c(), x.h(), x.w()));
+        return p == null || p.fusedBiasReluFailure == null;
+    }
 
     /**
      * cudnnConvolutionBiasActivationForward with the shape's forward algorithm: y = ReLU(1 * conv(x) +
-     * 0 * y + bias). A status other than success (cuDNN may not support the fused call for that
-     * algorithm) is kept for {@link #describe} and the shape goes back to the two-step way for good.
+     * 0 * y + bias). "Not supported" (cuDNN may not offer the fused call with that algorithm) is kept
+     * for {@link #describe} and the shape goes back to the two-step way for good; any other failure is
+     * an error, as for every cuDNN call.
      */
     @Override public boolean forwardBiasRelu(CudaTensor x, CudaTensor weight, CudaTensor bias, CudaTensor y) {
         Plan p = plan(x, y);
@@ -122,8 +131,14 @@ final class CudnnConvolution implements Convolution {
         int status = cudnnConvolutionBiasActivationForward(handle, one, p.x, x.ptr, p.w, weight.ptr, conv, p.forward.algo(),
                 workspace.atLeast(p.forward.workspaceBytes()), workspace.bytes(), zero, p.y, y.ptr, p.bias, bias.ptr, relu, p.y, y.ptr);
         if (status == 0) return true;
+        if (!notSupported(status)) Check.cudnn(status, "cudnnConvolutionBiasActivationForward");
         p.fusedBiasReluFailure = cudnnGetErrorString(status) + " (" + status + ")";
         return false;
+    }
+
+    /** CUDNN_STATUS_NOT_SUPPORTED: 9 in cuDNN 8; 3000 and its sub-codes (3001, ...) in cuDNN 9. */
+    static boolean notSupported(int status) {
+        return status == 9 || (status >= 3000 && status < 4000);
     }
 
     @Override public void backward(CudaTensor x, CudaTensor weight, CudaTensor dy, CudaTensor dx, CudaTensor dWeight) {

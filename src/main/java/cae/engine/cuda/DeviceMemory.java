@@ -58,6 +58,9 @@ final class DeviceMemory implements AutoCloseable {
     /** The most bytes this engine held at once (its own buffers; not cuDNN's or cuBLAS's internal ones). */
     long peakBytes() { return peakBytes; }
 
+    /** Sets the peak back to {@code peak} (or what is held now, if more): for buffers that were only borrowed. */
+    void resetPeak(long peak) { peakBytes = Math.max(peak, liveBytes); }
+
     static String mib(long bytes) { return String.format("%.1f MiB", bytes / 1048576.0); }
 
     /**
