@@ -6,8 +6,9 @@
     compare-table.py ncu LOG [--steps N] [--top N] [--what TEXT]
                                                   top kernels from ncu --print-summary per-kernel --csv
     compare-table.py compare OUT [--gpu "NAME, DRIVER"] [--ncu-steps N]
-                                                  ours against PyTorch, one row per precision; also
-                                                  writes OUT/compare.md
+                                                  ours against PyTorch, one row per precision, the
+                                                  --fusion runs, each fusion's own timing; also writes
+                                                  OUT/compare.md
 
 bench and torch print "figure<TAB>note" and exit 0, or print why not and exit 1; ncu prints its table
 and exits 0, or prints why not and the log's tail and exits 1; compare always exits 0 ("-" for what is
@@ -254,6 +255,29 @@ def verdict(value, ok):
     return "no figure" if value is None else ("met" if ok(value) else "not met")
 
 
+# --- each fusion's own timing, from a bench -v log under --fusion auto ---------------------------
+
+def parse_fusion_timings(text):
+    """[(case, fused us, separate us, kept)] from the "fusion auto; CASE: fused|separate [fused A us,
+    separate B us]; ..." part of the bench's "# convolutions:" line (CudaEngine.choices)."""
+    rows = []
+    for line in text.splitlines():
+        if not line.startswith("# convolutions:") or "fusion auto" not in line: continue
+        for m in re.finditer(r"; ([^;\[]+?): (fused|separate) \[fused " + NUMBER + r" us, separate " + NUMBER + r" us\]",
+                             line[line.index("fusion auto"):]):
+            rows.append((m.group(1).strip(), number(m.group(3)), number(m.group(4)), m.group(2)))
+    return rows
+
+
+def fusion_table(path):
+    """The per-case table (title, head, rows), or None when the log has no timings."""
+    rows = parse_fusion_timings(read(path))
+    if not rows: return None
+    head = ["case (batch x in->out channels, size)", "fused us", "separate us", "fused/separate", "kept"]
+    body = [[case, fmt(f, 1), fmt(sep, 1), fmt(ratio(f, sep)), kept] for case, f, sep, kept in rows]
+    return "each fusion timed alone (--fusion auto, CUDA events, median of 5 x 3 runs, the first time a case is seen)", head, body
+
+
 def compare(out, gpu, ncu_steps=1):
     head = ["precision", "ours graph epoch s", "ours no-graph epoch s", "torch eager epoch s",
             "torch compile epoch s", "ours/eager", "ours/compile", "ours infer img/s b100",
@@ -316,12 +340,17 @@ def compare(out, gpu, ncu_steps=1):
              "ours/compile", "ours inf b100", "ours inf b1000", "torch inf b100", "ours/torch inf"]
     print(text_table(short, rows, right=tuple(range(1, len(head)))))
     if fusion_rows: print(text_table(fusion_head, fusion_rows, right=tuple(range(1, len(fusion_head)))))
+    timings = fusion_table(os.path.join(out, "bench-fusion-fp32-auto.log"))
+    if timings:
+        print(timings[0] + ":")
+        print(text_table(timings[1], timings[2], right=(1, 2, 3)))
     for g in goals: print(g)
     for n in notes: print("note: " + n)
 
     md = ["Ours against PyTorch on the same GPU: %s, driver %s, %s; PyTorch %s, cuDNN %s." % (name, driver, date, torch_version or "-", cudnn),
           "", md_table(head, rows), ""]
     if fusion_rows: md += [md_table(fusion_head, fusion_rows), ""]
+    if timings: md += [timings[0][0].upper() + timings[0][1:] + ":", "", md_table(timings[1], timings[2]), ""]
     md += ["- " + g for g in goals] + ["- note: " + n for n in notes] + ["", how]
     ncu_log = read(os.path.join(out, "ncu.log"))
     kernels = parse_ncu(ncu_log)
