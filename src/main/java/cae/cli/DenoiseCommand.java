@@ -72,14 +72,15 @@ final class DenoiseCommand implements Callable<Integer> {
             for (Map.Entry<List<Integer>, List<Integer>> group : bySize.entrySet()) {
                 int h = group.getKey().get(0), w = group.getKey().get(1);
                 List<Integer> members = group.getValue();
-                Denoiser denoiser = new Denoiser(net, Math.max(1, Math.min(members.size(), BATCH_PIXELS / (h * w))), h, w);
-                for (int from = 0; from < members.size(); from += denoiser.batch()) {
-                    List<Integer> chunk = members.subList(from, Math.min(members.size(), from + denoiser.batch()));
-                    float[][] denoised = denoiser.denoise(chunk.stream().map(i -> inputs.get(i).pixels()).toList());
-                    for (int k = 0; k < chunk.size(); k++) {
-                        int i = chunk.get(k);
-                        GreyImages.write(targets.get(i), denoised[k], w, h);
-                        out.println(images.get(i) + " -> " + targets.get(i));
+                try (Denoiser denoiser = new Denoiser(net, Math.max(1, Math.min(members.size(), BATCH_PIXELS / (h * w))), h, w)) {
+                    for (int from = 0; from < members.size(); from += denoiser.batch()) {
+                        List<Integer> chunk = members.subList(from, Math.min(members.size(), from + denoiser.batch()));
+                        float[][] denoised = denoiser.denoise(chunk.stream().map(i -> inputs.get(i).pixels()).toList());
+                        for (int k = 0; k < chunk.size(); k++) {
+                            int i = chunk.get(k);
+                            GreyImages.write(targets.get(i), denoised[k], w, h);
+                            out.println(images.get(i) + " -> " + targets.get(i));
+                        }
                     }
                 }
             }

@@ -17,6 +17,12 @@ public interface Engine extends AutoCloseable {
     /** A new zero-filled tensor. */
     Tensor zeros(int... shape);
 
+    /**
+     * Gives back the memory of a tensor made by {@link #zeros} (not a view); it and its views must not be
+     * used afterwards. A no-op where the garbage collector does this (the CPU engine). Not inside a step.
+     */
+    default void release(Tensor t) {}
+
     /** A tensor sharing {@code base}'s storage from element {@code offset}; used for parameters in one flat buffer. */
     Tensor view(Tensor base, int offset, int... shape);
 

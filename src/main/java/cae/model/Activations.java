@@ -3,6 +3,9 @@ package cae.model;
 import cae.engine.Engine;
 import cae.engine.Tensor;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * Every intermediate tensor of one forward (and, when training, backward) pass at a fixed batch size
  * and image size, allocated once and reused for every batch of that shape. Stage i of the encoder is
@@ -12,6 +15,7 @@ import cae.engine.Tensor;
 public final class Activations {
     public final Architecture arch;
     public final int batch, height, width;
+    private final Engine engine;
 
     public final Tensor input;           // the (noisy) images, N x 1 x H x W
     final Tensor[] encoder = new Tensor[3], pooled = new Tensor[3];
@@ -26,6 +30,7 @@ public final class Activations {
         if (batch < 1 || height < 1 || width < 1)
             throw new IllegalArgumentException("batch and image size must be positive: " + batch + " x " + height + " x " + width);
         this.arch = arch;
+        this.engine = engine;
         this.batch = batch; this.height = height; this.width = width;
         int[] h = new int[4], w = new int[4];
         h[0] = height; w[0] = width;
@@ -62,5 +67,14 @@ public final class Activations {
     public Tensor logitsGradient() {
         if (dLogits == null) throw new IllegalStateException("inference-only activations have no gradients");
         return dLogits;
+    }
+
+    /** Gives every tensor back to the engine (Engine.release); these activations must not be used afterwards. */
+    public void release() {
+        List<Tensor> all = new ArrayList<>(List.of(input, logits));
+        for (Tensor[] tensors : new Tensor[][] {encoder, pooled, up, decoder, dEncoder, dPooled, dUp, dDecoder})
+            for (Tensor t : tensors) if (t != null) all.add(t);
+        if (dLogits != null) all.add(dLogits);
+        for (Tensor t : all) engine.release(t);
     }
 }

@@ -9,9 +9,10 @@ import java.util.List;
 /**
  * A model applied to images of one size, a batch at a time: the tensors are made once, and each batch
  * is one engine step with the same body, which the CUDA engine records once and replays. A last,
- * partial batch is padded with blank images, so every batch has the same shape.
+ * partial batch is padded with blank images, so every batch has the same shape. Closing it gives the
+ * tensors back, so that many image sizes one after another do not pile up in GPU memory.
  */
-public final class Denoiser {
+public final class Denoiser implements AutoCloseable {
     private final Engine engine;
     private final Autoencoder net;
     private final int batch, pixelsPerImage;
@@ -53,6 +54,12 @@ public final class Denoiser {
         for (int i = 0; i < denoised.length; i++)
             denoised[i] = Arrays.copyOfRange(result, i * pixelsPerImage, (i + 1) * pixelsPerImage);
         return denoised;
+    }
+
+    /** Gives the tensors back to the engine (the GPU's memory for this image size). */
+    @Override public void close() {
+        activations.release();
+        engine.release(output);
     }
 
     private void forward() {

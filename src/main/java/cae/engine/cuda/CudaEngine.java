@@ -275,6 +275,15 @@ public final class CudaEngine implements Engine {
         return t;
     }
 
+    @Override public void release(Tensor t) {
+        CudaTensor c = cuda(t);
+        graphs.forbidInStep("release (a free)");
+        makeCurrent();
+        if (!memory.owns(c.ptr)) throw new IllegalArgumentException("release takes a tensor made by zeros, not a view or a released one: " + t);
+        Check.cu(cuStreamSynchronize(stream), "cuStreamSynchronize");  // queued work may still use it
+        memory.free(c.ptr);
+    }
+
     @Override public Tensor view(Tensor base, int offset, int... shape) {
         CudaTensor b = cuda(base);
         CudaTensor v = new CudaTensor(this, b.ptr.withByteOffset((long) offset * Float.BYTES), b.storage.allocation(),

@@ -49,6 +49,9 @@ final class DeviceMemory implements AutoCloseable {
         frees++;
     }
 
+    /** Whether ptr is a buffer this holds (as allocate returned it, not a pointer into one). */
+    boolean owns(CUdeviceptr ptr) { return live.containsKey(ptr); }
+
     /** How many buffers were allocated so far: a new number, the identity of the next allocation. */
     long allocations() { return allocations; }
 

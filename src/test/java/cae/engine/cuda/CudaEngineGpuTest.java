@@ -132,6 +132,22 @@ class CudaEngineGpuTest extends CudaOpComparison {
         }
     }
 
+    /** release frees a tensor made by zeros; a view, or a tensor already released, is refused. */
+    @Test
+    void releaseGivesBackZerosTensorsOnly() {
+        try (CudaEngine gpu = gpu(CudaEngine.ConvPath.AUTO)) {
+            Tensor t = gpu.zeros(1000, 1000), view = gpu.view(t, 10, 5);
+            assertThrows(IllegalArgumentException.class, () -> gpu.release(view));
+            gpu.release(t);
+            assertThrows(IllegalArgumentException.class, () -> gpu.release(t));
+            Tensor again = gpu.zeros(3);
+            gpu.write(again, new float[] {1, 2, 3});
+            float[] back = new float[3];
+            gpu.read(again, back);
+            assertArrayEquals(new float[] {1, 2, 3}, back);
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(value = CudaEngine.ConvPath.class, names = {"CUDNN", "GEMM"})
     void maxPoolEvenAndOdd(CudaEngine.ConvPath path) {
