@@ -6,7 +6,8 @@
 #   1. the GPU tests with the JUnit console launcher: every op against the CPU engine
 #      (CudaEngineGpuTest, VariantsGpuTest), ten training steps against the CPU engine
 #      (TrainingParityGpuTest) and replayed CUDA graphs against eager ops (StepGraphGpuTest);
-#   2. cae info, train --device cuda --epochs 1 on MNIST, and four bench --device cuda --batch 100,1000
+#   2. cae info, train --device cuda --epochs 1 on MNIST, denoise with its model on three PNGs of two
+#      sizes, and four bench --device cuda --batch 100,1000
 #      --epoch runs: FP32 and TF32, each with CUDA graphs (the default) and without (--no-graph); then
 #      two FP32 runs with the fused paths (--fusion on, and auto: the one-channel layers on
 #      kernels/thin_conv.cu, cuDNN's convolution + bias + ReLU call, the max-pool backward folded
@@ -226,6 +227,34 @@ else
     row "train cuda 1 epoch" pass "epoch ${epoch_s:-?}" "test loss $loss, PSNR noisy $noisy -> denoised $denoised dB"
   else
     row "train cuda 1 epoch" "$(failed)" "${epoch_s:+epoch }${epoch_s:--}" "$( [ -n "$test_line" ] && echo "denoised PSNR not above noisy: $test_line" || why)"
+  fi
+
+  # denoise with that model on the GPU: three PNGs of two sizes (batched per size, each size's tensors
+  # given back before the next), written by Python's standard library
+  rm -rf "$out/denoise-in" "$out/denoise-out"
+  python3 - "$out/denoise-in" <<'EOF'
+import os, random, struct, sys, zlib
+folder = sys.argv[1]
+os.makedirs(folder, exist_ok=True)
+def png(path, width, height, seed):
+    random.seed(seed)
+    rows = b"".join(b"\0" + bytes(random.randrange(256) for _ in range(width)) for _ in range(height))
+    chunk = lambda kind, data: struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+                + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+for name, w, h, seed in (("a.png", 20, 16, 1), ("b.png", 28, 28, 2), ("c.png", 20, 16, 3)):
+    png(os.path.join(folder, name), w, h, seed)
+EOF
+  if [ -f "$out/train-cuda/model.safetensors" ]; then
+    step train-denoise 60 "${cae[@]}" denoise --device cuda --model "$out/train-cuda/model.safetensors" \
+      --out "$out/denoise-out" "$out/denoise-in/a.png" "$out/denoise-in/b.png" "$out/denoise-in/c.png"
+    written=$(ls "$out/denoise-out"/*-denoised.png 2>/dev/null | wc -l)
+    if [ "$rc" = 0 ] && [ "$written" = 3 ]; then row "denoise cuda" pass "3 images" "two sizes, batched per size"
+    else row "denoise cuda" "$(failed)" "${written} of 3 written" "$(why)"
+    fi
+  else
+    row "denoise cuda" skip - "no model from the train step"
   fi
 fi
 
