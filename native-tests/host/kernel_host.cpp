@@ -70,52 +70,39 @@ std::vector<float> bias_grad_reduce(const std::vector<float>& partials, int c, i
     return dbias;
 }
 
+// Output element i of an element-wise op (the kernel's body for grid index i).
+void element_at(const std::string& op, int i, const int* d, const std::vector<std::vector<float>>& in, float* out) {
+    const float* x = in[0].data();
+    if (op == "resize_nearest_forward") cae::resize_nearest_forward_at(i, x, out, d[2], d[3], d[4], d[5]);
+    else if (op == "resize_nearest_backward") cae::resize_nearest_backward_at(i, x, out, d[2], d[3], d[4], d[5]);
+    else if (op == "resize_bilinear_forward") cae::resize_bilinear_forward_at(i, x, out, d[2], d[3], d[4], d[5]);
+    else if (op == "resize_bilinear_backward") cae::resize_bilinear_backward_at(i, x, out, d[2], d[3], d[4], d[5]);
+    else if (op == "maxpool_same_forward") cae::maxpool_same_forward_at(i, x, out, d[2], d[3]);
+    else if (op == "maxpool_same_gather") cae::maxpool_same_gather_at(i, x, in[1].data(), out, d[2], d[3]);
+    else if (op == "sigmoid_forward") cae::sigmoid_forward_at(i, x, out);
+    else if (op == "bias_relu_forward") {  // in place in the kernel: out starts as y
+        out[i] = x[i];
+        cae::bias_relu_forward_at(i, out, in[1].data(), d[1], d[2], d[3]);
+    }
+    else if (op == "im2col3x3") cae::im2col3x3_at(i, x, out, d[1], d[2], d[3]);
+    else if (op == "col2im3x3") cae::col2im3x3_at(i, x, out, d[2], d[3]);
+    else if (op == "im2col3x3_s2") cae::im2col3x3_s2_at(i, x, out, d[1], d[2], d[3], d[4], d[5]);
+    else if (op == "col2im3x3_s2") cae::col2im3x3_s2_at(i, x, out, d[2], d[3], d[4], d[5]);
+    else throw Failure("no element-wise body for " + op);
+}
+
 void run(const std::string& op, Args& a) {
-    if (op == "resize_nearest_forward" || op == "resize_nearest_backward") {
-        int n = a.integer(), c = a.integer(), ih = a.integer(), iw = a.integer(), oh = a.integer(), ow = a.integer();
-        std::string in = a.text(), out = a.text();
-        a.done();
-        size_t small = (size_t)n * c * ih * iw, large = (size_t)n * c * oh * ow;
-        if (op == "resize_nearest_forward") {
-            auto x = load<float>(in, small);
-            std::vector<float> y(large);
-            for (int i = 0; i < (int)large; ++i) cae::resize_nearest_forward_at(i, x.data(), y.data(), ih, iw, oh, ow);
-            save(out, y);
-        } else {
-            auto dy = load<float>(in, large);
-            std::vector<float> dx(small);
-            for (int i = 0; i < (int)small; ++i) cae::resize_nearest_backward_at(i, dy.data(), dx.data(), ih, iw, oh, ow);
-            save(out, dx);
-        }
-    } else if (op == "maxpool_same_forward") {
-        int n = a.integer(), c = a.integer(), h = a.integer(), w = a.integer();
-        std::string in = a.text(), out = a.text();
-        a.done();
-        auto x = load<float>(in, (size_t)n * c * h * w);
-        std::vector<float> y((size_t)n * c * ((h + 1) / 2) * ((w + 1) / 2));
-        for (int i = 0; i < (int)y.size(); ++i) cae::maxpool_same_forward_at(i, x.data(), y.data(), h, w);
-        save(out, y);
+    ElementwiseArgs e;
+    if (elementwise_args(op, a, e)) {
+        const int* d = e.d;
+        std::vector<float> out(e.out_size);
+        for (int i = 0; i < (int)out.size(); ++i) element_at(op, i, d, e.in, out.data());
+        save(e.out, out);
     } else if (op == "maxpool_same_backward") {
         PoolBackwardArgs r = pool_backward_args(a);
         std::vector<float> dx(r.x.size());
         for (int i = 0; i < (int)dx.size(); ++i) cae::maxpool_same_backward_at(i, r.x.data(), r.dy.data(), dx.data(), r.h, r.w);
         save(r.dx_out, dx);
-    } else if (op == "sigmoid_forward") {
-        int count = a.integer();
-        std::string in = a.text(), out = a.text();
-        a.done();
-        auto x = load<float>(in, count);
-        std::vector<float> y(count);
-        for (int i = 0; i < count; ++i) cae::sigmoid_forward_at(i, x.data(), y.data());
-        save(out, y);
-    } else if (op == "bias_relu_forward") {
-        int n = a.integer(), c = a.integer(), hw = a.integer(), relu = a.integer();
-        std::string yin = a.text(), bin = a.text(), out = a.text();
-        a.done();
-        auto y = load<float>(yin, (size_t)n * c * hw);
-        auto bias = load<float>(bin, c);
-        for (int i = 0; i < (int)y.size(); ++i) cae::bias_relu_forward_at(i, y.data(), bias.data(), c, hw, relu);
-        save(out, y);
     } else if (op == "relu_backward_bias_grad") {
         ReluBiasArgs r = relu_bias_args(a);
         int chunks = cae::bias_grad_chunks(r.n, r.hw);
@@ -158,64 +145,6 @@ void run(const std::string& op, Args& a) {
                                  r.noise_std, r.seed, r.step);
         save(r.clean_out, clean);
         if (noise) save(r.noisy_out, noisy);
-    } else if (op == "im2col3x3") {
-        int n = a.integer(), cin = a.integer(), h = a.integer(), w = a.integer();
-        std::string in = a.text(), out = a.text();
-        a.done();
-        auto x = load<float>(in, (size_t)n * cin * h * w);
-        std::vector<float> col((size_t)n * cin * 9 * h * w);
-        for (int i = 0; i < (int)col.size(); ++i) cae::im2col3x3_at(i, x.data(), col.data(), cin, h, w);
-        save(out, col);
-    } else if (op == "col2im3x3") {
-        int n = a.integer(), cin = a.integer(), h = a.integer(), w = a.integer();
-        std::string in = a.text(), out = a.text();
-        a.done();
-        auto col = load<float>(in, (size_t)n * cin * 9 * h * w);
-        std::vector<float> dx((size_t)n * cin * h * w);
-        for (int i = 0; i < (int)dx.size(); ++i) cae::col2im3x3_at(i, col.data(), dx.data(), h, w);
-        save(out, dx);
-    } else if (op == "resize_bilinear_forward" || op == "resize_bilinear_backward") {
-        int n = a.integer(), c = a.integer(), ih = a.integer(), iw = a.integer(), oh = a.integer(), ow = a.integer();
-        std::string in = a.text(), out = a.text();
-        a.done();
-        size_t small = (size_t)n * c * ih * iw, large = (size_t)n * c * oh * ow;
-        if (op == "resize_bilinear_forward") {
-            auto x = load<float>(in, small);
-            std::vector<float> y(large);
-            for (int i = 0; i < (int)large; ++i) cae::resize_bilinear_forward_at(i, x.data(), y.data(), ih, iw, oh, ow);
-            save(out, y);
-        } else {
-            auto dy = load<float>(in, large);
-            std::vector<float> dx(small);
-            for (int i = 0; i < (int)small; ++i) cae::resize_bilinear_backward_at(i, dy.data(), dx.data(), ih, iw, oh, ow);
-            save(out, dx);
-        }
-    } else if (op == "maxpool_same_gather") {
-        int n = a.integer(), c = a.integer(), h = a.integer(), w = a.integer();
-        std::string xin = a.text(), din = a.text(), out = a.text();
-        a.done();
-        auto x = load<float>(xin, (size_t)n * c * h * w);
-        auto dout = load<float>(din, x.size());
-        std::vector<float> dvalues((size_t)n * c * ((h + 1) / 2) * ((w + 1) / 2));
-        for (int i = 0; i < (int)dvalues.size(); ++i)
-            cae::maxpool_same_gather_at(i, x.data(), dout.data(), dvalues.data(), h, w);
-        save(out, dvalues);
-    } else if (op == "im2col3x3_s2" || op == "col2im3x3_s2") {
-        int n = a.integer(), c = a.integer(), h = a.integer(), w = a.integer(), oh = a.integer(), ow = a.integer();
-        std::string in = a.text(), out = a.text();
-        a.done();
-        size_t columns = (size_t)n * c * 9 * h * w, large = (size_t)n * c * oh * ow;
-        if (op == "im2col3x3_s2") {
-            auto big = load<float>(in, large);
-            std::vector<float> col(columns);
-            for (int i = 0; i < (int)columns; ++i) cae::im2col3x3_s2_at(i, big.data(), col.data(), c, h, w, oh, ow);
-            save(out, col);
-        } else {
-            auto col = load<float>(in, columns);
-            std::vector<float> big(large);
-            for (int i = 0; i < (int)large; ++i) cae::col2im3x3_s2_at(i, col.data(), big.data(), h, w, oh, ow);
-            save(out, big);
-        }
     } else if (op == "maxpool_relu_backward_bias_grad") {
         PoolReluBiasArgs r = pool_relu_bias_args(a);
         std::vector<float> dy(r.y.size(), std::nanf(""));

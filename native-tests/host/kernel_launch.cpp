@@ -36,6 +36,9 @@ namespace {
 
 const char* kUsage =
     "usage: cae_kernel_launch OP ARGS...   (ARGS as for cae_kernel_host)\n"
+    "  every element-wise op of cae_kernel_host: resize_nearest_{forward,backward}, resize_bilinear_{forward,backward},\n"
+    "  maxpool_same_forward, maxpool_same_gather, sigmoid_forward, bias_relu_forward, im2col3x3, col2im3x3,\n"
+    "  im2col3x3_s2, col2im3x3_s2; and\n"
     "  sigmoid_xent                     count logits.f32 target.f32 grad.f32 loss.f32\n"
     "  adam_update                      count lr_t beta1 beta2 epsilon p.f32 g.f32 m.f32 v.f32   (p, m, v updated in place)\n"
     "  gather_noise                     count plane from n noise_std seed step images.u8 order.i32 clean.f32 noisy.f32|-\n"
@@ -57,8 +60,37 @@ unsigned stride_blocks(size_t total) {
     return (unsigned)(needed < (size_t)kStrideBlocks ? (needed == 0 ? 1 : needed) : kStrideBlocks);
 }
 
+// An element-wise op's kernel, launched as the engine launches it (the inputs already loaded).
+void launch_elementwise(const std::string& op, const int* d, std::vector<std::vector<float>>& in, std::vector<float>& out) {
+    unsigned blocks = stride_blocks(out.size());
+    const float* x = in[0].data();
+    float* y = out.data();
+    if (op == "resize_nearest_forward") cae_launch(resize_nearest_forward, blocks, 1, kThreads, x, y, d[0], d[1], d[2], d[3], d[4], d[5]);
+    else if (op == "resize_nearest_backward") cae_launch(resize_nearest_backward, blocks, 1, kThreads, x, y, d[0], d[1], d[2], d[3], d[4], d[5]);
+    else if (op == "resize_bilinear_forward") cae_launch(resize_bilinear_forward, blocks, 1, kThreads, x, y, d[0], d[1], d[2], d[3], d[4], d[5]);
+    else if (op == "resize_bilinear_backward") cae_launch(resize_bilinear_backward, blocks, 1, kThreads, x, y, d[0], d[1], d[2], d[3], d[4], d[5]);
+    else if (op == "maxpool_same_forward") cae_launch(maxpool_same_forward, blocks, 1, kThreads, x, y, d[0], d[1], d[2], d[3]);
+    else if (op == "maxpool_same_gather")
+        cae_launch(maxpool_same_gather, blocks, 1, kThreads, x, (const float*)in[1].data(), y, d[0], d[1], d[2], d[3]);
+    else if (op == "sigmoid_forward") cae_launch(sigmoid_forward, blocks, 1, kThreads, x, y, d[0]);
+    else if (op == "bias_relu_forward") {  // in place: y starts as the convolution's output
+        out = in[0];
+        cae_launch(bias_relu_forward, blocks, 1, kThreads, out.data(), (const float*)in[1].data(), d[0], d[1], d[2], d[3]);
+    }
+    else if (op == "im2col3x3") cae_launch(im2col3x3, blocks, 1, kThreads, x, y, d[0], d[1], d[2], d[3]);
+    else if (op == "col2im3x3") cae_launch(col2im3x3, blocks, 1, kThreads, x, y, d[0], d[1], d[2], d[3]);
+    else if (op == "im2col3x3_s2") cae_launch(im2col3x3_s2, blocks, 1, kThreads, x, y, d[0], d[1], d[2], d[3], d[4], d[5]);
+    else if (op == "col2im3x3_s2") cae_launch(col2im3x3_s2, blocks, 1, kThreads, x, y, d[0], d[1], d[2], d[3], d[4], d[5]);
+    else throw Failure("no element-wise kernel for " + op);
+}
+
 void run(const std::string& op, Args& a) {
-    if (op == "sigmoid_xent") {
+    ElementwiseArgs e;
+    if (elementwise_args(op, a, e)) {
+        std::vector<float> out(e.out_size, std::nanf(""));
+        launch_elementwise(op, e.d, e.in, out);
+        save(e.out, out);
+    } else if (op == "sigmoid_xent") {
         // the engine's launches: blocksFor(count) blocks, then one; the loss slot comes from the step scalars
         LossArgs r = loss_args(a);
         unsigned blocks = (unsigned)((r.count + kThreads - 1) / kThreads);

@@ -231,6 +231,66 @@ WeightGradArgs weight_grad_args(Args& a) {
     return r;
 }
 
+// The element-wise ops (one output element per grid index, no sums across blocks): OP d0 d1 ...
+// in.f32... out.f32, where the int arguments d and each file's size are the op's (see the usage texts).
+struct ElementwiseOp {
+    const char* name;
+    int ints;
+    std::vector<size_t (*)(const int*)> inputs;
+    size_t (*output)(const int*);
+};
+
+inline size_t half_up(int v) { return (size_t)((v + 1) / 2); }
+
+const std::vector<ElementwiseOp>& elementwise_ops() {
+    using D = const int*;
+    static const std::vector<ElementwiseOp> ops = {
+        // n c ih iw oh ow
+        {"resize_nearest_forward", 6, {[](D d) { return (size_t)d[0] * d[1] * d[2] * d[3]; }}, [](D d) { return (size_t)d[0] * d[1] * d[4] * d[5]; }},
+        {"resize_nearest_backward", 6, {[](D d) { return (size_t)d[0] * d[1] * d[4] * d[5]; }}, [](D d) { return (size_t)d[0] * d[1] * d[2] * d[3]; }},
+        {"resize_bilinear_forward", 6, {[](D d) { return (size_t)d[0] * d[1] * d[2] * d[3]; }}, [](D d) { return (size_t)d[0] * d[1] * d[4] * d[5]; }},
+        {"resize_bilinear_backward", 6, {[](D d) { return (size_t)d[0] * d[1] * d[4] * d[5]; }}, [](D d) { return (size_t)d[0] * d[1] * d[2] * d[3]; }},
+        // n c h w
+        {"maxpool_same_forward", 4, {[](D d) { return (size_t)d[0] * d[1] * d[2] * d[3]; }}, [](D d) { return (size_t)d[0] * d[1] * half_up(d[2]) * half_up(d[3]); }},
+        {"maxpool_same_gather", 4, {[](D d) { return (size_t)d[0] * d[1] * d[2] * d[3]; }, [](D d) { return (size_t)d[0] * d[1] * d[2] * d[3]; }},
+         [](D d) { return (size_t)d[0] * d[1] * half_up(d[2]) * half_up(d[3]); }},
+        // count
+        {"sigmoid_forward", 1, {[](D d) { return (size_t)d[0]; }}, [](D d) { return (size_t)d[0]; }},
+        // n c hw relu
+        {"bias_relu_forward", 4, {[](D d) { return (size_t)d[0] * d[1] * d[2]; }, [](D d) { return (size_t)d[1]; }}, [](D d) { return (size_t)d[0] * d[1] * d[2]; }},
+        // n cin h w
+        {"im2col3x3", 4, {[](D d) { return (size_t)d[0] * d[1] * d[2] * d[3]; }}, [](D d) { return (size_t)d[0] * d[1] * 9 * d[2] * d[3]; }},
+        {"col2im3x3", 4, {[](D d) { return (size_t)d[0] * d[1] * 9 * d[2] * d[3]; }}, [](D d) { return (size_t)d[0] * d[1] * d[2] * d[3]; }},
+        // n c h w oh ow
+        {"im2col3x3_s2", 6, {[](D d) { return (size_t)d[0] * d[1] * d[4] * d[5]; }}, [](D d) { return (size_t)d[0] * d[1] * 9 * d[2] * d[3]; }},
+        {"col2im3x3_s2", 6, {[](D d) { return (size_t)d[0] * d[1] * 9 * d[2] * d[3]; }}, [](D d) { return (size_t)d[0] * d[1] * d[4] * d[5]; }},
+    };
+    return ops;
+}
+
+struct ElementwiseArgs {
+    int d[6];
+    std::vector<std::vector<float>> in;
+    size_t out_size;
+    std::string out;
+};
+
+// The op's arguments, or false (nothing read) when op is not an element-wise one.
+bool elementwise_args(const std::string& op, Args& a, ElementwiseArgs& r) {
+    for (const ElementwiseOp& e : elementwise_ops()) {
+        if (op != e.name) continue;
+        for (int i = 0; i < e.ints; ++i) r.d[i] = a.integer();
+        std::vector<std::string> files;
+        for (size_t i = 0; i < e.inputs.size(); ++i) files.push_back(a.text());
+        r.out = a.text();
+        a.done();
+        for (size_t i = 0; i < e.inputs.size(); ++i) r.in.push_back(load<float>(files[i], e.inputs[i](r.d)));
+        r.out_size = e.output(r.d);
+        return true;
+    }
+    return false;
+}
+
 float* or_null(std::vector<float>& v) { return v.empty() ? nullptr : v.data(); }
 
 // main() of both programs: OP ARGS..., a usage error or a Failure in one line (exit 2 or 1).

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
@@ -20,7 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
  * harness, which the other kernel tests compare with the CPU engine. This checks what only a launch
  * has: block and grid indices, grid-stride loops (the emulation gives them fewer blocks than elements
  * need), shared-memory sums and barriers, where the partial sums go, and that every output element is
- * written (the launches start from NaN). For the kernels not yet run on a GPU, and the reductions.
+ * written (the launches start from NaN). Every kernel of kernels/*.cu but step_scalars_set (a copy of
+ * its by-value argument, which the GPU tests exercise).
  */
 class KernelLaunchTest {
     @TempDir Path dir;
@@ -124,5 +126,41 @@ class KernelLaunchTest {
     void weightGradient(int n, int cin, int cout, int h, int w, int samplesPerBlock) throws IOException {
         sameBits("conv3x3_weight_grad", n, cin, cout, h, w, samplesPerBlock, input("x", n * cin * h * w, false),
                 input("dy", n * cout * h * w, false), "out:dw");
+    }
+
+    /** Every element-wise kernel (one output element per grid index), launched with fewer blocks than elements. */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource(delimiter = '|', value = {
+            "resize_nearest_forward   | 2 3 4 4 7 7",
+            "resize_nearest_backward  | 2 3 7 7 14 14",
+            "resize_bilinear_forward  | 2 3 4 4 7 7",
+            "resize_bilinear_backward | 2 3 7 7 14 14",
+            "maxpool_same_forward     | 2 5 7 7",
+            "maxpool_same_gather      | 2 5 6 5",
+            "sigmoid_forward          | 3000",
+            "bias_relu_forward        | 3 4 49 1",
+            "im2col3x3                | 2 3 7 7",
+            "col2im3x3                | 2 3 7 7",
+            "im2col3x3_s2             | 2 3 4 4 7 7",
+            "col2im3x3_s2             | 2 3 4 4 8 8"})
+    void elementwiseKernels(String op, String dims) throws IOException {
+        int[] d = Arrays.stream(dims.trim().split(" +")).mapToInt(Integer::parseInt).toArray();
+        List<Object> args = new ArrayList<>(List.of(op));
+        for (int v : d) args.add(v);
+        int[] inputs = switch (op) {
+            case "resize_nearest_forward", "resize_bilinear_forward" -> new int[] {d[0] * d[1] * d[2] * d[3]};
+            case "resize_nearest_backward", "resize_bilinear_backward" -> new int[] {d[0] * d[1] * d[4] * d[5]};
+            case "maxpool_same_forward" -> new int[] {d[0] * d[1] * d[2] * d[3]};
+            case "maxpool_same_gather" -> new int[] {d[0] * d[1] * d[2] * d[3], d[0] * d[1] * d[2] * d[3]};
+            case "sigmoid_forward" -> new int[] {d[0]};
+            case "bias_relu_forward" -> new int[] {d[0] * d[1] * d[2], d[1]};
+            case "im2col3x3" -> new int[] {d[0] * d[1] * d[2] * d[3]};
+            case "col2im3x3", "col2im3x3_s2" -> new int[] {d[0] * d[1] * 9 * d[2] * d[3]};
+            case "im2col3x3_s2" -> new int[] {d[0] * d[1] * d[4] * d[5]};
+            default -> throw new IllegalArgumentException(op);
+        };
+        for (int i = 0; i < inputs.length; i++) args.add(input("in" + i, inputs[i], op.equals("maxpool_same_gather") && i == 0));
+        args.add("out:out");
+        sameBits(args.toArray());
     }
 }
