@@ -105,7 +105,8 @@ class TrainingParityGpuTest {
     /** With the fused paths; tagged so that the GPU check runs it in a JVM of its own (see CudaEngineGpuTest). */
     @Tag("fusion")
     @ParameterizedTest(name = "{0}")
-    @CsvSource({"parity-fusion-fp32, CUDNN, ON, false, true, 1e-4"})
+    @CsvSource({"parity-fusion-fp32,      CUDNN, ON, false, true, 1e-4",
+                "parity-fusion-gemm-fp32, GEMM,  ON, false, true, 1e-4"})
     void tenStepsWithFusionMatchTheCpuEngine(String name, CudaEngine.ConvPath path, CudaEngine.Fusion fusion, boolean tf32,
                                              boolean graphs, double tolerance) {
         compare(name, path, fusion, tf32, graphs, tolerance);
