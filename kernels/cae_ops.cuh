@@ -152,21 +152,27 @@ constexpr int kBiasChunk = kReduceThreads * kBiasPerThread;
 
 CAE_HD int bias_grad_chunks(int n, int hw) { return (n * hw + kBiasChunk - 1) / kBiasChunk; }
 
+// Cell k (0 .. kBiasPerThread) of thread t in the block for a chunk: its index in (sample, pixel)
+// order among the channel's `cells` (n * hw), or -1 past the last.
+CAE_HD int chunk_cell(int chunk, int t, int k, int cells) {
+    int j = chunk * kBiasChunk + t + k * kReduceThreads;
+    return j < cells ? j : -1;
+}
+
 // Thread t of the block for (chunk, ch): its cells of the chunk are t, t + 256, ..., t + 7 * 256. All
 // of them are loaded before any masked value is stored, so the loads do not wait for one another; it
 // returns the sum of the masked values in that order, and zeroes dy where y <= 0 (when relu).
 CAE_HD float relu_backward_bias_grad_thread(int ch, int chunk, int t, const float* y, float* dy,
                                             int n, int c, int hw, int relu) {
-    int end = imin((chunk + 1) * kBiasChunk, n * hw);
     int index[kBiasPerThread];
     float value[kBiasPerThread];
     unsigned masked = 0;  // bit k: cell k is zeroed
     CAE_UNROLL
     for (int k = 0; k < kBiasPerThread; ++k) {
-        int j = chunk * kBiasChunk + t + k * kReduceThreads;
+        int j = chunk_cell(chunk, t, k, n * hw);
         index[k] = -1;
         value[k] = 0.f;
-        if (j < end) {
+        if (j >= 0) {
             int s = j / hw, p = j - s * hw;
             index[k] = (s * c + ch) * hw + p;
             value[k] = dy[index[k]];
@@ -192,14 +198,14 @@ CAE_HD float relu_backward_bias_grad_thread(int ch, int chunk, int t, const floa
 // ways give the same bits. All of a thread's cells are computed before any is stored.
 CAE_HD float maxpool_relu_backward_bias_grad_thread(int ch, int chunk, int t, const float* y, const float* dpooled,
                                                     float* dy, int n, int c, int h, int w) {
-    int hw = h * w, end = imin((chunk + 1) * kBiasChunk, n * hw);
+    int hw = h * w;
     size_t index[kBiasPerThread];
     float value[kBiasPerThread];
     bool inside[kBiasPerThread];
     CAE_UNROLL
     for (int k = 0; k < kBiasPerThread; ++k) {
-        int j = chunk * kBiasChunk + t + k * kReduceThreads;
-        inside[k] = j < end;
+        int j = chunk_cell(chunk, t, k, n * hw);
+        inside[k] = j >= 0;
         index[k] = 0;
         value[k] = 0.f;
         if (inside[k]) {
@@ -529,17 +535,17 @@ constexpr int kThinSums = 10;  // the 9 taps, then the bias
 CAE_HD void thin_weight_grad_thread(int ch, int chunk, int t, const float* x, const float* y, float* dy,
                                     const float* dpooled, int n, int c, int h, int w, int dy_wide, int relu,
                                     int store, float sums[kThinSums]) {
-    int hw = h * w, end = imin((chunk + 1) * kBiasChunk, n * hw);
+    int hw = h * w;
     size_t index[kBiasPerThread];
     float g[kBiasPerThread];
     int cell[kBiasPerThread];
     CAE_UNROLL
     for (int k = 0; k < kBiasPerThread; ++k) {
-        int j = chunk * kBiasChunk + t + k * kReduceThreads;
-        cell[k] = j < end ? j : -1;
+        int j = chunk_cell(chunk, t, k, n * hw);
+        cell[k] = j;
         index[k] = 0;
         g[k] = 0.f;
-        if (j < end) {
+        if (j >= 0) {
             int s = j / hw, p = j - s * hw;
             size_t plane = dy_wide ? (size_t)s * c + ch : (size_t)s;
             index[k] = plane * hw + p;

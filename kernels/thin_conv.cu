@@ -42,13 +42,9 @@ thin_conv_weight_grad_partials(const float* __restrict__ x, const float* __restr
     float sums[cae::kThinSums];
     cae::thin_weight_grad_thread(ch, chunk, threadIdx.x, x, y, dy, dpooled, n, c, h, w, dy_wide, relu, store, sums);
     cae_block_sums(sums);
-    if (threadIdx.x < cae::kThinSums) {
-        int v = threadIdx.x;
-        float value = 0.f;
+    if (threadIdx.x == 0)
         CAE_UNROLL
-        for (int k = 0; k < cae::kThinSums; ++k) if (k == v) value = sums[k];
-        partials[(ch * cae::kThinSums + v) * gridDim.x + chunk] = value;
-    }
+        for (int v = 0; v < cae::kThinSums; ++v) partials[(ch * cae::kThinSums + v) * gridDim.x + chunk] = sums[v];
 }
 
 // One block per row r of c * kThinSums: the chunks' partial sums in a fixed order, stored by
