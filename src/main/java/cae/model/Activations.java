@@ -32,9 +32,7 @@ public final class Activations {
         this.arch = arch;
         this.engine = engine;
         this.batch = batch; this.height = height; this.width = width;
-        int[] h = new int[4], w = new int[4];
-        h[0] = height; w[0] = width;
-        for (int i = 1; i < 4; i++) { h[i] = Architecture.pooled(h[i - 1]); w[i] = Architecture.pooled(w[i - 1]); }
+        int[] h = Architecture.levels(height), w = Architecture.levels(width);
 
         input = engine.zeros(batch, 1, height, width);
         for (int i = 0; i < 3; i++) {

@@ -62,14 +62,20 @@ public final class Architecture {
     /** Output size of a 2x2 stride-2 SAME pool: ceil(n / 2). */
     public static int pooled(int n) { return (n + 1) / 2; }
 
+    /** A side of the image at each level: n, then after each of the three pools (level 3 is the code). */
+    static int[] levels(int n) {
+        return new int[] {n, pooled(n), pooled(pooled(n)), pooled(pooled(pooled(n)))};
+    }
+
     /** Multiply-accumulates of one image's forward pass at H x W (a training step costs about 3x). */
     public long forwardMacs(int height, int width) {
-        int h1 = pooled(height), h2 = pooled(h1), h3 = pooled(h2), w1 = pooled(width), w2 = pooled(w1), w3 = pooled(w2);
+        int[] h = levels(height), w = levels(width);
         // each layer's MACs are weights x the positions it slides over: its input for a transposed conv
-        long[] positions = {(long) height * width, (long) h1 * w1, (long) h2 * w2,
-                (long) (decoder == Decoder.TRANSPOSED ? h3 * w3 : h2 * w2),
-                (long) (decoder == Decoder.TRANSPOSED ? h2 * w2 : h1 * w1),
-                (long) (decoder == Decoder.TRANSPOSED ? h1 * w1 : height * width), (long) height * width};
+        boolean transposed = decoder == Decoder.TRANSPOSED;
+        long[] positions = {(long) h[0] * w[0], (long) h[1] * w[1], (long) h[2] * w[2],
+                (long) (transposed ? h[3] * w[3] : h[2] * w[2]),
+                (long) (transposed ? h[2] * w[2] : h[1] * w[1]),
+                (long) (transposed ? h[1] * w[1] : h[0] * w[0]), (long) h[0] * w[0]};
         long macs = 0;
         for (int i = 0; i < layers.size(); i++) macs += layers.get(i).weightCount() * positions[i];
         return macs;
@@ -83,10 +89,7 @@ public final class Architecture {
      * values read again by the backward), an inference pass two.
      */
     public long activationFloats(int height, int width) {
-        int[] h = new int[4], w = new int[4];
-        h[0] = height;
-        w[0] = width;
-        for (int i = 1; i < 4; i++) { h[i] = pooled(h[i - 1]); w[i] = pooled(w[i - 1]); }
+        int[] h = levels(height), w = levels(width);
         long floats = 2L * height * width;  // the input and the logits
         for (int i = 0; i < 3; i++)
             floats += (long) layer(i).outChannels() * ((long) h[i] * w[i] + (long) h[i + 1] * w[i + 1]);
