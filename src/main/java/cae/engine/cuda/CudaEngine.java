@@ -547,9 +547,17 @@ public final class CudaEngine implements Engine {
         CudaTensor xt = cuda(x), yt = cuda(y);
         makeCurrent();
         if (graphs.replaying("resize", xt.storage, yt.storage)) return;
-        kernels.launch("resize_nearest_forward", Kernels.blocksFor(yt.size()),
-                Kernels.arg(xt.ptr), Kernels.arg(yt.ptr), Kernels.arg(xt.n()), Kernels.arg(xt.c()),
-                Kernels.arg(xt.h()), Kernels.arg(xt.w()), Kernels.arg(yt.h()), Kernels.arg(yt.w()));
+        launchResize("resize_nearest_forward", xt, yt, xt, yt);
+    }
+
+    /**
+     * One of the resize kernels (kernels/resize.cu, bilinear.cu): from src to dst, one thread per dst
+     * element, with the shapes of the small (n, c, ih, iw) and the large (oh, ow) side.
+     */
+    private void launchResize(String kernel, CudaTensor src, CudaTensor dst, CudaTensor small, CudaTensor large) {
+        kernels.launch(kernel, Kernels.blocksFor(dst.size()),
+                Kernels.arg(src.ptr), Kernels.arg(dst.ptr), Kernels.arg(small.n()), Kernels.arg(small.c()),
+                Kernels.arg(small.h()), Kernels.arg(small.w()), Kernels.arg(large.h()), Kernels.arg(large.w()));
     }
 
     @Override public void resizeBackward(Tensor dy, Tensor dx) {
@@ -557,9 +565,7 @@ public final class CudaEngine implements Engine {
         CudaTensor dyt = cuda(dy), dxt = cuda(dx);
         makeCurrent();
         if (graphs.replaying("resizeBackward", dyt.storage, dxt.storage)) return;
-        kernels.launch("resize_nearest_backward", Kernels.blocksFor(dxt.size()),
-                Kernels.arg(dyt.ptr), Kernels.arg(dxt.ptr), Kernels.arg(dxt.n()), Kernels.arg(dxt.c()),
-                Kernels.arg(dxt.h()), Kernels.arg(dxt.w()), Kernels.arg(dyt.h()), Kernels.arg(dyt.w()));
+        launchResize("resize_nearest_backward", dyt, dxt, dxt, dyt);
     }
 
     // ---- output and loss ----
@@ -614,9 +620,7 @@ public final class CudaEngine implements Engine {
         CudaTensor xt = cuda(x), yt = cuda(y);
         makeCurrent();
         if (graphs.replaying("bilinearResize", xt.storage, yt.storage)) return;
-        kernels.launch("resize_bilinear_forward", Kernels.blocksFor(yt.size()),
-                Kernels.arg(xt.ptr), Kernels.arg(yt.ptr), Kernels.arg(xt.n()), Kernels.arg(xt.c()),
-                Kernels.arg(xt.h()), Kernels.arg(xt.w()), Kernels.arg(yt.h()), Kernels.arg(yt.w()));
+        launchResize("resize_bilinear_forward", xt, yt, xt, yt);
     }
 
     @Override public void bilinearResizeBackward(Tensor dy, Tensor dx) {
@@ -625,9 +629,7 @@ public final class CudaEngine implements Engine {
         makeCurrent();
         if (graphs.replaying("bilinearResizeBackward", dyt.storage, dxt.storage)) return;
         // a gather over each dx cell's candidate outputs: deterministic, and it overwrites every dx cell
-        kernels.launch("resize_bilinear_backward", Kernels.blocksFor(dxt.size()),
-                Kernels.arg(dyt.ptr), Kernels.arg(dxt.ptr), Kernels.arg(dxt.n()), Kernels.arg(dxt.c()),
-                Kernels.arg(dxt.h()), Kernels.arg(dxt.w()), Kernels.arg(dyt.h()), Kernels.arg(dyt.w()));
+        launchResize("resize_bilinear_backward", dyt, dxt, dxt, dyt);
     }
 
     @Override public void transposedConv3x3(Tensor x, Tensor weight, Tensor bias, Tensor y, boolean relu) {
