@@ -167,8 +167,8 @@ final class CudnnConvolution implements Convolution {
             p.weightGradientTiming = "cuDNN (no cuBLAS to compare with)";
             return false;
         }
-        double cudnnMs = EventTimer.medianMillis(stream, 3, 5, () -> cudnnWeightGradient(p, x, dy, dWeight));
-        double gemmMs = EventTimer.medianMillis(stream, 3, 5, () -> gemm.weightGradient(x, dy, dWeight));
+        double cudnnMs = EventTimer.choiceMillis(stream, () -> cudnnWeightGradient(p, x, dy, dWeight));
+        double gemmMs = EventTimer.choiceMillis(stream, () -> gemm.weightGradient(x, dy, dWeight));
         p.weightGradientTiming = String.format(java.util.Locale.ROOT, "cuDNN %.1f us, im2col + cuBLAS %.1f us", cudnnMs * 1000, gemmMs * 1000);
         return gemmMs < cudnnMs;
     }

@@ -34,8 +34,8 @@ final class FusionChoices {
             case AUTO -> {
                 Boolean useFused = fusedByCase.get(what);
                 if (useFused == null) {
-                    double separateMs = EventTimer.medianMillis(stream, 3, 5, separate);
-                    double fusedMs = EventTimer.medianMillis(stream, 3, 5, fused);
+                    double separateMs = EventTimer.choiceMillis(stream, separate);
+                    double fusedMs = EventTimer.choiceMillis(stream, fused);
                     useFused = fusedMs < separateMs;
                     fusedByCase.put(what, useFused);
                     timings.put(what, String.format(Locale.ROOT, "fused %.1f us, separate %.1f us", fusedMs * 1000, separateMs * 1000));
