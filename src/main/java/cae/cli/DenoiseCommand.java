@@ -15,6 +15,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,10 +54,11 @@ final class DenoiseCommand implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         engine.validate(spec.commandLine());
         List<Path> targets = images.stream().map(this::target).toList();
+        Map<Path, Path> writtenFrom = new HashMap<>();
         for (int i = 0; i < targets.size(); i++) {
-            int first = targets.indexOf(targets.get(i));
-            if (first != i)
-                throw new CommandLine.ParameterException(spec.commandLine(), images.get(first) + " and " + images.get(i)
+            Path first = writtenFrom.putIfAbsent(targets.get(i), images.get(i));
+            if (first != null)
+                throw new CommandLine.ParameterException(spec.commandLine(), first + " and " + images.get(i)
                         + " would both be written to " + targets.get(i) + "; denoise them into different --out folders");
         }
         ModelFile.Loaded loaded = ModelFile.read(model);
