@@ -65,17 +65,21 @@ CAE_HD void resize_nearest_forward_at(int i, const float* x, float* y, int ih, i
     y[i] = x[((size_t)plane * ih + nearest_source(oy, ih, oh)) * iw + nearest_source(ox, iw, ow)];
 }
 
-// dx element i of planes x ih x iw: the sum of the dy cells it was copied to, in row-major order
-// (a gather, so no atomics and the same order as the CPU engine's scatter).
-CAE_HD void resize_nearest_backward_at(int i, const float* dy, float* dx, int ih, int iw, int oh, int ow) {
-    int sx = i % iw, sy = (i / iw) % ih, plane = i / (iw * ih);
-    const float* d = dy + (size_t)plane * oh * ow;
+// The sum of the cells of dy's plane (oh x ow) that source cell (sy, sx) was copied to, in row-major
+// order (a gather, so no atomics and the same order as the CPU engine's scatter).
+CAE_HD float resize_nearest_gathered(const float* dy_plane, int sy, int sx, int ih, int iw, int oh, int ow) {
     int ox0 = nearest_first_target(sx, iw, ow);
     float sum = 0.f;
     for (int oy = nearest_first_target(sy, ih, oh); oy < oh && nearest_source(oy, ih, oh) == sy; ++oy)
         for (int ox = ox0; ox < ow && nearest_source(ox, iw, ow) == sx; ++ox)
-            sum += d[oy * ow + ox];
-    dx[i] = sum;
+            sum += dy_plane[oy * ow + ox];
+    return sum;
+}
+
+// dx element i of planes x ih x iw.
+CAE_HD void resize_nearest_backward_at(int i, const float* dy, float* dx, int ih, int iw, int oh, int ow) {
+    int sx = i % iw, sy = (i / iw) % ih, plane = i / (iw * ih);
+    dx[i] = resize_nearest_gathered(dy + (size_t)plane * oh * ow, sy, sx, ih, iw, oh, ow);
 }
 
 // ---- 2x2 stride-2 max-pool, TensorFlow SAME padding ----
@@ -191,14 +195,13 @@ CAE_HD float relu_backward_bias_grad_thread(int ch, int chunk, int t, const floa
     return sum;
 }
 
-// The backward of conv -> ReLU -> max-pool from the pooled gradient in one pass, where
-// maxpool_same_backward and relu_backward_bias_grad_thread take two: cell (s, ch, p) of dy gets its
-// window's pooled gradient when it is the window's first arg-max in the ReLU output y and y > 0, else
-// 0, and the thread returns the sum of its cells in relu_backward_bias_grad_thread's order, so both
-// ways give the same bits. All of a thread's cells are computed before any is stored.
-CAE_HD float maxpool_relu_backward_bias_grad_thread(int ch, int chunk, int t, const float* y, const float* dpooled,
-                                                    float* dy, int n, int c, int h, int w) {
-    int hw = h * w;
+// The fused backward passes that end in the ReLU mask and the bias sum: cell (s, ch, p) of dy gets
+// incoming(plane, p), the gradient arriving from the op after the ReLU, where y > 0, else 0, and the
+// thread returns the sum of its cells in relu_backward_bias_grad_thread's order, so the fused and the
+// separate launches give the same bits. All of a thread's cells are computed before any is stored.
+template <class Incoming>
+CAE_HD float masked_bias_grad_thread(int ch, int chunk, int t, const float* y, float* dy, int n, int c, int hw,
+                                     Incoming incoming) {
     size_t index[kBiasPerThread];
     float value[kBiasPerThread];
     bool inside[kBiasPerThread];
@@ -213,7 +216,7 @@ CAE_HD float maxpool_relu_backward_bias_grad_thread(int ch, int chunk, int t, co
             size_t plane = (size_t)s * c + ch;
             index[k] = plane * hw + p;
             // "not <= 0" rather than "> 0": a NaN in y keeps its gradient, as the separate mask does
-            if (!(y[index[k]] <= 0.f)) value[k] = maxpool_routed_at(y, dpooled, plane, p, h, w);
+            if (!(y[index[k]] <= 0.f)) value[k] = incoming(plane, p);
         }
     }
     float sum = 0.f;
@@ -224,6 +227,25 @@ CAE_HD float maxpool_relu_backward_bias_grad_thread(int ch, int chunk, int t, co
         sum += value[k];
     }
     return sum;
+}
+
+// The backward of conv -> ReLU -> max-pool from the pooled gradient in one pass, where
+// maxpool_same_backward and relu_backward_bias_grad_thread take two: each cell gets its window's pooled
+// gradient when it is the window's first arg-max in the ReLU output y.
+CAE_HD float maxpool_relu_backward_bias_grad_thread(int ch, int chunk, int t, const float* y, const float* dpooled,
+                                                    float* dy, int n, int c, int h, int w) {
+    return masked_bias_grad_thread(ch, chunk, t, y, dy, n, c, h * w,
+                                   [=](size_t plane, int p) { return maxpool_routed_at(y, dpooled, plane, p, h, w); });
+}
+
+// The backward of conv -> ReLU -> nearest resize from the resized gradient (oh x ow) in one pass, where
+// resize_nearest_backward and relu_backward_bias_grad_thread take two: each cell of dy (h x w) gets the
+// sum of the resized cells it was copied to.
+CAE_HD float resize_relu_backward_bias_grad_thread(int ch, int chunk, int t, const float* y, const float* dresized,
+                                                   float* dy, int n, int c, int h, int w, int oh, int ow) {
+    return masked_bias_grad_thread(ch, chunk, t, y, dy, n, c, h * w, [=](size_t plane, int p) {
+        return resize_nearest_gathered(dresized + plane * oh * ow, p / w, p % w, h, w, oh, ow);
+    });
 }
 
 // ---- loss: mean sigmoid cross-entropy with logits x and target z ----

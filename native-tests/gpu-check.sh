@@ -10,8 +10,8 @@
 #      sizes, and four bench --device cuda --batch 100,1000
 #      --epoch runs: FP32 and TF32, each with CUDA graphs (the default) and without (--no-graph); then
 #      two FP32 runs with the fused paths (--fusion on, and auto: the one-channel layers on
-#      kernels/thin_conv.cu, cuDNN's convolution + bias + ReLU call, the max-pool backward folded
-#      into the next kernel);
+#      kernels/thin_conv.cu, cuDNN's convolution + bias + ReLU call, the max-pool and
+#      nearest-resize backwards folded into the next kernel);
 #   3. the PyTorch anchor .gpu/torch_cae.py on the same data, FP32 and TF32, eager and
 #      --compile reduce-overhead;
 #   4. if ncu is there: Nsight Compute over one steady training step (--profile-steps 30:31, no graphs),

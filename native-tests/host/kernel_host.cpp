@@ -39,6 +39,7 @@ const char* kUsage =
     "  im2col3x3_s2             n c h w oh ow big.f32 col.f32\n"
     "  col2im3x3_s2             n c h w oh ow col.f32 big.f32\n"
     "  maxpool_relu_backward_bias_grad  n c h w y.f32 dpooled.f32 dy.f32 dbias.f32   (then bias_grad_reduce)\n"
+    "  resize_relu_backward_bias_grad   n c h w oh ow y.f32 dresized.f32 dy.f32 dbias.f32   (then bias_grad_reduce)\n"
     "  conv3x3_weight_grad           n cin cout h w samples_per_block x.f32 dy.f32 dweight.f32   (partials, then reduce)\n"
     "  thin_conv_in1_forward         n c h w relu x.f32 weight.f32 bias.f32 y.f32   (c: output channels)\n"
     "  thin_conv_out1_forward        n c h w relu x.f32 weight.f32 bias.f32 y.f32   (c: input channels)\n"
@@ -155,6 +156,19 @@ void run(const std::string& op, Args& a) {
                 partials[(size_t)ch * chunks + k] = block_sum([&](int t) {
                     return cae::maxpool_relu_backward_bias_grad_thread(ch, k, t, r.y.data(), r.dpooled.data(), dy.data(),
                                                                       r.n, r.c, r.h, r.w);
+                });
+        save(r.dy_out, dy);
+        save(r.dbias_out, bias_grad_reduce(partials, r.c, chunks));
+    } else if (op == "resize_relu_backward_bias_grad") {
+        ResizeReluBiasArgs r = resize_relu_bias_args(a);
+        std::vector<float> dy(r.y.size(), std::nanf(""));
+        int chunks = cae::bias_grad_chunks(r.n, r.h * r.w);
+        std::vector<float> partials((size_t)r.c * chunks);
+        for (int ch = 0; ch < r.c; ++ch)  // resize_nearest_relu_backward_bias_partials: grid = (chunks, c)
+            for (int k = 0; k < chunks; ++k)
+                partials[(size_t)ch * chunks + k] = block_sum([&](int t) {
+                    return cae::resize_relu_backward_bias_grad_thread(ch, k, t, r.y.data(), r.dresized.data(), dy.data(),
+                                                                     r.n, r.c, r.h, r.w, r.oh, r.ow);
                 });
         save(r.dy_out, dy);
         save(r.dbias_out, bias_grad_reduce(partials, r.c, chunks));

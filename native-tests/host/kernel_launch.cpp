@@ -45,6 +45,7 @@ const char* kUsage =
     "  maxpool_same_backward            n c h w x.f32 dy.f32 dx.f32\n"
     "  relu_backward_bias_grad          n c hw relu y.f32 dy.f32 dy_out.f32 dbias.f32\n"
     "  maxpool_relu_backward_bias_grad  n c h w y.f32 dpooled.f32 dy.f32 dbias.f32\n"
+    "  resize_relu_backward_bias_grad   n c h w oh ow y.f32 dresized.f32 dy.f32 dbias.f32\n"
     "  conv3x3_weight_grad              n cin cout h w samples_per_block x.f32 dy.f32 dweight.f32\n"
     "  thin_conv_in1_forward            n c h w relu x.f32 weight.f32 bias.f32 y.f32\n"
     "  thin_conv_out1_forward           n c h w relu x.f32 weight.f32 bias.f32 y.f32\n"
@@ -143,6 +144,15 @@ void run(const std::string& op, Args& a) {
         std::vector<float> dy(r.y.size(), std::nanf("")), partials((size_t)r.c * chunks, std::nanf("")), dbias(r.c, std::nanf(""));
         cae_launch(maxpool_relu_backward_bias_partials, chunks, r.c, kThreads, (const float*)r.y.data(), (const float*)r.dpooled.data(),
                    dy.data(), partials.data(), r.n, r.c, r.h, r.w);
+        cae_launch(bias_grad_reduce, r.c, 1, kThreads, (const float*)partials.data(), chunks, dbias.data());
+        save(r.dy_out, dy);
+        save(r.dbias_out, dbias);
+    } else if (op == "resize_relu_backward_bias_grad") {
+        ResizeReluBiasArgs r = resize_relu_bias_args(a);
+        int chunks = cae::bias_grad_chunks(r.n, r.h * r.w);
+        std::vector<float> dy(r.y.size(), std::nanf("")), partials((size_t)r.c * chunks, std::nanf("")), dbias(r.c, std::nanf(""));
+        cae_launch(resize_nearest_relu_backward_bias_partials, chunks, r.c, kThreads, (const float*)r.y.data(),
+                   (const float*)r.dresized.data(), dy.data(), partials.data(), r.n, r.c, r.h, r.w, r.oh, r.ow);
         cae_launch(bias_grad_reduce, r.c, 1, kThreads, (const float*)partials.data(), chunks, dbias.data());
         save(r.dy_out, dy);
         save(r.dbias_out, dbias);

@@ -70,6 +70,24 @@ PoolReluBiasArgs pool_relu_bias_args(Args& a) {
     return r;
 }
 
+// resize_relu_backward_bias_grad n c h w oh ow y.f32 dresized.f32 dy.f32 dbias.f32 (y: h x w, dresized: oh x ow)
+struct ResizeReluBiasArgs {
+    int n, c, h, w, oh, ow;
+    std::vector<float> y, dresized;
+    std::string dy_out, dbias_out;
+};
+
+ResizeReluBiasArgs resize_relu_bias_args(Args& a) {
+    ResizeReluBiasArgs r;
+    r.n = a.integer(), r.c = a.integer(), r.h = a.integer(), r.w = a.integer(), r.oh = a.integer(), r.ow = a.integer();
+    std::string yf = a.text(), drf = a.text();
+    r.dy_out = a.text(), r.dbias_out = a.text();
+    a.done();
+    r.y = load<float>(yf, (size_t)r.n * r.c * r.h * r.w);
+    r.dresized = load<float>(drf, (size_t)r.n * r.c * r.oh * r.ow);
+    return r;
+}
+
 // thin_conv_{in1,out1}_forward n c h w relu x.f32 weight.f32 bias.f32 y.f32
 struct ThinForwardArgs {
     bool one_in;

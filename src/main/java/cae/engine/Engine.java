@@ -73,6 +73,18 @@ public interface Engine extends AutoCloseable {
         conv3x3Backward(x, weight, y, dy, relu, dx, dWeight, dBias);
     }
 
+    /**
+     * The backward of conv3x3 then a nearest resize (the recipe's decoder stages), from the resized
+     * gradient: exactly resizeBackward(dResized, dy) then conv3x3Backward(x, weight, y, dy, relu, dx,
+     * dWeight, dBias), which is what this default does. An engine may fuse the resize backward, the ReLU
+     * mask and the bias gradient; {@code dy} then holds the masked gradient, as it does here.
+     */
+    default void conv3x3ResizeBackward(Tensor x, Tensor weight, Tensor y, Tensor dResized, boolean relu,
+                                       Tensor dy, Tensor dx, Tensor dWeight, Tensor dBias) {
+        resizeBackward(dResized, dy);
+        conv3x3Backward(x, weight, y, dy, relu, dx, dWeight, dBias);
+    }
+
     /** 2x2 stride-2 max-pool with TensorFlow SAME padding; y is ceil(H/2) x ceil(W/2). */
     void maxPool(Tensor x, Tensor y);
 

@@ -57,6 +57,12 @@ public final class TimedEngine implements Engine {
                 () -> inner.conv3x3PoolBackward(x, weight, y, pooled, dPooled, relu, dy, dx, dWeight, dBias));
     }
 
+    @Override public void conv3x3ResizeBackward(Tensor x, Tensor weight, Tensor y, Tensor dResized, boolean relu,
+                                                Tensor dy, Tensor dx, Tensor dWeight, Tensor dBias) {
+        timed("resize " + shape(y) + "->" + dResized.h() + "x" + dResized.w() + " + conv " + x.c() + "->" + y.c() + " backward",
+                () -> inner.conv3x3ResizeBackward(x, weight, y, dResized, relu, dy, dx, dWeight, dBias));
+    }
+
     @Override public void maxPool(Tensor x, Tensor y) { timed("maxpool " + shape(x) + " forward", () -> inner.maxPool(x, y)); }
 
     @Override public void maxPoolBackward(Tensor x, Tensor y, Tensor dy, Tensor dx) {

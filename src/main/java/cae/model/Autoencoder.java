@@ -43,6 +43,15 @@ public final class Autoencoder {
             engine.conv3x3Backward(x, params.weight(layer), y, dy, l.relu(), dx, grads.weight(layer), grads.bias(layer));
     }
 
+    /**
+     * Whether decoder stage j's output goes through a nearest resize into stage j + 1 (false for j = -1,
+     * the encoder's last pool). Then the resize's backward goes with stage j's own
+     * ({@link Engine#conv3x3ResizeBackward}), which an engine may fuse.
+     */
+    private boolean resizedAbove(int j) {
+        return arch.decoder() == Decoder.NEAREST && j >= 0 && j + 1 < Architecture.UP_STAGES;
+    }
+
     /** a.input -> a.logits. */
     public void forward(Activations a) {
         Tensor x = a.input;
@@ -69,17 +78,20 @@ public final class Autoencoder {
     public void backward(Activations a) {
         convBackward(Architecture.LOGITS, a.decoder[2], a.logits, a.dLogits, a.dDecoder[2]);
         for (int j = Architecture.UP_STAGES - 1; j >= 0; j--) {
-            int level = 2 - j;
-            Tensor x = j == 0 ? a.pooled[2] : a.decoder[j - 1], dx = j == 0 ? a.dPooled[2] : a.dDecoder[j - 1];
-            if (a.up[j] == null) {
-                convBackward(3 + j, x, a.decoder[j], a.dDecoder[j], dx);
-                continue;
-            }
-            convBackward(3 + j, a.up[j], a.decoder[j], a.dDecoder[j], a.dUp[j]);
+            int level = 2 - j, layer = 3 + j;
+            boolean upsampled = a.up[j] != null;
+            Tensor below = j == 0 ? a.pooled[2] : a.decoder[j - 1], dBelow = j == 0 ? a.dPooled[2] : a.dDecoder[j - 1];
+            Tensor x = upsampled ? a.up[j] : below, dx = upsampled ? a.dUp[j] : dBelow;
+            if (resizedAbove(j))
+                engine.conv3x3ResizeBackward(x, params.weight(layer), a.decoder[j], a.dUp[j + 1], arch.layer(layer).relu(),
+                        a.dDecoder[j], dx, grads.weight(layer), grads.bias(layer));
+            else
+                convBackward(layer, x, a.decoder[j], a.dDecoder[j], dx);
+            if (!upsampled) continue;
             switch (arch.decoder()) {
-                case NEAREST -> engine.resizeBackward(a.dUp[j], dx);
-                case BILINEAR -> engine.bilinearResizeBackward(a.dUp[j], dx);
-                case UNPOOL -> engine.maxUnpoolBackward(a.encoder[level], a.pooled[level], a.dUp[j], dx);
+                case NEAREST -> { if (!resizedAbove(j - 1)) engine.resizeBackward(a.dUp[j], dBelow); }
+                case BILINEAR -> engine.bilinearResizeBackward(a.dUp[j], dBelow);
+                case UNPOOL -> engine.maxUnpoolBackward(a.encoder[level], a.pooled[level], a.dUp[j], dBelow);
                 case TRANSPOSED -> throw new IllegalStateException("a transposed stage has no separate upsampling");
             }
         }

@@ -36,13 +36,7 @@ class ActivationKernelTest {
         for (int i = 0; i < y.length; i++) y[i] = Math.max(y[i], 0f);  // a ReLU output: about half zeros
 
         float[] expectedDy = dy.clone();
-        double[] sums = new double[c];
-        for (int i = 0; i < y.length; i++) {
-            if (relu == 1 && y[i] <= 0f) expectedDy[i] = 0f;
-            sums[i / hw % c] += expectedDy[i];
-        }
-        float[] expectedBias = new float[c];
-        for (int ch = 0; ch < c; ch++) expectedBias[ch] = (float) sums[ch];
+        float[] expectedBias = maskReluAndSumBias(y, expectedDy, c, hw, relu == 1);
 
         run("relu_backward_bias_grad", n, c, hw, relu, writeFloats(dir.resolve("y"), y), writeFloats(dir.resolve("dy"), dy),
                 dir.resolve("dyOut"), dir.resolve("db"));

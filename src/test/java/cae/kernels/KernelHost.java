@@ -133,6 +133,21 @@ final class KernelHost {
         return v;
     }
 
+    /**
+     * The reference for the ReLU-mask + bias-gradient kernels: zeroes {@code dy} (n x c x hw, in place)
+     * where {@code y <= 0} when {@code relu}, and returns each channel's sum of the result, in double.
+     */
+    static float[] maskReluAndSumBias(float[] y, float[] dy, int c, int hw, boolean relu) {
+        double[] sums = new double[c];
+        for (int i = 0; i < dy.length; i++) {
+            if (relu && y[i] <= 0f) dy[i] = 0f;
+            sums[i / hw % c] += dy[i];
+        }
+        float[] bias = new float[c];
+        for (int ch = 0; ch < c; ch++) bias[ch] = (float) sums[ch];
+        return bias;
+    }
+
     /** ||actual - expected|| / ||expected||, in double. */
     static double relativeError(float[] actual, float[] expected) {
         assertEquals(expected.length, actual.length, "length");

@@ -66,6 +66,13 @@ class KernelLaunchTest {
         sameBits("maxpool_relu_backward_bias_grad", n, c, h, w, y, dPooled, "out:dy", "out:db");
     }
 
+    @ParameterizedTest(name = "{0}x{1}, {2}x{3} -> {4}x{5}")
+    @CsvSource({"3, 4, 14, 14, 28, 28", "2, 3, 4, 4, 7, 7", "2, 2, 7, 9, 4, 5"})
+    void resizeBackwardFusion(int n, int c, int h, int w, int oh, int ow) throws IOException {
+        Path y = input("y", n * c * h * w, true), dResized = input("dResized", n * c * oh * ow, false);
+        sameBits("resize_relu_backward_bias_grad", n, c, h, w, oh, ow, y, dResized, "out:dy", "out:db");
+    }
+
     @ParameterizedTest(name = "{0}x{2}x{3}, {1} wide channels, relu {4}")
     @CsvSource({"3, 5, 28, 28, true", "2, 3, 9, 8, false", "37, 2, 9, 8, true", "2, 1, 3, 3, true"})
     void thinConvolutions(int n, int c, int h, int w, boolean relu) throws IOException {

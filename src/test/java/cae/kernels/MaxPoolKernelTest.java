@@ -79,13 +79,7 @@ class MaxPoolKernelTest {
             cpu.read(tdy, routed);
         }
         float[] expectedDy = routed.clone();
-        double[] sums = new double[c];
-        for (int i = 0; i < y.length; i++) {
-            if (y[i] <= 0f) expectedDy[i] = 0f;
-            sums[i / hw % c] += expectedDy[i];
-        }
-        float[] expectedBias = new float[c];
-        for (int ch = 0; ch < c; ch++) expectedBias[ch] = (float) sums[ch];
+        float[] expectedBias = maskReluAndSumBias(y, expectedDy, c, hw, true);
 
         Path yf = writeFloats(dir.resolve("y"), y), dpf = writeFloats(dir.resolve("dPooled"), dPooled);
         run("maxpool_relu_backward_bias_grad", n, c, h, w, yf, dpf, dir.resolve("dy"), dir.resolve("db"));

@@ -11,8 +11,9 @@ import java.nio.file.Path;
 import java.util.Random;
 
 import static cae.kernels.KernelHost.*;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
-/** kernels/resize.cu bodies against CpuEngine.resize and resizeBackward. */
+/** kernels/resize.cu bodies against CpuEngine.resize and resizeBackward, and the backward fused with the ReLU mask. */
 class ResizeKernelTest {
     @TempDir Path dir;
 
@@ -46,5 +47,59 @@ class ResizeKernelTest {
         assertClose("resize forward", readFloats(dir.resolve("y"), dy.length), expectedY);
         run("resize_nearest_backward", n, c, ih, iw, oh, ow, writeFloats(dir.resolve("dy"), dy), dir.resolve("dx"));
         assertClose("resize backward", readFloats(dir.resolve("dx"), x.length), expectedDx);
+    }
+
+    /**
+     * resize_nearest_relu_backward_bias_partials + bias_grad_reduce against the two launches it replaces
+     * (resize_nearest_backward, then relu_backward_bias_partials + bias_grad_reduce): the same bits; and
+     * against the CPU engine's resize backward, ReLU mask and bias sum. y is a ReLU output (h x w), the
+     * resized gradient is oh x ow.
+     */
+    @ParameterizedTest(name = "{0}x{1}, {2}x{3} -> {4}x{5}")
+    @CsvSource({
+            "100, 32, 14, 14, 28, 28",  // up3, before conv6: the decoder's largest
+            "3, 32, 7, 7, 14, 14",      // up2
+            "3, 5, 4, 4, 7, 7",         // up1 sizes
+            "2, 3, 3, 5, 10, 7",
+            "2, 3, 7, 9, 4, 5",         // downscaling: skipped source cells get 0
+            "4, 2, 1, 1, 3, 2"})
+    void backwardFusedWithTheReluMaskAndBiasGradient(int n, int c, int h, int w, int oh, int ow) throws Exception {
+        int hw = h * w;
+        Random random = new Random(n * 7919L + c * 131L + h * 17L + oh);
+        float[] y = randomFloats(random, n * c * hw, 1f);
+        for (int i = 0; i < y.length; i++) y[i] = Math.max(y[i] - 0.3f, 0f);
+        float[] dResized = randomFloats(random, n * c * oh * ow, 1f);
+        for (int i = 0; i < dResized.length; i++) dResized[i] += 0.25f;  // a bias sum that does not cancel to near zero
+
+        float[] summed = new float[y.length];
+        try (Engine cpu = new CpuEngine(1)) {
+            Tensor tdr = cpu.zeros(n, c, oh, ow), tdy = cpu.zeros(n, c, h, w);
+            cpu.write(tdr, dResized);
+            cpu.resizeBackward(tdr, tdy);
+            cpu.read(tdy, summed);
+        }
+        float[] expectedDy = summed.clone();
+        float[] expectedBias = maskReluAndSumBias(y, expectedDy, c, hw, true);
+
+        Path yf = writeFloats(dir.resolve("y"), y), drf = writeFloats(dir.resolve("dResized"), dResized);
+        run("resize_relu_backward_bias_grad", n, c, h, w, oh, ow, yf, drf, dir.resolve("dy"), dir.resolve("db"));
+        float[] fusedDy = readFloats(dir.resolve("dy"), y.length), fusedBias = readFloats(dir.resolve("db"), c);
+        assertArrayEquals(expectedDy, fusedDy, "summed and masked gradient");
+        assertClose("bias gradient", fusedBias, expectedBias);
+        assertSameAsTheTwoLaunches(n, c, h, w, oh, ow, yf, drf, fusedDy, fusedBias);
+
+        // a NaN in y keeps its gradient in both ways (the mask zeroes only where y <= 0)
+        y[y.length / 2] = Float.NaN;
+        yf = writeFloats(dir.resolve("y"), y);
+        run("resize_relu_backward_bias_grad", n, c, h, w, oh, ow, yf, drf, dir.resolve("dy"), dir.resolve("db"));
+        assertSameAsTheTwoLaunches(n, c, h, w, oh, ow, yf, drf, readFloats(dir.resolve("dy"), y.length), readFloats(dir.resolve("db"), c));
+    }
+
+    private void assertSameAsTheTwoLaunches(int n, int c, int h, int w, int oh, int ow, Path y, Path dResized,
+                                            float[] fusedDy, float[] fusedBias) throws Exception {
+        run("resize_nearest_backward", n, c, h, w, oh, ow, dResized, dir.resolve("summed"));
+        run("relu_backward_bias_grad", n, c, h * w, 1, y, dir.resolve("summed"), dir.resolve("dyTwo"), dir.resolve("dbTwo"));
+        assertArrayEquals(readFloats(dir.resolve("dyTwo"), fusedDy.length), fusedDy, "the two launches' gradient");
+        assertArrayEquals(readFloats(dir.resolve("dbTwo"), c), fusedBias, "the two launches' bias gradient");
     }
 }

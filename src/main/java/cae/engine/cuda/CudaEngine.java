@@ -16,6 +16,7 @@ import jcuda.jcudnn.cudnnTensorDescriptor;
 import jcuda.runtime.cudaStream_t;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -448,7 +449,7 @@ public final class CudaEngine implements Engine {
                         routeMaxPoolGradient(yt, dpt, dyt);
                         maskReluAndSumBias(yt, dyt, dbt, true);
                     },
-                    () -> maxPoolReluBackwardAndSumBias(yt, dpt, dyt, dbt));
+                    () -> fusedMaskAndSumBias("maxpool_relu_backward_bias_partials", yt, dpt, dyt, dbt));
             convolutionGradients(xt, wt, dyt, dxt, dwt);
         } else {
             routeMaxPoolGradient(yt, dpt, dyt);
@@ -456,14 +457,51 @@ public final class CudaEngine implements Engine {
         }
     }
 
-    /** dy = dPooled routed to each window's first arg-max in y and masked where y <= 0, and the bias gradient, in one pass. */
-    private void maxPoolReluBackwardAndSumBias(CudaTensor yt, CudaTensor dpt, CudaTensor dyt, CudaTensor dbt) {
+    /**
+     * With fusion, the nearest resize's backward is folded into the ReLU mask and bias gradient
+     * (resize_nearest_relu_backward_bias_partials, then bias_grad_reduce) before the convolution's
+     * gradients. The decoder's layers have more than one channel each side, so the thin convolutions never
+     * meet it there.
+     */
+    @Override public void conv3x3ResizeBackward(Tensor x, Tensor weight, Tensor y, Tensor dResized, boolean relu,
+                                                Tensor dy, Tensor dx, Tensor dWeight, Tensor dBias) {
+        ShapeChecks.resize(y, dResized);
+        ShapeChecks.convBackward(x, weight, y, dy, relu, dx, dWeight, dBias);
+        CudaTensor xt = cuda(x), wt = cuda(weight), yt = cuda(y), drt = cuda(dResized), dyt = cuda(dy), dxt = cudaOrNull(dx);
+        CudaTensor dwt = cuda(dWeight), dbt = cuda(dBias);
+        makeCurrent();
+        if (graphs.replaying("conv3x3ResizeBackward", xt.storage, wt.storage, yt.storage, drt.storage, relu, dyt.storage,
+                storageOrNull(dxt), dwt.storage, dbt.storage)) return;
+        Runnable separate = () -> launchResize("resize_nearest_backward", drt, dyt, dyt, drt);
+        if (relu && !ThinConvolution.fits(xt, dyt)) {
+            fusions.run("resize backward + ReLU mask + bias gradient " + dyt.n() + "x" + dyt.c() + " " + dyt.h() + "x" + dyt.w()
+                            + "<-" + drt.h() + "x" + drt.w(),
+                    () -> {
+                        separate.run();
+                        maskReluAndSumBias(yt, dyt, dbt, true);
+                    },
+                    () -> fusedMaskAndSumBias("resize_nearest_relu_backward_bias_partials", yt, drt, dyt, dbt,
+                            Kernels.arg(drt.h()), Kernels.arg(drt.w())));
+            convolutionGradients(xt, wt, dyt, dxt, dwt);
+        } else {
+            separate.run();
+            convolutionBackward(xt, wt, relu ? yt : null, dyt, relu, dxt, dwt, dbt);
+        }
+    }
+
+    /**
+     * One of the fused kernels that take a gradient back through the op after a ReLU (a max-pool's or a
+     * resize's, {@code incoming}), mask it where y <= 0 into dy and sum the bias partials in one pass;
+     * then bias_grad_reduce. Their arguments: y, incoming, dy, partials, n, c, h, w, then {@code more}.
+     */
+    private void fusedMaskAndSumBias(String kernel, CudaTensor yt, CudaTensor incoming, CudaTensor dyt, CudaTensor dbt, Pointer... more) {
         int n = dyt.n(), c = dyt.c();
         int chunks = Kernels.biasChunks(n, dyt.h() * dyt.w());
         CUdeviceptr partials = biasPartials.atLeast((long) chunks * c * Float.BYTES);
-        kernels.launch("maxpool_relu_backward_bias_partials", chunks, c,
-                Kernels.arg(yt.ptr), Kernels.arg(dpt.ptr), Kernels.arg(dyt.ptr), Kernels.arg(partials),
-                Kernels.arg(n), Kernels.arg(c), Kernels.arg(dyt.h()), Kernels.arg(dyt.w()));
+        List<Pointer> args = new ArrayList<>(List.of(Kernels.arg(yt.ptr), Kernels.arg(incoming.ptr), Kernels.arg(dyt.ptr), Kernels.arg(partials),
+                Kernels.arg(n), Kernels.arg(c), Kernels.arg(dyt.h()), Kernels.arg(dyt.w())));
+        args.addAll(List.of(more));
+        kernels.launch(kernel, chunks, c, args.toArray(Pointer[]::new));
         kernels.launch("bias_grad_reduce", c, Kernels.arg(partials), Kernels.arg(chunks), Kernels.arg(dbt.ptr));
     }
 

@@ -99,6 +99,43 @@ class CudaEngineGpuTest extends CudaOpComparison {
         }
     }
 
+    /**
+     * conv3x3ResizeBackward (the recipe's decoder stages) against the CPU engine: the nearest resize's
+     * backward fused with the ReLU mask and bias gradient (fusion on, and auto) and the unfused way
+     * (off), with and without ReLU. Shapes {n, cin, cout, h, w, resized h, resized w}.
+     */
+    @Tag("fusion")
+    @ParameterizedTest
+    @EnumSource(value = CudaEngine.Fusion.class)
+    void convolutionThenResizeBackward(CudaEngine.Fusion fusion) {
+        try (CudaEngine gpu = gpu(CudaEngine.ConvPath.AUTO, fusion)) {
+            for (int[] s : new int[][] {{3, 32, 32, 14, 14, 28, 28}, {3, 32, 32, 7, 7, 14, 14}, {2, 3, 4, 5, 8, 9, 17}, {2, 4, 3, 7, 9, 4, 5}}) {
+                int n = s[0], cin = s[1], cout = s[2], h = s[3], w = s[4], oh = s[5], ow = s[6];
+                for (boolean relu : new boolean[] {true, false}) {
+                    String what = "fusion " + fusion + " conv " + cin + "->" + cout + " " + h + "x" + w + " + resize to " + oh + "x" + ow
+                            + " backward" + (relu ? " relu" : "");
+                    Pair x = random(gpu, n, cin, h, w), weight = random(gpu, cout, cin, 3, 3);
+                    float[] yValues = randoms(n * cout * h * w);  // the same ReLU output on both engines, so the same cells are masked
+                    if (relu) for (int i = 0; i < yValues.length; i++) yValues[i] = Math.max(yValues[i] - 0.3f, 0f);
+                    float[] dResizedValues = randoms(n * cout * oh * ow);
+                    for (int i = 0; i < dResizedValues.length; i++) dResizedValues[i] += 0.25f;  // a bias sum that does not cancel
+                    Pair y = pair(gpu, yValues, n, cout, h, w), dResized = pair(gpu, dResizedValues, n, cout, oh, ow);
+                    Pair dy = output(gpu, n, cout, h, w), dx = output(gpu, n, cin, h, w);
+                    Pair dWeight = output(gpu, cout, cin, 3, 3), dBias = output(gpu, cout);
+                    cpu.conv3x3ResizeBackward(x.cpu, weight.cpu, y.cpu, dResized.cpu, relu, dy.cpu, dx.cpu, dWeight.cpu, dBias.cpu);
+                    gpu.conv3x3ResizeBackward(x.gpu, weight.gpu, y.gpu, dResized.gpu, relu, dy.gpu, dx.gpu, dWeight.gpu, dBias.gpu);
+                    assertClose(gpu, dy, what + " dy");
+                    assertClose(gpu, dx, what + " dx");
+                    assertClose(gpu, dWeight, what + " dWeight");
+                    assertClose(gpu, dBias, what + " dBias");
+                }
+            }
+            if (fusion == CudaEngine.Fusion.AUTO)
+                assertTrue(gpu.describeConvolution().contains("resize backward + ReLU mask + bias gradient 3x32 14x14<-28x28: "),
+                        gpu.describeConvolution());
+        }
+    }
+
     /** Forward, backward with dx and backward without dx (the first layer), with and without ReLU, per shape {n, cin, cout, h, w}. */
     private void compareConvolutions(CudaEngine gpu, String label, int[][] shapes) {
         for (int[] s : shapes) {
