@@ -59,7 +59,7 @@ public final class TimedEngine implements Engine {
 
     @Override public void conv3x3ResizeBackward(Tensor x, Tensor weight, Tensor y, Tensor dResized, boolean relu,
                                                 Tensor dy, Tensor dx, Tensor dWeight, Tensor dBias) {
-        timed("resize " + shape(y) + "->" + dResized.h() + "x" + dResized.w() + " + conv " + x.c() + "->" + y.c() + " backward",
+        timed("resize " + shape(dy) + "->" + dResized.h() + "x" + dResized.w() + " + conv " + x.c() + "->" + y.c() + " backward",
                 () -> inner.conv3x3ResizeBackward(x, weight, y, dResized, relu, dy, dx, dWeight, dBias));
     }
 

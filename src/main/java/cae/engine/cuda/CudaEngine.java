@@ -465,12 +465,12 @@ public final class CudaEngine implements Engine {
      */
     @Override public void conv3x3ResizeBackward(Tensor x, Tensor weight, Tensor y, Tensor dResized, boolean relu,
                                                 Tensor dy, Tensor dx, Tensor dWeight, Tensor dBias) {
-        ShapeChecks.resize(y, dResized);
+        ShapeChecks.resize(dy, dResized);
         ShapeChecks.convBackward(x, weight, y, dy, relu, dx, dWeight, dBias);
-        CudaTensor xt = cuda(x), wt = cuda(weight), yt = cuda(y), drt = cuda(dResized), dyt = cuda(dy), dxt = cudaOrNull(dx);
-        CudaTensor dwt = cuda(dWeight), dbt = cuda(dBias);
+        CudaTensor xt = cuda(x), wt = cuda(weight), drt = cuda(dResized), dyt = cuda(dy), dxt = cudaOrNull(dx);
+        CudaTensor yt = relu ? cuda(y) : null, dwt = cuda(dWeight), dbt = cuda(dBias);
         makeCurrent();
-        if (graphs.replaying("conv3x3ResizeBackward", xt.storage, wt.storage, yt.storage, drt.storage, relu, dyt.storage,
+        if (graphs.replaying("conv3x3ResizeBackward", xt.storage, wt.storage, storageOrNull(yt), drt.storage, relu, dyt.storage,
                 storageOrNull(dxt), dwt.storage, dbt.storage)) return;
         Runnable separate = () -> launchResize("resize_nearest_backward", drt, dyt, dyt, drt);
         if (relu && !ThinConvolution.fits(xt, dyt)) {
@@ -485,7 +485,7 @@ public final class CudaEngine implements Engine {
             convolutionGradients(xt, wt, dyt, dxt, dwt);
         } else {
             separate.run();
-            convolutionBackward(xt, wt, relu ? yt : null, dyt, relu, dxt, dwt, dbt);
+            convolutionBackward(xt, wt, yt, dyt, relu, dxt, dwt, dbt);
         }
     }
 
