@@ -137,7 +137,7 @@ public final class CudaEngine implements Engine {
             this.graphs = new StepGraph(graphs, stream, kernels, memory);
             thin = new ThinConvolution(kernels, memory);
             directWeightGradient = new DirectWeightGradient(kernels, memory);
-            fusions = new FusionChoices(fusion, stream);
+            fusions = new FusionChoices(fusion, stream, graphs);
 
             if (path == ConvPath.CUDNN) {
                 cudnn = new cudnnHandle();
@@ -152,7 +152,7 @@ public final class CudaEngine implements Engine {
                     createCublas();
                     gemm = new GemmConvolution(cublas, kernels, memory, tf32);
                 }
-                convolution = new CudnnConvolution(cudnn, memory, tf32, gemm, stream);
+                convolution = new CudnnConvolution(cudnn, memory, tf32, gemm, stream, graphs);
                 transposed = new CudnnTransposedConvolution(cudnn, memory, tf32);
             } else {
                 createCublas();

@@ -41,6 +41,7 @@ final class CudnnConvolution implements Convolution {
     private final Pointer one = Pointer.to(new float[] {1f}), zero = Pointer.to(new float[] {0f});
     private final GemmConvolution gemm;
     private final CUstream stream;
+    private final boolean graphs;
 
     private record Shape(int n, int cin, int cout, int h, int w) {}
 
@@ -60,13 +61,15 @@ final class CudnnConvolution implements Convolution {
 
     /**
      * {@code gemm} (null without cuBLAS) is the other way to compute weight gradients: for each shape
-     * both are timed on {@code stream} the first time, and the faster is kept.
+     * both are timed on {@code stream} the first time, in a CUDA graph when the engine replays graphs
+     * ({@code graphs}), and the faster is kept.
      */
-    CudnnConvolution(cudnnHandle handle, DeviceMemory memory, boolean tf32, GemmConvolution gemm, CUstream stream) {
+    CudnnConvolution(cudnnHandle handle, DeviceMemory memory, boolean tf32, GemmConvolution gemm, CUstream stream, boolean graphs) {
         this.handle = handle;
         this.tf32 = tf32;
         this.gemm = gemm;
         this.stream = stream;
+        this.graphs = graphs;
         this.workspace = memory.new Scratch("the cuDNN convolution workspace");
         Check.cudnn(cudnnCreateConvolutionDescriptor(conv), "cudnnCreateConvolutionDescriptor");
         Check.cudnn(cudnnSetConvolution2dDescriptor(conv, 1, 1, 1, 1, 1, 1, CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT),
@@ -167,8 +170,8 @@ final class CudnnConvolution implements Convolution {
             p.weightGradientTiming = "cuDNN (no cuBLAS to compare with)";
             return false;
         }
-        double cudnnMs = EventTimer.choiceMillis(stream, () -> cudnnWeightGradient(p, x, dy, dWeight));
-        double gemmMs = EventTimer.choiceMillis(stream, () -> gemm.weightGradient(x, dy, dWeight));
+        double cudnnMs = EventTimer.choiceMillis(stream, graphs, () -> cudnnWeightGradient(p, x, dy, dWeight));
+        double gemmMs = EventTimer.choiceMillis(stream, graphs, () -> gemm.weightGradient(x, dy, dWeight));
         p.weightGradientTiming = String.format(java.util.Locale.ROOT, "cuDNN %.1f us, im2col + cuBLAS %.1f us", cudnnMs * 1000, gemmMs * 1000);
         return gemmMs < cudnnMs;
     }
