@@ -501,19 +501,31 @@ CAE_HD float add_bias_relu(float v, const float* bias, int ch, int relu) {
     return relu && v < 0.f ? 0.f : v;
 }
 
-// wide element i of n x c x h x w.
-CAE_HD void thin_spread_at(int i, const float* narrow, const float* weight, const float* bias, float* wide,
-                           int c, int h, int w, int flip, int relu) {
-    int hw = h * w, p = i % hw, ch = (i / hw) % c, s = i / (hw * c);
+// The c wide elements of pixel j (of n x h x w): one thread per pixel, so the 9 narrow inputs and
+// their bounds are worked out once for all c channels (one thread per element spent more on index
+// arithmetic than on its 9 multiply-adds); each channel's taps are summed in tap order.
+CAE_HD void thin_spread_pixel_at(int j, const float* narrow, const float* weight, const float* bias, float* wide,
+                                 int c, int h, int w, int flip, int relu) {
+    int hw = h * w, p = j % hw, s = j / hw;
     int row = p / w, col = p - row * w;
     const float* plane = narrow + (size_t)s * hw;
-    float sum = 0.f;
+    float in[9];
+    bool inside[9];
     CAE_UNROLL
     for (int tap = 0; tap < 9; ++tap) {
         int q = tap_source(row, col, tap, flip, h, w);
-        if (q >= 0) sum += weight[ch * 9 + tap] * plane[q];
+        inside[tap] = q >= 0;
+        in[tap] = inside[tap] ? plane[q] : 0.f;
     }
-    wide[i] = add_bias_relu(sum, bias, ch, relu);
+    float* out = wide + (size_t)s * c * hw + p;
+    CAE_UNROLL_4
+    for (int ch = 0; ch < c; ++ch) {
+        float sum = 0.f;
+        CAE_UNROLL
+        for (int tap = 0; tap < 9; ++tap)
+            if (inside[tap]) sum += weight[ch * 9 + tap] * in[tap];
+        out[(size_t)ch * hw] = add_bias_relu(sum, bias, ch, relu);
+    }
 }
 
 // narrow element i of n x h x w.

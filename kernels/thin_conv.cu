@@ -7,7 +7,7 @@
 extern "C" __global__ void thin_conv_in1_forward(const float* __restrict__ x, const float* __restrict__ weight,
                                                  const float* __restrict__ bias, float* __restrict__ y,
                                                  int n, int c, int h, int w, int relu) {
-    CAE_FOR_EACH(i, n * c * h * w) cae::thin_spread_at(i, x, weight, bias, y, c, h, w, 0, relu);
+    CAE_FOR_EACH(j, n * h * w) cae::thin_spread_pixel_at(j, x, weight, bias, y, c, h, w, 0, relu);
 }
 
 // One output channel, forward: y (n x 1 x h x w) = ReLU?(conv(x (n x c x h x w)) + bias).
@@ -26,7 +26,7 @@ extern "C" __global__ void thin_conv_in1_backward_data(const float* __restrict__
 // One output channel, data gradient: dx (n x c x h x w) from dy (n x 1 x h x w), already masked.
 extern "C" __global__ void thin_conv_out1_backward_data(const float* __restrict__ dy, const float* __restrict__ weight,
                                                         float* __restrict__ dx, int n, int c, int h, int w) {
-    CAE_FOR_EACH(i, n * c * h * w) cae::thin_spread_at(i, dy, weight, nullptr, dx, c, h, w, 1, 0);
+    CAE_FOR_EACH(j, n * h * w) cae::thin_spread_pixel_at(j, dy, weight, nullptr, dx, c, h, w, 1, 0);
 }
 
 // Grid = (cae::bias_grad_chunks(n, h * w), c), block = cae::kReduceThreads: the ReLU mask, and each

@@ -175,17 +175,17 @@ void run(const std::string& op, Args& a) {
     } else if (op == "thin_conv_in1_forward" || op == "thin_conv_out1_forward") {
         ThinForwardArgs r = thin_forward_args(op, a);
         std::vector<float> y(r.y_size);
-        for (int i = 0; i < (int)y.size(); ++i) {
-            if (r.one_in) cae::thin_spread_at(i, r.x.data(), r.weight.data(), r.bias.data(), y.data(), r.c, r.h, r.w, 0, r.relu);
-            else cae::thin_collect_at(i, r.x.data(), r.weight.data(), r.bias.data(), y.data(), r.c, r.h, r.w, 0, r.relu);
+        for (int j = 0; j < r.n * r.h * r.w; ++j) {  // a pixel each: all c outputs (spread), or the one output (collect)
+            if (r.one_in) cae::thin_spread_pixel_at(j, r.x.data(), r.weight.data(), r.bias.data(), y.data(), r.c, r.h, r.w, 0, r.relu);
+            else cae::thin_collect_at(j, r.x.data(), r.weight.data(), r.bias.data(), y.data(), r.c, r.h, r.w, 0, r.relu);
         }
         save(r.y_out, y);
     } else if (op == "thin_conv_in1_backward_data" || op == "thin_conv_out1_backward_data") {
         ThinDataArgs r = thin_data_args(op, a);
         std::vector<float> dx(r.dx_size);
-        for (int i = 0; i < (int)dx.size(); ++i) {
-            if (r.one_in) cae::thin_collect_at(i, r.dy.data(), r.weight.data(), nullptr, dx.data(), r.c, r.h, r.w, 1, 0);
-            else cae::thin_spread_at(i, r.dy.data(), r.weight.data(), nullptr, dx.data(), r.c, r.h, r.w, 1, 0);
+        for (int j = 0; j < r.n * r.h * r.w; ++j) {
+            if (r.one_in) cae::thin_collect_at(j, r.dy.data(), r.weight.data(), nullptr, dx.data(), r.c, r.h, r.w, 1, 0);
+            else cae::thin_spread_pixel_at(j, r.dy.data(), r.weight.data(), nullptr, dx.data(), r.c, r.h, r.w, 1, 0);
         }
         save(r.dx_out, dx);
     } else if (op == "conv3x3_weight_grad") {

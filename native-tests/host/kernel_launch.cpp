@@ -159,13 +159,13 @@ void run(const std::string& op, Args& a) {
     } else if (op == "thin_conv_in1_forward" || op == "thin_conv_out1_forward") {
         ThinForwardArgs r = thin_forward_args(op, a);
         std::vector<float> y(r.y_size, std::nanf(""));
-        cae_launch(r.one_in ? thin_conv_in1_forward : thin_conv_out1_forward, stride_blocks(y.size()), 1, kThreads,
+        cae_launch(r.one_in ? thin_conv_in1_forward : thin_conv_out1_forward, stride_blocks((size_t)r.n * r.h * r.w), 1, kThreads,
                    (const float*)r.x.data(), (const float*)r.weight.data(), (const float*)r.bias.data(), y.data(), r.n, r.c, r.h, r.w, r.relu);
         save(r.y_out, y);
     } else if (op == "thin_conv_in1_backward_data" || op == "thin_conv_out1_backward_data") {
         ThinDataArgs r = thin_data_args(op, a);
         std::vector<float> dx(r.dx_size, std::nanf(""));
-        cae_launch(r.one_in ? thin_conv_in1_backward_data : thin_conv_out1_backward_data, stride_blocks(dx.size()), 1, kThreads,
+        cae_launch(r.one_in ? thin_conv_in1_backward_data : thin_conv_out1_backward_data, stride_blocks((size_t)r.n * r.h * r.w), 1, kThreads,
                    (const float*)r.dy.data(), (const float*)r.weight.data(), dx.data(), r.n, r.c, r.h, r.w);
         save(r.dx_out, dx);
     } else if (op == "conv3x3_weight_grad") {

@@ -23,11 +23,11 @@ final class ThinConvolution {
     /** Whether the convolution from x to y has one input or one output channel. */
     static boolean fits(CudaTensor x, CudaTensor y) { return x.c() == 1 || y.c() == 1; }
 
-    /** y = ReLU?(conv(x, weight) + bias), overwritten. */
+    /** y = ReLU?(conv(x, weight) + bias), overwritten; one thread per pixel (kernels/thin_conv.cu). */
     void forward(CudaTensor x, CudaTensor weight, CudaTensor bias, CudaTensor y, boolean relu) {
         boolean oneIn = x.c() == 1;
         int c = oneIn ? y.c() : x.c();
-        kernels.launch(oneIn ? "thin_conv_in1_forward" : "thin_conv_out1_forward", Kernels.blocksFor(y.size()),
+        kernels.launch(oneIn ? "thin_conv_in1_forward" : "thin_conv_out1_forward", Kernels.blocksFor((long) x.n() * x.h() * x.w()),
                 Kernels.arg(x.ptr), Kernels.arg(weight.ptr), Kernels.arg(bias.ptr), Kernels.arg(y.ptr),
                 Kernels.arg(x.n()), Kernels.arg(c), Kernels.arg(x.h()), Kernels.arg(x.w()), Kernels.arg(relu ? 1 : 0));
     }
@@ -53,7 +53,7 @@ final class ThinConvolution {
         kernels.launch("thin_conv_weight_grad_reduce", c * SUMS,
                 Kernels.arg(sums), Kernels.arg(chunks), Kernels.arg(dWeight.ptr), Kernels.arg(dBias.ptr), Kernels.arg(oneIn ? 1 : 0));
         if (dx == null) return;
-        kernels.launch(oneIn ? "thin_conv_in1_backward_data" : "thin_conv_out1_backward_data", Kernels.blocksFor(dx.size()),
+        kernels.launch(oneIn ? "thin_conv_in1_backward_data" : "thin_conv_out1_backward_data", Kernels.blocksFor((long) n * h * w),
                 Kernels.arg(dy.ptr), Kernels.arg(weight.ptr), Kernels.arg(dx.ptr),
                 Kernels.arg(n), Kernels.arg(c), Kernels.arg(h), Kernels.arg(w));
     }
