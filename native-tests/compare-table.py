@@ -275,7 +275,7 @@ def fusion_table(path):
     if not rows: return None
     head = ["case (batch x in->out channels, size)", "fused us", "separate us", "fused/separate", "kept"]
     body = [[case, fmt(f, 1), fmt(sep, 1), fmt(ratio(f, sep)), kept] for case, f, sep, kept in rows]
-    return "each fusion timed alone (--fusion auto, CUDA events, median of 5 x 3 runs, the first time a case is seen)", head, body
+    return "each fusion timed alone (--fusion auto, CUDA events over a CUDA graph of 5 runs, median of 3, the first time a case is seen)", head, body
 
 
 def compare(out, gpu, ncu_steps=1):
@@ -322,11 +322,12 @@ def compare(out, gpu, ncu_steps=1):
            "torch: torch_cae.py --epochs 3 on MNIST, median of the last two); ratios ours/torch, below 1 is faster "
            "for epochs; inference: images/s of forward passes (ours with the sigmoid) at the batch named.")
 
-    # FP32 with our fused kernels (--fusion on / auto), against the same torch runs
+    # FP32 with the fused paths never, always and where they time faster (--fusion off / on / auto, the
+    # default), against the same torch runs
     fusion_head = ["FP32 variant", "ours graph epoch s", "ours/eager", "ours/compile", "ours infer img/s b100",
                  "ours infer img/s b1000", "ours/torch infer b100"]
     fusion_rows = []
-    for fusion in ("on", "auto"):
+    for fusion in ("off", "on", "auto"):
         b = parse_bench(read(os.path.join(out, "bench-fusion-fp32-%s.log" % fusion)))
         if not b["epoch"] and not b["rows"]: continue
         epoch = b["epoch"]["s"] if b["epoch"] else None
@@ -357,7 +358,7 @@ def compare(out, gpu, ncu_steps=1):
     if kernels:
         precision = parse_bench(ncu_log)["precision"] or "?"
         precision = "TF32" if "TF32" in precision else "FP32" if "FP32" in precision else precision
-        what = "%d training step%s, batch 100, %s, no CUDA graphs" % (ncu_steps, "" if ncu_steps == 1 else "s", precision)
+        what = "%d training step%s, batch 100, %s, no CUDA graphs, --fusion off" % (ncu_steps, "" if ncu_steps == 1 else "s", precision)
         title, khead, krows = ncu_table(kernels, ncu_steps, 12, what)
         md += ["", title.replace("ncu: ", "Nsight Compute, ") + ".", "", md_table(khead, [[r[0].replace("|", "\\|")] + r[1:] for r in krows])]
     try:

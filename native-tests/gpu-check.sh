@@ -8,14 +8,16 @@
 #      (TrainingParityGpuTest) and replayed CUDA graphs against eager ops (StepGraphGpuTest);
 #   2. cae info, train --device cuda --epochs 1 on MNIST, denoise with its model on three PNGs of two
 #      sizes, and four bench --device cuda --batch 100,1000
-#      --epoch runs: FP32 and TF32, each with CUDA graphs (the default) and without (--no-graph); then
-#      two FP32 runs with the fused paths (--fusion on, and auto: the one-channel layers on
-#      kernels/thin_conv.cu, cuDNN's convolution + bias + ReLU call, the max-pool and
-#      nearest-resize backwards folded into the next kernel);
+#      --epoch runs: FP32 and TF32, each with CUDA graphs (the default) and without (--no-graph), all
+#      with the default --fusion auto; then three FP32 runs with --fusion off, on and auto (-v: each
+#      fused path timed against the unfused way; the one-channel layers on kernels/thin_conv.cu,
+#      cuDNN's convolution + bias + ReLU call, the weight gradient with im2col folded in, the max-pool
+#      and nearest-resize backwards folded into the next kernel);
 #   3. the PyTorch anchor .gpu/torch_cae.py on the same data, FP32 and TF32, eager and
 #      --compile reduce-overhead;
-#   4. if ncu is there: Nsight Compute over one steady training step (--profile-steps 30:31, no graphs),
-#      and the same with --fusion on; last because they may be left out when time runs short;
+#   4. if ncu is there: Nsight Compute over one steady training step (--profile-steps 30:31, no graphs)
+#      with --fusion off, and the same with --fusion on; last because they may be left out when time
+#      runs short;
 # and ends with one table (check | result | worst relative error or figure | note), then ncu's top
 # kernels, then ours against PyTorch (native-tests/compare-table.py; also as Markdown in $OUT/compare.md).
 # Logs, JUnit XML reports and the training run's outputs go to $OUT (default target/gpu-check).
@@ -268,9 +270,9 @@ for precision in fp32 tf32; do
     parsed_row "bench cuda $precision $graph"
   done
 done
-# the fused paths: always, and each timed against the unfused way per shape (-v prints each timing
-# and choice: that is the per-fusion measurement)
-for fusion in on auto; do
+# the fused paths: never, always, and each timed against the unfused way per shape (auto, the default
+# the runs above had; -v prints each timing and choice: that is the per-fusion measurement)
+for fusion in off on auto; do
   step bench-fusion-fp32-$fusion 60 "${cae[@]}" bench --device cuda --batch 100,1000 --fusion $fusion --epoch -v
   parsed=$("${compare[@]}" bench "$log" --graph on); parsed_rc=$?
   parsed_row "bench cuda fp32 graph fusion $fusion"
@@ -335,7 +337,7 @@ ncu_step() {
 if [ -z "$ncu_bin" ]; then
   row "ncu top kernels" skip - "no ncu on PATH, in /usr/local/cuda*/bin or /opt/nvidia/nsight-compute"
 else
-  ncu_step ncu "" "1 training step, batch 100, ${ncu_precision^^}, no CUDA graphs" "ncu top kernels"
+  ncu_step ncu "--fusion off" "1 training step, batch 100, ${ncu_precision^^}, no CUDA graphs, --fusion off" "ncu top kernels"
   ncu_step ncu-fusion "--fusion on" "1 training step, batch 100, ${ncu_precision^^}, no CUDA graphs, --fusion on" \
     "ncu top kernels, fusion on"
 fi

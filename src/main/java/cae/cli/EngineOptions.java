@@ -25,10 +25,11 @@ public final class EngineOptions {
             description = "CUDA engine convolutions: cuDNN, or im2col + cuBLAS SGEMM; auto takes cuDNN when it loads (default: ${DEFAULT-VALUE}).")
     String conv;
 
-    @Option(names = "--fusion", defaultValue = "off", paramLabel = "off|on|auto",
+    @Option(names = "--fusion", defaultValue = "auto", paramLabel = "off|on|auto",
             description = "CUDA engine: fused paths (our kernels for the one-channel layers conv1 and logits, bias and ReLU included; "
-                    + "cuDNN's convolution + bias + ReLU call; the weight gradient with im2col folded in; the max-pool backward folded into "
-                    + "the next kernel); auto times each against the unfused way per shape and keeps the faster (default: ${DEFAULT-VALUE}).")
+                    + "cuDNN's convolution + bias + ReLU call; the weight gradient with im2col folded in; the max-pool and resize "
+                    + "backwards folded into the next kernel); auto times each against the unfused way per shape, as it will run, "
+                    + "and keeps the faster (default: ${DEFAULT-VALUE}).")
     String fusion;
 
     @Option(names = "--no-graph", description = "CUDA engine: run each op as it comes instead of replaying a recorded CUDA graph per step (slower; for debugging and comparison).")

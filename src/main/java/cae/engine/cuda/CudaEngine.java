@@ -82,13 +82,14 @@ public final class CudaEngine implements Engine {
     /**
      * Whether fused kernels replace library calls and separate launches: the one-channel convolutions
      * (conv1, the logits: kernels/thin_conv.cu, bias and ReLU fused), cuDNN's convolution + bias + ReLU
-     * forward for the other layers, the max-pool backward fused into the next kernel, and the other
-     * layers' weight gradient with im2col folded in (kernels/conv_wgrad.cu). Never, always, or per case
-     * whichever way timed faster when the case was first seen.
+     * forward for the other layers, the max-pool and nearest-resize backwards fused into the next
+     * kernel, and the other layers' weight gradient with im2col folded in (kernels/conv_wgrad.cu).
+     * Never, always, or per case whichever way timed faster when the case was first seen (the command
+     * line's default).
      */
     public enum Fusion { OFF, ON, AUTO }
 
-    /** Strict FP32 on device 0, cuDNN when it loads, steps as CUDA graphs. */
+    /** Strict FP32 on device 0, cuDNN when it loads, steps as CUDA graphs; these shorter constructors leave fusion off (the library paths). */
     public CudaEngine() { this(0, ConvPath.AUTO, false, true); }
 
     public CudaEngine(int ordinal, ConvPath conv, boolean tf32) { this(ordinal, conv, tf32, true); }
