@@ -74,7 +74,15 @@ final class BenchCommand implements Callable<Integer> {
     @Override public Integer call() {
         engine.validate(spec.commandLine());
         profiled = engine.profiledSteps(spec.commandLine());
-        for (int b : batches) if (b < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--batch sizes must be positive, got " + b);
+        if (batches.length == 0) throw new CommandLine.ParameterException(spec.commandLine(), "--batch needs at least one size");
+        for (int b : batches) {
+            if (b < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--batch sizes must be positive, got " + b);
+            try {
+                Activations.checkSize(Architecture.of(decoder), b, 28, 28);
+            } catch (Activations.TooLargeException tooLarge) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--batch " + b + ": " + tooLarge.getMessage());
+            }
+        }
         if (steps < 1 || repeats < 1 || warmup < 0)
             throw new CommandLine.ParameterException(spec.commandLine(), "--steps and --repeats must be at least 1, --warmup at least 0");
         try (Engine e = engine.open(err)) {

@@ -22,8 +22,6 @@ import picocli.CommandLine.Option;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -76,8 +74,15 @@ final class CompareCommand implements Callable<Integer> {
         engine.validate(spec.commandLine());
         if (epochs < 1 || batch < 1 || limit < 0)
             throw new CommandLine.ParameterException(spec.commandLine(), "--epochs and --batch must be at least 1, --limit at least 0");
-        if (outDir == null) outDir = Path.of("runs", "compare-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        if (decoders.stream().distinct().count() < decoders.size())
+            throw new CommandLine.ParameterException(spec.commandLine(), "--decoders names a variant twice");
+        if (outDir == null) outDir = TrainCommand.freshRunFolder("compare-");
         DataSet dataSet = data.load(err);
+        int images = TrainingRun.trainingImageCount(dataSet, new TrainingConfig(epochs, batch, TrainingConfig.LEARNING_RATE,
+                TrainingConfig.NOISE, seed, limit, Decoder.NEAREST));
+        if (batch > images)
+            throw new CommandLine.ParameterException(spec.commandLine(), "--batch " + batch + " is larger than the " + images
+                    + " training images" + (limit > 0 ? " (--limit " + limit + ")" : "") + " of " + dataSet.describe());
         Images test = dataSet.test();
         int h = test.height(), w = test.width();
         List<Row> rows = new ArrayList<>();

@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import cae.data.DataSet;
 import cae.data.Images;
 import cae.engine.Engine;
+import cae.io.ModelFileException;
 import cae.model.Autoencoder;
 import cae.model.ModelFile;
 import cae.train.Evaluation;
@@ -43,9 +44,10 @@ final class EvalCommand implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         engine.validate(spec.commandLine());
         if (limit < 0) throw new CommandLine.ParameterException(spec.commandLine(), "--limit must be 0 or more, got " + limit);
-        if (noise != null && !(noise >= 0)) throw new CommandLine.ParameterException(spec.commandLine(), "--noise must be 0 or more");
+        if (noise != null && !(noise >= 0 && Float.isFinite(noise)))
+            throw new CommandLine.ParameterException(spec.commandLine(), "--noise must be a finite number, 0 or more, got " + noise);
         ModelFile.Loaded loaded = ModelFile.read(model);
-        float std = noise != null ? noise : Float.parseFloat(loaded.metadata().getOrDefault("noise", "0.5"));
+        float std = noise != null ? noise : trainingNoise(loaded);
         DataSet dataSet = data.load(err);
         Images test = dataSet.test();
         if (limit > 0 && limit < test.count()) test = test.slice("test", 0, limit);
@@ -57,5 +59,17 @@ final class EvalCommand implements Callable<Integer> {
             out.printf("test loss %.4f%nPSNR noisy    %.2f dB%nPSNR denoised %.2f dB%n", r.loss(), r.psnrNoisy(), r.psnrDenoised());
         }
         return 0;
+    }
+
+    /** The noise the model was trained with (its metadata; the recipe's 0.5 when it does not say). */
+    private static float trainingNoise(ModelFile.Loaded loaded) {
+        String value = loaded.metadata().getOrDefault("noise", "0.5");
+        try {
+            float std = Float.parseFloat(value);
+            if (std >= 0 && Float.isFinite(std)) return std;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new ModelFileException(loaded.file() + ": its metadata's noise '" + value + "' is not a number of 0 or more (give --noise)");
     }
 }

@@ -4,6 +4,7 @@ import cae.data.DataException;
 import cae.engine.Engines;
 import cae.engine.cuda.CudaException;
 import cae.io.ModelFileException;
+import cae.model.Activations;
 import cae.train.Trainer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -12,6 +13,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 
 @Command(name = "cae", mixinStandardHelpOptions = true, version = "cae 0.1.0",
         description = "Trains and runs a denoising convolutional autoencoder (SPEC.md) on the GPU (CUDA) or the CPU (pure Java).",
@@ -35,9 +37,13 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main(), new Streams(out, err).factory());
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
+        cl.registerConverter(Path.class, text -> {
+            if (text.isEmpty()) throw new CommandLine.TypeConversionException("an empty name is not a file or folder");
+            return Path.of(text);
+        });
         cl.setParameterExceptionHandler((e, badArgs) -> {
             PrintWriter w = e.getCommandLine().getErr();
-            w.println("cae " + e.getCommandLine().getCommandName() + ": " + e.getMessage());
+            w.println(prefix(e.getCommandLine()) + ": " + e.getMessage());
             CommandLine.UnmatchedArgumentException.printSuggestions(e, w);
             e.getCommandLine().usage(w);
             return USAGE;
@@ -45,10 +51,20 @@ public final class Main implements Runnable {
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             String message = userMessage(e);
             if (message == null) throw e;
-            err.println("cae " + cmd.getCommandName() + ": " + message);
+            err.println(prefix(cmd) + ": " + message);
             return e instanceof Engines.UnavailableException ? USAGE : FAILED;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {  // an Error, which picocli does not hand to the handler above
+            err.println("cae: " + userMessage(e));
+            return FAILED;
+        }
+    }
+
+    /** "cae train", or "cae" for the top level. */
+    private static String prefix(CommandLine cmd) {
+        return cmd.getParent() == null ? "cae" : "cae " + cmd.getCommandName();
     }
 
     /**
@@ -59,7 +75,7 @@ public final class Main implements Runnable {
     static String userMessage(Throwable e) {
         if (e instanceof UserError || e instanceof DataException || e instanceof ModelFileException
                 || e instanceof Trainer.DivergedException || e instanceof Engines.UnavailableException
-                || e instanceof CudaException)
+                || e instanceof CudaException || e instanceof Activations.TooLargeException)
             return e.getMessage();
         if (e instanceof UncheckedIOException || e instanceof IOException) {
             Throwable io = e instanceof UncheckedIOException ? e.getCause() : e;
@@ -73,6 +89,8 @@ public final class Main implements Runnable {
     private static String describe(IOException e) {
         if (e instanceof java.nio.file.NoSuchFileException) return e.getMessage() + ": no such file or folder";
         if (e instanceof java.nio.file.AccessDeniedException) return e.getMessage() + ": permission denied";
+        if (e instanceof java.nio.file.FileAlreadyExistsException) return e.getMessage() + ": exists and is not a folder";
+        if (e instanceof java.nio.file.NotDirectoryException) return e.getMessage() + ": not a folder";
         if (e instanceof java.nio.file.FileSystemException) return e.getMessage();
         return e.toString();
     }

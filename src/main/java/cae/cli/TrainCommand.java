@@ -16,6 +16,8 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.concurrent.Callable;
@@ -71,6 +73,11 @@ final class TrainCommand implements Callable<Integer> {
         String resumedHash = null;
         TrainingConfig config;
         if (resume != null) {
+            List<String> fixed = Stream.of("--batch", "--lr", "--noise", "--seed", "--limit")
+                    .filter(spec.commandLine().getParseResult()::hasMatchedOption).toList();
+            if (!fixed.isEmpty())
+                throw new CommandLine.ParameterException(spec.commandLine(), String.join(", ", fixed)
+                        + " cannot change when resuming: the run goes on with its checkpoint's settings (only --epochs may change)");
             if (!Files.isDirectory(resume) && !Files.isRegularFile(resume))
                 throw new UserError(resume + ": no such run folder or checkpoint to resume");
             Checkpoint.Loaded loaded = Checkpoint.read(resume);
@@ -83,12 +90,17 @@ final class TrainCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--decoder " + decoder.id() + " differs from the checkpoint's "
                         + c.decoder().id());
             resumed = new TrainingState(config, resumed.step, resumed.params, resumed.adamM, resumed.adamV);
-            if (outDir == null) outDir = Files.isDirectory(resume) ? resume : resume.toAbsolutePath().getParent();
+            Path runFolder = Files.isDirectory(resume) ? resume : resume.toAbsolutePath().getParent();
+            Path checkpoint = Files.isDirectory(resume) ? resume.resolve(Checkpoint.NAME) : resume;
+            if (outDir == null) outDir = runFolder;
+            else if (Files.exists(outDir.resolve(Checkpoint.NAME)) && !Files.isSameFile(outDir.resolve(Checkpoint.NAME), checkpoint))
+                throw new CommandLine.ParameterException(spec.commandLine(), outDir + " already holds another run (" + Checkpoint.NAME
+                        + "); resume into " + runFolder + " or an empty --out");
         } else {
             config = new TrainingConfig(epochs != null ? positive("--epochs", epochs) : TrainingConfig.EPOCHS,
                     positive("--batch", batch), positiveFloat("--lr", learningRate), noise("--noise", noise), seed,
                     nonNegative("--limit", limit), decoder != null ? decoder : Decoder.NEAREST);
-            if (outDir == null) outDir = Path.of("runs", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+            if (outDir == null) outDir = freshRunFolder("");
             else if (Files.exists(outDir.resolve(Checkpoint.NAME)))
                 throw new CommandLine.ParameterException(spec.commandLine(), outDir + " already holds a run (" + Checkpoint.NAME
                         + "); continue it with --resume " + outDir + " or choose another --out");
@@ -96,6 +108,13 @@ final class TrainCommand implements Callable<Integer> {
         if (Files.exists(outDir) && !Files.isDirectory(outDir)) throw new UserError(outDir + ": exists and is not a folder");
 
         DataSet dataSet = data.load(err);
+        int images = TrainingRun.trainingImageCount(dataSet, config);
+        if (config.batch() > images) {
+            String problem = "batch " + config.batch() + " is larger than the " + images + " training images"
+                    + (config.limit() > 0 ? " (--limit " + config.limit() + ")" : "") + " of " + dataSet.describe();
+            if (resume != null) throw new UserError(resume + ": the checkpoint's " + problem);
+            throw new CommandLine.ParameterException(spec.commandLine(), "--" + problem);
+        }
         if (resumedHash != null && !resumedHash.isEmpty()) {
             String now = dataSet.sha256().getOrDefault(DataSet.TRAIN_IMAGES, "");
             if (!resumedHash.equals(now))
@@ -136,5 +155,13 @@ final class TrainCommand implements Callable<Integer> {
         if (!(value >= 0) || Float.isInfinite(value))
             throw new CommandLine.ParameterException(spec.commandLine(), option + " must be 0 or a positive number, got " + value);
         return value;
+    }
+
+    /** runs/[prefix]date-time, or with -2, -3, ... when a run started in the same second already has it. */
+    static Path freshRunFolder(String prefix) {
+        String stamp = prefix + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        Path folder = Path.of("runs", stamp);
+        for (int n = 2; Files.exists(folder); n++) folder = Path.of("runs", stamp + "-" + n);
+        return folder;
     }
 }

@@ -252,8 +252,10 @@ public final class SafeTensors {
             if (reader.peek() != JsonToken.END_DOCUMENT) throw new JsonParseException("text after the JSON value");
         } catch (JsonParseException | IOException e) {
             Throwable detail = e.getCause() != null ? e.getCause() : e;
-            // Gson appends a troubleshooting link on a second line; the first line is the useful part.
+            // Gson appends a troubleshooting link on a second line, and for malformed text its first line
+            // is advice to parse leniently; the position is what helps the user.
             String reason = String.valueOf(detail.getMessage()).lines().findFirst().orElse("");
+            if (reason.contains("setStrictness")) reason = reason.replaceFirst("^.*?(?= at line)", "malformed JSON");
             throw new ModelFileException(file + " is not a safetensors file: its header is not valid JSON (" + reason + ")");
         }
         if (!root.isJsonObject()) {

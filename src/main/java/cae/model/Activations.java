@@ -26,9 +26,30 @@ public final class Activations {
     final Tensor[] dEncoder = new Tensor[3], dPooled = new Tensor[3], dUp = new Tensor[3], dDecoder = new Tensor[3];
     final Tensor dLogits;
 
+    /** A batch of images too large for the engines' tensors, which index their elements with an int. */
+    public static final class TooLargeException extends RuntimeException {
+        TooLargeException(String message) { super(message); }
+    }
+
+    /**
+     * Throws {@link TooLargeException} unless every tensor of this model at this batch and image size
+     * (with a cell of padding around each image, as the engines' scratch has) has fewer than 2^31 elements.
+     */
+    public static void checkSize(Architecture arch, int batch, int height, int width) {
+        int channels = 1;
+        for (ConvLayer l : arch.layers()) channels = Math.max(channels, Math.max(l.inChannels(), l.outChannels()));
+        long largest = (long) batch * channels * (height + 2L) * (width + 2L);
+        if (largest > Integer.MAX_VALUE)
+            throw new TooLargeException(String.format(java.util.Locale.ROOT,
+                    "%d image%s of %dx%d need%s tensors of about %,d values, more than the %,d one tensor can hold; use a smaller "
+                            + "batch or smaller images", batch, batch == 1 ? "" : "s", height, width, batch == 1 ? "s" : "", largest,
+                    Integer.MAX_VALUE));
+    }
+
     public Activations(Engine engine, Architecture arch, int batch, int height, int width, boolean training) {
         if (batch < 1 || height < 1 || width < 1)
             throw new IllegalArgumentException("batch and image size must be positive: " + batch + " x " + height + " x " + width);
+        checkSize(arch, batch, height, width);
         this.arch = arch;
         this.engine = engine;
         this.batch = batch; this.height = height; this.width = width;

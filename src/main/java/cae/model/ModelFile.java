@@ -45,8 +45,20 @@ public final class ModelFile {
         } catch (IllegalArgumentException e) {
             throw new ModelFileException(file + ": " + e.getMessage());
         }
+        if ("cae-checkpoint".equals(st.metadata().get("format")))
+            throw new ModelFileException(file + " is a training checkpoint, not a model: give the run folder or its " + NAME);
         st.requireTensors(arch.tensorShapes());
-        return new Loaded(file, arch, join(arch, st), st.metadata());
+        float[] params = join(arch, st);
+        requireFinite(file, params);
+        return new Loaded(file, arch, params, st.metadata());
+    }
+
+    /** Weights that are NaN or infinite cannot come from a finished run: the file is damaged. */
+    public static void requireFinite(Path file, float[] values) {
+        for (int i = 0; i < values.length; i++)
+            if (!Float.isFinite(values[i]))
+                throw new ModelFileException(file + " holds a non-finite value (" + values[i] + " at parameter " + i
+                        + "): the file is damaged or comes from a diverged run");
     }
 
     /** The flat parameter buffer as named tensors, in buffer order. */

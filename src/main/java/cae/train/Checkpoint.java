@@ -4,6 +4,7 @@ import cae.io.ModelFileException;
 import cae.io.SafeTensors;
 import cae.model.Architecture;
 import cae.model.Decoder;
+import cae.model.ModelFile;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -63,6 +64,7 @@ public final class Checkpoint {
                     Long.parseLong(m.get("seed")), Integer.parseInt(m.get("limit")), decoder);
             TrainingState state = new TrainingState(config, Long.parseLong(m.get("step")),
                     st.tensor("params").values(), st.tensor("adam.m").values(), st.tensor("adam.v").values());
+            for (float[] values : new float[][] {state.params, state.adamM, state.adamV}) ModelFile.requireFinite(file, values);
             return new Loaded(state, m.getOrDefault("data_sha256", ""));
         } catch (NullPointerException | IllegalArgumentException e) {
             throw new ModelFileException(file + ": checkpoint metadata is incomplete or invalid (" + e.getMessage() + ")");

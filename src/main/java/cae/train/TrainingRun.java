@@ -61,6 +61,12 @@ public final class TrainingRun {
         return config.limit() > 0 && config.limit() < train.count() ? train.slice("train", 0, config.limit()) : train;
     }
 
+    /** How many images a run with {@code config} trains on (at least one batch's worth are needed). */
+    public static int trainingImageCount(DataSet data, TrainingConfig config) {
+        int all = data.train().count();
+        return config.limit() > 0 ? Math.min(config.limit(), all) : all;
+    }
+
     private long[] profiledSteps;
 
     /** Brackets training steps [from, to) for a profiler (see {@link Trainer#profileSteps}). */

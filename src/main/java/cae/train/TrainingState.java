@@ -16,6 +16,7 @@ public final class TrainingState {
     public TrainingState(TrainingConfig config, long step, float[] params, float[] adamM, float[] adamV) {
         if (params.length != adamM.length || params.length != adamV.length)
             throw new IllegalArgumentException("parameter and moment buffers differ in size");
+        if (step < 0) throw new IllegalArgumentException("step must be 0 or more, got " + step);
         this.config = config;
         this.step = step;
         this.params = params;

@@ -111,4 +111,95 @@ class CommandLineTest {
         assertEquals(failed, Main.userMessage(new cae.engine.cuda.CudaException(failed)));
         assertNull(Main.userMessage(new IllegalStateException("a bug")));
     }
+
+    /** A data folder of n training and n test images of 8 x 8 (IDX, no labels), pixel values from the seed. */
+    static Path tinyData(Path dir, int n, int seed) throws java.io.IOException {
+        Files.createDirectories(dir);
+        for (String name : new String[] {"train-images-idx3-ubyte", "t10k-images-idx3-ubyte"}) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16 + n * 64);
+            b.putInt(0x00000803).putInt(n).putInt(8).putInt(8);
+            for (int i = 0; i < n * 64; i++) b.put((byte) (seed + 13 * i));
+            Files.write(dir.resolve(name), b.array());
+        }
+        return dir;
+    }
+
+    @Test
+    void aBatchLargerThanTheTrainingImagesIsAUsageErrorAndWritesNothing(@TempDir Path tmp) throws Exception {
+        Path data = tinyData(tmp.resolve("data"), 20, 1), out = tmp.resolve("run");
+        Result r = run("train", "--device", "cpu", "--data", data.toString(), "--out", out.toString());
+        assertEquals(Main.USAGE, r.code(), r.err());
+        assertTrue(r.err().contains("--batch 100 is larger than the 20 training images"), r.err());
+        assertFalse(Files.exists(out), "no run folder is left behind");
+
+        Result limited = run("compare", "--device", "cpu", "--data", data.toString(), "--batch", "10", "--limit", "5",
+                "--out", tmp.resolve("cmp").toString());
+        assertEquals(Main.USAGE, limited.code(), limited.err());
+        assertTrue(limited.err().contains("--batch 10 is larger than the 5 training images (--limit 5)"), limited.err());
+    }
+
+    @Test
+    void resumingKeepsTheCheckpointsSettingsAndItsOwnFolder(@TempDir Path tmp) throws Exception {
+        Path data = tinyData(tmp.resolve("data"), 20, 1), a = tmp.resolve("a"), b = tmp.resolve("b");
+        for (Path out : new Path[] {a, b})
+            assertEquals(0, run("train", "--device", "cpu", "--data", data.toString(), "--batch", "10", "--epochs", "1",
+                    "--out", out.toString()).code());
+        byte[] aCheckpoint = Files.readAllBytes(a.resolve("checkpoint.safetensors"));
+
+        Result otherRun = run("train", "--device", "cpu", "--data", data.toString(), "--resume", b.toString(), "--epochs", "2",
+                "--out", a.toString());
+        assertEquals(Main.USAGE, otherRun.code(), otherRun.err());
+        assertTrue(otherRun.err().contains(a + " already holds another run"), otherRun.err());
+        assertArrayEquals(aCheckpoint, Files.readAllBytes(a.resolve("checkpoint.safetensors")), "the other run is untouched");
+
+        Result settings = run("train", "--device", "cpu", "--data", data.toString(), "--resume", b.toString(), "--epochs", "2",
+                "--lr", "0.5", "--seed", "7");
+        assertEquals(Main.USAGE, settings.code(), settings.err());
+        assertTrue(settings.err().contains("--lr, --seed cannot change when resuming"), settings.err());
+
+        Result own = run("train", "--device", "cpu", "--data", data.toString(), "--resume", b.toString(), "--epochs", "2",
+                "--out", b.toString());
+        assertEquals(0, own.code(), own.err());
+    }
+
+    @Test
+    void damagedOrMisplacedModelFilesAreOneLine(@TempDir Path tmp) throws Exception {
+        cae.model.Architecture arch = cae.model.Architecture.RECIPE;
+        float[] params = cae.model.Parameters.glorotInit(arch, 1);
+        params[123] = Float.NaN;
+        Path nan = tmp.resolve("nan.safetensors");
+        cae.model.ModelFile.write(nan, arch, params, java.util.Map.of());
+        assertOneLine(Main.FAILED, nan + " holds a non-finite value (NaN at parameter 123)", "eval", "--device", "cpu", nan.toString());
+
+        params[123] = 0;
+        Path noise = tmp.resolve("noise.safetensors");
+        cae.model.ModelFile.write(noise, arch, params, java.util.Map.of("noise", "abc"));
+        assertOneLine(Main.FAILED, noise + ": its metadata's noise 'abc' is not a number", "eval", "--device", "cpu", noise.toString());
+
+        Path checkpoint = tmp.resolve("checkpoint.safetensors");
+        cae.train.Checkpoint.write(checkpoint, cae.train.TrainingState.fresh(new cae.train.TrainingConfig(1, 10, 1e-3f, 0.5f, 1, 0,
+                cae.model.Decoder.NEAREST)), "");
+        assertOneLine(Main.FAILED, checkpoint + " is a training checkpoint, not a model", "eval", "--device", "cpu", checkpoint.toString());
+    }
+
+    @Test
+    void tensorsTooLargeForTheEnginesAreAUsageErrorNotAnOverflow() {
+        assertOneLine(Main.USAGE, "--batch 100000: 100000 images of 28x28 need tensors of about 2,880,000,000 values",
+                "bench", "--device", "cpu", "--batch", "100000");
+    }
+
+    @Test
+    void emptyNamesAndTheTopLevelReadPlainly() {
+        assertOneLine(Main.USAGE, "cae train: Invalid value for option '--data': an empty name is not a file or folder",
+                "train", "--device", "cpu", "--data", "");
+        Result top = run();
+        assertTrue(top.err().startsWith("cae: a subcommand is required"), top.err());
+    }
+
+    private static void assertOneLine(int code, String message, String... args) {
+        Result r = run(args);
+        assertEquals(code, r.code(), String.join(" ", args) + ": " + r.err());
+        assertTrue(r.err().contains(message), String.join(" ", args) + ": " + r.err());
+        assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
+    }
 }
