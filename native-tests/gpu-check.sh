@@ -278,6 +278,18 @@ for fusion in off on auto; do
   parsed_row "bench cuda fp32 graph fusion $fusion"
 done
 
+# NHWC against NCHW for the wide convolutions, in TF32 (issue 4's "try NHWC with TF32"): cuDNN's Find
+# times per layout and direction, and the transposes an NHWC layer would add; the lines go to the log
+# and to $out/layout-probe.txt
+step bench-layout-probe 60 "${cae[@]}" bench --device cuda --batch 100,1000 --tf32 --steps 1 --repeats 1 --warmup 0 --layout-probe
+grep '^layout probe' "$log" > "$out/layout-probe.txt" 2>/dev/null
+probed=$(grep -c '^layout probe: ' "$out/layout-probe.txt" 2>/dev/null)
+if [ "$rc" = 0 ] && [ "${probed:-0}" -ge 30 ]; then
+  row "layout probe tf32" pass "$probed lines" "NHWC/NCHW per shape and direction in layout-probe.txt"
+elif [ "$rc" = 0 ]; then row "layout probe tf32" fail - "${probed:-0} probe lines, expected 30 (5 layers x 3 directions x 2 batches)"
+else row "layout probe tf32" "$(failed)" - "$(why)"
+fi
+
 # 3. the PyTorch anchor on the same data and precision: eager first (both precisions), then torch.compile
 # (reduce-overhead: CUDA graphs), whose first epoch includes compiling
 for mode in eager compile; do
@@ -355,7 +367,7 @@ awk -F'\t' '
 fails=$(awk -F'\t' '$2 == "fail"' "$results" | wc -l)
 passes=$(awk -F'\t' '$2 == "pass"' "$results" | wc -l)
 echo "== $passes passed, $fails failed, $(($(wc -l < "$results") - passes - fails)) skipped"
-for top in "$out/ncu-top.txt" "$out/ncu-fusion-top.txt"; do
+for top in "$out/layout-probe.txt" "$out/ncu-top.txt" "$out/ncu-fusion-top.txt"; do
   if [ -s "$top" ]; then
     echo
     cat "$top"

@@ -6,6 +6,7 @@ import cae.engine.Engine;
 import cae.engine.ImageSet;
 import cae.engine.Tensor;
 import cae.engine.TimedEngine;
+import cae.engine.cuda.CudaEngine;
 import cae.model.Activations;
 import cae.model.Architecture;
 import cae.model.Autoencoder;
@@ -62,6 +63,10 @@ final class BenchCommand implements Callable<Integer> {
             converter = DecoderConverter.class, description = "Decoder variant (default: ${DEFAULT-VALUE}, the recipe).")
     Decoder decoder;
 
+    @Option(names = "--layout-probe", description = "CUDA engine: time cuDNN's convolutions of the model's wide layers with NCHW "
+            + "tensors (the engine's) against NHWC, at each --batch, with the transposes NHWC would add (with --tf32: tensor cores).")
+    boolean layoutProbe;
+
     @Option(names = "--floor", description = "Also measure the device's ceilings (a large copy and matrix product) and print, per batch size, "
             + "the floor a training step and an inference batch cannot go under, and the time measured over it.")
     boolean floor;
@@ -108,6 +113,11 @@ final class BenchCommand implements Callable<Integer> {
             }
             floors.forEach(out::println);
             if (ops) opTable(e, batches[0]);
+            if (layoutProbe) {
+                if (e instanceof CudaEngine cuda)
+                    for (int batch : batches) cuda.layoutProbe(arch.wideConvolutionShapes(batch, 28, 28)).forEach(out::println);
+                else out.println("# layout probe: the CUDA engine only");
+            }
             if (epoch) {
                 int batch = batches[0], images = 55_000;
                 double seconds = epochSeconds(e, batch, images);

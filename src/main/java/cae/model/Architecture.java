@@ -1,5 +1,6 @@
 package cae.model;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -79,6 +80,22 @@ public final class Architecture {
         long macs = 0;
         for (int i = 0; i < layers.size(); i++) macs += layers.get(i).weightCount() * positions[i];
         return macs;
+    }
+
+    /**
+     * The 3x3 stride-1 convolutions at H x W with more than one channel on each side, as {batch, in
+     * channels, out channels, height, width}: the layers the layout probe (bench --layout-probe) measures.
+     */
+    public List<int[]> wideConvolutionShapes(int batch, int height, int width) {
+        int[] h = levels(height), w = levels(width);
+        int[] level = {0, 1, 2, 2, 1, 0, 0};  // where each layer runs (the decoder's convolutions after their upsampling)
+        List<int[]> shapes = new ArrayList<>();
+        for (int i = 0; i < layers.size(); i++) {
+            ConvLayer l = layers.get(i);
+            if (l.transposed() || l.inChannels() == 1 || l.outChannels() == 1) continue;
+            shapes.add(new int[] {batch, l.inChannels(), l.outChannels(), h[level[i]], w[level[i]]});
+        }
+        return shapes;
     }
 
     /**

@@ -196,6 +196,13 @@ class CommandLineTest {
         assertTrue(top.err().startsWith("cae: a subcommand is required"), top.err());
     }
 
+    @Test
+    void theLayoutProbeSaysItNeedsTheCudaEngine() {
+        Result r = run("bench", "--device", "cpu", "--steps", "1", "--repeats", "1", "--warmup", "0", "--batch", "2", "--layout-probe");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("# layout probe: the CUDA engine only"), r.out());
+    }
+
     private static void assertOneLine(int code, String message, String... args) {
         Result r = run(args);
         assertEquals(code, r.code(), String.join(" ", args) + ": " + r.err());

@@ -23,4 +23,25 @@ class ArchitectureTest {
         }
         if (decoder == Decoder.NEAREST && h == 28) assertEquals(102_960, arch.activationFloats(28, 28));
     }
+
+    /** wideConvolutionShapes lists, in layer order, the stride-1 convolutions with wide input and output, as Activations shapes them. */
+    @ParameterizedTest(name = "{0} {1}x{2}")
+    @CsvSource({"NEAREST, 28, 28", "NEAREST, 13, 9", "UNPOOL, 5, 6", "TRANSPOSED, 28, 28"})
+    void wideConvolutionShapesMatchTheActivations(Decoder decoder, int h, int w) {
+        Architecture arch = Architecture.of(decoder);
+        java.util.List<int[]> expected = new java.util.ArrayList<>();
+        try (CpuEngine cpu = new CpuEngine(1)) {
+            Activations a = new Activations(cpu, arch, 3, h, w, false);
+            for (int i = 0; i < 3; i++) add(expected, i == 0 ? a.input : a.pooled[i - 1], a.encoder[i]);
+            for (int j = 0; j < Architecture.UP_STAGES; j++) if (a.up[j] != null) add(expected, a.up[j], a.decoder[j]);
+        }
+        java.util.List<int[]> shapes = arch.wideConvolutionShapes(3, h, w);
+        assertEquals(expected.size(), shapes.size());
+        for (int k = 0; k < shapes.size(); k++) org.junit.jupiter.api.Assertions.assertArrayEquals(expected.get(k), shapes.get(k), "layer " + k);
+        if (decoder == Decoder.NEAREST && h == 28) assertEquals("[3, 32, 32, 28, 28]", java.util.Arrays.toString(shapes.get(shapes.size() - 1)));
+    }
+
+    private static void add(java.util.List<int[]> shapes, Tensor in, Tensor out) {
+        if (in.c() > 1 && out.c() > 1) shapes.add(new int[] {in.n(), in.c(), out.c(), in.h(), in.w()});
+    }
 }

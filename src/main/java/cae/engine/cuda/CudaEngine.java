@@ -242,6 +242,23 @@ public final class CudaEngine implements Engine {
         }
     }
 
+    /**
+     * The layout probe ({@link LayoutProbe}) over convolution shapes {n, cin, cout, h, w}: cuDNN's
+     * times for NCHW against NHWC at this engine's precision, one line per shape and direction.
+     * Waits for the device; not inside a step.
+     */
+    public List<String> layoutProbe(List<int[]> shapes) {
+        graphs.forbidInStep("layoutProbe (allocations and waiting)");
+        if (cudnn == null) return List.of("layout probe: needs cuDNN (this engine runs --conv gemm)");
+        makeCurrent();
+        long peak = memory.peakBytes();
+        try {
+            return LayoutProbe.run(cudnn, tf32, memory, stream, graphs.enabled(), shapes.toArray(int[][]::new));
+        } finally {
+            memory.resetPeak(peak);
+        }
+    }
+
     /** The CUDA context is current per thread: make it current when a new thread calls. */
     private void makeCurrent() {
         if (closed) throw new IllegalStateException("the CUDA engine is closed");

@@ -31,8 +31,8 @@ final class CudnnAlgorithms {
 
     private CudnnAlgorithms() {}
 
-    /** An algorithm, its workspace, and how it was ranked (Find's time, or the heuristics). */
-    record Choice(int algo, long workspaceBytes, String ranking) {
+    /** An algorithm, its workspace, and how it was ranked (Find's time, NaN microseconds for the heuristics). */
+    record Choice(int algo, long workspaceBytes, String ranking, double microseconds) {
         @Override public String toString() { return algo + " (" + ranking + ")"; }
     }
 
@@ -98,8 +98,9 @@ final class CudnnAlgorithms {
             throw new CudaException("cuDNN offers no algorithm for " + what + (tf32 ? "" : " in strict FP32 math") + candidates(entries));
         long[] bytes = new long[1];
         workspace.ask(entries[best].algo(), bytes);
-        String ranking = measured ? String.format(Locale.ROOT, "%.1f us", entries[best].milliseconds() * 1000) : "heuristic";
-        return new Choice(entries[best].algo(), bytes[0], ranking);
+        double micros = measured ? entries[best].milliseconds() * 1000.0 : Double.NaN;
+        String ranking = measured ? String.format(Locale.ROOT, "%.1f us", micros) : "heuristic";
+        return new Choice(entries[best].algo(), bytes[0], ranking, micros);
     }
 
     /** The index of the entry to take (see the class comment), or -1 when none is usable. */

@@ -136,6 +136,21 @@ class CudaEngineGpuTest extends CudaOpComparison {
         }
     }
 
+    /** The layout probe: a header, then forward, backward data and backward filter per shape, each with Find's time for both layouts. */
+    @Test
+    void layoutProbeTimesBothLayouts() {
+        try (CudaEngine gpu = gpu(CudaEngine.ConvPath.CUDNN, CudaEngine.Fusion.OFF, true)) {
+            java.util.List<String> lines = gpu.layoutProbe(java.util.List.of(new int[] {8, 32, 16, 7, 7}, new int[] {4, 16, 32, 14, 14}));
+            assertEquals(1 + 2 * 3, lines.size(), String.join("\n", lines));
+            for (String line : lines.subList(1, lines.size())) {
+                String[] f = line.trim().split("\\s+");
+                assertTrue(line.contains("forward") || line.contains("backward"), line);
+                double nchw = Double.parseDouble(f[line.contains("forward") && !line.contains("backward") ? 5 : 6]);
+                assertTrue(nchw > 0 && Double.isFinite(nchw), line);
+            }
+        }
+    }
+
     /** Forward, backward with dx and backward without dx (the first layer), with and without ReLU, per shape {n, cin, cout, h, w}. */
     private void compareConvolutions(CudaEngine gpu, String label, int[][] shapes) {
         for (int[] s : shapes) {

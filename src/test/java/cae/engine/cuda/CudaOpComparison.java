@@ -34,12 +34,14 @@ abstract class CudaOpComparison {
     /** Each test skips itself, with the probe's reason, where there is no usable GPU. */
     static CudaEngine gpu(CudaEngine.ConvPath path) { return gpu(path, CudaEngine.Fusion.OFF); }
 
-    static CudaEngine gpu(CudaEngine.ConvPath path, CudaEngine.Fusion fusion) {
+    static CudaEngine gpu(CudaEngine.ConvPath path, CudaEngine.Fusion fusion) { return gpu(path, fusion, false); }
+
+    static CudaEngine gpu(CudaEngine.ConvPath path, CudaEngine.Fusion fusion, boolean tf32) {
         CudaProbe.Selection probe = CudaProbe.probe();
         assumeTrue(probe.available(), "no GPU for the CUDA engine tests: " + probe.reason());
         assumeTrue(path != CudaEngine.ConvPath.CUDNN || probe.cudnn(), "cuDNN does not load here");
         assumeTrue(path != CudaEngine.ConvPath.GEMM || probe.cublas(), "cuBLAS does not load here");
-        return new CudaEngine(0, path, false, true, fusion);
+        return new CudaEngine(0, path, tf32, true, fusion);
     }
 
     /** Random values in [-1, 1] away from zero, all distinct with probability 1 (no exact ties). */

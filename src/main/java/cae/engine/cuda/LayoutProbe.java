@@ -1,0 +1,126 @@
+package cae.engine.cuda;
+
+import jcuda.Pointer;
+import jcuda.jcudnn.cudnnConvolutionDescriptor;
+import jcuda.jcudnn.cudnnFilterDescriptor;
+import jcuda.jcudnn.cudnnHandle;
+import jcuda.jcudnn.cudnnTensorDescriptor;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUstream;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import static jcuda.jcudnn.JCudnn.*;
+import static jcuda.jcudnn.cudnnConvolutionMode.CUDNN_CROSS_CORRELATION;
+import static jcuda.jcudnn.cudnnDataType.CUDNN_DATA_FLOAT;
+import static jcuda.jcudnn.cudnnMathType.CUDNN_FMA_MATH;
+import static jcuda.jcudnn.cudnnMathType.CUDNN_TENSOR_OP_MATH;
+import static jcuda.jcudnn.cudnnTensorFormat.CUDNN_TENSOR_NCHW;
+import static jcuda.jcudnn.cudnnTensorFormat.CUDNN_TENSOR_NHWC;
+
+/**
+ * Issue 4's "NHWC with TF32 tensor cores for the 32-channel layers", as a measurement before any
+ * change of layout: for each convolution shape, cuDNN's Find ranks its algorithms for each direction
+ * with the tensors and filter described as NCHW (the engine's layout) and as NHWC, and the algorithm
+ * the engine's rule would take from each ranking ({@link CudnnAlgorithms}: deterministic, within the
+ * workspace limit) is reported with Find's time. Beside them, what cudnnTransformTensor takes to turn
+ * the layer's input into NHWC and its output back, which an NHWC layer inside the NCHW engine would
+ * add (timed as the engine times its choices, {@link EventTimer}).
+ */
+final class LayoutProbe {
+    private LayoutProbe() {}
+
+    /** One line per shape and direction, and a header. */
+    static List<String> run(cudnnHandle handle, boolean tf32, DeviceMemory memory, CUstream stream, boolean graphs, int[][] shapes) {
+        List<String> lines = new ArrayList<>();
+        lines.add(String.format(Locale.ROOT, "layout probe (cuDNN Find, %s): %-28s %-16s %10s %10s %10s %14s",
+                tf32 ? "TF32 allowed" : "strict FP32", "shape (n x in->out, h x w)", "direction", "NCHW us", "NHWC us", "NHWC/NCHW",
+                "transforms us"));
+        for (int[] s : shapes) {
+            int n = s[0], cin = s[1], cout = s[2], h = s[3], w = s[4];
+            String shape = n + "x" + cin + "->" + cout + " " + h + "x" + w;
+            Layout nchw = new Layout(CUDNN_TENSOR_NCHW, n, cin, cout, h, w, tf32), nhwc = new Layout(CUDNN_TENSOR_NHWC, n, cin, cout, h, w, tf32);
+            try {
+                double transformsUs = transformMicros(handle, memory, stream, graphs, nchw, nhwc, n, cin, cout, h, w);
+                String[] directions = {"forward", "backward data", "backward filter"};
+                for (int d = 0; d < 3; d++) {
+                    double a = nchw.find(handle, d, shape), b = nhwc.find(handle, d, shape);
+                    lines.add(String.format(Locale.ROOT, "layout probe: %-28s %-16s %10.1f %10.1f %10.2f %14s", shape, directions[d], a, b,
+                            b / a, d == 0 ? String.format(Locale.ROOT, "%.1f", transformsUs) : ""));
+                }
+            } finally {
+                nchw.close();
+                nhwc.close();
+            }
+        }
+        return lines;
+    }
+
+    /** NCHW -> NHWC of the input and NHWC -> NCHW of the output, per pass. */
+    private static double transformMicros(cudnnHandle handle, DeviceMemory memory, CUstream stream, boolean graphs, Layout nchw, Layout nhwc,
+                                          int n, int cin, int cout, int h, int w) {
+        long floats = (long) n * Math.max(cin, cout) * h * w;
+        Pointer one = Pointer.to(new float[] {1f}), zero = Pointer.to(new float[] {0f});
+        CUdeviceptr a = memory.allocate(floats * Float.BYTES, "the layout probe's source"), b = null;
+        try {
+            b = memory.allocate(floats * Float.BYTES, "the layout probe's target");
+            CUdeviceptr target = b;
+            return 1000 * EventTimer.choiceMillis(stream, graphs, () -> {
+                Check.cudnn(cudnnTransformTensor(handle, one, nchw.x, a, zero, nhwc.x, target), "cudnnTransformTensor(x to NHWC)");
+                Check.cudnn(cudnnTransformTensor(handle, one, nhwc.y, target, zero, nchw.y, a), "cudnnTransformTensor(y to NCHW)");
+            });
+        } finally {
+            memory.free(a);
+            if (b != null) memory.free(b);
+        }
+    }
+
+    /** A convolution's descriptors in one layout. */
+    private static final class Layout implements AutoCloseable {
+        final cudnnTensorDescriptor x = new cudnnTensorDescriptor(), y = new cudnnTensorDescriptor();
+        final cudnnFilterDescriptor filter = new cudnnFilterDescriptor();
+        final cudnnConvolutionDescriptor conv = new cudnnConvolutionDescriptor();
+        final boolean tf32;
+
+        Layout(int format, int n, int cin, int cout, int h, int w, boolean tf32) {
+            this.tf32 = tf32;
+            Check.cudnn(cudnnCreateTensorDescriptor(x), "cudnnCreateTensorDescriptor");
+            Check.cudnn(cudnnCreateTensorDescriptor(y), "cudnnCreateTensorDescriptor");
+            Check.cudnn(cudnnCreateFilterDescriptor(filter), "cudnnCreateFilterDescriptor");
+            Check.cudnn(cudnnCreateConvolutionDescriptor(conv), "cudnnCreateConvolutionDescriptor");
+            Check.cudnn(cudnnSetTensor4dDescriptor(x, format, CUDNN_DATA_FLOAT, n, cin, h, w), "cudnnSetTensor4dDescriptor(x)");
+            Check.cudnn(cudnnSetTensor4dDescriptor(y, format, CUDNN_DATA_FLOAT, n, cout, h, w), "cudnnSetTensor4dDescriptor(y)");
+            Check.cudnn(cudnnSetFilter4dDescriptor(filter, CUDNN_DATA_FLOAT, format, cout, cin, 3, 3), "cudnnSetFilter4dDescriptor");
+            Check.cudnn(cudnnSetConvolution2dDescriptor(conv, 1, 1, 1, 1, 1, 1, CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT),
+                    "cudnnSetConvolution2dDescriptor");
+            Check.cudnn(cudnnSetConvolutionMathType(conv, tf32 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH), "cudnnSetConvolutionMathType");
+        }
+
+        /**
+         * Find's time, in microseconds, of the entry the engine would take for direction d (0 forward, 1
+         * data, 2 filter); NaN when cuDNN offers none it could take in this layout.
+         */
+        double find(cudnnHandle handle, int direction, String shape) {
+            String what = "the layout probe's " + shape;
+            try {
+                CudnnAlgorithms.Choice c = switch (direction) {
+                    case 0 -> CudnnAlgorithms.forward(handle, x, filter, conv, y, tf32, what);
+                    case 1 -> CudnnAlgorithms.backwardData(handle, filter, y, conv, x, tf32, what);
+                    default -> CudnnAlgorithms.backwardFilter(handle, x, y, conv, filter, tf32, what);
+                };
+                return c.microseconds();
+            } catch (CudaException noAlgorithm) {
+                return Double.NaN;
+            }
+        }
+
+        @Override public void close() {
+            cudnnDestroyTensorDescriptor(x);
+            cudnnDestroyTensorDescriptor(y);
+            cudnnDestroyFilterDescriptor(filter);
+            cudnnDestroyConvolutionDescriptor(conv);
+        }
+    }
+}
