@@ -102,11 +102,16 @@ class TrainingParityGpuTest {
         compare(name, path, fusion, tf32, graphs, tolerance);
     }
 
-    /** With the fused paths; tagged so that the GPU check runs it in a JVM of its own (see CudaEngineGpuTest). */
+    /**
+     * With the fused paths, always, and as the command line runs by default (auto: each fused against
+     * separate, timed in a CUDA graph when first seen); tagged so that the GPU check runs them in a JVM
+     * of their own (see CudaEngineGpuTest).
+     */
     @Tag("fusion")
     @ParameterizedTest(name = "{0}")
-    @CsvSource({"parity-fusion-fp32,      CUDNN, ON, false, true, 1e-4",
-                "parity-fusion-gemm-fp32, GEMM,  ON, false, true, 1e-4"})
+    @CsvSource({"parity-fusion-fp32,      CUDNN, ON,   false, true, 1e-4",
+                "parity-fusion-gemm-fp32, GEMM,  ON,   false, true, 1e-4",
+                "parity-fusion-auto-fp32, AUTO,  AUTO, false, true, 1e-4"})
     void tenStepsWithFusionMatchTheCpuEngine(String name, CudaEngine.ConvPath path, CudaEngine.Fusion fusion, boolean tf32,
                                              boolean graphs, double tolerance) {
         compare(name, path, fusion, tf32, graphs, tolerance);
