@@ -25,9 +25,10 @@ import static jcuda.jcudnn.cudnnTensorFormat.CUDNN_TENSOR_NHWC;
  * change of layout: for each convolution shape, cuDNN's Find ranks its algorithms for each direction
  * with the tensors and filter described as NCHW (the engine's layout) and as NHWC, and the algorithm
  * the engine's rule would take from each ranking ({@link CudnnAlgorithms}: deterministic, within the
- * workspace limit) is reported with Find's time. Beside them, what cudnnTransformTensor takes to turn
- * the layer's input into NHWC and its output back, which an NHWC layer inside the NCHW engine would
- * add (timed as the engine times its choices, {@link EventTimer}).
+ * workspace limit) is reported with Find's time (one run each, cuDNN's own timing). Beside them, what
+ * cudnnTransformTensor takes to turn the layer's input into NHWC and its output back, which an NHWC
+ * layer inside the NCHW engine would add to its forward pass (its backward would add about as much
+ * again, for dy and dx), timed as the engine times its choices ({@link EventTimer}).
  */
 final class LayoutProbe {
     private LayoutProbe() {}
@@ -41,18 +42,21 @@ final class LayoutProbe {
         for (int[] s : shapes) {
             int n = s[0], cin = s[1], cout = s[2], h = s[3], w = s[4];
             String shape = n + "x" + cin + "->" + cout + " " + h + "x" + w;
-            Layout nchw = new Layout(CUDNN_TENSOR_NCHW, n, cin, cout, h, w, tf32), nhwc = new Layout(CUDNN_TENSOR_NHWC, n, cin, cout, h, w, tf32);
-            try {
-                double transformsUs = transformMicros(handle, memory, stream, graphs, nchw, nhwc, n, cin, cout, h, w);
+            try (Layout nchw = new Layout(CUDNN_TENSOR_NCHW, n, cin, cout, h, w, tf32);
+                 Layout nhwc = new Layout(CUDNN_TENSOR_NHWC, n, cin, cout, h, w, tf32)) {
+                double transformsUs;
+                try {
+                    transformsUs = transformMicros(handle, memory, stream, graphs, nchw, nhwc, n, cin, cout, h, w);
+                } catch (CudaException e) {  // the Finds below are still worth having
+                    transformsUs = Double.NaN;
+                    lines.add("# layout probe: the transposes of " + shape + " were not timed: " + e.getMessage());
+                }
                 String[] directions = {"forward", "backward data", "backward filter"};
                 for (int d = 0; d < 3; d++) {
                     double a = nchw.find(handle, d, shape), b = nhwc.find(handle, d, shape);
                     lines.add(String.format(Locale.ROOT, "layout probe: %-28s %-16s %10.1f %10.1f %10.2f %14s", shape, directions[d], a, b,
                             b / a, d == 0 ? String.format(Locale.ROOT, "%.1f", transformsUs) : ""));
                 }
-            } finally {
-                nchw.close();
-                nhwc.close();
             }
         }
         return lines;
@@ -86,6 +90,15 @@ final class LayoutProbe {
 
         Layout(int format, int n, int cin, int cout, int h, int w, boolean tf32) {
             this.tf32 = tf32;
+            try {
+                describe(format, n, cin, cout, h, w);
+            } catch (RuntimeException e) {
+                close();
+                throw e;
+            }
+        }
+
+        private void describe(int format, int n, int cin, int cout, int h, int w) {
             Check.cudnn(cudnnCreateTensorDescriptor(x), "cudnnCreateTensorDescriptor");
             Check.cudnn(cudnnCreateTensorDescriptor(y), "cudnnCreateTensorDescriptor");
             Check.cudnn(cudnnCreateFilterDescriptor(filter), "cudnnCreateFilterDescriptor");
