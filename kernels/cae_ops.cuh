@@ -620,19 +620,39 @@ CAE_HD void thin_grad_store(int r, float sum, float* dweight, float* dbias, int 
 // ---- the weight gradient of a 3x3 SAME convolution with im2col folded in (conv_wgrad.cu) ----
 //
 // dW[co][ci][tap] = sum over samples s and cells (r, c) of dy[s][co][r][c] * x[s][ci][r + ky - 1][c + kx - 1],
-// summed directly from x instead of from im2col's columns. Each block takes a run of samples and walks
-// each image in tiles of kWgradTileRows x kWgradTileCols cells; its partial sums go to one row of a
-// partials matrix, whose rows are then summed in order. Channels up to kWgradMaxChannels each side.
+// summed directly from x instead of from im2col's columns. Each block takes a run of samples and a run
+// of row tiles of each (tiles of kWgradTileRows x kWgradTileCols cells); its partial sums go to one row
+// of a partials matrix, whose rows are then summed in order. Channels up to kWgradMaxChannels each side.
 constexpr int kWgradTileRows = 4, kWgradTileCols = 32, kWgradMaxChannels = 32, kWgradCoGroup = 4;
 
-// Block b's partial sum of dW[co][ci][tap] over samples [s0, s1), in the kernel's order: sample, row
-// tile, column tile, row, column.
-CAE_HD float conv3x3_weight_grad_partial(int co, int ci, int tap, int s0, int s1, const float* x, const float* dy,
+// The blocks of a launch: every run of samples_per_block samples times every run of tiles_per_block
+// row tiles, sample runs outermost.
+CAE_HD int wgrad_row_runs(int h, int tiles_per_block) {
+    int row_tiles = (h + kWgradTileRows - 1) / kWgradTileRows;
+    return (row_tiles + tiles_per_block - 1) / tiles_per_block;
+}
+
+CAE_HD int wgrad_blocks(int n, int h, int samples_per_block, int tiles_per_block) {
+    return (n + samples_per_block - 1) / samples_per_block * wgrad_row_runs(h, tiles_per_block);
+}
+
+// Block b's samples [s0, s1) and image rows [r0, r1).
+struct WgradRange { int s0, s1, r0, r1; };
+
+CAE_HD WgradRange wgrad_range(int b, int n, int h, int samples_per_block, int tiles_per_block) {
+    int runs = wgrad_row_runs(h, tiles_per_block), sample_run = b / runs, row_run = b - sample_run * runs;
+    int s0 = sample_run * samples_per_block, r0 = row_run * tiles_per_block * kWgradTileRows;
+    return {s0, imin(n, s0 + samples_per_block), r0, imin(h, r0 + tiles_per_block * kWgradTileRows)};
+}
+
+// Block b's partial sum of dW[co][ci][tap] over its range, in the kernel's order: sample, row tile,
+// column tile, row, column.
+CAE_HD float conv3x3_weight_grad_partial(int co, int ci, int tap, WgradRange b, const float* x, const float* dy,
                                          int cin, int cout, int h, int w) {
     int ky = tap / 3, kx = tap - ky * 3;
     float sum = 0.f;
-    for (int s = s0; s < s1; ++s)
-        for (int rt = 0; rt < h; rt += kWgradTileRows)
+    for (int s = b.s0; s < b.s1; ++s)
+        for (int rt = b.r0; rt < b.r1; rt += kWgradTileRows)
             for (int ct = 0; ct < w; ct += kWgradTileCols)
                 for (int r = rt; r < imin(rt + kWgradTileRows, h); ++r)
                     for (int c = ct; c < imin(ct + kWgradTileCols, w); ++c) {

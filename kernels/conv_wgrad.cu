@@ -2,14 +2,15 @@
 // the product, so no column buffer (cae_ops.cuh, "the weight gradient ... with im2col folded in").
 #include "device.cuh"
 
-// Grid = ceil(n / samples_per_block) blocks of 256 threads; cin, cout <= cae::kWgradMaxChannels.
+// Grid = cae::wgrad_blocks(n, h, samples_per_block, tiles_per_block) blocks of 256 threads, each over
+// its samples and row tiles (cae::wgrad_range); cin, cout <= cae::kWgradMaxChannels.
 // Thread g < ceil(cout / 4) * cin owns input channel ci = g / groups_of_co and output channels
 // 4 (g % groups_of_co) .. + 3, all nine taps: 36 sums, kept in registers over the block's samples.
 // Each tile of x (with a one-cell halo, zeros outside the image) and of dy goes through shared memory.
 // partials[block][(co * cin + ci) * 9 + tap] = the block's sums, cae::conv3x3_weight_grad_partial's order.
 extern "C" __global__ void __launch_bounds__(cae::kReduceThreads)
 conv3x3_weight_grad_partials(const float* __restrict__ x, const float* __restrict__ dy, float* __restrict__ partials,
-                             int n, int cin, int cout, int h, int w, int samples_per_block) {
+                             int n, int cin, int cout, int h, int w, int samples_per_block, int tiles_per_block) {
     constexpr int R = cae::kWgradTileRows, TW = cae::kWgradTileCols, C = cae::kWgradMaxChannels, G = cae::kWgradCoGroup;
     // A warp's threads read the same cell of different channels, 4 apart in ds: an odd channel stride
     // (R TW + 1) puts them in different banks. xs's stride, (R + 2)(TW + 2) = 204, spreads the 4 to 8
@@ -17,7 +18,7 @@ conv3x3_weight_grad_partials(const float* __restrict__ x, const float* __restric
     __shared__ float xs[C][R + 2][TW + 2];
     __shared__ float ds[C][R * TW + 1];
     if (blockDim.x != cae::kReduceThreads) __trap();
-    int s0 = blockIdx.x * samples_per_block, s1 = cae::imin(n, s0 + samples_per_block);
+    cae::WgradRange range = cae::wgrad_range(blockIdx.x, n, h, samples_per_block, tiles_per_block);
     int co_groups = (cout + G - 1) / G, g = threadIdx.x;
     bool active = g < co_groups * cin;
     int co0 = (g % co_groups) * G, ci = g / co_groups;
@@ -27,8 +28,8 @@ conv3x3_weight_grad_partials(const float* __restrict__ x, const float* __restric
         CAE_UNROLL
         for (int tap = 0; tap < 9; ++tap) acc[j][tap] = 0.f;
 
-    for (int s = s0; s < s1; ++s)
-        for (int rt = 0; rt < h; rt += R)
+    for (int s = range.s0; s < range.s1; ++s)
+        for (int rt = range.r0; rt < range.r1; rt += R)
             for (int ct = 0; ct < w; ct += TW) {
                 int rows = cae::imin(R, h - rt), cols = cae::imin(TW, w - ct);
                 for (int i = threadIdx.x; i < cin * (R + 2) * (TW + 2); i += blockDim.x) {

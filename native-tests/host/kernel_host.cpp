@@ -40,7 +40,7 @@ const char* kUsage =
     "  col2im3x3_s2             n c h w oh ow col.f32 big.f32\n"
     "  maxpool_relu_backward_bias_grad  n c h w y.f32 dpooled.f32 dy.f32 dbias.f32   (then bias_grad_reduce)\n"
     "  resize_relu_backward_bias_grad   n c h w oh ow y.f32 dresized.f32 dy.f32 dbias.f32   (then bias_grad_reduce)\n"
-    "  conv3x3_weight_grad           n cin cout h w samples_per_block x.f32 dy.f32 dweight.f32   (partials, then reduce)\n"
+    "  conv3x3_weight_grad           n cin cout h w samples_per_block tiles_per_block x.f32 dy.f32 dweight.f32   (partials, then reduce)\n"
     "  thin_conv_in1_forward         n c h w relu x.f32 weight.f32 bias.f32 y.f32   (c: output channels)\n"
     "  thin_conv_out1_forward        n c h w relu x.f32 weight.f32 bias.f32 y.f32   (c: input channels)\n"
     "  thin_conv_in1_backward_data   n c h w dy.f32 weight.f32 dx.f32\n"
@@ -197,7 +197,7 @@ void run(const std::string& op, Args& a) {
                 for (int ci = 0; ci < r.cin; ++ci)
                     for (int tap = 0; tap < 9; ++tap)
                         partials[(size_t)b * outputs + (co * r.cin + ci) * 9 + tap] = cae::conv3x3_weight_grad_partial(
-                                co, ci, tap, b * r.samples_per_block, std::min(r.n, (b + 1) * r.samples_per_block),
+                                co, ci, tap, cae::wgrad_range(b, r.n, r.h, r.samples_per_block, r.tiles_per_block),
                                 r.x.data(), r.dy.data(), r.cin, r.cout, r.h, r.w);
         for (int o = 0; o < outputs; ++o) dweight[o] = cae::column_sum(partials.data(), blocks, outputs, o);  // _reduce
         save(r.dweight_out, dweight);

@@ -46,7 +46,7 @@ const char* kUsage =
     "  relu_backward_bias_grad          n c hw relu y.f32 dy.f32 dy_out.f32 dbias.f32\n"
     "  maxpool_relu_backward_bias_grad  n c h w y.f32 dpooled.f32 dy.f32 dbias.f32\n"
     "  resize_relu_backward_bias_grad   n c h w oh ow y.f32 dresized.f32 dy.f32 dbias.f32\n"
-    "  conv3x3_weight_grad              n cin cout h w samples_per_block x.f32 dy.f32 dweight.f32\n"
+    "  conv3x3_weight_grad              n cin cout h w samples_per_block tiles_per_block x.f32 dy.f32 dweight.f32\n"
     "  thin_conv_in1_forward            n c h w relu x.f32 weight.f32 bias.f32 y.f32\n"
     "  thin_conv_out1_forward           n c h w relu x.f32 weight.f32 bias.f32 y.f32\n"
     "  thin_conv_in1_backward_data      n c h w dy.f32 weight.f32 dx.f32\n"
@@ -173,7 +173,7 @@ void run(const std::string& op, Args& a) {
         int outputs = r.cout * r.cin * 9, blocks = r.blocks();
         std::vector<float> partials((size_t)blocks * outputs, std::nanf("")), dweight(outputs, std::nanf(""));
         cae_launch(conv3x3_weight_grad_partials, blocks, 1, kThreads, (const float*)r.x.data(), (const float*)r.dy.data(),
-                   partials.data(), r.n, r.cin, r.cout, r.h, r.w, r.samples_per_block);
+                   partials.data(), r.n, r.cin, r.cout, r.h, r.w, r.samples_per_block, r.tiles_per_block);
         cae_launch(conv3x3_weight_grad_reduce, stride_blocks(outputs), 1, kThreads, (const float*)partials.data(), blocks,
                    dweight.data(), outputs);
         save(r.dweight_out, dweight);

@@ -226,22 +226,22 @@ GatherArgs gather_args(Args& a) {
     return r;
 }
 
-// conv3x3_weight_grad n cin cout h w samples_per_block x.f32 dy.f32 dweight.f32
+// conv3x3_weight_grad n cin cout h w samples_per_block tiles_per_block x.f32 dy.f32 dweight.f32
 struct WeightGradArgs {
-    int n, cin, cout, h, w, samples_per_block;
+    int n, cin, cout, h, w, samples_per_block, tiles_per_block;
     std::vector<float> x, dy;
     std::string dweight_out;
-    int blocks() const { return (n + samples_per_block - 1) / samples_per_block; }
+    int blocks() const { return cae::wgrad_blocks(n, h, samples_per_block, tiles_per_block); }
 };
 
 WeightGradArgs weight_grad_args(Args& a) {
     WeightGradArgs r;
     r.n = a.integer(), r.cin = a.integer(), r.cout = a.integer(), r.h = a.integer(), r.w = a.integer();
-    r.samples_per_block = a.integer();
+    r.samples_per_block = a.integer(), r.tiles_per_block = a.integer();
     std::string xf = a.text(), dyf = a.text();
     r.dweight_out = a.text();
     a.done();
-    if (r.samples_per_block < 1) throw Failure("samples_per_block must be at least 1");
+    if (r.samples_per_block < 1 || r.tiles_per_block < 1) throw Failure("samples_per_block and tiles_per_block must be at least 1");
     if (r.cin > cae::kWgradMaxChannels || r.cout > cae::kWgradMaxChannels)
         throw Failure("at most " + std::to_string(cae::kWgradMaxChannels) + " channels each side");
     r.x = load<float>(xf, (size_t)r.n * r.cin * r.h * r.w);

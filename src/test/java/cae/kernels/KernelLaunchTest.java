@@ -128,10 +128,10 @@ class KernelLaunchTest {
     }
 
     /** The weight gradient with im2col folded in: shared-memory tiles with their halo, groups of output channels. */
-    @ParameterizedTest(name = "{0}x{1}x{3}x{4} -> {2}, {5} samples per block")
-    @CsvSource({"3, 32, 32, 14, 14, 1", "5, 16, 6, 7, 7, 2", "2, 3, 5, 9, 40, 1"})
-    void weightGradient(int n, int cin, int cout, int h, int w, int samplesPerBlock) throws IOException {
-        sameBits("conv3x3_weight_grad", n, cin, cout, h, w, samplesPerBlock, input("x", n * cin * h * w, false),
+    @ParameterizedTest(name = "{0}x{1}x{3}x{4} -> {2}, {5} samples and {6} row tiles per block")
+    @CsvSource({"3, 32, 32, 14, 14, 1, 1", "5, 16, 6, 7, 7, 2, 2", "2, 3, 5, 9, 40, 1, 2", "2, 8, 8, 28, 28, 1, 2"})
+    void weightGradient(int n, int cin, int cout, int h, int w, int samplesPerBlock, int tilesPerBlock) throws IOException {
+        sameBits("conv3x3_weight_grad", n, cin, cout, h, w, samplesPerBlock, tilesPerBlock, input("x", n * cin * h * w, false),
                 input("dy", n * cout * h * w, false), "out:dw");
     }
 
