@@ -53,8 +53,9 @@ CAE_HD int nearest_source(int dst, int in, int out) {
     return imin((int)((long long)dst * in / out), in - 1);
 }
 
-// The first output index whose source is s, ceil(s * out / in); the outputs of s run from there while
-// nearest_source keeps giving s (none when a downscale skips s).
+// The first output index whose source is s, ceil(s * out / in). Since floor(dst * in / out) grows with
+// dst and stays below in, the outputs of s are [first(s), min(first(s + 1), out)): none when a
+// downscale skips s.
 CAE_HD int nearest_first_target(int s, int in, int out) {
     return (int)(((long long)s * out + in - 1) / in);
 }
@@ -68,11 +69,13 @@ CAE_HD void resize_nearest_forward_at(int i, const float* x, float* y, int ih, i
 // The sum of the cells of dy's plane (oh x ow) that source cell (sy, sx) was copied to, in row-major
 // order (a gather, so no atomics and the same order as the CPU engine's scatter).
 CAE_HD float resize_nearest_gathered(const float* dy_plane, int sy, int sx, int ih, int iw, int oh, int ow) {
-    int ox0 = nearest_first_target(sx, iw, ow);
+    // four divisions for the two ranges, where testing nearest_source at each step took one per cell and
+    // one more to end each loop (the divisions are 64-bit, and were most of the kernel's time)
+    int oy0 = nearest_first_target(sy, ih, oh), oy1 = imin(nearest_first_target(sy + 1, ih, oh), oh);
+    int ox0 = nearest_first_target(sx, iw, ow), ox1 = imin(nearest_first_target(sx + 1, iw, ow), ow);
     float sum = 0.f;
-    for (int oy = nearest_first_target(sy, ih, oh); oy < oh && nearest_source(oy, ih, oh) == sy; ++oy)
-        for (int ox = ox0; ox < ow && nearest_source(ox, iw, ow) == sx; ++ox)
-            sum += dy_plane[oy * ow + ox];
+    for (int oy = oy0; oy < oy1; ++oy)
+        for (int ox = ox0; ox < ox1; ++ox) sum += dy_plane[oy * ow + ox];
     return sum;
 }
 
