@@ -48,16 +48,22 @@ CAE_HD float strided_sum_at(int t, int threads, const float* values, int count) 
 
 // ---- nearest resize (TF1 resize_nearest_neighbor, align_corners = half_pixel_centers = false) ----
 
+// a / b for a >= 0, b > 0: in 32 bits when a fits (a GPU divides 64-bit integers in a called routine,
+// several times slower, whose call made the fused resize kernel spill)
+CAE_HD int divide(long long a, int b) {
+    return a <= 2147483647LL ? (int)a / b : (int)(a / b);
+}
+
 // min(floor(dst * in / out), in - 1)
 CAE_HD int nearest_source(int dst, int in, int out) {
-    return imin((int)((long long)dst * in / out), in - 1);
+    return imin(divide((long long)dst * in, out), in - 1);
 }
 
 // The first output index whose source is s, ceil(s * out / in). Since floor(dst * in / out) grows with
 // dst and stays below in, the outputs of s are [first(s), min(first(s + 1), out)): none when a
 // downscale skips s.
 CAE_HD int nearest_first_target(int s, int in, int out) {
-    return (int)(((long long)s * out + in - 1) / in);
+    return divide((long long)s * out + in - 1, in);
 }
 
 // y element i of planes x oh x ow.
