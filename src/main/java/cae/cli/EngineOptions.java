@@ -3,9 +3,12 @@ package cae.cli;
 import cae.engine.Device;
 import cae.engine.Engine;
 import cae.engine.Engines;
+import cae.engine.cpu.CpuEngine;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
+import java.util.List;
+import java.util.stream.Stream;
 
 /** The options that choose and tune an engine, shared by every command that computes. */
 public final class EngineOptions {
@@ -49,7 +52,12 @@ public final class EngineOptions {
         return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
     }
 
+    /** The CUDA engine's options given on this command line, said to be ignored if the CPU engine runs. */
+    private List<String> cudaOnly = List.of();
+
     void validate(picocli.CommandLine cmd) {
+        cudaOnly = Stream.of("--tf32", "--conv", "--fusion", "--no-graph", "--profile-steps")
+                .filter(cmd.getParseResult()::hasMatchedOption).toList();
         if (threads < 0) throw new picocli.CommandLine.ParameterException(cmd, "--threads must be positive, got " + threads);
         if (profileSteps != null) profiledSteps(cmd);
         if (!conv.matches("auto|cudnn|gemm"))
@@ -74,7 +82,11 @@ public final class EngineOptions {
     }
 
     Engine open(PrintStream log) {
-        return Engines.open(new Engines.Request(device, threadCount(), tf32, conv, fusion, !noGraph, verbose), log);
+        Engine engine = Engines.open(new Engines.Request(device, threadCount(), tf32, conv, fusion, !noGraph, verbose), log);
+        if (engine instanceof CpuEngine && !cudaOnly.isEmpty())
+            log.println("note: " + String.join(", ", cudaOnly) + (cudaOnly.size() == 1 ? " is" : " are")
+                    + " for the CUDA engine; the CPU engine runs without " + (cudaOnly.size() == 1 ? "it" : "them"));
+        return engine;
     }
 
     static final class DeviceConverter implements picocli.CommandLine.ITypeConverter<Device> {

@@ -203,6 +203,15 @@ class CommandLineTest {
         assertTrue(r.out().contains("# layout probe: the CUDA engine only"), r.out());
     }
 
+    @Test
+    void cudaOptionsOnTheCpuEngineAreSaidToBeIgnored() {
+        Result r = run("bench", "--device", "cpu", "--steps", "1", "--repeats", "1", "--warmup", "0", "--batch", "2", "--tf32", "--fusion", "on");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("note: --tf32, --fusion are for the CUDA engine; the CPU engine runs without them"), r.err());
+        Result plain = run("bench", "--device", "cpu", "--steps", "1", "--repeats", "1", "--warmup", "0", "--batch", "2");
+        assertFalse(plain.err().contains("for the CUDA engine"), plain.err());
+    }
+
     private static void assertOneLine(int code, String message, String... args) {
         Result r = run(args);
         assertEquals(code, r.code(), String.join(" ", args) + ": " + r.err());
