@@ -263,9 +263,10 @@ def parse_fusion_timings(text):
     rows = []
     for line in text.splitlines():
         if not line.startswith("# convolutions:") or "fusion auto" not in line: continue
-        for m in re.finditer(r"; ([^;\[]+?): (fused|separate) \[fused " + NUMBER + r" us, separate " + NUMBER + r" us\]",
+        for m in re.finditer(r"; ([^;\[]+?): (fused|separate) \[fused " + NUMBER + r" us, separate " + NUMBER + r" us(, fused DISAGREES[^\]]*)?\]",
                              line[line.index("fusion auto"):]):
-            rows.append((m.group(1).strip(), number(m.group(3)), number(m.group(4)), m.group(2)))
+            kept = m.group(2) + (" (fused disagreed)" if m.group(5) else "")
+            rows.append((m.group(1).strip(), number(m.group(3)), number(m.group(4)), kept))
     return rows
 
 

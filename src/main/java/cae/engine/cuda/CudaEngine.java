@@ -387,11 +387,11 @@ public final class CudaEngine implements Engine {
             addBiasAndRelu(yt, bt, relu);
         };
         if (ThinConvolution.fits(xt, yt))
-            fusions.run("thin conv forward " + shape(xt, yt, relu), library, () -> thin.forward(xt, wt, bt, yt, relu));
+            fusions.run("thin conv forward " + shape(xt, yt, relu), library, () -> thin.forward(xt, wt, bt, yt, relu), yt);
         else if (relu && convolution.hasFusedBiasRelu(xt, yt))
             fusions.run("cuDNN conv + bias + ReLU forward " + shape(xt, yt, relu), library, () -> {
                 if (!convolution.forwardBiasRelu(xt, wt, bt, yt)) library.run();
-            });
+            }, yt);
         else library.run();
     }
 
@@ -416,7 +416,7 @@ public final class CudaEngine implements Engine {
         Runnable library = () -> libraryBackward(xt, wt, yt, dyt, relu, dxt, dwt, dbt);
         if (ThinConvolution.fits(xt, dyt))
             fusions.run("thin conv backward" + (dxt == null ? " without dx " : " ") + shape(xt, dyt, relu), library,
-                    () -> thin.backward(xt, wt, yt, dyt, null, relu, dxt, dwt, dbt));
+                    () -> thin.backward(xt, wt, yt, dyt, null, relu, dxt, dwt, dbt), dxt, dwt, dbt);
         else library.run();
     }
 
@@ -434,7 +434,7 @@ public final class CudaEngine implements Engine {
             fusions.run("im2col folded into the weight gradient " + shape(xt, dyt, false), library, () -> {
                 if (dxt != null) convolution.backward(xt, wt, dyt, dxt, null);
                 directWeightGradient.compute(xt, dyt, dwt);
-            });
+            }, dxt, dwt);
         else library.run();
     }
 
@@ -460,14 +460,14 @@ public final class CudaEngine implements Engine {
                         routeMaxPoolGradient(yt, dpt, dyt);
                         libraryBackward(xt, wt, yt, dyt, relu, dxt, dwt, dbt);
                     },
-                    () -> thin.backward(xt, wt, yt, dyt, dpt, relu, dxt, dwt, dbt));
+                    () -> thin.backward(xt, wt, yt, dyt, dpt, relu, dxt, dwt, dbt), dxt, dwt, dbt);
         } else if (relu) {
             fusions.run("max-pool backward + ReLU mask + bias gradient " + dyt.n() + "x" + dyt.c() + " " + dyt.h() + "x" + dyt.w(),
                     () -> {
                         routeMaxPoolGradient(yt, dpt, dyt);
                         maskReluAndSumBias(yt, dyt, dbt, true);
                     },
-                    () -> fusedMaskAndSumBias("maxpool_relu_backward_bias_partials", yt, dpt, dyt, dbt));
+                    () -> fusedMaskAndSumBias("maxpool_relu_backward_bias_partials", yt, dpt, dyt, dbt), dyt, dbt);
             convolutionGradients(xt, wt, dyt, dxt, dwt);
         } else {
             routeMaxPoolGradient(yt, dpt, dyt);
@@ -499,7 +499,7 @@ public final class CudaEngine implements Engine {
                         maskReluAndSumBias(yt, dyt, dbt, true);
                     },
                     () -> fusedMaskAndSumBias("resize_nearest_relu_backward_bias_partials", yt, drt, dyt, dbt,
-                            Kernels.arg(drt.h()), Kernels.arg(drt.w())));
+                            Kernels.arg(drt.h()), Kernels.arg(drt.w())), dyt, dbt);
             convolutionGradients(xt, wt, dyt, dxt, dwt);
         } else {
             separate.run();

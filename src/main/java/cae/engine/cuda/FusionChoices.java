@@ -1,10 +1,13 @@
 package cae.engine.cuda;
 
+import jcuda.Pointer;
 import jcuda.driver.CUstream;
 
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
 
 /**
  * Where the engine has two ways to do the same work, the library's or separate launches, and the
@@ -28,9 +31,12 @@ final class FusionChoices {
 
     /**
      * Runs {@code fused} or {@code separate}, which must compute the same thing (and may be run more
-     * than once, so neither may accumulate into its outputs). {@code what} names the case.
+     * than once, so neither may accumulate into its outputs). {@code what} names the case; {@code results}
+     * are the outputs both ways write (null ones are skipped). Under AUTO a fused way whose results
+     * disagree with the separate way's (relative L2 error over {@link #AGREEMENT}) is never kept, so a
+     * fault in a fused kernel costs speed, not correctness; the choices say so.
      */
-    void run(String what, Runnable separate, Runnable fused) {
+    void run(String what, Runnable separate, Runnable fused, CudaTensor... results) {
         switch (setting) {
             case OFF -> separate.run();
             case ON -> fused.run();
@@ -38,14 +44,53 @@ final class FusionChoices {
                 Boolean useFused = fusedByCase.get(what);
                 if (useFused == null) {
                     double separateMs = EventTimer.choiceMillis(stream, graphs, separate);
+                    float[][] expected = read(results);
                     double fusedMs = EventTimer.choiceMillis(stream, graphs, fused);
-                    useFused = fusedMs < separateMs;
+                    double error = relativeError(read(results), expected);
+                    boolean agrees = error <= AGREEMENT;
+                    useFused = agrees && fusedMs < separateMs;
                     fusedByCase.put(what, useFused);
-                    timings.put(what, String.format(Locale.ROOT, "fused %.1f us, separate %.1f us", fusedMs * 1000, separateMs * 1000));
+                    timings.put(what, String.format(Locale.ROOT, "fused %.1f us, separate %.1f us", fusedMs * 1000, separateMs * 1000)
+                            + (agrees ? "" : String.format(Locale.ROOT, ", fused DISAGREES with separate (relative error %.2g): not kept", error)));
                 }
                 (useFused ? fused : separate).run();
             }
         }
+    }
+
+    /**
+     * The largest relative L2 difference between the two ways' results that still counts as the same:
+     * strict FP32 ways differ by about 1e-6 (other summation orders), TF32 library calls from our FP32
+     * kernels by about 1e-3; a faulty kernel by far more.
+     */
+    static final double AGREEMENT = 1e-2;
+
+    /** Each tensor's values (the device is idle: EventTimer waited for it). */
+    private static float[][] read(CudaTensor[] tensors) {
+        float[][] values = new float[tensors.length][];
+        for (int i = 0; i < tensors.length; i++) {
+            if (tensors[i] == null) continue;
+            values[i] = new float[tensors[i].size()];
+            Check.cu(cuMemcpyDtoH(Pointer.to(values[i]), tensors[i].ptr, tensors[i].bytes()), "cuMemcpyDtoH (checking a fused way)");
+        }
+        return values;
+    }
+
+    /** The largest over the tensors of ||actual - expected|| / ||expected|| (0 when both are all zeros, NaN counts as a disagreement). */
+    static double relativeError(float[][] actual, float[][] expected) {
+        double worst = 0;
+        for (int t = 0; t < expected.length; t++) {
+            if (expected[t] == null) continue;
+            double diff = 0, norm = 0;
+            for (int i = 0; i < expected[t].length; i++) {
+                double d = (double) actual[t][i] - expected[t][i];
+                diff += d * d;
+                norm += (double) expected[t][i] * expected[t][i];
+            }
+            double error = diff == 0 ? 0 : Math.sqrt(diff) / Math.sqrt(norm);
+            if (!(error <= worst)) worst = error;  // a NaN stays
+        }
+        return worst;
     }
 
     /** The setting and, under AUTO, each case's timing and choice. */

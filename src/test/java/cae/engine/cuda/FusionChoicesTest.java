@@ -1,0 +1,34 @@
+package cae.engine.cuda;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** How --fusion auto decides that a fused way computed the same as the separate way (no GPU needed). */
+class FusionChoicesTest {
+    @Test
+    void roundingAgreesAndAFaultDoesNot() {
+        float[] expected = {1f, -2f, 3f, 0.5f};
+        float[] rounded = expected.clone();
+        rounded[2] = Math.nextUp(rounded[2]);
+        assertTrue(FusionChoices.relativeError(new float[][] {rounded}, new float[][] {expected}) <= FusionChoices.AGREEMENT);
+
+        float[] wrongCell = expected.clone();
+        wrongCell[1] = 0f;  // an unwritten or misplaced element
+        assertFalse(FusionChoices.relativeError(new float[][] {wrongCell}, new float[][] {expected}) <= FusionChoices.AGREEMENT);
+
+        float[] nan = expected.clone();
+        nan[0] = Float.NaN;
+        assertFalse(FusionChoices.relativeError(new float[][] {nan}, new float[][] {expected}) <= FusionChoices.AGREEMENT);
+    }
+
+    @Test
+    void theWorstTensorDecidesAndAbsentOnesAreSkipped() {
+        float[][] expected = {{1f, 1f}, null, {0f, 0f}, {4f, 4f}};
+        float[][] actual = {{1f, 1f}, null, {0f, 0f}, {4f, 5f}};
+        assertEquals(1 / Math.sqrt(32), FusionChoices.relativeError(actual, expected), 1e-12);
+        assertEquals(0, FusionChoices.relativeError(new float[][] {{0f}}, new float[][] {{0f}}));
+    }
+}
