@@ -30,5 +30,7 @@ class FusionChoicesTest {
         float[][] actual = {{1f, 1f}, null, {0f, 0f}, {4f, 5f}};
         assertEquals(1 / Math.sqrt(32), FusionChoices.relativeError(actual, expected), 1e-12);
         assertEquals(0, FusionChoices.relativeError(new float[][] {{0f}}, new float[][] {{0f}}));
+        // a NaN in one tensor is not hidden by an exact one after it
+        assertTrue(Double.isNaN(FusionChoices.relativeError(new float[][] {{Float.NaN}, {1f}}, new float[][] {{1f}, {1f}})));
     }
 }
