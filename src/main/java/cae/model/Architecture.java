@@ -68,17 +68,18 @@ public final class Architecture {
         return new int[] {n, pooled(n), pooled(pooled(n)), pooled(pooled(pooled(n)))};
     }
 
+    /** The level (of {@link #levels}) each layer's output is at: the decoder's convolutions after their upsampling. */
+    private static final int[] OUTPUT_LEVEL = {0, 1, 2, 2, 1, 0, 0};
+
     /** Multiply-accumulates of one image's forward pass at H x W (a training step costs about 3x). */
     public long forwardMacs(int height, int width) {
         int[] h = levels(height), w = levels(width);
-        // each layer's MACs are weights x the positions it slides over: its input for a transposed conv
-        boolean transposed = decoder == Decoder.TRANSPOSED;
-        long[] positions = {(long) h[0] * w[0], (long) h[1] * w[1], (long) h[2] * w[2],
-                (long) (transposed ? h[3] * w[3] : h[2] * w[2]),
-                (long) (transposed ? h[2] * w[2] : h[1] * w[1]),
-                (long) (transposed ? h[1] * w[1] : h[0] * w[0]), (long) h[0] * w[0]};
         long macs = 0;
-        for (int i = 0; i < layers.size(); i++) macs += layers.get(i).weightCount() * positions[i];
+        for (int i = 0; i < layers.size(); i++) {
+            // weights x the positions a layer slides over: its input, one level down, for a transposed conv
+            int level = OUTPUT_LEVEL[i] + (layers.get(i).transposed() ? 1 : 0);
+            macs += layers.get(i).weightCount() * ((long) h[level] * w[level]);
+        }
         return macs;
     }
 
@@ -88,12 +89,11 @@ public final class Architecture {
      */
     public List<int[]> wideConvolutionShapes(int batch, int height, int width) {
         int[] h = levels(height), w = levels(width);
-        int[] level = {0, 1, 2, 2, 1, 0, 0};  // where each layer runs (the decoder's convolutions after their upsampling)
         List<int[]> shapes = new ArrayList<>();
         for (int i = 0; i < layers.size(); i++) {
             ConvLayer l = layers.get(i);
             if (l.transposed() || l.inChannels() == 1 || l.outChannels() == 1) continue;
-            shapes.add(new int[] {batch, l.inChannels(), l.outChannels(), h[level[i]], w[level[i]]});
+            shapes.add(new int[] {batch, l.inChannels(), l.outChannels(), h[OUTPUT_LEVEL[i]], w[OUTPUT_LEVEL[i]]});
         }
         return shapes;
     }

@@ -41,6 +41,26 @@ class ArchitectureTest {
         if (decoder == Decoder.NEAREST && h == 28) assertEquals("[3, 32, 32, 28, 28]", java.util.Arrays.toString(shapes.get(shapes.size() - 1)));
     }
 
+    /** forwardMacs is each layer's weights times the positions it slides over (its input for a transposed layer), as Activations shapes them. */
+    @ParameterizedTest(name = "{0} {1}x{2}")
+    @CsvSource({"NEAREST, 28, 28", "NEAREST, 13, 9", "BILINEAR, 28, 28", "TRANSPOSED, 28, 28", "TRANSPOSED, 7, 11", "UNPOOL, 5, 6"})
+    void forwardMacsCountsEachLayerWhereItRuns(Decoder decoder, int h, int w) {
+        Architecture arch = Architecture.of(decoder);
+        long expected = 0;
+        try (CpuEngine cpu = new CpuEngine(1)) {
+            Activations a = new Activations(cpu, arch, 1, h, w, false);
+            Tensor[] inputs = {a.input, a.pooled[0], a.pooled[1], a.up[0], a.up[1], a.up[2], a.decoder[2]};
+            Tensor[] outputs = {a.encoder[0], a.encoder[1], a.encoder[2], a.decoder[0], a.decoder[1], a.decoder[2], a.logits};
+            for (int i = 0; i < 7; i++) {
+                ConvLayer l = arch.layer(i);
+                Tensor slid = l.transposed() ? (i == 3 ? a.pooled[2] : a.decoder[i - 4]) : outputs[i];
+                expected += (long) l.weightCount() * slid.h() * slid.w();
+                if (!l.transposed()) assertEquals(inputs[i].h(), outputs[i].h());
+            }
+        }
+        assertEquals(expected, arch.forwardMacs(h, w));
+    }
+
     private static void add(java.util.List<int[]> shapes, Tensor in, Tensor out) {
         if (in.c() > 1 && out.c() > 1) shapes.add(new int[] {in.n(), in.c(), out.c(), in.h(), in.w()});
     }
