@@ -78,11 +78,8 @@ final class CompareCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--decoders names a variant twice");
         if (outDir == null) outDir = TrainCommand.freshRunFolder("compare-");
         DataSet dataSet = data.load(err);
-        int images = TrainingRun.trainingImageCount(dataSet, new TrainingConfig(epochs, batch, TrainingConfig.LEARNING_RATE,
-                TrainingConfig.NOISE, seed, limit, Decoder.NEAREST));
-        if (batch > images)
-            throw new CommandLine.ParameterException(spec.commandLine(), "--batch " + batch + " is larger than the " + images
-                    + " training images" + (limit > 0 ? " (--limit " + limit + ")" : "") + " of " + dataSet.describe());
+        String problem = TrainingRun.batchProblem(dataSet, batch, limit);
+        if (problem != null) throw new CommandLine.ParameterException(spec.commandLine(), "--" + problem);
         Images test = dataSet.test();
         int h = test.height(), w = test.width();
         List<Row> rows = new ArrayList<>();

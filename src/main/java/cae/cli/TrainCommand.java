@@ -108,10 +108,8 @@ final class TrainCommand implements Callable<Integer> {
         if (Files.exists(outDir) && !Files.isDirectory(outDir)) throw new UserError(outDir + ": exists and is not a folder");
 
         DataSet dataSet = data.load(err);
-        int images = TrainingRun.trainingImageCount(dataSet, config);
-        if (config.batch() > images) {
-            String problem = "batch " + config.batch() + " is larger than the " + images + " training images"
-                    + (config.limit() > 0 ? " (--limit " + config.limit() + ")" : "") + " of " + dataSet.describe();
+        String problem = TrainingRun.batchProblem(dataSet, config.batch(), config.limit());
+        if (problem != null) {
             if (resume != null) throw new UserError(resume + ": the checkpoint's " + problem);
             throw new CommandLine.ParameterException(spec.commandLine(), "--" + problem);
         }

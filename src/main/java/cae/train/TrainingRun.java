@@ -61,10 +61,15 @@ public final class TrainingRun {
         return config.limit() > 0 && config.limit() < train.count() ? train.slice("train", 0, config.limit()) : train;
     }
 
-    /** How many images a run with {@code config} trains on (at least one batch's worth are needed). */
-    public static int trainingImageCount(DataSet data, TrainingConfig config) {
-        int all = data.train().count();
-        return config.limit() > 0 ? Math.min(config.limit(), all) : all;
+    /**
+     * Why a run with this batch and limit cannot train on {@code data} ("batch B is larger than the N
+     * training images (--limit L) of ..."), or null when at least one batch's worth of images is there.
+     */
+    public static String batchProblem(DataSet data, int batch, int limit) {
+        int all = data.train().count(), images = limit > 0 ? Math.min(limit, all) : all;
+        if (batch <= images) return null;
+        return "batch " + batch + " is larger than the " + images + " training images" + (limit > 0 ? " (--limit " + limit + ")" : "")
+                + " of " + data.describe();
     }
 
     private long[] profiledSteps;
