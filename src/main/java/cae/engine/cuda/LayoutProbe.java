@@ -39,6 +39,8 @@ final class LayoutProbe {
         lines.add(String.format(Locale.ROOT, "layout probe (cuDNN Find, %s): %-28s %-16s %10s %10s %10s %14s",
                 tf32 ? "TF32 allowed" : "strict FP32", "shape (n x in->out, h x w)", "direction", "NCHW us", "NHWC us", "NHWC/NCHW",
                 "transforms us"));
+        double[] nchwSums = new double[3], nhwcSums = new double[3];
+        double transformsSum = 0;
         for (int[] s : shapes) {
             int n = s[0], cin = s[1], cout = s[2], h = s[3], w = s[4];
             String shape = n + "x" + cin + "->" + cout + " " + h + "x" + w;
@@ -51,15 +53,33 @@ final class LayoutProbe {
                     transformsUs = Double.NaN;
                     lines.add("# layout probe: the transposes of " + shape + " were not timed: " + e.getMessage());
                 }
+                transformsSum += transformsUs;
                 String[] directions = {"forward", "backward data", "backward filter"};
                 for (int d = 0; d < 3; d++) {
                     double a = nchw.find(handle, d, shape), b = nhwc.find(handle, d, shape);
+                    nchwSums[d] += a;
+                    nhwcSums[d] += b;
                     lines.add(String.format(Locale.ROOT, "layout probe: %-28s %-16s %10.1f %10.1f %10.2f %14s", shape, directions[d], a, b,
                             b / a, d == 0 ? String.format(Locale.ROOT, "%.1f", transformsUs) : ""));
                 }
             }
         }
+        lines.add(total(shapes.length, nchwSums, nhwcSums, transformsSum));
         return lines;
+    }
+
+    /**
+     * The verdict over all shapes: the three directions summed per layout, and what an NHWC step would
+     * save with the transposes (an NHWC layer inside the NCHW engine: forward's input and output, and
+     * about as much again for the backward's dy and dx) and without them (every kernel NHWC). NaN where
+     * a layout had no algorithm the engine would take, or a transpose was not timed.
+     */
+    static String total(int shapes, double[] nchwSums, double[] nhwcSums, double transformsSum) {
+        double nchw = nchwSums[0] + nchwSums[1] + nchwSums[2], nhwc = nhwcSums[0] + nhwcSums[1] + nhwcSums[2];
+        double transposes = 2 * transformsSum;
+        return String.format(Locale.ROOT, "layout probe total over %d shapes: NCHW %.1f us, NHWC %.1f us (%.2f); "
+                        + "an NHWC step would save %.1f us with every kernel NHWC, %.1f us with transposes (%.1f us) around NCHW kernels",
+                shapes, nchw, nhwc, nhwc / nchw, nchw - nhwc, nchw - nhwc - transposes, transposes);
     }
 
     /** NCHW -> NHWC of the input and NHWC -> NCHW of the output, per pass. */

@@ -136,13 +136,14 @@ class CudaEngineGpuTest extends CudaOpComparison {
         }
     }
 
-    /** The layout probe: a header, then forward, backward data and backward filter per shape, each with Find's time for both layouts. */
+    /** The layout probe: a header, then forward, backward data and backward filter per shape, each with Find's time for both layouts, then the total. */
     @Test
     void layoutProbeTimesBothLayouts() {
         try (CudaEngine gpu = gpu(CudaEngine.ConvPath.CUDNN, CudaEngine.Fusion.OFF, true)) {
             java.util.List<String> lines = gpu.layoutProbe(java.util.List.of(new int[] {8, 32, 16, 7, 7}, new int[] {4, 16, 32, 14, 14}));
-            assertEquals(1 + 2 * 3, lines.size(), String.join("\n", lines));
-            for (String line : lines.subList(1, lines.size())) {
+            assertEquals(1 + 2 * 3 + 1, lines.size(), String.join("\n", lines));
+            assertTrue(lines.get(lines.size() - 1).startsWith("layout probe total over 2 shapes: "), lines.get(lines.size() - 1));
+            for (String line : lines.subList(1, lines.size() - 1)) {
                 String[] f = line.trim().split("\\s+");
                 assertTrue(line.contains("forward") || line.contains("backward"), line);
                 double nchw = Double.parseDouble(f[line.contains("forward") && !line.contains("backward") ? 5 : 6]);
