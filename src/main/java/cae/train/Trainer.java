@@ -18,7 +18,10 @@ public final class Trainer {
 
     /** What the loop reports; every method runs on the training thread between steps. */
     public interface Listener {
-        /** Losses of steps [firstStep, firstStep + losses.length), all finite. */
+        /**
+         * Losses of steps [firstStep, firstStep + losses.length), all finite; a chunk ends at every
+         * multiple of {@link TrainingConfig#LOG_EVERY} steps, every epoch end, a stop and the last step.
+         */
         default void losses(long firstStep, float[] losses) {}
 
         /** After the last step of an epoch (0-based), with the state current. */
@@ -125,7 +128,7 @@ public final class Trainer {
             boolean epochEnd = step % stepsPerEpoch == 0;
             listener.progress(step);
             boolean stop = listener.stopRequested();
-            if (step - lastRead == TrainingConfig.LOG_EVERY || epochEnd || stop || step == total) {
+            if (step % TrainingConfig.LOG_EVERY == 0 || epochEnd || stop || step == total) {
                 readLosses(lastRead, step, readBack, listener);
                 lastRead = step;
             }

@@ -66,6 +66,30 @@ class TrainerTest {
         assertArrayEquals(whole.params, resumed.params, decoder.id());
     }
 
+    /**
+     * The log prints a line at every multiple of LOG_EVERY steps, so a chunk of losses must end there
+     * even when epochs end elsewhere (an epoch of 550 steps had shifted every later read off the
+     * hundreds, and half the recipe's log lines went missing).
+     */
+    @Test
+    void lossChunksEndAtEveryLogStepAndEveryEpochEnd() {
+        TrainingConfig config = config(40);  // 6 steps per epoch, 240 steps
+        List<Long> chunkEnds = new ArrayList<>();
+        try (Engine engine = new CpuEngine(2)) {
+            ImageSet images = engine.upload(syntheticImages(IMAGES, SIZE, SIZE, 7), IMAGES, SIZE, SIZE);
+            new Trainer(engine, config, images).run(TrainingState.fresh(config), new Trainer.Listener() {
+                long expectedFirst = 0;
+                @Override public void losses(long firstStep, float[] values) {
+                    assertEquals(expectedFirst, firstStep);
+                    expectedFirst = firstStep + values.length;
+                    chunkEnds.add(expectedFirst);
+                }
+            });
+        }
+        for (long s = 1; s <= 240; s++)
+            assertEquals(s % TrainingConfig.LOG_EVERY == 0 || s % 6 == 0, chunkEnds.contains(s), "step " + s + ": " + chunkEnds);
+    }
+
     @Test
     void lossFallsOnSyntheticImages() {
         List<Float> losses = train(TrainingState.fresh(config(4)), 2, Long.MAX_VALUE);
