@@ -119,7 +119,7 @@ final class TrainCommand implements Callable<Integer> {
                 throw new UserError("the checkpoint in " + resume + " was trained on other data (train images sha256 "
                         + resumedHash + ", now " + now + ")");
         }
-        boolean terminal = System.console() != null;
+        boolean terminal = ProgressBar.onTerminal();
         ProgressBar.Factory bar = terminal ? (start, total, perStep) -> new ProgressBar(err, start, total, perStep)
                 : (start, total, perStep) -> null;
         try (Engine e = engine.open(err)) {

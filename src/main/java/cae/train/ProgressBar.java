@@ -9,6 +9,23 @@ public final class ProgressBar {
         ProgressBar create(long startStep, long totalSteps, int imagesPerStep);
     }
 
+    /**
+     * Whether the process talks to a terminal. Before JDK 22 {@link System#console()} is null unless it
+     * does; from JDK 22 it returns a console even when the output is redirected, and
+     * {@code Console.isTerminal()} (not in JDK 17's API, hence the reflection) tells.
+     */
+    public static boolean onTerminal() {
+        java.io.Console console = System.console();
+        if (console == null) return false;
+        try {
+            return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
+        } catch (NoSuchMethodException beforeJdk22) {
+            return true;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return false;
+        }
+    }
+
     private static final int WIDTH = 30;
     private final PrintStream out;
     private final long total;
