@@ -30,6 +30,14 @@ class CudaEngineGpuTest extends CudaOpComparison {
         }
     }
 
+    /** With TF32 tensor cores allowed, each convolution within SPEC section 6's per-op bound for TF32. */
+    @Test
+    void convolutionsWithTf32WithinTheirBound() {
+        try (CudaEngine gpu = gpu(CudaEngine.ConvPath.CUDNN, CudaEngine.Fusion.OFF, true)) {
+            compareConvolutions(gpu, "CUDNN TF32", new int[][] {{3, 32, 32, 14, 14}, {3, 16, 32, 28, 28}, {5, 32, 16, 7, 7}}, TF32_TOLERANCE);
+        }
+    }
+
     /**
      * The fused convolutions, always and where they time faster: the one-channel layers on
      * kernels/thin_conv.cu, the others' forward through cudnnConvolutionBiasActivationForward (its
@@ -152,8 +160,10 @@ class CudaEngineGpuTest extends CudaOpComparison {
         }
     }
 
+    private void compareConvolutions(CudaEngine gpu, String label, int[][] shapes) { compareConvolutions(gpu, label, shapes, TOLERANCE); }
+
     /** Forward, backward with dx and backward without dx (the first layer), with and without ReLU, per shape {n, cin, cout, h, w}. */
-    private void compareConvolutions(CudaEngine gpu, String label, int[][] shapes) {
+    private void compareConvolutions(CudaEngine gpu, String label, int[][] shapes, double tolerance) {
         for (int[] s : shapes) {
             int n = s[0], cin = s[1], cout = s[2], h = s[3], w = s[4];
             for (boolean relu : new boolean[] {true, false}) {
@@ -162,7 +172,7 @@ class CudaEngineGpuTest extends CudaOpComparison {
                 Pair y = output(gpu, n, cout, h, w);
                 cpu.conv3x3(x.cpu, weight.cpu, bias.cpu, y.cpu, relu);
                 gpu.conv3x3(x.gpu, weight.gpu, bias.gpu, y.gpu, relu);
-                assertClose(gpu, y, what + " forward");
+                assertClose(gpu, y, what + " forward", tolerance);
 
                 // centred on 0.25: a one-channel bias gradient sums thousands of dy values, and one that
                 // cancels to near zero would compare rounding, not the engines
@@ -172,17 +182,17 @@ class CudaEngineGpuTest extends CudaOpComparison {
                 Pair dx = output(gpu, n, cin, h, w), dWeight = output(gpu, cout, cin, 3, 3), dBias = output(gpu, cout);
                 cpu.conv3x3Backward(x.cpu, weight.cpu, y.cpu, dy.cpu, relu, dx.cpu, dWeight.cpu, dBias.cpu);
                 gpu.conv3x3Backward(x.gpu, weight.gpu, y.gpu, dy.gpu, relu, dx.gpu, dWeight.gpu, dBias.gpu);
-                assertClose(gpu, dx, what + " dx");
-                assertClose(gpu, dWeight, what + " dWeight");
-                assertClose(gpu, dBias, what + " dBias");
+                assertClose(gpu, dx, what + " dx", tolerance);
+                assertClose(gpu, dWeight, what + " dWeight", tolerance);
+                assertClose(gpu, dBias, what + " dBias", tolerance);
 
                 // the first layer has no dx
                 Pair dy2 = pair(gpu, dyValues, n, cout, h, w);
                 Pair dWeight2 = output(gpu, cout, cin, 3, 3), dBias2 = output(gpu, cout);
                 cpu.conv3x3Backward(x.cpu, weight.cpu, y.cpu, dy2.cpu, relu, null, dWeight2.cpu, dBias2.cpu);
                 gpu.conv3x3Backward(x.gpu, weight.gpu, y.gpu, dy2.gpu, relu, null, dWeight2.gpu, dBias2.gpu);
-                assertClose(gpu, dWeight2, what + " dWeight without dx");
-                assertClose(gpu, dBias2, what + " dBias without dx");
+                assertClose(gpu, dWeight2, what + " dWeight without dx", tolerance);
+                assertClose(gpu, dBias2, what + " dBias without dx", tolerance);
             }
         }
     }

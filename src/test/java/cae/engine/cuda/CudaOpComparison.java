@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * error of the GPU's result against the CPU's.
  */
 abstract class CudaOpComparison {
-    static final double TOLERANCE = 1e-5;
+    static final double TOLERANCE = 1e-5, TF32_TOLERANCE = 2e-3;
     static CpuEngine cpu;
     final Random random;
 
