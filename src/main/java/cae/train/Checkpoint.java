@@ -13,19 +13,27 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * checkpoint.safetensors: the whole {@link TrainingState} (weights, Adam moments, step and settings;
- * the random state is (seed, step)), written atomically so a crash never leaves a half-written file.
+ * checkpoint.safetensors: the whole {@link TrainingState} (weights, Adam moments, step and settings),
+ * written atomically so a crash never leaves a half-written file. The random state is the seed and the
+ * step: noise and shuffles are counter-based functions of them; the epoch is written for people (it is
+ * the step over the steps per epoch).
  */
 public final class Checkpoint {
     public static final String NAME = "checkpoint.safetensors";
 
     private Checkpoint() {}
 
-    public static void write(Path file, TrainingState state, String dataSha256) throws IOException {
+    /** Random state, as the metadata names it. */
+    static final String RANDOM_STATE = "counter-based: noise from (seed, step), shuffles from (seed, epoch)";
+
+    public static void write(Path file, TrainingState state, long stepsPerEpoch, String dataSha256) throws IOException {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "cae-checkpoint");
         meta.put("architecture", Architecture.NAME);
         meta.put("step", Long.toString(state.step));
+        meta.put("epochs_done", Long.toString(state.step / stepsPerEpoch));
+        meta.put("steps_into_epoch", Long.toString(state.step % stepsPerEpoch));
+        meta.put("random_state", RANDOM_STATE);
         meta.putAll(state.config.metadata());
         meta.put("data_sha256", dataSha256);
         Map<String, SafeTensors.TensorData> tensors = new LinkedHashMap<>();

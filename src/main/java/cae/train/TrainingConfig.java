@@ -26,16 +26,23 @@ public record TrainingConfig(int epochs, int batch, float learningRate, float no
 
     public int stepsPerEpoch(int trainImages) { return trainImages / batch; }
 
+    /** The settings under the names both files and metrics.json use, with their types. */
+    public Map<String, Object> settings() {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("decoder", decoder.id());
+        settings.put("epochs", epochs);
+        settings.put("batch", batch);
+        settings.put("learning_rate", learningRate);
+        settings.put("noise", noise);
+        settings.put("seed", seed);
+        settings.put("limit", limit);
+        return settings;
+    }
+
     /** The settings as the string metadata of model and checkpoint files (safetensors' __metadata__). */
     public Map<String, String> metadata() {
         Map<String, String> meta = new LinkedHashMap<>();
-        meta.put("decoder", decoder.id());
-        meta.put("epochs", Integer.toString(epochs));
-        meta.put("batch", Integer.toString(batch));
-        meta.put("learning_rate", Float.toString(learningRate));
-        meta.put("noise", Float.toString(noise));
-        meta.put("seed", Long.toString(seed));
-        meta.put("limit", Integer.toString(limit));
+        settings().forEach((name, value) -> meta.put(name, value.toString()));
         return meta;
     }
 }

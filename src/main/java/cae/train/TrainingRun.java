@@ -130,7 +130,7 @@ public final class TrainingRun {
                             validationPoints.add(new LossPlot.Point(current.step, v.loss()));
                             line += String.format(", validation loss %.4f", v.loss());
                         }
-                        saveCheckpoint(current, dataHash);
+                        saveCheckpoint(current, trainer.stepsPerEpoch(), dataHash);
                         log.println(line + ", checkpoint saved");
                         epochStart[0] = System.nanoTime();
                     }
@@ -141,7 +141,7 @@ public final class TrainingRun {
                 if (bar != null) bar.clear();
             }
             if (interrupt.requested) {
-                saveCheckpoint(state, dataHash);
+                saveCheckpoint(state, trainer.stepsPerEpoch(), dataHash);
                 log.printf("interrupted at step %d of %d: checkpoint saved in %s; continue with --resume %s%n",
                         state.step, total, out, out);
                 interrupt.done();
@@ -149,7 +149,7 @@ public final class TrainingRun {
             }
             interrupt.remove();
             trainingNanos[0] += System.nanoTime() - epochStart[0];
-            if (state.step == startStep) saveCheckpoint(state, dataHash);   // nothing trained: --out may not hold it yet
+            if (state.step == startStep) saveCheckpoint(state, trainer.stepsPerEpoch(), dataHash);   // nothing trained: --out may not hold it yet
             double imagesPerSecond = (state.step - startStep) * config.batch() / Math.max(trainingNanos[0] / 1e9, 1e-9);
             Evaluation.Result test = writeOutputs(trainer.model(), evaluation, state, lossLog, validationPoints, epochSeconds,
                     imagesPerSecond, dataHash);
@@ -159,9 +159,9 @@ public final class TrainingRun {
         }
     }
 
-    private void saveCheckpoint(TrainingState state, String dataHash) {
+    private void saveCheckpoint(TrainingState state, long stepsPerEpoch, String dataHash) {
         try {
-            Checkpoint.write(out.resolve(Checkpoint.NAME), state, dataHash);
+            Checkpoint.write(out.resolve(Checkpoint.NAME), state, stepsPerEpoch, dataHash);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("could not write the checkpoint in " + out + ": " + e.getMessage(), e);
         }
@@ -185,7 +185,7 @@ public final class TrainingRun {
         metrics.put("parameters", model.arch.parameterCount());
         metrics.put("engine", engine.describe());
         metrics.put("data", data.describe());
-        metrics.put("config", config);
+        metrics.put("config", config.settings());
         metrics.put("steps", state.step);
         Map<String, Object> testMetrics = new LinkedHashMap<>();
         testMetrics.put("images", result.images());

@@ -178,7 +178,7 @@ class CommandLineTest {
 
         Path checkpoint = tmp.resolve("checkpoint.safetensors");
         cae.train.Checkpoint.write(checkpoint, cae.train.TrainingState.fresh(new cae.train.TrainingConfig(1, 10, 1e-3f, 0.5f, 1, 0,
-                cae.model.Decoder.NEAREST)), "");
+                cae.model.Decoder.NEAREST)), 1, "");
         assertOneLine(Main.FAILED, checkpoint + " is a training checkpoint, not a model", "eval", "--device", "cpu", checkpoint.toString());
     }
 

@@ -40,6 +40,26 @@ class EndToEndMnistTest {
         JsonObject metrics = JsonParser.parseString(Files.readString(run.resolve("metrics.json"))).getAsJsonObject();
         JsonObject test = metrics.getAsJsonObject("test");
         assertEquals(10_000, test.get("images").getAsInt());
+        for (String key : List.of("loss", "psnr_noisy_db", "psnr_denoised_db"))
+            assertTrue(Double.isFinite(test.get(key).getAsDouble()), key);
+        assertTrue(metrics.getAsJsonObject("speed").get("train_images_per_s").getAsDouble() > 0);
+        JsonObject settings = metrics.getAsJsonObject("config");
+        assertEquals("nearest", settings.get("decoder").getAsString());
+        assertEquals(0.001, settings.get("learning_rate").getAsDouble(), 1e-9);
+        assertEquals(20, settings.get("batch").getAsInt());
+
+        // SPEC section 5: the architecture, the settings and the data in the model's metadata; the
+        // checkpoint's step, epoch and random state
+        java.util.Map<String, String> model = cae.io.SafeTensors.read(run.resolve("model.safetensors")).metadata();
+        java.util.Map<String, String> expected = java.util.Map.of("architecture", "cae-mnist", "decoder", "nearest", "epochs", "1",
+                "batch", "20", "learning_rate", "0.001", "noise", "0.5", "seed", "1", "dataset", "mnist",
+                "dataset_sha256", "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db");
+        expected.forEach((key, value) -> assertEquals(value, model.get(key), "model metadata " + key));
+        java.util.Map<String, String> checkpoint = cae.io.SafeTensors.read(run.resolve("checkpoint.safetensors")).metadata();
+        assertEquals("100", checkpoint.get("step"));
+        assertEquals("1", checkpoint.get("epochs_done"));
+        assertEquals("0", checkpoint.get("steps_into_epoch"));
+        assertTrue(checkpoint.get("random_state").contains("(seed, step)"), checkpoint.toString());
 
         CommandLineTest.Result eval = CommandLineTest.run("eval", "--device", "cpu", "--limit", "500", run.toString());
         assertEquals(0, eval.code(), eval.err());
