@@ -18,6 +18,11 @@ public final class Adam {
         this.v = engine.zeros(size);
     }
 
+    /** The optimizer and its settings, as the model file's metadata names them. */
+    public static String describe() {
+        return "adam(beta1=" + BETA1 + ", beta2=" + BETA2 + ", epsilon=" + EPSILON + ", tf1 form)";
+    }
+
     /** lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t), for update number t (1-based). */
     public static float stepSize(float learningRate, long t) {
         return (float) (learningRate * Math.sqrt(1 - Math.pow(BETA2, t)) / (1 - Math.pow(BETA1, t)));

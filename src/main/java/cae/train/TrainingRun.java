@@ -8,6 +8,7 @@ import cae.io.AtomicFiles;
 import cae.io.ImageGrid;
 import cae.io.LossPlot;
 import cae.io.Pictures;
+import cae.model.Adam;
 import cae.model.Architecture;
 import cae.model.Autoencoder;
 import cae.model.ModelFile;
@@ -234,7 +235,7 @@ public final class TrainingRun {
     private Map<String, String> modelMetadata(TrainingState state, String dataHash) {
         Map<String, String> meta = new LinkedHashMap<>(config.metadata());
         meta.put("steps", Long.toString(state.step));
-        meta.put("optimizer", "adam(beta1=0.9, beta2=0.999, epsilon=1e-8, tf1 form)");
+        meta.put("optimizer", Adam.describe());
         meta.put("dataset", data.isMnist() ? "mnist" : data.describe());
         meta.put("dataset_sha256", dataHash);
         meta.put("engine", engine.describe());
