@@ -42,6 +42,23 @@ class DenoiserTest {
         }
     }
 
+    /** SPEC section 2: fully convolutional down to 1 x 1, for every decoder. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(Decoder.class)
+    void imagesDownToOnePixelComeBackTheirSize(Decoder decoder) {
+        try (CpuEngine cpu = new CpuEngine(1)) {
+            Autoencoder net = new Autoencoder(cpu, Architecture.of(decoder));
+            net.setWeights(Parameters.glorotInit(net.arch, 7));
+            for (int[] size : new int[][] {{1, 1}, {1, 3}, {2, 1}, {2, 2}, {3, 5}}) {
+                float[][] out = new Denoiser(net, 2, size[0], size[1]).denoise(images(2, size[0] * size[1], 5));
+                for (float[] image : out) {
+                    assertEquals(size[0] * size[1], image.length, decoder + " " + size[0] + "x" + size[1]);
+                    for (float v : image) assertTrue(v > 0f && v < 1f, decoder + " " + size[0] + "x" + size[1] + ": " + v);
+                }
+            }
+        }
+    }
+
     @Test
     void wrongInputsAreRefused() {
         try (CpuEngine cpu = new CpuEngine(1)) {
