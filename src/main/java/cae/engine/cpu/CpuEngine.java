@@ -558,7 +558,7 @@ public final class CpuEngine implements Engine {
         sumPartials(blocks, partialSize, cout, dWeight, dBias);
     }
 
-    /** dValues[window] = dOut[the window's first arg-max in poolInput], by {@link MaxPool}'s rule. */
+    /** dValues[window] = dOut[the window's first arg-max in poolInput], by {@link MaxPooling}'s rule. */
     private final class MaxUnpoolBackward implements WorkerPool.Task {
         CpuTensor poolInput, dOut, dValues;
 
@@ -574,16 +574,9 @@ public final class CpuEngine implements Engine {
                     boolean fullRows = r0 >= 0 && r0 + 1 < h;
                     for (int ox = 0; ox < ow; ox++) {
                         int c0 = ox * 2 - padLeft, best;
-                        if (fullRows && c0 >= 0 && c0 + 1 < w) {
-                            // as MaxPool's whole windows: the max, then the first cell (row-major) equal to it
-                            int a = r0 * w + c0;
-                            float v0 = xd[xBase + a], v1 = xd[xBase + a + 1], v2 = xd[xBase + a + w], v3 = xd[xBase + a + w + 1];
-                            float max = Math.max(Math.max(v0, v1), Math.max(v2, v3));
-                            best = v0 == max ? a : v1 == max ? a + 1 : v2 == max ? a + w : a + w + 1;
-                        } else {
-                            best = MaxPooling.windowArgMax(xd, xBase, h, w, r0, c0) - xBase;
-                        }
-                        vd[out + oy * ow + ox] = gd[gBase + best];
+                        if (fullRows && c0 >= 0 && c0 + 1 < w) best = MaxPooling.wholeWindowArgMax(xd, xBase + r0 * w + c0, w);
+                        else best = MaxPooling.windowArgMax(xd, xBase, h, w, r0, c0);
+                        vd[out + oy * ow + ox] = gd[gBase + best - xBase];
                     }
                 }
             }

@@ -103,14 +103,19 @@ final class MaxPooling implements WorkerPool.Task {
     private static void wholeWindowsBackward(float[] x, int top, int w, int from, int to, float[] dy, int dyo, float[] dx, int shift) {
         for (int ox = from; ox < to; ox++) {
             int a = top + 2 * ox, d = a + shift;
-            float v0 = x[a], v1 = x[a + 1], v2 = x[a + w], v3 = x[a + w + 1];
-            float max = Math.max(Math.max(v0, v1), Math.max(v2, v3)), g = dy[dyo + ox];
-            int winner = v0 == max ? 0 : v1 == max ? 1 : v2 == max ? 2 : 3;
-            dx[d] = winner == 0 ? g : 0f;
-            dx[d + 1] = winner == 1 ? g : 0f;
-            dx[d + w] = winner == 2 ? g : 0f;
-            dx[d + w + 1] = winner == 3 ? g : 0f;
+            dx[d] = dx[d + 1] = dx[d + w] = dx[d + w + 1] = 0f;
+            dx[wholeWindowArgMax(x, a, w) + shift] = dy[dyo + ox];
         }
+    }
+
+    /**
+     * The first arg-max (row-major) of the whole window whose top-left cell is x[a]: the max, then the
+     * first cell equal to it (windowArgMax's rule without the clipping).
+     */
+    static int wholeWindowArgMax(float[] x, int a, int w) {
+        float v0 = x[a], v1 = x[a + 1], v2 = x[a + w], v3 = x[a + w + 1];
+        float max = Math.max(Math.max(v0, v1), Math.max(v2, v3));
+        return v0 == max ? a : v1 == max ? a + 1 : v2 == max ? a + w : a + w + 1;
     }
 
     /**

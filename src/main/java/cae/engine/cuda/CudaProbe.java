@@ -84,7 +84,7 @@ public final class CudaProbe {
 
         info.append("convolution: ").append(cudnn ? "cuDNN (forward, backward data, backward filter; algorithms chosen once per shape)"
                 : "im2col + cuBLAS SGEMM (our im2col/col2im kernels)").append(", bias + ReLU: our kernels\n");
-        info.append("max-pool: ").append(cudnn ? "cuDNN for even sizes, our kernels for odd sizes" : "our kernels").append('\n');
+        info.append("max-pool: ").append(cudnn ? "forward cuDNN for even sizes, our kernels for odd sizes; backward our kernel" : "our kernels").append('\n');
         info.append("resize, loss, sigmoid, Adam, batch gather + noise: our kernels");
         return new Selection(true, null, info.toString(), cudnn, cublas, count[0]);
     }

@@ -13,10 +13,6 @@ final class ShapeChecks {
         if (t.size() != size) throw new IllegalArgumentException(what + ": expected " + size + " elements, got " + t);
     }
 
-    static void rank4(Tensor t, String what) {
-        if (t.rank() != 4) throw new IllegalArgumentException(what + ": expected an N x C x H x W tensor, got " + t);
-    }
-
     static void conv(Tensor x, Tensor weight, Tensor bias, Tensor y) {
         if (x.rank() != 4 || y.rank() != 4 || x.n() != y.n() || x.h() != y.h() || x.w() != y.w())
             throw new IllegalArgumentException("conv3x3: input " + x + " and output " + y + " do not match");

@@ -70,7 +70,7 @@ class VariantsGpuTest extends CudaOpComparison {
         }
     }
 
-    /** Unpooling is maxPoolBackward (cuDNN's for even sizes on the cuDNN path), its gradient our gather. */
+    /** Unpooling is maxPoolBackward (always our kernel), its gradient our gather. */
     @ParameterizedTest
     @EnumSource(value = CudaEngine.ConvPath.class, names = {"CUDNN", "GEMM"})
     void maxUnpoolForwardAndBackward(CudaEngine.ConvPath path) {
@@ -95,9 +95,8 @@ class VariantsGpuTest extends CudaOpComparison {
 
     /**
      * The common tie of the unpool decoder: encoder windows of ReLU zeros. The unpooled decoder value
-     * must land on the window's first cell, as on the CPU engine and as maxUnpoolBackward reads it. On
-     * the cuDNN path unpooling is cudnnPoolingBackward, whose choice among tied maxima cuDNN does not
-     * document; this test says whether it matches.
+     * must land on the window's first cell, as on the CPU engine and as maxUnpoolBackward reads it (the
+     * engine never uses cudnnPoolingBackward, whose choice among tied maxima cuDNN does not document).
      */
     @ParameterizedTest
     @EnumSource(value = CudaEngine.ConvPath.class, names = {"CUDNN", "GEMM"})
