@@ -1,5 +1,6 @@
 // Runs the kernels' __global__ wrappers (every kernels/*.cu, compiled here as C++ through
-// cuda_emulation.h) with the launch shapes the CUDA engine uses, on the CPU:
+// cuda_emulation.h) on the CPU, with the CUDA engine's block sizes and, but for grid-stride kernels
+// (see below), its grids:
 //
 //   cae_kernel_launch OP ARGS...
 //
@@ -61,7 +62,7 @@ unsigned stride_blocks(size_t total) {
     return (unsigned)(needed < (size_t)kStrideBlocks ? (needed == 0 ? 1 : needed) : kStrideBlocks);
 }
 
-// An element-wise op's kernel, launched as the engine launches it (the inputs already loaded).
+// An element-wise op's kernel with the engine's block size and at most kStrideBlocks blocks (the inputs already loaded).
 void launch_elementwise(const std::string& op, const int* d, std::vector<std::vector<float>>& in, std::vector<float>& out) {
     unsigned blocks = stride_blocks(out.size());
     const float* x = in[0].data();
