@@ -5,6 +5,7 @@ import cae.engine.ImageSet;
 import cae.engine.Tensor;
 import cae.model.Activations;
 import cae.model.Autoencoder;
+import cae.model.Denoiser;
 
 /**
  * Scores a model on a set of images with fixed noise: the mean loss over all pixels and the mean
@@ -63,17 +64,11 @@ public final class Evaluation {
 
     /** The model's output for one constant image (grey level {@code value}), e.g. to see artifacts that do not come from the data. */
     public static float[] constantInputOutput(Autoencoder model, int height, int width, float value) {
-        Engine engine = model.engine();
-        Activations a = model.activations(1, height, width, false);
-        Tensor output = engine.zeros(1, 1, height, width);
-        float[] input = new float[height * width];
-        java.util.Arrays.fill(input, value);
-        engine.write(a.input, input);
-        model.forward(a);
-        engine.sigmoid(a.logits, output);
-        float[] result = new float[height * width];
-        engine.read(output, result);
-        return result;
+        float[] grey = new float[height * width];
+        java.util.Arrays.fill(grey, value);
+        try (Denoiser denoiser = new Denoiser(model, 1, height, width)) {
+            return denoiser.denoise(java.util.List.of(grey))[0];
+        }
     }
 
     /** 10 log10(1 / MSE) for pixels in [0, 1]; capped at 100 dB for an exact match. */
