@@ -151,19 +151,14 @@ final class CompareCommand implements Callable<Integer> {
     private static ImageGrid picture(List<Row> rows, int h, int w) {
         int plane = h * w;
         Evaluation.Samples first = rows.get(0).samples();
-        List<float[]> clean = new ArrayList<>(), noisy = new ArrayList<>();
-        for (int i = 0; i < first.count(); i++) {
-            clean.add(Arrays.copyOfRange(first.clean(), i * plane, (i + 1) * plane));
-            noisy.add(Arrays.copyOfRange(first.noisy(), i * plane, (i + 1) * plane));
-        }
+        List<float[]> clean = first.cleanImages(), noisy = first.noisyImages();
         float[] blank = new float[plane];
         Arrays.fill(blank, 1f);
         clean.add(blank); clean.add(blank);
         noisy.add(blank); noisy.add(blank);
         ImageGrid grid = new ImageGrid(w, h).scale(3).row("clean", clean).row("noisy", noisy);
         for (Row r : rows) {
-            List<float[]> images = new ArrayList<>();
-            for (int i = 0; i < r.samples().count(); i++) images.add(Arrays.copyOfRange(r.samples().denoised(), i * plane, (i + 1) * plane));
+            List<float[]> images = r.samples().denoisedImages();
             images.add(stretch(r.untrainedConstant()));
             images.add(stretch(r.trainedConstant()));
             grid.row(r.decoder().id(), images);

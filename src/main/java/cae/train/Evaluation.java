@@ -7,6 +7,10 @@ import cae.model.Activations;
 import cae.model.Autoencoder;
 import cae.model.Denoiser;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
 /**
  * Scores a model on a set of images with fixed noise: the mean loss over all pixels and the mean
  * per-image PSNR of the noisy input and of the denoised output against the clean image. The noise
@@ -21,7 +25,21 @@ public final class Evaluation {
                          double checkerboardDenoised, double checkerboardClean) {}
 
     /** The first {@code count} test digits as clean / noisy / denoised, for pictures. */
-    public record Samples(int count, int height, int width, float[] clean, float[] noisy, float[] denoised) {}
+    public record Samples(int count, int height, int width, float[] clean, float[] noisy, float[] denoised) {
+        public List<float[]> cleanImages() { return images(clean); }
+
+        public List<float[]> noisyImages() { return images(noisy); }
+
+        public List<float[]> denoisedImages() { return images(denoised); }
+
+        /** One array per image out of count images laid one after another. */
+        private List<float[]> images(float[] all) {
+            int plane = height * width;
+            List<float[]> images = new ArrayList<>();
+            for (int i = 0; i < count; i++) images.add(Arrays.copyOfRange(all, i * plane, (i + 1) * plane));
+            return images;
+        }
+    }
 
     private final Engine engine;
     private final Autoencoder model;
@@ -65,9 +83,9 @@ public final class Evaluation {
     /** The model's output for one constant image (grey level {@code value}), e.g. to see artifacts that do not come from the data. */
     public static float[] constantInputOutput(Autoencoder model, int height, int width, float value) {
         float[] grey = new float[height * width];
-        java.util.Arrays.fill(grey, value);
+        Arrays.fill(grey, value);
         try (Denoiser denoiser = new Denoiser(model, 1, height, width)) {
-            return denoiser.denoise(java.util.List.of(grey))[0];
+            return denoiser.denoise(List.of(grey))[0];
         }
     }
 

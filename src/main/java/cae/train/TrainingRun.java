@@ -222,14 +222,8 @@ public final class TrainingRun {
 
     /** Clean, noisy and denoised test digits in three rows. */
     static void writeReconstructions(Evaluation.Samples s, Path file) throws IOException {
-        int plane = s.height() * s.width();
-        List<float[]> clean = new ArrayList<>(), noisy = new ArrayList<>(), denoised = new ArrayList<>();
-        for (int i = 0; i < s.count(); i++) {
-            clean.add(java.util.Arrays.copyOfRange(s.clean(), i * plane, (i + 1) * plane));
-            noisy.add(java.util.Arrays.copyOfRange(s.noisy(), i * plane, (i + 1) * plane));
-            denoised.add(java.util.Arrays.copyOfRange(s.denoised(), i * plane, (i + 1) * plane));
-        }
-        new ImageGrid(s.width(), s.height()).scale(3).row("clean", clean).row("noisy", noisy).row("denoised", denoised).write(file);
+        new ImageGrid(s.width(), s.height()).scale(3).row("clean", s.cleanImages()).row("noisy", s.noisyImages())
+                .row("denoised", s.denoisedImages()).write(file);
     }
 
     private Map<String, String> modelMetadata(TrainingState state, String dataHash) {
