@@ -15,7 +15,6 @@ import jcuda.jcudnn.cudnnPoolingDescriptor;
 import jcuda.jcudnn.cudnnTensorDescriptor;
 import jcuda.runtime.cudaStream_t;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -119,11 +118,8 @@ public final class CudaEngine implements Engine {
 
         try {
             Check.cu(cuDeviceGet(device, ordinal), "cuDeviceGet(" + ordinal + ")");
-            byte[] name = new byte[256];
-            Check.cu(cuDeviceGetName(name, name.length, device), "cuDeviceGetName");
-            int len = 0;
-            while (len < name.length && name[len] != 0) len++;
-            deviceName = new String(name, 0, len, StandardCharsets.UTF_8);
+            String name = CudaProbe.deviceName(device);
+            deviceName = name == null ? "device " + ordinal : name;
             Check.cu(cuDevicePrimaryCtxRetain(context, device), "cuDevicePrimaryCtxRetain");
             contextRetained = true;
             makeCurrent();

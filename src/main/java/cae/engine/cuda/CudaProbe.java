@@ -97,17 +97,23 @@ public final class CudaProbe {
     private static String describeDevice(int ordinal) {
         CUdevice device = new CUdevice();
         if (cuDeviceGet(device, ordinal) != 0) return "unknown";
-        byte[] name = new byte[256];
-        cuDeviceGetName(name, name.length, device);
-        int len = 0;
-        while (len < name.length && name[len] != 0) len++;
+        String name = deviceName(device);
         int[] major = new int[1], minor = new int[1];
         cuDeviceGetAttribute(major, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, device);
         cuDeviceGetAttribute(minor, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, device);
         long[] memory = new long[1];
         cuDeviceTotalMem(memory, device);
-        return new String(name, 0, len, StandardCharsets.UTF_8) + ", compute capability " + major[0] + "." + minor[0]
+        return (name == null ? "unknown" : name) + ", compute capability " + major[0] + "." + minor[0]
                 + ", " + memory[0] / (1 << 20) + " MiB";
+    }
+
+    /** The device's name as the driver gives it (a NUL-terminated string), or null where it does not. */
+    static String deviceName(CUdevice device) {
+        byte[] name = new byte[256];
+        if (cuDeviceGetName(name, name.length, device) != 0) return null;
+        int len = 0;
+        while (len < name.length && name[len] != 0) len++;
+        return new String(name, 0, len, StandardCharsets.UTF_8);
     }
 
     /** Loads the kernel module on device 0 and unloads it: a GPU the fatbin has no code for fails here. */
