@@ -30,6 +30,7 @@ public interface Engine extends AutoCloseable {
 
     void read(Tensor src, float[] dst);
 
+    /** Sets every element to {@code value}; the engines' tests fill outputs with NaN through it, so that a cell an op leaves unwritten shows. */
     void fill(Tensor dst, float value);
 
     ImageSet upload(byte[] pixels, int count, int height, int width);
