@@ -46,7 +46,7 @@ final class FusionChoices {
                 if (useFused == null) {
                     double separateMs = EventTimer.choiceMillis(stream, graphs, separate);
                     float[][] expected = read(results);
-                    poison(results);  // so that a cell the fused way leaves unwritten shows, not the separate way's value
+                    fillUnwritten(results);  // so that a cell the fused way leaves unwritten shows, not the separate way's value
                     double fusedMs = EventTimer.choiceMillis(stream, graphs, fused);
                     double error = relativeError(read(results), expected);
                     boolean agrees = error <= AGREEMENT;
@@ -67,10 +67,18 @@ final class FusionChoices {
      */
     static final double AGREEMENT = 1e-2;
 
-    /** Fills each tensor with NaN (queued on the stream, before the fused way's runs). */
-    private void poison(CudaTensor[] tensors) {
+    /**
+     * What the results hold before the fused way runs: far from any value a way computes, so that a
+     * cell left unwritten fails the agreement, yet finite, so that a way that reads its output scaled
+     * by zero (cudnnConvolutionBiasActivationForward's z with alpha2 = 0, which cuDNN does not promise
+     * to skip) is not turned into NaN.
+     */
+    static final float UNWRITTEN = 1e30f;
+
+    /** Fills each tensor with {@link #UNWRITTEN} (queued on the stream, before the fused way's runs). */
+    private void fillUnwritten(CudaTensor[] tensors) {
         for (CudaTensor t : tensors)
-            if (t != null) Check.cu(cuMemsetD32Async(t.ptr, Float.floatToRawIntBits(Float.NaN), t.size(), stream), "cuMemsetD32Async (NaN)");
+            if (t != null) Check.cu(cuMemsetD32Async(t.ptr, Float.floatToRawIntBits(UNWRITTEN), t.size(), stream), "cuMemsetD32Async");
     }
 
     /** Each tensor's values (the device is idle: EventTimer waited for it). */

@@ -19,6 +19,10 @@ class FusionChoicesTest {
         wrongCell[1] = 0f;  // an unwritten or misplaced element
         assertFalse(FusionChoices.relativeError(new float[][] {wrongCell}, new float[][] {expected}) <= FusionChoices.AGREEMENT);
 
+        float[] unwritten = expected.clone();
+        unwritten[3] = FusionChoices.UNWRITTEN;  // what a cell the fused way skipped still holds
+        assertFalse(FusionChoices.relativeError(new float[][] {unwritten}, new float[][] {expected}) <= FusionChoices.AGREEMENT);
+
         float[] nan = expected.clone();
         nan[0] = Float.NaN;
         assertFalse(FusionChoices.relativeError(new float[][] {nan}, new float[][] {expected}) <= FusionChoices.AGREEMENT);
