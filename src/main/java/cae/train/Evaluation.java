@@ -54,18 +54,19 @@ public final class Evaluation {
     public Result score(ImageSet images) {
         int count = images.count(), h = images.height(), w = images.width(), plane = h * w;
         identityOrder(count);
-        Batch full = new Batch(Math.min(BATCH, count), h, w);
-        Batch tail = count % full.size == 0 ? null : new Batch(count % full.size, h, w);
         double lossSum = 0, psnrNoisySum = 0, psnrDenoisedSum = 0, checkerDenoised = 0, checkerClean = 0;
-        for (int from = 0; from < count; from += full.size) {
-            Batch b = from + full.size <= count ? full : tail;
-            b.run(images, from);
-            lossSum += b.loss() * b.size * plane;
-            for (int i = 0; i < b.size; i++) {
-                psnrNoisySum += psnr(b.clean, b.noisy, i * plane, plane);
-                psnrDenoisedSum += psnr(b.clean, b.denoised, i * plane, plane);
-                checkerDenoised += Checkerboard.score(b.denoised, i * plane, h, w);
-                checkerClean += Checkerboard.score(b.clean, i * plane, h, w);
+        int fullSize = Math.min(BATCH, count);
+        try (Batch full = new Batch(fullSize, h, w); Batch tail = count % fullSize == 0 ? null : new Batch(count % fullSize, h, w)) {
+            for (int from = 0; from < count; from += fullSize) {
+                Batch b = from + fullSize <= count ? full : tail;
+                b.run(images, from);
+                lossSum += b.loss() * b.size * plane;
+                for (int i = 0; i < b.size; i++) {
+                    psnrNoisySum += psnr(b.clean, b.noisy, i * plane, plane);
+                    psnrDenoisedSum += psnr(b.clean, b.denoised, i * plane, plane);
+                    checkerDenoised += Checkerboard.score(b.denoised, i * plane, h, w);
+                    checkerClean += Checkerboard.score(b.clean, i * plane, h, w);
+                }
             }
         }
         return new Result(count, lossSum / ((double) count * plane), psnrNoisySum / count, psnrDenoisedSum / count,
@@ -75,9 +76,10 @@ public final class Evaluation {
     public Samples samples(ImageSet images, int count) {
         count = Math.min(count, images.count());
         identityOrder(images.count());
-        Batch b = new Batch(count, images.height(), images.width());
-        b.run(images, 0);
-        return new Samples(count, images.height(), images.width(), b.clean, b.noisy, b.denoised);
+        try (Batch b = new Batch(count, images.height(), images.width())) {
+            b.run(images, 0);
+            return new Samples(count, images.height(), images.width(), b.clean, b.noisy, b.denoised);
+        }
     }
 
     /** The model's output for one constant image (grey level {@code value}), e.g. to see artifacts that do not come from the data. */
@@ -106,8 +108,8 @@ public final class Evaluation {
         engine.setOrder(order);
     }
 
-    /** One batch's tensors on the engine and its clean / noisy / denoised pixels on the host. */
-    private final class Batch {
+    /** One batch's tensors on the engine (given back by close) and its clean / noisy / denoised pixels on the host. */
+    private final class Batch implements AutoCloseable {
         final int size;
         final Activations activations;
         final Tensor cleanTensor, dLogits, outputTensor, lossTensor;
@@ -147,5 +149,10 @@ public final class Evaluation {
         }
 
         double loss() { return loss[0]; }
+
+        @Override public void close() {
+            activations.release();
+            for (Tensor t : new Tensor[] {cleanTensor, dLogits, outputTensor, lossTensor}) engine.release(t);
+        }
     }
 }
