@@ -5,8 +5,9 @@
 #include "cae_ops.cuh"
 
 // Visits i = 0 .. total-1 with whatever grid the launch has: each thread takes i, i + all threads, ...
+// (total is an int; i is unsigned so that the step past the end, up to INT_MAX + 2^24, cannot wrap.)
 #define CAE_FOR_EACH(i, total) \
-    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < (total); i += blockDim.x * gridDim.x)
+    for (unsigned i = blockIdx.x * blockDim.x + threadIdx.x; i < (unsigned)(total); i += blockDim.x * gridDim.x)
 
 // The sum of every thread's value, in the same tree order on every device (cae::tree_step); the
 // result is valid in thread 0. The block must have exactly cae::kReduceThreads threads: any other

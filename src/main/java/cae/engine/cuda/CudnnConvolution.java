@@ -170,6 +170,11 @@ final class CudnnConvolution implements Convolution {
             p.weightGradientTiming = "cuDNN (no cuBLAS to compare with)";
             return false;
         }
+        String tooLarge = GemmConvolution.columnsProblem(x.n(), x.c(), x.h(), x.w());
+        if (tooLarge != null) {
+            p.weightGradientTiming = "cuDNN (im2col + cuBLAS not timed: " + tooLarge + ")";
+            return false;
+        }
         double cudnnMs = EventTimer.choiceMillis(stream, graphs, () -> cudnnWeightGradient(p, x, dy, dWeight));
         double gemmMs = EventTimer.choiceMillis(stream, graphs, () -> gemm.weightGradient(x, dy, dWeight));
         p.weightGradientTiming = String.format(java.util.Locale.ROOT, "cuDNN %.1f us, im2col + cuBLAS %.1f us", cudnnMs * 1000, gemmMs * 1000);

@@ -33,8 +33,27 @@ final class GemmConvolution implements Convolution {
         ones = memory.new Scratch("a vector of ones");
     }
 
+    /**
+     * Why n samples' im2col columns (rows of {@code channels} x 9 taps, each h x w positions) cannot be
+     * one array for our kernels, which index it with an int; null when they can. The columns are nine
+     * times the activations, so a batch whose activations fit can still be too large here.
+     */
+    static String columnsProblem(int n, int channels, int h, int w) {
+        long values = (long) n * channels * 9 * h * w;
+        if (values <= Integer.MAX_VALUE) return null;
+        return String.format(java.util.Locale.ROOT, "batch %d of %dx%d: the im2col columns of a %d-channel layer would hold %,d values, "
+                + "more than the %,d our kernels index; use a smaller --batch, or cuDNN (--conv cudnn)", n, h, w, channels, values, Integer.MAX_VALUE);
+    }
+
+    /** Throws, naming the shape, where {@link #columnsProblem} has one. */
+    static void requireColumnsFit(int n, int channels, int h, int w) {
+        String problem = columnsProblem(n, channels, h, w);
+        if (problem != null) throw new CudaException(problem);
+    }
+
     private CUdeviceptr im2col(CudaTensor x) {
         int n = x.n(), cin = x.c(), h = x.h(), w = x.w();
+        requireColumnsFit(n, cin, h, w);
         CUdeviceptr col = columns.atLeast((long) n * cin * 9 * h * w * Float.BYTES);
         kernels.launch("im2col3x3", Kernels.blocksFor((long) n * cin * 9 * h * w),
                 Kernels.arg(x.ptr), Kernels.arg(col), Kernels.arg(n), Kernels.arg(cin), Kernels.arg(h), Kernels.arg(w));
@@ -52,6 +71,7 @@ final class GemmConvolution implements Convolution {
     @Override public void backward(CudaTensor x, CudaTensor weight, CudaTensor dy, CudaTensor dx, CudaTensor dWeight) {
         int n = x.n(), cin = x.c(), k = cin * 9, h = x.h(), w = x.w(), p = h * w, cout = dy.c();
         if (dWeight == null && dx == null) return;
+        requireColumnsFit(n, cin, h, w);
         CUdeviceptr col = dWeight != null ? weightGradient(x, dy, dWeight) : columns.atLeast((long) n * k * p * Float.BYTES);
         if (dx == null) return;
         // column-major: dcol_s^T (P x K) = dy_s^T (P x Cout) * W (Cout x K); the columns are free again

@@ -37,6 +37,7 @@ final class GemmTransposedConvolution implements TransposedConvolution {
 
     @Override public void forward(CudaTensor x, CudaTensor weight, CudaTensor y) {
         int n = x.n(), cin = x.c(), h = x.h(), w = x.w(), p = h * w, cout = y.c(), k = cout * 9;
+        GemmConvolution.requireColumnsFit(n, cout, h, w);
         CUdeviceptr col = columns.atLeast((long) n * k * p * Float.BYTES);
         // column-major: col_s^T (P x K) = x_s^T (P x Cin) * W (Cin x K)
         Check.cublas(cublasSgemmStridedBatched(handle, CUBLAS_OP_N, CUBLAS_OP_T, p, k, cin,
@@ -49,6 +50,7 @@ final class GemmTransposedConvolution implements TransposedConvolution {
 
     @Override public void backward(CudaTensor x, CudaTensor weight, CudaTensor dy, CudaTensor dx, CudaTensor dWeight) {
         int n = x.n(), cin = x.c(), h = x.h(), w = x.w(), p = h * w, cout = dy.c(), k = cout * 9;
+        GemmConvolution.requireColumnsFit(n, cout, h, w);
         CUdeviceptr dcol = columns.atLeast((long) n * k * p * Float.BYTES);
         kernels.launch("im2col3x3_s2", Kernels.blocksFor((long) n * k * p),
                 Kernels.arg(dy.ptr), Kernels.arg(dcol), Kernels.arg(n), Kernels.arg(cout),
