@@ -77,6 +77,12 @@ final class CompareCommand implements Callable<Integer> {
         if (decoders.stream().distinct().count() < decoders.size())
             throw new CommandLine.ParameterException(spec.commandLine(), "--decoders names a variant twice");
         if (outDir == null) outDir = TrainCommand.freshRunFolder("compare-");
+        List<String> taken = new ArrayList<>(TrainingRun.runFilesIn(outDir));
+        for (String table : List.of("compare.md", "compare.csv", "compare.png")) if (Files.exists(outDir.resolve(table))) taken.add(table);
+        for (Decoder decoder : decoders) if (!TrainingRun.runFilesIn(outDir.resolve(decoder.id())).isEmpty()) taken.add(decoder.id() + "/");
+        if (!taken.isEmpty())
+            throw new CommandLine.ParameterException(spec.commandLine(), outDir + " already holds a comparison or a run ("
+                    + String.join(", ", taken) + "); choose another --out");
         DataSet dataSet = data.load(err);
         String problem = TrainingRun.batchProblem(dataSet, batch, limit);
         if (problem != null) throw new CommandLine.ParameterException(spec.commandLine(), "--" + problem);

@@ -72,38 +72,44 @@ final class TrainCommand implements Callable<Integer> {
         TrainingState resumed = null;
         String resumedHash = null;
         TrainingConfig config;
+        Path resumedFolder = null;
         if (resume != null) {
-            List<String> fixed = Stream.of("--batch", "--lr", "--noise", "--seed", "--limit")
-                    .filter(spec.commandLine().getParseResult()::hasMatchedOption).toList();
-            if (!fixed.isEmpty())
-                throw new CommandLine.ParameterException(spec.commandLine(), String.join(", ", fixed)
-                        + " cannot change when resuming: the run goes on with its checkpoint's settings (only --epochs may change)");
             if (!Files.isDirectory(resume) && !Files.isRegularFile(resume))
                 throw new UserError(resume + ": no such run folder or checkpoint to resume");
             Checkpoint.Loaded loaded = Checkpoint.read(resume);
             resumed = loaded.state();
             resumedHash = loaded.dataSha256();
             TrainingConfig c = resumed.config;
+            List<String> changed = Stream.of(
+                            batch != c.batch() ? "--batch" : null, learningRate != c.learningRate() ? "--lr" : null,
+                            noise != c.noise() ? "--noise" : null, seed != c.seed() ? "--seed" : null, limit != c.limit() ? "--limit" : null)
+                    .filter(option -> option != null && spec.commandLine().getParseResult().hasMatchedOption(option)).toList();
+            if (!changed.isEmpty())
+                throw new CommandLine.ParameterException(spec.commandLine(), String.join(", ", changed)
+                        + " cannot change when resuming: the run goes on with its checkpoint's settings (" + c.metadata()
+                        + "; only --epochs may change)");
             config = new TrainingConfig(epochs != null ? positive("--epochs", epochs) : c.epochs(), c.batch(), c.learningRate(),
                     c.noise(), c.seed(), c.limit(), c.decoder());
             if (decoder != null && decoder != c.decoder())
                 throw new CommandLine.ParameterException(spec.commandLine(), "--decoder " + decoder.id() + " differs from the checkpoint's "
                         + c.decoder().id());
-            resumed = new TrainingState(config, resumed.step, resumed.params, resumed.adamM, resumed.adamV);
+            resumed = new TrainingState(config, resumed.step, resumed.params, resumed.adamM, resumed.adamV, resumed.history);
             Path runFolder = Files.isDirectory(resume) ? resume : resume.toAbsolutePath().getParent();
-            Path checkpoint = Files.isDirectory(resume) ? resume.resolve(Checkpoint.NAME) : resume;
+            resumedFolder = runFolder;
             if (outDir == null) outDir = runFolder;
-            else if (Files.exists(outDir.resolve(Checkpoint.NAME)) && !Files.isSameFile(outDir.resolve(Checkpoint.NAME), checkpoint))
-                throw new CommandLine.ParameterException(spec.commandLine(), outDir + " already holds another run (" + Checkpoint.NAME
-                        + "); resume into " + runFolder + " or an empty --out");
+            else if (!sameFolder(outDir, runFolder) && !TrainingRun.runFilesIn(outDir).isEmpty())
+                throw new CommandLine.ParameterException(spec.commandLine(), outDir + " already holds another run ("
+                        + String.join(", ", TrainingRun.runFilesIn(outDir)) + "); resume into " + runFolder + " or an empty --out");
         } else {
             config = new TrainingConfig(epochs != null ? positive("--epochs", epochs) : TrainingConfig.EPOCHS,
                     positive("--batch", batch), positiveFloat("--lr", learningRate), noise("--noise", noise), seed,
                     nonNegative("--limit", limit), decoder != null ? decoder : Decoder.NEAREST);
             if (outDir == null) outDir = freshRunFolder("");
-            else if (Files.exists(outDir.resolve(Checkpoint.NAME)))
-                throw new CommandLine.ParameterException(spec.commandLine(), outDir + " already holds a run (" + Checkpoint.NAME
-                        + "); continue it with --resume " + outDir + " or choose another --out");
+            else if (!TrainingRun.runFilesIn(outDir).isEmpty())
+                throw new CommandLine.ParameterException(spec.commandLine(), outDir + " already holds a run ("
+                        + String.join(", ", TrainingRun.runFilesIn(outDir)) + ")"
+                        + (Files.exists(outDir.resolve(Checkpoint.NAME)) ? "; continue it with --resume " + outDir + " or" : ";")
+                        + " choose another --out");
         }
         if (Files.exists(outDir) && !Files.isDirectory(outDir)) throw new UserError(outDir + ": exists and is not a folder");
 
@@ -112,6 +118,13 @@ final class TrainCommand implements Callable<Integer> {
         if (problem != null) {
             if (resume != null) throw new UserError(resume + ": the checkpoint's " + problem);
             throw new CommandLine.ParameterException(spec.commandLine(), "--" + problem);
+        }
+        if (resumed != null) {
+            long stepsPerEpoch = TrainingRun.trainImageCount(dataSet, config.limit()) / config.batch();
+            long epochsDone = resumed.step / stepsPerEpoch;
+            if (resumed.step > config.epochs() * stepsPerEpoch)
+                throw new CommandLine.ParameterException(spec.commandLine(), "--epochs " + config.epochs() + ": the checkpoint has already trained "
+                        + epochsDone + " epochs (step " + resumed.step + "); give --epochs " + epochsDone + " or more");
         }
         if (resumedHash != null && !resumedHash.isEmpty()) {
             String now = dataSet.sha256().getOrDefault(DataSet.TRAIN_IMAGES, "");
@@ -124,6 +137,8 @@ final class TrainCommand implements Callable<Integer> {
                 : (start, total, perStep) -> null;
         try (Engine e = engine.open(err)) {
             TrainingRun run = new TrainingRun(e, dataSet, config, outDir, out, bar);
+            if (resumedFolder != null && !sameFolder(outDir, resumedFolder))
+                run.continueLossLogFrom(resumedFolder.resolve(cae.train.LossLog.NAME));
             long[] profiled = engine.profiledSteps(spec.commandLine());
             if (profiled != null) run.profileSteps(profiled[0], profiled[1]);
             TrainingRun.Outcome outcome = run.run(resumed).outcome();
@@ -153,6 +168,10 @@ final class TrainCommand implements Callable<Integer> {
         if (!(value >= 0) || Float.isInfinite(value))
             throw new CommandLine.ParameterException(spec.commandLine(), option + " must be 0 or a positive number, got " + value);
         return value;
+    }
+
+    private static boolean sameFolder(Path a, Path b) throws java.io.IOException {
+        return Files.exists(a) && Files.exists(b) ? Files.isSameFile(a, b) : a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
     }
 
     /** runs/[prefix]date-time, or with -2, -3, ... when a run started in the same second already has it. */

@@ -36,6 +36,7 @@ public final class Checkpoint {
         meta.put("random_state", RANDOM_STATE);
         meta.putAll(state.config.metadata());
         meta.put("data_sha256", dataSha256);
+        meta.putAll(state.history.metadata());
         Map<String, SafeTensors.TensorData> tensors = new LinkedHashMap<>();
         int n = state.params.length;
         tensors.put("params", new SafeTensors.TensorData(new int[] {n}, state.params));
@@ -71,7 +72,7 @@ public final class Checkpoint {
                     Float.parseFloat(m.get("learning_rate")), Float.parseFloat(m.get("noise")),
                     Long.parseLong(m.get("seed")), Integer.parseInt(m.get("limit")), decoder);
             TrainingState state = new TrainingState(config, Long.parseLong(m.get("step")),
-                    st.tensor("params").values(), st.tensor("adam.m").values(), st.tensor("adam.v").values());
+                    st.tensor("params").values(), st.tensor("adam.m").values(), st.tensor("adam.v").values(), RunHistory.parse(m, file));
             for (float[] values : new float[][] {state.params, state.adamM, state.adamV}) ModelFile.requireFinite(file, values);
             return new Loaded(state, m.getOrDefault("data_sha256", ""));
         } catch (NullPointerException | IllegalArgumentException e) {

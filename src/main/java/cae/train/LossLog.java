@@ -15,8 +15,8 @@ import java.util.List;
 
 /**
  * loss.csv: one row per training step (step, epoch, loss), appended as losses are read back. A
- * resumed run first drops the rows at or after the checkpoint's step, so the file always matches the
- * weights that continue.
+ * resumed run starts from the rows before the checkpoint's step (from its own folder's log, or the
+ * one it continues), so the file always matches the weights that continue.
  */
 public final class LossLog implements AutoCloseable {
     public static final String NAME = "loss.csv";
@@ -26,11 +26,12 @@ public final class LossLog implements AutoCloseable {
     private final int stepsPerEpoch;
     private final List<LossPlot.Point> points = new ArrayList<>();
 
-    public LossLog(Path file, long resumeStep, int stepsPerEpoch) throws IOException {
+    /** The log in {@code file}, holding the rows of {@code earlier} (often the same file) before {@code resumeStep}. */
+    public LossLog(Path file, Path earlier, long resumeStep, int stepsPerEpoch) throws IOException {
         this.stepsPerEpoch = stepsPerEpoch;
         StringBuilder kept = new StringBuilder(HEADER).append('\n');
-        if (resumeStep > 0 && Files.exists(file)) {
-            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        if (resumeStep > 0 && Files.exists(earlier)) {
+            for (String line : Files.readAllLines(earlier, StandardCharsets.UTF_8)) {
                 String[] f = line.split(",");
                 if (f.length != 3 || !f[0].matches("\\d+")) continue;
                 long step = Long.parseLong(f[0]);

@@ -56,6 +56,18 @@ public final class TrainingRun {
         this.progress = progress;
     }
 
+    /** How many training images a run with this limit takes from {@code data}. */
+    public static int trainImageCount(DataSet data, int limit) {
+        int all = data.train().count();
+        return limit > 0 ? Math.min(limit, all) : all;
+    }
+
+    /** The files of a run that {@code folder} already holds (none: it may take a new run). */
+    public static List<String> runFilesIn(Path folder) {
+        return java.util.stream.Stream.of(Checkpoint.NAME, ModelFile.NAME, LossLog.NAME, METRICS)
+                .filter(name -> Files.exists(folder.resolve(name))).toList();
+    }
+
     /** The training images: the recipe's train split, or its first {@code limit} images. */
     Images trainImages() {
         Images train = data.train();
@@ -67,13 +79,20 @@ public final class TrainingRun {
      * training images (--limit L) of ..."), or null when at least one batch's worth of images is there.
      */
     public static String batchProblem(DataSet data, int batch, int limit) {
-        int all = data.train().count(), images = limit > 0 ? Math.min(limit, all) : all;
+        int images = trainImageCount(data, limit);
         if (batch <= images) return null;
         return "batch " + batch + " is larger than the " + images + " training images" + (limit > 0 ? " (--limit " + limit + ")" : "")
                 + " of " + data.describe();
     }
 
     private long[] profiledSteps;
+    private Path lossLogFrom;
+
+    /**
+     * Where the steps before the resumed one are logged, when the run continues into a folder other
+     * than its own: their rows are copied into this run's loss.csv.
+     */
+    public void continueLossLogFrom(Path earlierLossLog) { lossLogFrom = earlierLossLog; }
 
     /** Brackets training steps [from, to) for a profiler (see {@link Trainer#profileSteps}). */
     public void profileSteps(long from, long to) { profiledSteps = new long[] {from, to}; }
@@ -96,15 +115,14 @@ public final class TrainingRun {
         Evaluation evaluation = new Evaluation(trainer.model(), config.noise());
         ImageSet validation = data.validation()
                 .map(v -> engine.upload(v.pixels(), v.count(), v.height(), v.width())).orElse(null);
-        List<LossPlot.Point> validationPoints = new ArrayList<>();
-        List<Double> epochSeconds = new ArrayList<>();
+        RunHistory history = state.history;
         Interrupt interrupt = new Interrupt();
-        long[] trainingNanos = {0};
         long startStep = state.step;
+        Path earlierLossLog = lossLogFrom != null ? lossLogFrom : out.resolve(LossLog.NAME);
 
-        try (LossLog lossLog = new LossLog(out.resolve(LossLog.NAME), state.step, trainer.stepsPerEpoch())) {
+        try (LossLog lossLog = new LossLog(out.resolve(LossLog.NAME), earlierLossLog, state.step, trainer.stepsPerEpoch())) {
             ProgressBar bar = progress.create(state.step, total, config.batch());
-            long[] epochStart = {System.nanoTime()};
+            long[] epochStart = {System.nanoTime()}, epochStartStep = {state.step};
             interrupt.install();
             try {
                 trainer.run(state, new Trainer.Listener() {
@@ -122,13 +140,15 @@ public final class TrainingRun {
 
                     @Override public void epochEnd(int epoch, TrainingState current) {
                         long now = System.nanoTime();
-                        trainingNanos[0] += now - epochStart[0];
-                        epochSeconds.add((now - epochStart[0]) / 1e9);
+                        double seconds = (now - epochStart[0]) / 1e9;
+                        history.epochSeconds.add(seconds);
+                        history.addTraining(current.step - epochStartStep[0], seconds);
+                        epochStartStep[0] = current.step;
                         if (bar != null) bar.clear();
                         String line = String.format("epoch %d/%d done in %.1f s", epoch + 1, config.epochs(), (now - epochStart[0]) / 1e9);
                         if (validation != null) {
                             Evaluation.Result v = evaluation.score(validation);
-                            validationPoints.add(new LossPlot.Point(current.step, v.loss()));
+                            history.validation.add(new LossPlot.Point(current.step, v.loss()));
                             line += String.format(", validation loss %.4f", v.loss());
                         }
                         saveCheckpoint(current, trainer.stepsPerEpoch(), dataHash);
@@ -142,6 +162,7 @@ public final class TrainingRun {
                 if (bar != null) bar.clear();
             }
             if (interrupt.requested) {
+                history.addTraining(state.step - epochStartStep[0], (System.nanoTime() - epochStart[0]) / 1e9);
                 saveCheckpoint(state, trainer.stepsPerEpoch(), dataHash);
                 log.printf("interrupted at step %d of %d: checkpoint saved in %s; continue with --resume %s%n",
                         state.step, total, out, out);
@@ -149,11 +170,9 @@ public final class TrainingRun {
                 return new Summary(Outcome.INTERRUPTED, state, null, 0);
             }
             interrupt.remove();
-            trainingNanos[0] += System.nanoTime() - epochStart[0];
             if (state.step == startStep) saveCheckpoint(state, trainer.stepsPerEpoch(), dataHash);   // nothing trained: --out may not hold it yet
-            double imagesPerSecond = (state.step - startStep) * config.batch() / Math.max(trainingNanos[0] / 1e9, 1e-9);
-            Evaluation.Result test = writeOutputs(trainer.model(), evaluation, state, lossLog, validationPoints, epochSeconds,
-                    imagesPerSecond, dataHash);
+            double imagesPerSecond = history.imagesPerSecond(config.batch());
+            Evaluation.Result test = writeOutputs(trainer.model(), evaluation, state, lossLog, imagesPerSecond, dataHash);
             return new Summary(Outcome.FINISHED, state, test, imagesPerSecond);
         } finally {
             interrupt.done();
@@ -169,8 +188,8 @@ public final class TrainingRun {
     }
 
     private Evaluation.Result writeOutputs(Autoencoder model, Evaluation evaluation, TrainingState state, LossLog lossLog,
-                              List<LossPlot.Point> validationPoints, List<Double> epochSeconds, double imagesPerSecond,
-                              String dataHash) throws IOException {
+                                           double imagesPerSecond, String dataHash) throws IOException {
+        List<LossPlot.Point> validationPoints = state.history.validation;
         // the checkpoint of this step is saved (at the last epoch end, or by run()); the engine's model holds state.params
         ModelFile.write(out.resolve(ModelFile.NAME), model.arch, state.params, modelMetadata(state, dataHash));
 
@@ -202,7 +221,7 @@ public final class TrainingRun {
         metrics.put("validation_loss_per_epoch", validationLosses);
         Map<String, Object> speed = new LinkedHashMap<>();
         speed.put("train_images_per_s", imagesPerSecond);
-        speed.put("epoch_seconds", epochSeconds);
+        speed.put("epoch_seconds", state.history.epochSeconds);
         metrics.put("speed", speed);
         metrics.put("finished", Instant.now().toString());
         AtomicFiles.writeString(out.resolve(METRICS), new GsonBuilder().setPrettyPrinting()

@@ -12,8 +12,14 @@ public final class TrainingState {
     public final TrainingConfig config;
     public long step;
     public final float[] params, adamM, adamV;
+    /** What the run measured so far (it does not change the training). */
+    public final RunHistory history;
 
     public TrainingState(TrainingConfig config, long step, float[] params, float[] adamM, float[] adamV) {
+        this(config, step, params, adamM, adamV, new RunHistory());
+    }
+
+    public TrainingState(TrainingConfig config, long step, float[] params, float[] adamM, float[] adamV, RunHistory history) {
         if (params.length != adamM.length || params.length != adamV.length)
             throw new IllegalArgumentException("parameter and moment buffers differ in size");
         if (step < 0) throw new IllegalArgumentException("step must be 0 or more, got " + step);
@@ -22,6 +28,7 @@ public final class TrainingState {
         this.params = params;
         this.adamM = adamM;
         this.adamV = adamV;
+        this.history = history;
     }
 
     /** Step 0: Glorot-initialised weights from the seed, zero moments. */
