@@ -192,6 +192,10 @@ public final class SafeTensors {
                     + " bytes long, shorter than the 8-byte header length");
         }
         long headerLength = readFully(channel, 0, 8).getLong();
+        if (size > 8 && readFully(channel, 8, 1).get() != '{') {
+            throw new ModelFileException(file + " is not a safetensors file: it does not begin with a safetensors header "
+                    + "(an 8-byte length, then the JSON header's '{')");
+        }
         if (headerLength < 0 || headerLength > size - 8) {
             throw new ModelFileException(file + " is truncated or not a safetensors file: its header length is "
                     + Long.toUnsignedString(headerLength) + " bytes, larger than the " + (size - 8)

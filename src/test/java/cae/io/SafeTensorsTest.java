@@ -126,7 +126,7 @@ class SafeTensorsTest {
     @Test
     void rejectsAHeaderLengthLargerThanTheFile() throws IOException {
         Path file = dir.resolve("long.safetensors");
-        ByteBuffer buffer = ByteBuffer.allocate(28).order(ByteOrder.LITTLE_ENDIAN).putLong(1000);
+        ByteBuffer buffer = ByteBuffer.allocate(28).order(ByteOrder.LITTLE_ENDIAN).putLong(1000).put((byte) '{');
         Files.write(file, buffer.array());
         assertContains("its header length is 1000 bytes, larger than the 20 bytes that follow it",
                 failsToRead(file).getMessage());
@@ -134,6 +134,13 @@ class SafeTensorsTest {
         buffer.putLong(0, -1); // 2^64 - 1 unsigned
         Files.write(file, buffer.array());
         assertContains("header length is 18446744073709551615 bytes", failsToRead(file).getMessage());
+    }
+
+    @Test
+    void saysPlainlyWhenAFileIsNotSafetensorsAtAll() throws IOException {
+        Path csv = dir.resolve("loss.csv");
+        Files.writeString(csv, "step,epoch,loss\n0,1,0.69\n1,1,0.68\n");
+        assertContains(csv + " is not a safetensors file: it does not begin with a safetensors header", failsToRead(csv).getMessage());
     }
 
     @Test
@@ -154,7 +161,7 @@ class SafeTensorsTest {
                 failsToRead(handMade("trailing.safetensors", "{} x")).getMessage());
         assertContains("its header is not valid JSON",
                 failsToRead(handMade("lenient.safetensors", "{a: 1}")).getMessage());
-        assertContains("its header is not a JSON object",
+        assertContains("does not begin with a safetensors header",  // the format's header must begin with '{'
                 failsToRead(handMade("array.safetensors", "[1, 2]")).getMessage());
         Path notUtf8 = dir.resolve("latin1.safetensors");
         Files.write(notUtf8, new byte[]{4, 0, 0, 0, 0, 0, 0, 0, '{', (byte) 0xff, '}', ' '});
