@@ -58,7 +58,7 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "Seed shared by all variants (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Train on the first N training images only (default: all).")
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Train on the first N training images only; 0 means all (the default).")
     int limit;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: runs/compare-<date-time>).")
@@ -85,6 +85,8 @@ final class CompareCommand implements Callable<Integer> {
                     + String.join(", ", taken) + "); choose another --out");
         DataSet dataSet = data.load(err);
         String problem = TrainingRun.batchProblem(dataSet, batch, limit);
+        String limitNote = TrainingRun.limitNote(dataSet, limit);
+        if (limitNote != null) err.println(limitNote);
         if (problem != null) throw new CommandLine.ParameterException(spec.commandLine(), "--" + problem);
         Images test = dataSet.test();
         int h = test.height(), w = test.width();

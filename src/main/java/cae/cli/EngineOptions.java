@@ -18,7 +18,7 @@ public final class EngineOptions {
     Device device;
 
     @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
-            description = "CPU engine threads (default: all ${sys:cae.cores} cores).")
+            description = "CPU engine threads; 0 means all ${sys:cae.cores} cores (the default).")
     int threads;
 
     @Option(names = "--tf32", description = "CUDA engine: let cuDNN/cuBLAS use TF32 tensor cores (faster, ~1e-3 relative error).")
@@ -58,7 +58,7 @@ public final class EngineOptions {
     void validate(picocli.CommandLine cmd) {
         cudaOnly = Stream.of("--tf32", "--conv", "--fusion", "--no-graph", "--profile-steps")
                 .filter(cmd.getParseResult()::hasMatchedOption).toList();
-        if (threads < 0) throw new picocli.CommandLine.ParameterException(cmd, "--threads must be positive, got " + threads);
+        if (threads < 0) throw new picocli.CommandLine.ParameterException(cmd, "--threads must be 0 (all cores) or more, got " + threads);
         if (profileSteps != null) profiledSteps(cmd);
         if (!conv.matches("auto|cudnn|gemm"))
             throw new picocli.CommandLine.ParameterException(cmd, "--conv must be auto, cudnn or gemm, got '" + conv + "'");

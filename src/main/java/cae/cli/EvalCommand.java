@@ -35,7 +35,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--noise", paramLabel = "STD", description = "Noise std (default: the one the model was trained with, else 0.5).")
     Float noise;
 
-    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Score the first N test images only (default: all).")
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Score the first N test images only; 0 means all (the default).")
     int limit;
 
     @Mixin DataOptions data;

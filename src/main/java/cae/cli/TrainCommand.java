@@ -51,7 +51,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "Seed of initialisation, shuffling and noise (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Train on the first N training images only (default: all).")
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Train on the first N training images only; 0 means all (the default).")
     int limit;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: runs/<date-time>, or the --resume folder).")
@@ -115,6 +115,8 @@ final class TrainCommand implements Callable<Integer> {
 
         DataSet dataSet = data.load(err);
         String problem = TrainingRun.batchProblem(dataSet, config.batch(), config.limit());
+        String limitNote = resume == null ? TrainingRun.limitNote(dataSet, config.limit()) : null;
+        if (limitNote != null) err.println(limitNote);
         if (problem != null) {
             if (resume != null) throw new UserError(resume + ": the checkpoint's " + problem);
             throw new CommandLine.ParameterException(spec.commandLine(), "--" + problem);

@@ -62,6 +62,12 @@ public final class TrainingRun {
         return limit > 0 ? Math.min(limit, all) : all;
     }
 
+    /** A note for a limit above the training images there are (they are all taken), or null. */
+    public static String limitNote(DataSet data, int limit) {
+        int all = data.train().count();
+        return limit > all ? "note: --limit " + limit + " is more than the " + all + " training images; training on all of them" : null;
+    }
+
     /** The files of a run that {@code folder} already holds (none: it may take a new run). */
     public static List<String> runFilesIn(Path folder) {
         return java.util.stream.Stream.of(Checkpoint.NAME, ModelFile.NAME, LossLog.NAME, METRICS)

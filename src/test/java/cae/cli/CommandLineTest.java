@@ -56,7 +56,7 @@ class CommandLineTest {
         assertBadValue("unknown device 'tpu'", "train", "--device", "tpu");
         assertBadValue("--conv must be auto, cudnn or gemm", "bench", "--conv", "fft");
         assertBadValue("--fusion must be off, on or auto, got 'yes'", "train", "--fusion", "yes");
-        assertBadValue("--threads must be positive", "bench", "--threads", "-2");
+        assertBadValue("--threads must be 0 (all cores) or more", "bench", "--threads", "-2");
     }
 
     private static void assertBadValue(String message, String... args) {
@@ -136,6 +136,16 @@ class CommandLineTest {
                 "--out", tmp.resolve("cmp").toString());
         assertEquals(Main.USAGE, limited.code(), limited.err());
         assertTrue(limited.err().contains("--batch 10 is larger than the 5 training images (--limit 5)"), limited.err());
+    }
+
+    @Test
+    void aLimitAboveTheTrainingImagesSaysAllAreTaken(@TempDir Path tmp) throws Exception {
+        Path data = tinyData(tmp.resolve("data"), 20, 1);
+        Result r = run("train", "--device", "cpu", "--data", data.toString(), "--batch", "10", "--epochs", "1", "--limit", "50",
+                "--out", tmp.resolve("run").toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("note: --limit 50 is more than the 20 training images; training on all of them"), r.err());
+        assertTrue(r.out().contains(": 20 images (2 steps per epoch)"), r.out());
     }
 
     @Test
