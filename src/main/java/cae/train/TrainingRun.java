@@ -68,6 +68,9 @@ public final class TrainingRun {
         return limit > all ? "note: --limit " + limit + " is more than the " + all + " training images; training on all of them" : null;
     }
 
+    /** "1 step", "2 steps". */
+    private static String count(long n, String thing) { return n + " " + thing + (n == 1 ? "" : "s"); }
+
     /** The files of a run that {@code folder} already holds (none: it may take a new run). */
     public static List<String> runFilesIn(Path folder) {
         return java.util.stream.Stream.of(Checkpoint.NAME, ModelFile.NAME, LossLog.NAME, METRICS)
@@ -112,9 +115,9 @@ public final class TrainingRun {
         if (profiledSteps != null) trainer.profileSteps(profiledSteps[0], profiledSteps[1]);
         TrainingState state = resume != null ? resume : TrainingState.fresh(config);
         long total = trainer.totalSteps();
-        log.printf("training %s on %s: %d images (%d steps per epoch), %d epochs, batch %d, lr %s, noise %s, seed %d; %s%n",
-                trainer.model().arch, data.describe(), train.count(), trainer.stepsPerEpoch(), config.epochs(), config.batch(),
-                config.learningRate(), config.noise(), config.seed(), engine.describe());
+        log.printf("training %s on %s: %s (%s per epoch), %s, batch %d, lr %s, noise %s, seed %d; %s%n",
+                trainer.model().arch, data.describe(), count(train.count(), "image"), count(trainer.stepsPerEpoch(), "step"),
+                count(config.epochs(), "epoch"), config.batch(), config.learningRate(), config.noise(), config.seed(), engine.describe());
         if (state.step > 0) log.printf("resuming at step %d of %d%n", state.step, total);
         if (state.step >= total) log.println("the checkpoint has already finished all epochs; writing the outputs again");
 
