@@ -131,6 +131,7 @@ public final class MnistFetcher {
                 fetchFrom(source, missing, cacheDir);
             } catch (Exception e) {
                 failures.add(source.describe() + " (" + reason(e) + ")");
+                log.println("mnist: " + source.describe() + " failed: " + reason(e));
                 continue;
             }
             log.println("mnist: verified and cached in " + cacheDir);

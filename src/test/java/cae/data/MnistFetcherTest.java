@@ -59,7 +59,9 @@ class MnistFetcherTest {
                 + ", expected " + Mnist.SHA256.get(DataSet.TRAIN_IMAGES) + ")."), m);
         assertEquals("mnist: " + cache + " lacks verified train-images-idx3-ubyte, train-labels-idx1-ubyte, "
                 + "t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte\n"
-                + "mnist: trying mirror ...\nmnist: trying fake ...\n", logText().replace(System.lineSeparator(), "\n"));
+                + "mnist: trying mirror ...\nmnist: mirror failed: host not found\nmnist: trying fake ...\n"
+                + "mnist: fake failed: train-images-idx3-ubyte has sha256 " + sha256(fake) + ", expected "
+                + Mnist.SHA256.get(DataSet.TRAIN_IMAGES) + "\n", logText().replace(System.lineSeparator(), "\n"));
         assertFalse(Files.exists(cache.resolve(DataSet.TRAIN_IMAGES)), "an unverified file must not enter the cache");
     }
 
