@@ -70,6 +70,11 @@ final class CompareCommand implements Callable<Integer> {
     record Row(Decoder decoder, int parameters, Evaluation.Result test, double untrainedScore, double trainedConstantScore,
                double imagesPerSecond, float[] untrainedConstant, float[] trainedConstant, Evaluation.Samples samples) {}
 
+    /** The files of a comparison that {@code folder} already holds. */
+    static List<String> comparisonFilesIn(Path folder) {
+        return java.util.stream.Stream.of("compare.md", "compare.csv", "compare.png").filter(name -> Files.exists(folder.resolve(name))).toList();
+    }
+
     @Override public Integer call() throws Exception {
         engine.validate(spec.commandLine());
         if (epochs < 1 || batch < 1 || limit < 0)
@@ -78,7 +83,7 @@ final class CompareCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--decoders names a variant twice");
         if (outDir == null) outDir = TrainCommand.freshRunFolder("compare-");
         List<String> taken = new ArrayList<>(TrainingRun.runFilesIn(outDir));
-        for (String table : List.of("compare.md", "compare.csv", "compare.png")) if (Files.exists(outDir.resolve(table))) taken.add(table);
+        taken.addAll(comparisonFilesIn(outDir));
         for (Decoder decoder : decoders) if (!TrainingRun.runFilesIn(outDir.resolve(decoder.id())).isEmpty()) taken.add(decoder.id() + "/");
         if (!taken.isEmpty())
             throw new CommandLine.ParameterException(spec.commandLine(), outDir + " already holds a comparison or a run ("

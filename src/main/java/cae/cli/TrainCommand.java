@@ -97,17 +97,17 @@ final class TrainCommand implements Callable<Integer> {
             Path runFolder = Files.isDirectory(resume) ? resume : resume.toAbsolutePath().getParent();
             resumedFolder = runFolder;
             if (outDir == null) outDir = runFolder;
-            else if (!sameFolder(outDir, runFolder) && !TrainingRun.runFilesIn(outDir).isEmpty())
+            else if (!sameFolder(outDir, runFolder) && !taken(outDir).isEmpty())
                 throw new CommandLine.ParameterException(spec.commandLine(), outDir + " already holds another run ("
-                        + String.join(", ", TrainingRun.runFilesIn(outDir)) + "); resume into " + runFolder + " or an empty --out");
+                        + String.join(", ", taken(outDir)) + "); resume into " + runFolder + " or an empty --out");
         } else {
             config = new TrainingConfig(epochs != null ? positive("--epochs", epochs) : TrainingConfig.EPOCHS,
                     positive("--batch", batch), positiveFloat("--lr", learningRate), noise("--noise", noise), seed,
                     nonNegative("--limit", limit), decoder != null ? decoder : Decoder.NEAREST);
             if (outDir == null) outDir = freshRunFolder("");
-            else if (!TrainingRun.runFilesIn(outDir).isEmpty())
+            else if (!taken(outDir).isEmpty())
                 throw new CommandLine.ParameterException(spec.commandLine(), outDir + " already holds a run ("
-                        + String.join(", ", TrainingRun.runFilesIn(outDir)) + ")"
+                        + String.join(", ", taken(outDir)) + ")"
                         + (Files.exists(outDir.resolve(Checkpoint.NAME)) ? "; continue it with --resume " + outDir + " or" : ";")
                         + " choose another --out");
         }
@@ -121,18 +121,18 @@ final class TrainCommand implements Callable<Integer> {
             if (resume != null) throw new UserError(resume + ": the checkpoint's " + problem);
             throw new CommandLine.ParameterException(spec.commandLine(), "--" + problem);
         }
-        if (resumed != null) {
-            long stepsPerEpoch = TrainingRun.trainImageCount(dataSet, config.limit()) / config.batch();
-            long epochsDone = resumed.step / stepsPerEpoch;
-            if (resumed.step > config.epochs() * stepsPerEpoch)
-                throw new CommandLine.ParameterException(spec.commandLine(), "--epochs " + config.epochs() + ": the checkpoint has already trained "
-                        + epochsDone + " epochs (step " + resumed.step + "); give --epochs " + epochsDone + " or more");
-        }
         if (resumedHash != null && !resumedHash.isEmpty()) {
             String now = dataSet.sha256().getOrDefault(DataSet.TRAIN_IMAGES, "");
             if (!resumedHash.equals(now))
                 throw new UserError("the checkpoint in " + resume + " was trained on other data (train images sha256 "
                         + resumedHash + ", now " + now + ")");
+        }
+        if (resumed != null) {
+            long stepsPerEpoch = TrainingRun.trainImageCount(dataSet, config.limit()) / config.batch();
+            long epochsNeeded = (resumed.step + stepsPerEpoch - 1) / stepsPerEpoch;  // a started epoch counts
+            if (resumed.step > config.epochs() * stepsPerEpoch)
+                throw new CommandLine.ParameterException(spec.commandLine(), "--epochs " + config.epochs() + ": the checkpoint is at step "
+                        + resumed.step + ", in epoch " + epochsNeeded + " of " + stepsPerEpoch + " steps; give --epochs " + epochsNeeded + " or more");
         }
         boolean terminal = ProgressBar.onTerminal();
         ProgressBar.Factory bar = terminal ? (start, total, perStep) -> new ProgressBar(err, start, total, perStep)
@@ -170,6 +170,13 @@ final class TrainCommand implements Callable<Integer> {
         if (!(value >= 0) || Float.isInfinite(value))
             throw new CommandLine.ParameterException(spec.commandLine(), option + " must be 0 or a positive number, got " + value);
         return value;
+    }
+
+    /** A run's or a comparison's files in {@code folder}: a new run does not go there. */
+    private static List<String> taken(Path folder) {
+        List<String> files = new java.util.ArrayList<>(TrainingRun.runFilesIn(folder));
+        files.addAll(CompareCommand.comparisonFilesIn(folder));
+        return files;
     }
 
     private static boolean sameFolder(Path a, Path b) throws java.io.IOException {

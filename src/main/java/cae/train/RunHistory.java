@@ -21,6 +21,10 @@ public final class RunHistory {
     public final List<Double> epochSeconds = new ArrayList<>();
     private long trainedSteps;
     private double trainingSeconds;
+    /** Whether the steps before a resume are in here (not for a checkpoint written before runs kept a history). */
+    private boolean complete = true;
+
+    public boolean complete() { return complete; }
 
     void addTraining(long steps, double seconds) {
         trainedSteps += steps;
@@ -50,6 +54,7 @@ public final class RunHistory {
     /** From checkpoint metadata; empty where a checkpoint predates the history. */
     static RunHistory parse(Map<String, String> meta, Path file) {
         RunHistory history = new RunHistory();
+        history.complete = meta.containsKey(VALIDATION) || "0".equals(meta.get("step"));
         try {
             for (String point : items(meta.get(VALIDATION))) {
                 String[] f = point.split(":");

@@ -119,6 +119,9 @@ public final class TrainingRun {
                 trainer.model().arch, data.describe(), count(train.count(), "image"), count(trainer.stepsPerEpoch(), "step"),
                 count(config.epochs(), "epoch"), config.batch(), config.learningRate(), config.noise(), config.seed(), engine.describe());
         if (state.step > 0) log.printf("resuming at step %d of %d%n", state.step, total);
+        if (!state.history.complete())
+            log.println("note: this checkpoint was written before runs kept their history: metrics.json and loss.png will cover "
+                    + "only what is trained from here");
         if (state.step >= total) log.println("the checkpoint has already finished all epochs; writing the outputs again");
 
         Evaluation evaluation = new Evaluation(trainer.model(), config.noise());

@@ -41,7 +41,7 @@ class ResumeTest {
 
         CommandLineTest.Result fewer = CommandLineTest.run("train", "--device", "cpu", "--resume", a.toString(), "--epochs", "1");
         assertEquals(Main.USAGE, fewer.code(), fewer.err());
-        assertTrue(fewer.err().contains("--epochs 1: the checkpoint has already trained 2 epochs (step 4); give --epochs 2 or more"), fewer.err());
+        assertTrue(fewer.err().contains("--epochs 1: the checkpoint is at step 4, in epoch 2 of 2 steps; give --epochs 2 or more"), fewer.err());
 
         // the checkpoint's own settings may be repeated; the run continues into an empty folder
         CommandLineTest.Result more = train("--resume", a.toString(), "--epochs", "3", "--lr", "0.001", "--seed", "1", "--out", b.toString());
@@ -67,6 +67,24 @@ class ResumeTest {
         assertTrue(changed.err().contains("--lr cannot change when resuming"), changed.err());
     }
 
+    /** A checkpoint in the middle of epoch 2 (step 3 of 2-step epochs): --epochs 1 is refused, the --epochs it suggests is taken. */
+    @Test
+    void aCheckpointInsideAnEpochNeedsThatEpoch(@TempDir Path tmp) throws Exception {
+        MnistFetcher.ensure(MnistFetcher.defaultCacheDir(), System.err);
+        cae.train.TrainingConfig config = new cae.train.TrainingConfig(1, 100, 1e-3f, 0.5f, 1, 200);
+        cae.train.TrainingState fresh = cae.train.TrainingState.fresh(config);
+        Path run = Files.createDirectories(tmp.resolve("run"));
+        cae.train.Checkpoint.write(run.resolve(cae.train.Checkpoint.NAME), new cae.train.TrainingState(config, 3, fresh.params,
+                fresh.adamM, fresh.adamV), 2, cae.data.Mnist.SHA256.get(cae.data.DataSet.TRAIN_IMAGES));
+
+        CommandLineTest.Result one = CommandLineTest.run("train", "--device", "cpu", "--resume", run.toString());
+        assertEquals(Main.USAGE, one.code(), one.err());
+        assertTrue(one.err().contains("--epochs 1: the checkpoint is at step 3, in epoch 2 of 2 steps; give --epochs 2 or more"), one.err());
+        CommandLineTest.Result two = CommandLineTest.run("train", "--device", "cpu", "--resume", run.toString(), "--epochs", "2");
+        assertEquals(0, two.code(), two.err());
+        assertTrue(two.out().contains("resuming at step 3 of 4"), two.out());
+    }
+
     @Test
     void aFolderHoldingARunOrAComparisonIsNeverWrittenOver(@TempDir Path tmp) throws Exception {
         Path finished = Files.createDirectories(tmp.resolve("finished"));
@@ -81,5 +99,10 @@ class ResumeTest {
         assertEquals(Main.USAGE, compare.code(), compare.err());
         assertTrue(compare.err().contains("already holds a comparison or a run (nearest/); choose another --out"), compare.err());
         assertEquals("{}", Files.readString(comparison.resolve("metrics.json")));
+
+        Files.writeString(tmp.resolve("cmp").resolve("compare.md"), "a table");
+        CommandLineTest.Result trainThere = CommandLineTest.run("train", "--device", "cpu", "--out", tmp.resolve("cmp").toString());
+        assertEquals(Main.USAGE, trainThere.code(), trainThere.err());
+        assertTrue(trainThere.err().contains("already holds a run (compare.md); choose another --out"), trainThere.err());
     }
 }
