@@ -200,7 +200,7 @@ for f in files:
                 parity.append((key, result, "-", message))
         else:
             label = "op " + case.get("name", "").split("(")[0]
-            if display.startswith("["): label += " " + display.split("] ", 1)[-1]
+            if display and not display.endswith(")"): label += " " + display.split("] ", 1)[-1]  # a parameterized case
             m = re.search(r"relative error ([0-9.eE+-]+)", message)
             figure = m.group(1) if m else "<= 1e-5" if result == "pass" else "-"
             ops.append((label, result, figure, message))
