@@ -124,10 +124,14 @@ public interface Engine extends AutoCloseable {
     void transposedConv3x3Backward(Tensor x, Tensor weight, Tensor y, Tensor dy, boolean relu,
                                    Tensor dx, Tensor dWeight, Tensor dBias);
 
-    /*
-     * Max-unpooling (SegNet) puts pooled values back where the encoder's pool found them, zero
-     * elsewhere: that is maxPoolBackward(poolInput, pooled, values, out). Its gradient gathers.
+    /**
+     * Max-unpooling (SegNet): puts {@code values} (pooled's shape) back where the encoder's pool of
+     * {@code poolInput} found its maxima, zero elsewhere, into {@code out} (poolInput's shape). That is
+     * exactly the max-pool's backward with the values as its gradient, which is how every engine runs it.
      */
+    default void maxUnpool(Tensor poolInput, Tensor pooled, Tensor values, Tensor out) {
+        maxPoolBackward(poolInput, pooled, values, out);
+    }
 
     /** Gradient of max-unpooling: dValues[window] = dOut[the window's first arg-max cell in poolInput]; dValues is overwritten. */
     void maxUnpoolBackward(Tensor poolInput, Tensor pooled, Tensor dOut, Tensor dValues);

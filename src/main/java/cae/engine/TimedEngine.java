@@ -100,6 +100,10 @@ public final class TimedEngine implements Engine {
                 () -> inner.transposedConv3x3Backward(x, weight, y, dy, relu, dx, dWeight, dBias));
     }
 
+    @Override public void maxUnpool(Tensor poolInput, Tensor pooled, Tensor values, Tensor out) {
+        timed("unpool " + shape(pooled) + " forward", () -> inner.maxUnpool(poolInput, pooled, values, out));
+    }
+
     @Override public void maxUnpoolBackward(Tensor poolInput, Tensor pooled, Tensor dOut, Tensor dValues) {
         timed("unpool " + shape(pooled) + " backward", () -> inner.maxUnpoolBackward(poolInput, pooled, dOut, dValues));
     }

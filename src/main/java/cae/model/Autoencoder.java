@@ -65,7 +65,7 @@ public final class Autoencoder {
             switch (arch.decoder()) {
                 case NEAREST -> engine.resize(x, a.up[j]);
                 case BILINEAR -> engine.bilinearResize(x, a.up[j]);
-                case UNPOOL -> engine.maxPoolBackward(a.encoder[level], a.pooled[level], x, a.up[j]);
+                case UNPOOL -> engine.maxUnpool(a.encoder[level], a.pooled[level], x, a.up[j]);
                 case TRANSPOSED -> { }
             }
             conv(3 + j, a.up[j] != null ? a.up[j] : x, a.decoder[j]);

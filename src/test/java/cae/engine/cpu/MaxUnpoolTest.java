@@ -15,7 +15,7 @@ import java.util.Random;
 import static cae.engine.Numerics.*;
 import static org.junit.jupiter.api.Assertions.*;
 
-/** Max-unpooling is maxPoolBackward(poolInput, pooled, values, out); its gradient is maxUnpoolBackward. */
+/** Max-unpooling (Engine.maxUnpool, which is maxPoolBackward with the values as its gradient); its gradient is maxUnpoolBackward. */
 class MaxUnpoolTest {
     /** One, two and three threads; the two-thread engine runs the single-engine checks. */
     private static final Engine[] engines = {new CpuEngine(1), new CpuEngine(2), new CpuEngine(3)};
@@ -28,7 +28,7 @@ class MaxUnpoolTest {
         e.write(x, poolInput);
         e.maxPool(x, pooled);
         e.fill(out, 9f);
-        e.maxPoolBackward(x, pooled, tensor(e, values, pooled.shape()), out);
+        e.maxUnpool(x, pooled, tensor(e, values, pooled.shape()), out);
         float[] result = new float[out.size()];
         e.read(out, result);
         return result;

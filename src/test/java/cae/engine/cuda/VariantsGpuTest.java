@@ -70,7 +70,7 @@ class VariantsGpuTest extends CudaOpComparison {
         }
     }
 
-    /** Unpooling is maxPoolBackward (always our kernel), its gradient our gather. */
+    /** Unpooling (maxUnpool: the max-pool backward, always our kernel), its gradient our gather. */
     @ParameterizedTest
     @EnumSource(value = CudaEngine.ConvPath.class, names = {"CUDNN", "GEMM"})
     void maxUnpoolForwardAndBackward(CudaEngine.ConvPath path) {
@@ -82,8 +82,8 @@ class VariantsGpuTest extends CudaOpComparison {
                 cpu.maxPool(poolInput.cpu, pooled.cpu);
                 gpu.maxPool(poolInput.gpu, pooled.gpu);
                 Pair values = random(gpu, n, c, oh, ow), unpooled = output(gpu, n, c, h, w);
-                cpu.maxPoolBackward(poolInput.cpu, pooled.cpu, values.cpu, unpooled.cpu);
-                gpu.maxPoolBackward(poolInput.gpu, pooled.gpu, values.gpu, unpooled.gpu);
+                cpu.maxUnpool(poolInput.cpu, pooled.cpu, values.cpu, unpooled.cpu);
+                gpu.maxUnpool(poolInput.gpu, pooled.gpu, values.gpu, unpooled.gpu);
                 assertClose(gpu, unpooled, what + " forward", 0);
                 Pair dOut = random(gpu, n, c, h, w), dValues = output(gpu, n, c, oh, ow);
                 cpu.maxUnpoolBackward(poolInput.cpu, pooled.cpu, dOut.cpu, dValues.cpu);
@@ -109,8 +109,8 @@ class VariantsGpuTest extends CudaOpComparison {
             cpu.maxPool(poolInput.cpu, pooled.cpu);
             gpu.maxPool(poolInput.gpu, pooled.gpu);
             Pair values = random(gpu, n, c, h / 2, w / 2), unpooled = output(gpu, n, c, h, w);
-            cpu.maxPoolBackward(poolInput.cpu, pooled.cpu, values.cpu, unpooled.cpu);
-            gpu.maxPoolBackward(poolInput.gpu, pooled.gpu, values.gpu, unpooled.gpu);
+            cpu.maxUnpool(poolInput.cpu, pooled.cpu, values.cpu, unpooled.cpu);
+            gpu.maxUnpool(poolInput.gpu, pooled.gpu, values.gpu, unpooled.gpu);
             assertClose(gpu, unpooled, path + " max-unpool with tied zero windows (if this fails on the cuDNN path, cuDNN "
                     + "breaks ties differently and unpooling must use maxpool_same_backward)", 0);
         }
