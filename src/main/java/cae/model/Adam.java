@@ -18,9 +18,9 @@ public final class Adam {
         this.v = engine.zeros(size);
     }
 
-    /** The optimizer and its settings, as the model file's metadata names them. */
+    /** The optimizer and its settings, as the model file's metadata names them (RecipeFormulasTest holds it to the constants). */
     public static String describe() {
-        return "adam(beta1=" + BETA1 + ", beta2=" + BETA2 + ", epsilon=" + EPSILON + ", tf1 form)";
+        return "adam(beta1=0.9, beta2=0.999, epsilon=1e-8, tf1 form)";
     }
 
     /** lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t), for update number t (1-based). */

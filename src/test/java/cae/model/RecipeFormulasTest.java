@@ -18,6 +18,16 @@ class RecipeFormulasTest {
     }
 
     @Test
+    void adamsDescriptionStatesItsConstants() {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("adam\\(beta1=([^,]+), beta2=([^,]+), epsilon=([^,]+), tf1 form\\)")
+                .matcher(Adam.describe());
+        assertTrue(m.matches(), Adam.describe());
+        assertEquals(Adam.BETA1, Float.parseFloat(m.group(1)));
+        assertEquals(Adam.BETA2, Float.parseFloat(m.group(2)));
+        assertEquals(Adam.EPSILON, Float.parseFloat(m.group(3)));
+    }
+
+    @Test
     void glorotUniformKernelsWithinTheirLimitsAndZeroBiases() {
         Architecture arch = Architecture.RECIPE;
         float[] values = Parameters.glorotInit(arch, 1);
