@@ -71,6 +71,16 @@ std::vector<float> bias_grad_reduce(const std::vector<float>& partials, int c, i
     return dbias;
 }
 
+// The bias gradient as the engine computes it: a (chunks, c) grid of blocks, block (k, ch) summing
+// thread(ch, k, t) over its threads (a *_bias_partials kernel), then bias_grad_reduce.
+template <typename Thread>
+std::vector<float> bias_grad(int c, int chunks, Thread thread) {
+    std::vector<float> partials((size_t)c * chunks);
+    for (int ch = 0; ch < c; ++ch)
+        for (int k = 0; k < chunks; ++k) partials[(size_t)ch * chunks + k] = block_sum([&](int t) { return thread(ch, k, t); });
+    return bias_grad_reduce(partials, c, chunks);
+}
+
 // Output element i of an element-wise op (the kernel's body for grid index i).
 void element_at(const std::string& op, int i, const int* d, const std::vector<std::vector<float>>& in, float* out) {
     const float* x = in[0].data();
@@ -106,15 +116,11 @@ void run(const std::string& op, Args& a) {
         save(r.dx_out, dx);
     } else if (op == "relu_backward_bias_grad") {
         ReluBiasArgs r = relu_bias_args(a);
-        int chunks = cae::bias_grad_chunks(r.n, r.hw);
-        std::vector<float> partials((size_t)r.c * chunks);
-        for (int ch = 0; ch < r.c; ++ch)  // relu_backward_bias_partials: grid = (chunks, c)
-            for (int k = 0; k < chunks; ++k)
-                partials[(size_t)ch * chunks + k] = block_sum([&](int t) {
-                    return cae::relu_backward_bias_grad_thread(ch, k, t, r.y.data(), r.dy.data(), r.n, r.c, r.hw, r.relu);
-                });
+        std::vector<float> dbias = bias_grad(r.c, cae::bias_grad_chunks(r.n, r.hw), [&](int ch, int k, int t) {
+            return cae::relu_backward_bias_grad_thread(ch, k, t, r.y.data(), r.dy.data(), r.n, r.c, r.hw, r.relu);
+        });
         save(r.dy_out, r.dy);
-        save(r.dbias_out, bias_grad_reduce(partials, r.c, chunks));
+        save(r.dbias_out, dbias);
     } else if (op == "sigmoid_xent") {
         LossArgs r = loss_args(a);
         std::vector<float> grad(r.count);
@@ -149,29 +155,20 @@ void run(const std::string& op, Args& a) {
     } else if (op == "maxpool_relu_backward_bias_grad") {
         PoolReluBiasArgs r = pool_relu_bias_args(a);
         std::vector<float> dy(r.y.size(), std::nanf(""));
-        int chunks = cae::bias_grad_chunks(r.n, r.h * r.w);
-        std::vector<float> partials((size_t)r.c * chunks);
-        for (int ch = 0; ch < r.c; ++ch)  // maxpool_relu_backward_bias_partials: grid = (chunks, c)
-            for (int k = 0; k < chunks; ++k)
-                partials[(size_t)ch * chunks + k] = block_sum([&](int t) {
-                    return cae::maxpool_relu_backward_bias_grad_thread(ch, k, t, r.y.data(), r.dpooled.data(), dy.data(),
-                                                                      r.n, r.c, r.h, r.w);
-                });
+        std::vector<float> dbias = bias_grad(r.c, cae::bias_grad_chunks(r.n, r.h * r.w), [&](int ch, int k, int t) {
+            return cae::maxpool_relu_backward_bias_grad_thread(ch, k, t, r.y.data(), r.dpooled.data(), dy.data(), r.n, r.c, r.h, r.w);
+        });
         save(r.dy_out, dy);
-        save(r.dbias_out, bias_grad_reduce(partials, r.c, chunks));
+        save(r.dbias_out, dbias);
     } else if (op == "resize_relu_backward_bias_grad") {
         ResizeReluBiasArgs r = resize_relu_bias_args(a);
         std::vector<float> dy(r.y.size(), std::nanf(""));
-        int chunks = cae::bias_grad_chunks(r.n, r.h * r.w);
-        std::vector<float> partials((size_t)r.c * chunks);
-        for (int ch = 0; ch < r.c; ++ch)  // resize_nearest_relu_backward_bias_partials: grid = (chunks, c)
-            for (int k = 0; k < chunks; ++k)
-                partials[(size_t)ch * chunks + k] = block_sum([&](int t) {
-                    return cae::resize_relu_backward_bias_grad_thread(ch, k, t, r.y.data(), r.dresized.data(), dy.data(),
-                                                                     r.n, r.c, r.h, r.w, r.oh, r.ow);
-                });
+        std::vector<float> dbias = bias_grad(r.c, cae::bias_grad_chunks(r.n, r.h * r.w), [&](int ch, int k, int t) {
+            return cae::resize_relu_backward_bias_grad_thread(ch, k, t, r.y.data(), r.dresized.data(), dy.data(),
+                                                             r.n, r.c, r.h, r.w, r.oh, r.ow);
+        });
         save(r.dy_out, dy);
-        save(r.dbias_out, bias_grad_reduce(partials, r.c, chunks));
+        save(r.dbias_out, dbias);
     } else if (op == "thin_conv_in1_forward" || op == "thin_conv_out1_forward") {
         ThinForwardArgs r = thin_forward_args(op, a);
         std::vector<float> y(r.y_size);
