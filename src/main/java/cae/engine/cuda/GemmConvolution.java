@@ -51,10 +51,15 @@ final class GemmConvolution implements Convolution {
         if (problem != null) throw new CudaException(problem);
     }
 
+    /** The column buffer for x's shape, refused where it would be too large for our kernels. */
+    private CUdeviceptr columnsFor(int n, int cin, int h, int w) {
+        requireColumnsFit(n, cin, h, w);
+        return columns.atLeast((long) n * cin * 9 * h * w * Float.BYTES);
+    }
+
     private CUdeviceptr im2col(CudaTensor x) {
         int n = x.n(), cin = x.c(), h = x.h(), w = x.w();
-        requireColumnsFit(n, cin, h, w);
-        CUdeviceptr col = columns.atLeast((long) n * cin * 9 * h * w * Float.BYTES);
+        CUdeviceptr col = columnsFor(n, cin, h, w);
         kernels.launch("im2col3x3", Kernels.blocksFor((long) n * cin * 9 * h * w),
                 Kernels.arg(x.ptr), Kernels.arg(col), Kernels.arg(n), Kernels.arg(cin), Kernels.arg(h), Kernels.arg(w));
         return col;
@@ -71,8 +76,7 @@ final class GemmConvolution implements Convolution {
     @Override public void backward(CudaTensor x, CudaTensor weight, CudaTensor dy, CudaTensor dx, CudaTensor dWeight) {
         int n = x.n(), cin = x.c(), k = cin * 9, h = x.h(), w = x.w(), p = h * w, cout = dy.c();
         if (dWeight == null && dx == null) return;
-        requireColumnsFit(n, cin, h, w);
-        CUdeviceptr col = dWeight != null ? weightGradient(x, dy, dWeight) : columns.atLeast((long) n * k * p * Float.BYTES);
+        CUdeviceptr col = dWeight != null ? weightGradient(x, dy, dWeight) : columnsFor(n, cin, h, w);
         if (dx == null) return;
         // column-major: dcol_s^T (P x K) = dy_s^T (P x Cout) * W (Cout x K); the columns are free again
         Check.cublas(cublasSgemmStridedBatched(handle, CUBLAS_OP_N, CUBLAS_OP_T, p, k, cout,
