@@ -82,8 +82,7 @@ final class CompareCommand implements Callable<Integer> {
         if (decoders.stream().distinct().count() < decoders.size())
             throw new CommandLine.ParameterException(spec.commandLine(), "--decoders names a variant twice");
         if (outDir == null) outDir = TrainCommand.freshRunFolder("compare-");
-        List<String> taken = new ArrayList<>(TrainingRun.runFilesIn(outDir));
-        taken.addAll(comparisonFilesIn(outDir));
+        List<String> taken = TrainCommand.taken(outDir);
         for (Decoder decoder : decoders) if (!TrainingRun.runFilesIn(outDir.resolve(decoder.id())).isEmpty()) taken.add(decoder.id() + "/");
         if (!taken.isEmpty())
             throw new CommandLine.ParameterException(spec.commandLine(), outDir + " already holds a comparison or a run ("

@@ -97,17 +97,19 @@ final class TrainCommand implements Callable<Integer> {
             Path runFolder = Files.isDirectory(resume) ? resume : resume.toAbsolutePath().getParent();
             resumedFolder = runFolder;
             if (outDir == null) outDir = runFolder;
-            else if (!sameFolder(outDir, runFolder) && !taken(outDir).isEmpty())
+            List<String> taken = sameFolder(outDir, runFolder) ? List.of() : taken(outDir);
+            if (!taken.isEmpty())
                 throw new CommandLine.ParameterException(spec.commandLine(), outDir + " already holds another run ("
-                        + String.join(", ", taken(outDir)) + "); resume into " + runFolder + " or an empty --out");
+                        + String.join(", ", taken) + "); resume into " + runFolder + " or an empty --out");
         } else {
             config = new TrainingConfig(epochs != null ? positive("--epochs", epochs) : TrainingConfig.EPOCHS,
                     positive("--batch", batch), positiveFloat("--lr", learningRate), noise("--noise", noise), seed,
                     nonNegative("--limit", limit), decoder != null ? decoder : Decoder.NEAREST);
             if (outDir == null) outDir = freshRunFolder("");
-            else if (!taken(outDir).isEmpty())
+            List<String> taken = taken(outDir);
+            if (!taken.isEmpty())
                 throw new CommandLine.ParameterException(spec.commandLine(), outDir + " already holds a run ("
-                        + String.join(", ", taken(outDir)) + ")"
+                        + String.join(", ", taken) + ")"
                         + (Files.exists(outDir.resolve(Checkpoint.NAME)) ? "; continue it with --resume " + outDir + " or" : ";")
                         + " choose another --out");
         }
@@ -128,7 +130,7 @@ final class TrainCommand implements Callable<Integer> {
                         + resumedHash + ", now " + now + ")");
         }
         if (resumed != null) {
-            long stepsPerEpoch = TrainingRun.trainImageCount(dataSet, config.limit()) / config.batch();
+            long stepsPerEpoch = config.stepsPerEpoch(TrainingRun.trainImageCount(dataSet, config.limit()));
             long epochsNeeded = (resumed.step + stepsPerEpoch - 1) / stepsPerEpoch;  // a started epoch counts
             if (resumed.step > config.epochs() * stepsPerEpoch)
                 throw new CommandLine.ParameterException(spec.commandLine(), "--epochs " + config.epochs() + ": the checkpoint is at step "
@@ -173,7 +175,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** A run's or a comparison's files in {@code folder}: a new run does not go there. */
-    private static List<String> taken(Path folder) {
+    static List<String> taken(Path folder) {
         List<String> files = new java.util.ArrayList<>(TrainingRun.runFilesIn(folder));
         files.addAll(CompareCommand.comparisonFilesIn(folder));
         return files;

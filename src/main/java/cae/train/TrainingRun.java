@@ -80,7 +80,8 @@ public final class TrainingRun {
     /** The training images: the recipe's train split, or its first {@code limit} images. */
     Images trainImages() {
         Images train = data.train();
-        return config.limit() > 0 && config.limit() < train.count() ? train.slice("train", 0, config.limit()) : train;
+        int count = trainImageCount(data, config.limit());
+        return count < train.count() ? train.slice("train", 0, count) : train;
     }
 
     /**
