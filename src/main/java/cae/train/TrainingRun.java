@@ -158,7 +158,7 @@ public final class TrainingRun {
                         history.addTraining(current.step - epochStartStep[0], seconds);
                         epochStartStep[0] = current.step;
                         if (bar != null) bar.clear();
-                        String line = String.format("epoch %d/%d done in %.1f s", epoch + 1, config.epochs(), (now - epochStart[0]) / 1e9);
+                        String line = String.format("epoch %d/%d done in %.1f s", epoch + 1, config.epochs(), seconds);
                         if (validation != null) {
                             Evaluation.Result v = evaluation.score(validation);
                             history.validation.add(new LossPlot.Point(current.step, v.loss()));
