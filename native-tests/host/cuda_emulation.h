@@ -33,6 +33,7 @@ inline float __int_as_float(int bits) {
 #define __forceinline__ inline
 #define __launch_bounds__(...)
 #define __shared__ static
+#define __align__(bytes) alignas(bytes)
 #define __trap() std::abort()
 
 // kernel<<<(gx, gy), threads>>>(args...), on the CPU: `threads` threads take the blocks in order,

@@ -41,6 +41,7 @@ const char* kUsage =
     "  maxpool_relu_backward_bias_grad  n c h w y.f32 dpooled.f32 dy.f32 dbias.f32   (then bias_grad_reduce)\n"
     "  resize_relu_backward_bias_grad   n c h w oh ow y.f32 dresized.f32 dy.f32 dbias.f32   (then bias_grad_reduce)\n"
     "  conv3x3_weight_grad           n cin cout h w samples_per_block tiles_per_block x.f32 dy.f32 dweight.f32   (partials, then reduce)\n"
+    "  direct_conv_forward           n cin cout h w relu x.f32 weight.f32 bias.f32 y.f32   (cin at most 128)\n"
     "  thin_conv_in1_forward         n c h w relu x.f32 weight.f32 bias.f32 y.f32   (c: output channels)\n"
     "  thin_conv_out1_forward        n c h w relu x.f32 weight.f32 bias.f32 y.f32   (c: input channels)\n"
     "  thin_conv_in1_backward_data   n c h w dy.f32 weight.f32 dx.f32\n"
@@ -169,6 +170,16 @@ void run(const std::string& op, Args& a) {
         });
         save(r.dy_out, dy);
         save(r.dbias_out, dbias);
+    } else if (op == "direct_conv_forward") {
+        DirectForwardArgs r = direct_forward_args(a);
+        std::vector<float> y((size_t)r.n * r.cout * r.h * r.w), staged((size_t)r.cin * 9 * cae::kDirectGroup);
+        for (int group = 0; group < r.groups(); ++group) {  // blockIdx.y: stage the group's weights, then every pixel
+            int co0 = group * cae::kDirectGroup;
+            for (int k = 0; k < (int)staged.size(); ++k) cae::direct_conv_stage_at(k, r.weight.data(), staged.data(), r.cin, r.cout, co0);
+            for (int j = 0; j < r.n * r.h * r.w; ++j)
+                cae::direct_conv_forward_at(j, r.x.data(), staged.data(), r.bias.data(), y.data(), r.cin, r.cout, co0, r.h, r.w, r.relu);
+        }
+        save(r.y_out, y);
     } else if (op == "thin_conv_in1_forward" || op == "thin_conv_out1_forward") {
         ThinForwardArgs r = thin_forward_args(op, a);
         std::vector<float> y(r.y_size);

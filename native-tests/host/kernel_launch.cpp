@@ -17,6 +17,7 @@
 #include "adam.cu"
 #include "bilinear.cu"
 #include "conv_wgrad.cu"
+#include "direct_conv.cu"
 #include "im2col.cu"
 #include "im2col_s2.cu"
 #include "loss.cu"
@@ -48,6 +49,7 @@ const char* kUsage =
     "  maxpool_relu_backward_bias_grad  n c h w y.f32 dpooled.f32 dy.f32 dbias.f32\n"
     "  resize_relu_backward_bias_grad   n c h w oh ow y.f32 dresized.f32 dy.f32 dbias.f32\n"
     "  conv3x3_weight_grad              n cin cout h w samples_per_block tiles_per_block x.f32 dy.f32 dweight.f32\n"
+    "  direct_conv_forward              n cin cout h w relu x.f32 weight.f32 bias.f32 y.f32\n"
     "  thin_conv_in1_forward            n c h w relu x.f32 weight.f32 bias.f32 y.f32\n"
     "  thin_conv_out1_forward           n c h w relu x.f32 weight.f32 bias.f32 y.f32\n"
     "  thin_conv_in1_backward_data      n c h w dy.f32 weight.f32 dx.f32\n"
@@ -157,6 +159,12 @@ void run(const std::string& op, Args& a) {
         cae_launch(bias_grad_reduce, r.c, 1, kThreads, (const float*)partials.data(), chunks, dbias.data());
         save(r.dy_out, dy);
         save(r.dbias_out, dbias);
+    } else if (op == "direct_conv_forward") {
+        DirectForwardArgs r = direct_forward_args(a);
+        std::vector<float> y((size_t)r.n * r.cout * r.h * r.w, std::nanf(""));
+        cae_launch(direct_conv_forward, stride_blocks((size_t)r.n * r.h * r.w), r.groups(), kThreads, (const float*)r.x.data(),
+                   (const float*)r.weight.data(), (const float*)r.bias.data(), y.data(), r.n, r.cin, r.cout, r.h, r.w, r.relu);
+        save(r.y_out, y);
     } else if (op == "thin_conv_in1_forward" || op == "thin_conv_out1_forward") {
         ThinForwardArgs r = thin_forward_args(op, a);
         std::vector<float> y(r.y_size, std::nanf(""));

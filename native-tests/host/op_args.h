@@ -88,6 +88,27 @@ ResizeReluBiasArgs resize_relu_bias_args(Args& a) {
     return r;
 }
 
+// direct_conv_forward n cin cout h w relu x.f32 weight.f32 bias.f32 y.f32
+struct DirectForwardArgs {
+    int n, cin, cout, h, w, relu;
+    std::vector<float> x, weight, bias;
+    std::string y_out;
+    int groups() const { return (cout + cae::kDirectGroup - 1) / cae::kDirectGroup; }
+};
+
+DirectForwardArgs direct_forward_args(Args& a) {
+    DirectForwardArgs r;
+    r.n = a.integer(), r.cin = a.integer(), r.cout = a.integer(), r.h = a.integer(), r.w = a.integer(), r.relu = a.integer();
+    std::string xf = a.text(), wf = a.text(), bf = a.text();
+    r.y_out = a.text();
+    a.done();
+    if (r.cin > cae::kDirectMaxIn) throw Failure("at most " + std::to_string(cae::kDirectMaxIn) + " input channels");
+    r.x = load<float>(xf, (size_t)r.n * r.cin * r.h * r.w);
+    r.weight = load<float>(wf, (size_t)r.cout * r.cin * 9);
+    r.bias = load<float>(bf, r.cout);
+    return r;
+}
+
 // thin_conv_{in1,out1}_forward n c h w relu x.f32 weight.f32 bias.f32 y.f32
 struct ThinForwardArgs {
     bool one_in;

@@ -29,7 +29,7 @@ class KernelFatbinTest {
             "step_scalars_set",
             "thin_conv_in1_forward", "thin_conv_out1_forward", "thin_conv_in1_backward_data", "thin_conv_out1_backward_data",
             "thin_conv_weight_grad_partials", "thin_conv_weight_grad_reduce", "maxpool_relu_backward_bias_partials",
-            "conv3x3_weight_grad_partials", "conv3x3_weight_grad_reduce", "resize_nearest_relu_backward_bias_partials");
+            "conv3x3_weight_grad_partials", "conv3x3_weight_grad_reduce", "resize_nearest_relu_backward_bias_partials", "direct_conv_forward");
 
     private static boolean nvccPresent() {
         if (Files.isExecutable(Path.of("/usr/local/cuda/bin/nvcc"))) return true;

@@ -73,6 +73,13 @@ class KernelLaunchTest {
         sameBits("resize_relu_backward_bias_grad", n, c, h, w, oh, ow, y, dResized, "out:dy", "out:db");
     }
 
+    @ParameterizedTest(name = "{0}x{1}x{3}x{4} -> {2} channels, relu {5}")
+    @CsvSource({"3, 4, 8, 14, 14, true", "2, 3, 5, 7, 7, false", "37, 2, 6, 9, 8, true"})  // 5, 6: a last group partly filled
+    void directConvolution(int n, int cin, int cout, int h, int w, boolean relu) throws IOException {
+        Path x = input("x", n * cin * h * w, false), weight = input("w", cout * cin * 9, false), bias = input("b", cout, false);
+        sameBits("direct_conv_forward", n, cin, cout, h, w, relu ? 1 : 0, x, weight, bias, "out:y");
+    }
+
     @ParameterizedTest(name = "{0}x{2}x{3}, {1} wide channels, relu {4}")
     @CsvSource({"3, 5, 28, 28, true", "2, 3, 9, 8, false", "37, 2, 9, 8, true", "2, 1, 3, 3, true"})
     void thinConvolutions(int n, int c, int h, int w, boolean relu) throws IOException {

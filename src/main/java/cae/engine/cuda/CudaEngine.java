@@ -68,6 +68,7 @@ public final class CudaEngine implements Engine {
     private Convolution convolution;
     private TransposedConvolution transposed;
     private ThinConvolution thin;
+    private DirectConvolution direct;
     private DirectWeightGradient directWeightGradient;
     private FusionChoices fusions;
 
@@ -80,8 +81,8 @@ public final class CudaEngine implements Engine {
 
     /**
      * Whether fused kernels replace library calls and separate launches: the one-channel convolutions
-     * (conv1, the logits: kernels/thin_conv.cu, bias and ReLU fused), cuDNN's convolution + bias + ReLU
-     * forward for the other layers, the max-pool and nearest-resize backwards fused into the next
+     * (conv1, the logits: kernels/thin_conv.cu, bias and ReLU fused), for the other layers' forward
+     * cuDNN's convolution + bias + ReLU or our direct kernel (kernels/direct_conv.cu), the max-pool and nearest-resize backwards fused into the next
      * kernel, and the other layers' weight gradient with im2col folded in (kernels/conv_wgrad.cu).
      * Never, always, or per case whichever way timed faster when the case was first seen (the command
      * line's default).
@@ -133,6 +134,7 @@ public final class CudaEngine implements Engine {
             kernels = new Kernels(stream);
             this.graphs = new StepGraph(graphs, stream, kernels, memory);
             thin = new ThinConvolution(kernels, memory);
+            direct = new DirectConvolution(kernels);
             directWeightGradient = new DirectWeightGradient(kernels, memory);
             fusions = new FusionChoices(fusion, stream, graphs);
 
@@ -382,13 +384,23 @@ public final class CudaEngine implements Engine {
             convolution.forward(xt, wt, yt);
             addBiasAndRelu(yt, bt, relu);
         };
-        if (ThinConvolution.fits(xt, yt))
+        if (ThinConvolution.fits(xt, yt)) {
             fusions.run("thin conv forward " + shape(xt, yt, relu), library, () -> thin.forward(xt, wt, bt, yt, relu), yt);
-        else if (relu && convolution.hasFusedBiasRelu(xt, yt))
-            fusions.run("cuDNN conv + bias + ReLU forward " + shape(xt, yt, relu), library, () -> {
-                if (!convolution.forwardBiasRelu(xt, wt, bt, yt)) library.run();
-            }, yt);
-        else library.run();
+            return;
+        }
+        Runnable libraryBest = relu && convolution.hasFusedBiasRelu(xt, yt)
+                ? () -> fusions.run("cuDNN conv + bias + ReLU forward " + shape(xt, yt, relu), library, () -> {
+                    if (!convolution.forwardBiasRelu(xt, wt, bt, yt)) library.run();
+                }, yt)
+                : library;
+        if (!DirectConvolution.fits(xt, yt)) {
+            libraryBest.run();
+            return;
+        }
+        String what = "direct conv forward " + shape(xt, yt, relu);
+        // the library's own choice is settled first, so that the timing below replays it and times no choice
+        if (fusions.needsTiming(what)) libraryBest.run();
+        fusions.run(what, libraryBest, () -> direct.forward(xt, wt, bt, yt, relu), yt);
     }
 
     /** A convolution's case name: batch x in -> out channels, height x width, and whether ReLU follows. */

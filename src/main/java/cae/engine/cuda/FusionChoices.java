@@ -60,6 +60,9 @@ final class FusionChoices {
         }
     }
 
+    /** Whether {@link #run} will time the case {@code what} the next time it is run (AUTO, and the case not seen yet). */
+    boolean needsTiming(String what) { return setting == CudaEngine.Fusion.AUTO && !fusedByCase.containsKey(what); }
+
     /**
      * The largest relative L2 difference between the two ways' results that still counts as the same:
      * strict FP32 ways differ by about 1e-6 (other summation orders), TF32 library calls from our FP32

@@ -34,7 +34,7 @@ final class Kernels implements AutoCloseable {
             "step_scalars_set",
             "thin_conv_in1_forward", "thin_conv_out1_forward", "thin_conv_in1_backward_data", "thin_conv_out1_backward_data",
             "thin_conv_weight_grad_partials", "thin_conv_weight_grad_reduce", "maxpool_relu_backward_bias_partials",
-            "conv3x3_weight_grad_partials", "conv3x3_weight_grad_reduce", "resize_nearest_relu_backward_bias_partials"};
+            "conv3x3_weight_grad_partials", "conv3x3_weight_grad_reduce", "resize_nearest_relu_backward_bias_partials", "direct_conv_forward"};
 
     private final CUmodule module = new CUmodule();
     private final Map<String, CUfunction> functions = new HashMap<>();

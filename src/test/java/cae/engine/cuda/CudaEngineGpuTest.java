@@ -41,7 +41,8 @@ class CudaEngineGpuTest extends CudaOpComparison {
     /**
      * The fused convolutions, always and where they time faster: the one-channel layers on
      * kernels/thin_conv.cu, the others' forward through cudnnConvolutionBiasActivationForward (its
-     * output NaN-poisoned first like every output here, so a fused call that read y would fail) and
+     * output NaN-poisoned first like every output here, so a fused call that read y would fail) or
+     * kernels/direct_conv.cu (five output channels: a last group of four partly filled), and
      * their weight gradient on kernels/conv_wgrad.cu; on the GEMM path, whose data gradient then runs
      * without its weight gradient.
      */
@@ -52,13 +53,14 @@ class CudaEngineGpuTest extends CudaOpComparison {
         try (CudaEngine gpu = gpu(path, fusion)) {
             compareConvolutions(gpu, path + " fusion " + fusion, new int[][] {
                     {3, 1, 32, 28, 28}, {3, 32, 1, 28, 28}, {2, 1, 5, 5, 9}, {4, 16, 1, 7, 6}, {37, 3, 1, 9, 8}, {2, 1, 1, 3, 3},
-                    {3, 32, 16, 7, 7}, {2, 3, 4, 5, 9}});
+                    {3, 32, 16, 7, 7}, {2, 3, 4, 5, 9}, {2, 16, 32, 14, 14}, {2, 6, 5, 6, 7}});
             // (where cuDNN refuses the fused call for a shape's algorithm, the engine falls back and
             // says so in its choices, which bench -v prints; the results above are checked either way)
             String choices = gpu.describeConvolution();
             if (fusion == CudaEngine.Fusion.AUTO && path == CudaEngine.ConvPath.CUDNN)
                 assertTrue(choices.contains("thin conv forward 3x1->32 28x28 relu: ") && choices.contains("thin conv backward 3x32->1 28x28: ")
                         && choices.contains("cuDNN conv + bias + ReLU forward 3x32->16 7x7 relu: ")
+                        && choices.contains("direct conv forward 3x32->16 7x7 relu: ")
                         && choices.contains("im2col folded into the weight gradient 3x32->16 7x7: "), choices);
         }
     }

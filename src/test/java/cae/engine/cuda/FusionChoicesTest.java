@@ -37,4 +37,16 @@ class FusionChoicesTest {
         // a NaN in one tensor is not hidden by an exact one after it
         assertTrue(Double.isNaN(FusionChoices.relativeError(new float[][] {{Float.NaN}, {1f}}, new float[][] {{1f}, {1f}})));
     }
+
+    /** Only auto times, and only a case it has not seen: the engine settles an inner choice before timing an outer one by it. */
+    @Test
+    void onlyAutoTimesAndOnlyUnseenCases() {
+        assertFalse(new FusionChoices(CudaEngine.Fusion.OFF, null, true).needsTiming("direct conv forward 2x3->4 5x5"));
+        assertFalse(new FusionChoices(CudaEngine.Fusion.ON, null, true).needsTiming("direct conv forward 2x3->4 5x5"));
+        FusionChoices auto = new FusionChoices(CudaEngine.Fusion.AUTO, null, true);
+        assertTrue(auto.needsTiming("direct conv forward 2x3->4 5x5"));
+        boolean[] ran = new boolean[1];
+        new FusionChoices(CudaEngine.Fusion.OFF, null, true).run("x", () -> ran[0] = true, () -> { throw new AssertionError("off fused"); });
+        assertTrue(ran[0]);
+    }
 }
