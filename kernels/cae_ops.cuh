@@ -684,10 +684,8 @@ CAE_HD float column_sum(const float* m, int rows, int stride, int o) {
 // one thread per pixel computes kDirectGroup output channels, so each input value loaded is used
 // kDirectGroup times, with the block's group of weights staged in shared memory as
 // staged[(ci * 9 + tap) * kDirectGroup + g], the group's weights for one input tap side by side.
-constexpr int kDirectGroup = 4;         // output channels per thread (and per blockIdx.y)
-constexpr int kDirectMaxIn = 64;        // input channels the staged weights can hold
-constexpr int kDirectThreads = 128;     // threads per block: a 7 x 7 layer at batch 100 has 4,900 pixels,
-                                        // 20 blocks of 256 per group, too few to reach every SM
+constexpr int kDirectGroup = 4;     // output channels per thread (and per blockIdx.y)
+constexpr int kDirectMaxIn = 128;   // input channels the staged weights can hold
 
 // Staged entry k of output channels co0 .. co0 + kDirectGroup - 1 (zeros past cout); weight is OIHW.
 CAE_HD void direct_conv_stage_at(int k, const float* weight, float* staged, int cin, int cout, int co0) {
@@ -708,16 +706,12 @@ CAE_HD void direct_conv_forward_at(int j, const float* x, const float* staged, c
     CAE_UNROLL
     for (int g = 0; g < kDirectGroup; ++g) sum[g] = 0.f;
     const float* plane = x + (size_t)s * cin * hw;
-    // four input channels' loads in flight at once: at batch 100 a thread's loads, one channel at a
-    // time, left it waiting on memory most of the time (23 us against cuDNN's 16 us for 32 -> 16 7 x 7)
-    CAE_UNROLL_4
-    for (int ci = 0; ci < cin; ++ci) {
+    for (int ci = 0; ci < cin; ++ci, plane += hw) {
         const float* taps = staged + ci * 9 * kDirectGroup;
-        const float* channel = plane + (size_t)ci * hw;
         CAE_UNROLL
         for (int tap = 0; tap < 9; ++tap) {
             if (source[tap] < 0) continue;
-            float v = channel[source[tap]];
+            float v = plane[source[tap]];
             CAE_UNROLL
             for (int g = 0; g < kDirectGroup; ++g) sum[g] += taps[tap * kDirectGroup + g] * v;
         }

@@ -1,10 +1,10 @@
 // Direct 3x3 SAME convolutions with bias and ReLU for layers with several channels each side
 // (cae_ops.cuh, "direct convolutions", has the sums). Grid = (pixel blocks, ceil(cout / kDirectGroup)),
-// block = cae::kDirectThreads threads; cin at most cae::kDirectMaxIn.
+// block = 256 threads; cin at most cae::kDirectMaxIn.
 #include "device.cuh"
 
 // y (n x cout x h x w) = ReLU?(conv(x (n x cin x h x w), weight (cout x cin x 3 x 3)) + bias).
-extern "C" __global__ void __launch_bounds__(cae::kDirectThreads)
+extern "C" __global__ void __launch_bounds__(256)
 direct_conv_forward(const float* __restrict__ x, const float* __restrict__ weight, const float* __restrict__ bias,
                     float* __restrict__ y, int n, int cin, int cout, int h, int w, int relu) {
     __align__(16) __shared__ float staged[cae::kDirectMaxIn * 9 * cae::kDirectGroup];

@@ -41,7 +41,7 @@ const char* kUsage =
     "  maxpool_relu_backward_bias_grad  n c h w y.f32 dpooled.f32 dy.f32 dbias.f32   (then bias_grad_reduce)\n"
     "  resize_relu_backward_bias_grad   n c h w oh ow y.f32 dresized.f32 dy.f32 dbias.f32   (then bias_grad_reduce)\n"
     "  conv3x3_weight_grad           n cin cout h w samples_per_block tiles_per_block x.f32 dy.f32 dweight.f32   (partials, then reduce)\n"
-    "  direct_conv_forward           n cin cout h w relu x.f32 weight.f32 bias.f32 y.f32   (cin at most 64)\n"
+    "  direct_conv_forward           n cin cout h w relu x.f32 weight.f32 bias.f32 y.f32   (cin at most 128)\n"
     "  thin_conv_in1_forward         n c h w relu x.f32 weight.f32 bias.f32 y.f32   (c: output channels)\n"
     "  thin_conv_out1_forward        n c h w relu x.f32 weight.f32 bias.f32 y.f32   (c: input channels)\n"
     "  thin_conv_in1_backward_data   n c h w dy.f32 weight.f32 dx.f32\n"

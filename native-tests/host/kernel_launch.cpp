@@ -28,7 +28,6 @@
 #include "thin_conv.cu"
 #include "unpool.cu"
 
-#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -163,9 +162,7 @@ void run(const std::string& op, Args& a) {
     } else if (op == "direct_conv_forward") {
         DirectForwardArgs r = direct_forward_args(a);
         std::vector<float> y((size_t)r.n * r.cout * r.h * r.w, std::nanf(""));
-        size_t pixels = (size_t)r.n * r.h * r.w;  // at most kStrideBlocks blocks of kDirectThreads, as stride_blocks gives for 256
-        unsigned blocks = (unsigned)std::min<size_t>((pixels + cae::kDirectThreads - 1) / cae::kDirectThreads, kStrideBlocks);
-        cae_launch(direct_conv_forward, blocks, r.groups(), (unsigned)cae::kDirectThreads, (const float*)r.x.data(),
+        cae_launch(direct_conv_forward, stride_blocks((size_t)r.n * r.h * r.w), r.groups(), kThreads, (const float*)r.x.data(),
                    (const float*)r.weight.data(), (const float*)r.bias.data(), y.data(), r.n, r.cin, r.cout, r.h, r.w, r.relu);
         save(r.y_out, y);
     } else if (op == "thin_conv_in1_forward" || op == "thin_conv_out1_forward") {

@@ -25,7 +25,7 @@ class DirectConvKernelTest {
             "2, 32, 32, 14, 14, true",  // encoder conv2
             "3, 3, 5, 9, 8, false",     // five outputs: the second group has one channel
             "2, 2, 7, 1, 1, true",
-            "1, 64, 3, 4, 5, false"})   // the most input channels the staged weights hold
+            "1, 128, 3, 4, 5, false"})  // the most input channels the staged weights hold
     void matchesTheCpuEngine(int n, int cin, int cout, int h, int w, boolean relu) throws Exception {
         int hw = h * w;
         Random random = new Random(n * 1000L + cin * 100L + cout + h + w + (relu ? 7 : 0));

@@ -3,7 +3,7 @@ package cae.engine.cuda;
 /**
  * The forward pass of a 3x3 convolution with several channels each side, bias and ReLU included,
  * computed by the project's kernel (kernels/direct_conv.cu) instead of cuDNN: one thread per pixel
- * for four output channels, the block's weights staged in shared memory, blocks of 128 threads. For the 7 x 7 and 14 x 14
+ * for four output channels, the block's weights staged in shared memory. For the 7 x 7 and 14 x 14
  * layers at batch 100 (22-90 MFLOP each) the libraries' tiles leave most of the GPU idle; whether it
  * beats them on a shape is timed (FusionChoices), not assumed.
  */
@@ -11,9 +11,7 @@ final class DirectConvolution {
     /** cae::kDirectGroup: output channels per thread and per blockIdx.y. */
     private static final int GROUP = 4;
     /** cae::kDirectMaxIn: the input channels the staged weights hold. */
-    static final int MAX_IN = 64;
-    /** cae::kDirectThreads: threads per block (its __launch_bounds__). */
-    private static final int THREADS = 128;
+    static final int MAX_IN = 128;
 
     private final Kernels kernels;
 
@@ -24,7 +22,7 @@ final class DirectConvolution {
 
     /** y = ReLU?(conv(x, weight) + bias), overwritten. */
     void forward(CudaTensor x, CudaTensor weight, CudaTensor bias, CudaTensor y, boolean relu) {
-        kernels.launchWith("direct_conv_forward", THREADS, Kernels.blocksFor((long) x.n() * x.h() * x.w(), THREADS), (y.c() + GROUP - 1) / GROUP,
+        kernels.launch("direct_conv_forward", Kernels.blocksFor((long) x.n() * x.h() * x.w()), (y.c() + GROUP - 1) / GROUP,
                 Kernels.arg(x.ptr), Kernels.arg(weight.ptr), Kernels.arg(bias.ptr), Kernels.arg(y.ptr),
                 Kernels.arg(x.n()), Kernels.arg(x.c()), Kernels.arg(y.c()), Kernels.arg(x.h()), Kernels.arg(x.w()), Kernels.arg(relu ? 1 : 0));
     }

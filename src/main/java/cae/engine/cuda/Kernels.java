@@ -71,25 +71,19 @@ final class Kernels implements AutoCloseable {
     static int biasChunks(int n, int hw) { return (n * hw + BIAS_CHUNK - 1) / BIAS_CHUNK; }
 
     /** Blocks for a grid-stride kernel over {@code total} elements. */
-    static int blocksFor(long total) { return blocksFor(total, THREADS); }
-
-    /** Blocks of {@code threads} for a grid-stride kernel over {@code total} elements. */
-    static int blocksFor(long total, int threads) {
-        return (int) Math.max(1, Math.min(MAX_BLOCKS, (total + threads - 1) / threads));
+    static int blocksFor(long total) {
+        return (int) Math.max(1, Math.min(MAX_BLOCKS, (total + THREADS - 1) / THREADS));
     }
 
     /** Launches {@code name} on {@code blocks} blocks of {@link #THREADS}; each arg is a Pointer.to(...) of one parameter. */
     void launch(String name, int blocks, Pointer... args) { launch(name, blocks, 1, args); }
 
     /** Launches {@code name} on a blocksX x blocksY grid of {@link #THREADS}-thread blocks. */
-    void launch(String name, int blocksX, int blocksY, Pointer... args) { launchWith(name, THREADS, blocksX, blocksY, args); }
-
-    /** Launches {@code name} on a blocksX x blocksY grid of {@code threads}-thread blocks (a kernel that sets its own). */
-    void launchWith(String name, int threads, int blocksX, int blocksY, Pointer... args) {
+    void launch(String name, int blocksX, int blocksY, Pointer... args) {
         CUfunction f = functions.get(name);
         if (f == null) throw new IllegalStateException("unknown kernel " + name);
         Pointer params = Pointer.to((NativePointerObject[]) args);
-        Check.cu(cuLaunchKernel(f, blocksX, blocksY, 1, threads, 1, 1, 0, stream, params, null), "cuLaunchKernel(" + name + ")");
+        Check.cu(cuLaunchKernel(f, blocksX, blocksY, 1, THREADS, 1, 1, 0, stream, params, null), "cuLaunchKernel(" + name + ")");
     }
 
     CUstream stream() { return stream; }
