@@ -30,7 +30,7 @@ public final class EngineOptions {
 
     @Option(names = "--fusion", defaultValue = "auto", paramLabel = "off|on|auto",
             description = "CUDA engine: fused paths (our kernels for the one-channel layers conv1 and logits, bias and ReLU included; "
-                    + "cuDNN's convolution + bias + ReLU call; the weight gradient with im2col folded in; the max-pool and resize "
+                    + "cuDNN's convolution + bias + ReLU call or our direct convolution for the other layers' forward; the weight gradient with im2col folded in; the max-pool and resize "
                     + "backwards folded into the next kernel); auto times each against the unfused way per shape, as it will run, "
                     + "and keeps the faster (default: ${DEFAULT-VALUE}).")
     String fusion;

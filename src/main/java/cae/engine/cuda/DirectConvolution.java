@@ -4,8 +4,9 @@ package cae.engine.cuda;
  * The forward pass of a 3x3 convolution with several channels each side, bias and ReLU included,
  * computed by the project's kernel (kernels/direct_conv.cu) instead of cuDNN: one thread per pixel
  * for four output channels, the block's weights staged in shared memory. For the 7 x 7 and 14 x 14
- * layers at batch 100 (22-90 MFLOP each) the libraries' tiles leave most of the GPU idle; whether it
- * beats them on a shape is timed (FusionChoices), not assumed.
+ * layers (22-90 MFLOP each at batch 100) the libraries' tiles looked too large; whether it beats them
+ * on a shape is timed (FusionChoices), not assumed. On an H200 it did at batch 1000 on the 7 x 7
+ * layers and not at batch 100, where it is bound by latency (docs/gpu-performance.md).
  */
 final class DirectConvolution {
     /** cae::kDirectGroup: output channels per thread and per blockIdx.y. */
