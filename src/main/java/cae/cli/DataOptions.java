@@ -1,6 +1,7 @@
 package cae.cli;
 
 import cae.data.DataSet;
+import cae.data.Images;
 import cae.data.MnistFetcher;
 import picocli.CommandLine.Option;
 
@@ -10,10 +11,20 @@ import java.nio.file.Path;
 /** Where the images come from: a folder of IDX files, or MNIST from the verified cache (fetched on first use). */
 public final class DataOptions {
     @Option(names = "--data", paramLabel = "DIR",
-            description = "Folder with train-images-idx3-ubyte, t10k-images-idx3-ubyte (raw or .gz, labels optional), e.g. Fashion-MNIST. Default: MNIST, fetched and verified into the cache ($CAE_DATA or ~/.cache/cae/mnist).")
+            description = "Folder with train-images-idx3-ubyte, t10k-images-idx3-ubyte (raw or .gz, labels optional; eval needs only the t10k files), e.g. Fashion-MNIST. Default: MNIST, fetched and verified into the cache ($CAE_DATA or ~/.cache/cae/mnist).")
     Path data;
 
     DataSet load(PrintStream log) {
         return data != null ? DataSet.load(data) : MnistFetcher.load(MnistFetcher.defaultCacheDir(), log);
+    }
+
+    /** Test images and where they came from, for a log line. */
+    record TestImages(Images images, String source) {}
+
+    /** The test images only: from --data, which then needs no training files, or from MNIST. */
+    TestImages loadTest(PrintStream log) {
+        if (data != null) return new TestImages(DataSet.loadTest(data), "the test images in " + data);
+        DataSet mnist = MnistFetcher.load(MnistFetcher.defaultCacheDir(), log);
+        return new TestImages(mnist.test(), "MNIST's test images in " + mnist.directory());
     }
 }

@@ -1,7 +1,6 @@
 package cae.cli;
 
 import java.io.PrintStream;
-import cae.data.DataSet;
 import cae.data.Images;
 import cae.engine.Engine;
 import cae.io.ModelFileException;
@@ -48,14 +47,15 @@ final class EvalCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--noise must be a finite number, 0 or more, got " + noise);
         ModelFile.Loaded loaded = ModelFile.read(model);
         float std = noise != null ? noise : trainingNoise(loaded);
-        DataSet dataSet = data.load(err);
-        Images test = dataSet.test();
+        DataOptions.TestImages testImages = data.loadTest(err);
+        Images test = testImages.images();
         if (limit > 0 && limit < test.count()) test = test.slice("test", 0, limit);
         try (Engine e = engine.open(err)) {
             Autoencoder net = new Autoencoder(e, loaded.arch());
             net.setWeights(loaded.params());
             Evaluation.Result r = new Evaluation(net, std).score(e.upload(test.pixels(), test.count(), test.height(), test.width()));
-            out.printf("model %s (%s decoder) on %s, %d test images, noise %s%n", loaded.file(), loaded.arch().decoder().id(), dataSet.describe(), r.images(), std);
+            out.printf("model %s (%s decoder) on %s: %d images of %d x %d, noise %s%n", loaded.file(), loaded.arch().decoder().id(),
+                    testImages.source(), r.images(), test.height(), test.width(), std);
             out.printf("test loss %.4f%nPSNR noisy    %.2f dB%nPSNR denoised %.2f dB%n", r.loss(), r.psnrNoisy(), r.psnrDenoised());
         }
         return 0;

@@ -48,14 +48,7 @@ public final class DataSet {
 
     /** Loads and checks the data set in {@code directory}; throws {@link DataException} on any problem. */
     public static DataSet load(Path directory) {
-        if (!Files.exists(directory)) throw new DataException(directory + ": data directory not found.");
-        if (!Files.isDirectory(directory)) {
-            throw new DataException(directory + ": not a directory, expected a directory of IDX files.");
-        }
-        if (!Files.isReadable(directory)) {
-            throw new DataException(directory + ": data directory cannot be read (permission denied).");
-        }
-
+        checkDirectory(directory);
         Map<String, String> sha256 = new LinkedHashMap<>();
         List<Path> files = new ArrayList<>();
         Images allTrain = loadPart(directory, "train", TRAIN_IMAGES, TRAIN_LABELS, sha256, files);
@@ -73,6 +66,25 @@ public final class DataSet {
             train = allTrain.slice("train", VALIDATION_SIZE, allTrain.count());
         }
         return new DataSet(directory, train, validation, test, sha256, files);
+    }
+
+    /**
+     * Only the test images (and labels, when present) of {@code directory}: what scoring a model needs,
+     * so its training files may be absent. Throws {@link DataException} on any problem.
+     */
+    public static Images loadTest(Path directory) {
+        checkDirectory(directory);
+        return loadPart(directory, "test", TEST_IMAGES, TEST_LABELS, new LinkedHashMap<>(), new ArrayList<>());
+    }
+
+    private static void checkDirectory(Path directory) {
+        if (!Files.exists(directory)) throw new DataException(directory + ": data directory not found.");
+        if (!Files.isDirectory(directory)) {
+            throw new DataException(directory + ": not a directory, expected a directory of IDX files.");
+        }
+        if (!Files.isReadable(directory)) {
+            throw new DataException(directory + ": data directory cannot be read (permission denied).");
+        }
     }
 
     private static Images loadPart(Path directory, String name, String imagesName, String labelsName,

@@ -75,6 +75,28 @@ class CommandLineTest {
     }
 
     @Test
+    void evalNeedsOnlyTheTestFiles(@TempDir Path tmp) throws Exception {
+        Path data = Files.createDirectories(tmp.resolve("only-test"));
+        int n = 30, h = 28, w = 28;
+        java.nio.ByteBuffer idx = java.nio.ByteBuffer.allocate(16 + n * h * w).putInt(0x803).putInt(n).putInt(h).putInt(w);
+        java.util.Random random = new java.util.Random(3);
+        while (idx.hasRemaining()) idx.put((byte) random.nextInt(256));
+        Files.write(data.resolve("t10k-images-idx3-ubyte"), idx.array());
+        Path model = tmp.resolve("model.safetensors");
+        cae.model.ModelFile.write(model, cae.model.Architecture.RECIPE, cae.model.Parameters.glorotInit(cae.model.Architecture.RECIPE, 1),
+                java.util.Map.of());
+
+        Result eval = run("eval", "--device", "cpu", "--data", data.toString(), model.toString());
+        assertEquals(0, eval.code(), eval.err());
+        assertTrue(eval.out().contains("on the test images in " + data + ": 30 images of 28 x 28, noise 0.5"), eval.out());
+        assertTrue(eval.out().contains("PSNR denoised"), eval.out());
+
+        Result train = run("train", "--device", "cpu", "--data", data.toString(), "--out", tmp.resolve("run").toString());
+        assertEquals(Main.FAILED, train.code());
+        assertTrue(train.err().contains("no train-images-idx3-ubyte"), train.err());
+    }
+
+    @Test
     void missingModelIsOneClearLine(@TempDir Path tmp) {
         Path missing = tmp.resolve("model.safetensors");
         Result r = run("eval", "--device", "cpu", missing.toString());
