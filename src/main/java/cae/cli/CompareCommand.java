@@ -143,7 +143,7 @@ final class CompareCommand implements Callable<Integer> {
             s.append(String.format(Locale.ROOT, "%nThe clean test images score %.5f. Checkerboard score: the share of an image's non-DC "
                     + "spectral energy at the period-2 (Nyquist) frequencies, averaged over images. Train img/s: over the variant's "
                     + "whole training, its first steps included, where the first variant alone also pays the JIT's warm-up on the CPU "
-                    + "(with few steps its figure is the lowest for that reason).%n", rows.get(0).test().checkerboardClean()));
+                    + "(with few steps its figure can be the lowest for that reason).%n", rows.get(0).test().checkerboardClean()));
         return s.toString();
     }
 

@@ -24,7 +24,7 @@ public final class DataOptions {
     /** The test images only: from --data, which then needs no training files, or from MNIST. */
     TestImages loadTest(PrintStream log) {
         if (data != null) return new TestImages(DataSet.loadTest(data), "the test images in " + data);
-        DataSet mnist = MnistFetcher.load(MnistFetcher.defaultCacheDir(), log);
-        return new TestImages(mnist.test(), "MNIST's test images in " + mnist.directory());
+        Path mnist = MnistFetcher.ensure(MnistFetcher.defaultCacheDir(), log);
+        return new TestImages(DataSet.loadTest(mnist), "MNIST's test images in " + mnist);
     }
 }

@@ -108,4 +108,21 @@ class DataSetTest {
         Path file = write(dir.resolve("a-file"), new byte[] {1});
         assertEquals(file + ": not a directory, expected a directory of IDX files.", failure(file));
     }
+
+    @Test void loadTestNeedsOnlyTheTestFilesAndChecksThem() throws IOException {
+        write(dir.resolve(DataSet.TEST_IMAGES + ".gz"), gzip(images(4, 2, 3, 5)));
+        Images test = DataSet.loadTest(dir);
+        assertEquals(4, test.count());
+        assertArrayEquals(pixels(4, 2, 3, 5), test.pixels());
+        assertFalse(test.hasLabels());
+
+        write(dir.resolve(DataSet.TEST_LABELS), labels(3));
+        String mismatch = assertThrows(DataException.class, () -> DataSet.loadTest(dir)).getMessage();
+        assertTrue(mismatch.contains("has 4 images but") && mismatch.contains("3 labels"), mismatch);
+
+        Path onlyTrain = java.nio.file.Files.createDirectories(dir.resolve("only-train"));
+        write(onlyTrain.resolve(DataSet.TRAIN_IMAGES), images(4, 2, 3, 5));
+        String missing = assertThrows(DataException.class, () -> DataSet.loadTest(onlyTrain)).getMessage();
+        assertEquals(onlyTrain + ": no " + DataSet.TEST_IMAGES + " (or " + DataSet.TEST_IMAGES + ".gz) in this directory.", missing);
+    }
 }

@@ -74,7 +74,8 @@ class KernelLaunchTest {
     }
 
     @ParameterizedTest(name = "{0}x{1}x{3}x{4} -> {2} channels, relu {5}")
-    @CsvSource({"3, 4, 8, 14, 14, true", "2, 3, 5, 7, 7, false", "37, 2, 6, 9, 8, true"})  // 5, 6: a last group partly filled
+    // 5, 6: a last group partly filled; 8 and 32 inputs: more staged weights (288, 1,152) than a block has threads
+    @CsvSource({"3, 4, 8, 14, 14, true", "2, 3, 5, 7, 7, false", "37, 2, 6, 9, 8, true", "2, 8, 6, 7, 7, true", "1, 32, 4, 5, 5, false"})
     void directConvolution(int n, int cin, int cout, int h, int w, boolean relu) throws IOException {
         Path x = input("x", n * cin * h * w, false), weight = input("w", cout * cin * 9, false), bias = input("b", cout, false);
         sameBits("direct_conv_forward", n, cin, cout, h, w, relu ? 1 : 0, x, weight, bias, "out:y");

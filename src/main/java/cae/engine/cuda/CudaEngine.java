@@ -400,7 +400,7 @@ public final class CudaEngine implements Engine {
         }
         String what = "direct conv forward " + shape(xt, yt, relu);
         // the library's own choice is settled first, so that the timing below replays it and times no choice
-        if (fusions.needsTiming(what)) libraryBest.run();
+        if (libraryBest != library && fusions.needsTiming(what)) libraryBest.run();
         fusions.run(what, libraryBest, () -> direct.forward(xt, wt, bt, yt, relu), yt);
     }
 

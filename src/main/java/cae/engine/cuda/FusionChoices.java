@@ -35,7 +35,9 @@ final class FusionChoices {
      * than once, so neither may accumulate into its outputs). {@code what} names the case; {@code results}
      * are the outputs both ways write (null ones are skipped). Under AUTO a fused way whose results
      * disagree with the separate way's (relative L2 error over {@link #AGREEMENT}) is never kept, so a
-     * fault in a fused kernel costs speed, not correctness; the choices say so.
+     * fault in a fused kernel costs speed, not correctness; the choices say so. A way may itself run a
+     * case of its own only once that case is settled (see {@link #needsTiming}), so that no timing
+     * happens inside another's.
      */
     void run(String what, Runnable separate, Runnable fused, CudaTensor... results) {
         switch (setting) {

@@ -41,8 +41,9 @@ class CudaEngineGpuTest extends CudaOpComparison {
     /**
      * The fused convolutions, always and where they time faster: the one-channel layers on
      * kernels/thin_conv.cu, the others' forward through cudnnConvolutionBiasActivationForward (its
-     * output NaN-poisoned first like every output here, so a fused call that read y would fail) or
-     * kernels/direct_conv.cu (five output channels: a last group of four partly filled), and
+     * output NaN-poisoned first like every output here, so a fused call that read y would fail; under
+     * ON only for 130 input channels, more than the direct kernel takes) or kernels/direct_conv.cu
+     * (five output channels: a last group of four partly filled), and
      * their weight gradient on kernels/conv_wgrad.cu; on the GEMM path, whose data gradient then runs
      * without its weight gradient.
      */
@@ -53,7 +54,7 @@ class CudaEngineGpuTest extends CudaOpComparison {
         try (CudaEngine gpu = gpu(path, fusion)) {
             compareConvolutions(gpu, path + " fusion " + fusion, new int[][] {
                     {3, 1, 32, 28, 28}, {3, 32, 1, 28, 28}, {2, 1, 5, 5, 9}, {4, 16, 1, 7, 6}, {37, 3, 1, 9, 8}, {2, 1, 1, 3, 3},
-                    {3, 32, 16, 7, 7}, {2, 3, 4, 5, 9}, {2, 16, 32, 14, 14}, {2, 6, 5, 6, 7}});
+                    {3, 32, 16, 7, 7}, {2, 3, 4, 5, 9}, {2, 16, 32, 14, 14}, {2, 6, 5, 6, 7}, {2, 130, 4, 5, 5}});
             // (where cuDNN refuses the fused call for a shape's algorithm, the engine falls back and
             // says so in its choices, which bench -v prints; the results above are checked either way)
             String choices = gpu.describeConvolution();

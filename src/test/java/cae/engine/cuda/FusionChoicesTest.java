@@ -38,9 +38,9 @@ class FusionChoicesTest {
         assertTrue(Double.isNaN(FusionChoices.relativeError(new float[][] {{Float.NaN}, {1f}}, new float[][] {{1f}, {1f}})));
     }
 
-    /** Only auto times, and only a case it has not seen: the engine settles an inner choice before timing an outer one by it. */
+    /** Only auto times (a case it has not seen yet, which needs a GPU to settle); off runs the separate way untimed. */
     @Test
-    void onlyAutoTimesAndOnlyUnseenCases() {
+    void needsTimingOnlyUnderAutoAndOffRunsTheSeparateWay() {
         assertFalse(new FusionChoices(CudaEngine.Fusion.OFF, null, true).needsTiming("direct conv forward 2x3->4 5x5"));
         assertFalse(new FusionChoices(CudaEngine.Fusion.ON, null, true).needsTiming("direct conv forward 2x3->4 5x5"));
         FusionChoices auto = new FusionChoices(CudaEngine.Fusion.AUTO, null, true);
