@@ -72,7 +72,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainingState resumed = null;
         String resumedHash = null;
         TrainingConfig config;
-        Path resumedFolder = null;
+        Path earlierLossLog = null;  // set when a resumed run continues into a folder other than its own
         if (resume != null) {
             if (!Files.isDirectory(resume) && !Files.isRegularFile(resume))
                 throw new UserError(resume + ": no such run folder or checkpoint to resume");
@@ -95,12 +95,14 @@ final class TrainCommand implements Callable<Integer> {
                         + c.decoder().id());
             resumed = new TrainingState(config, resumed.step, resumed.params, resumed.adamM, resumed.adamV, resumed.history);
             Path runFolder = Files.isDirectory(resume) ? resume : resume.toAbsolutePath().getParent();
-            resumedFolder = runFolder;
             if (outDir == null) outDir = runFolder;
-            List<String> taken = sameFolder(outDir, runFolder) ? List.of() : taken(outDir);
-            if (!taken.isEmpty())
-                throw new CommandLine.ParameterException(spec.commandLine(), outDir + " already holds another run ("
-                        + String.join(", ", taken) + "); resume into " + runFolder + " or an empty --out");
+            if (!sameFolder(outDir, runFolder)) {
+                List<String> taken = taken(outDir);
+                if (!taken.isEmpty())
+                    throw new CommandLine.ParameterException(spec.commandLine(), outDir + " already holds another run ("
+                            + String.join(", ", taken) + "); resume into " + runFolder + " or an empty --out");
+                earlierLossLog = runFolder.resolve(cae.train.LossLog.NAME);
+            }
         } else {
             config = new TrainingConfig(epochs != null ? positive("--epochs", epochs) : TrainingConfig.EPOCHS,
                     positive("--batch", batch), positiveFloat("--lr", learningRate), noise("--noise", noise), seed,
@@ -141,8 +143,7 @@ final class TrainCommand implements Callable<Integer> {
                 : (start, total, perStep) -> null;
         try (Engine e = engine.open(err)) {
             TrainingRun run = new TrainingRun(e, dataSet, config, outDir, out, bar);
-            if (resumedFolder != null && !sameFolder(outDir, resumedFolder))
-                run.continueLossLogFrom(resumedFolder.resolve(cae.train.LossLog.NAME));
+            if (earlierLossLog != null) run.continueLossLogFrom(earlierLossLog);
             long[] profiled = engine.profiledSteps(spec.commandLine());
             if (profiled != null) run.profileSteps(profiled[0], profiled[1]);
             TrainingRun.Outcome outcome = run.run(resumed).outcome();
