@@ -155,7 +155,8 @@ junit_step() {
     org.junit.platform.console.ConsoleLauncher execute --disable-banner --details=tree --disable-ansi-colors \
     --reports-dir "$out/$name" "$tag_option" \
     --select-class cae.engine.cuda.CudaEngineGpuTest --select-class cae.engine.cuda.VariantsGpuTest \
-    --select-class cae.engine.cuda.TrainingParityGpuTest --select-class cae.engine.cuda.StepGraphGpuTest
+    --select-class cae.engine.cuda.TrainingParityGpuTest --select-class cae.engine.cuda.StepGraphGpuTest \
+    --select-class cae.engine.EngineAgreementTest --select-class cae.engine.ShapeErrorTest
   python3 - "$out/$name" "$log" "$results" "$rc" "$name" <<'EOF'
 # Table rows from the JUnit XML report: one per op test (CudaEngineGpuTest asserts relative error
 # <= 1e-5 and names the error only when it fails) and one per parity case, whose figures come from

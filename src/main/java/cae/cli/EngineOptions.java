@@ -1,8 +1,8 @@
 package cae.cli;
 
-import cae.engine.Device;
+import cae.engine.select.Device;
 import cae.engine.Engine;
-import cae.engine.Engines;
+import cae.engine.select.Engines;
 import cae.engine.cpu.CpuEngine;
 import picocli.CommandLine.Option;
 

@@ -1,7 +1,7 @@
 package cae.cli;
 
 import java.io.PrintStream;
-import cae.engine.CudaAvailability;
+import cae.engine.select.CudaAvailability;
 import cae.model.Architecture;
 import picocli.CommandLine.Command;
 

@@ -1,7 +1,7 @@
 package cae.cli;
 
 import cae.data.DataException;
-import cae.engine.Engines;
+import cae.engine.select.Engines;
 import cae.engine.cuda.CudaException;
 import cae.io.ModelFileException;
 import cae.model.Activations;

@@ -70,6 +70,7 @@ public interface Engine extends AutoCloseable {
      */
     default void conv3x3PoolBackward(Tensor x, Tensor weight, Tensor y, Tensor pooled, Tensor dPooled, boolean relu,
                                      Tensor dy, Tensor dx, Tensor dWeight, Tensor dBias) {
+        Shapes.convPoolBackward("conv3x3PoolBackward", x, weight, y, pooled, dPooled, relu, dy, dx, dWeight, dBias);
         maxPoolBackward(y, pooled, dPooled, dy);
         conv3x3Backward(x, weight, y, dy, relu, dx, dWeight, dBias);
     }
@@ -82,6 +83,7 @@ public interface Engine extends AutoCloseable {
      */
     default void conv3x3ResizeBackward(Tensor x, Tensor weight, Tensor y, Tensor dResized, boolean relu,
                                        Tensor dy, Tensor dx, Tensor dWeight, Tensor dBias) {
+        Shapes.convResizeBackward("conv3x3ResizeBackward", x, weight, y, dResized, relu, dy, dx, dWeight, dBias);
         resizeBackward(dResized, dy);
         conv3x3Backward(x, weight, y, dy, relu, dx, dWeight, dBias);
     }

@@ -1,5 +1,7 @@
 package cae.model;
 
+import cae.engine.Shapes;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -60,13 +62,8 @@ public final class Architecture {
         return shapes;
     }
 
-    /** Output size of a 2x2 stride-2 SAME pool: ceil(n / 2). */
-    public static int pooled(int n) { return (n + 1) / 2; }
-
     /** A side of the image at each level: n, then after each of the three pools (level 3 is the code). */
-    static int[] levels(int n) {
-        return new int[] {n, pooled(n), pooled(pooled(n)), pooled(pooled(pooled(n)))};
-    }
+    static int[] levels(int n) { return Shapes.levels(n, 3); }
 
     /** The level (of {@link #levels}) each layer's output is at: the decoder's convolutions after their upsampling. */
     private static final int[] OUTPUT_LEVEL = {0, 1, 2, 2, 1, 0, 0};

@@ -115,15 +115,15 @@ class CommandLineTest {
 
     @Test
     void cudaDeviceFailsClearlyWithoutAGpuAndAutoFallsBack() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(cae.engine.CudaAvailability.reasonUnavailable() != null,
+        org.junit.jupiter.api.Assumptions.assumeTrue(cae.engine.select.CudaAvailability.reasonUnavailable() != null,
                 "this machine can run the CUDA engine");
         Result cuda = run("bench", "--device", "cuda", "--steps", "1", "--repeats", "1", "--warmup", "0", "--batch", "2");
         assertEquals(Main.USAGE, cuda.code());
-        assertTrue(cuda.err().contains("--device cuda: " + cae.engine.CudaAvailability.reasonUnavailable()), cuda.err());
+        assertTrue(cuda.err().contains("--device cuda: " + cae.engine.select.CudaAvailability.reasonUnavailable()), cuda.err());
 
         Result auto = run("bench", "--device", "auto", "--steps", "1", "--repeats", "1", "--warmup", "0", "--batch", "2");
         assertEquals(0, auto.code(), auto.err());
-        assertTrue(auto.err().contains("note: using the CPU engine: " + cae.engine.CudaAvailability.reasonUnavailable()), auto.err());
+        assertTrue(auto.err().contains("note: using the CPU engine: " + cae.engine.select.CudaAvailability.reasonUnavailable()), auto.err());
         assertTrue(auto.out().contains("cpu"), auto.out());
     }
 

@@ -15,6 +15,16 @@ public final class Numerics {
         return a;
     }
 
+    /** Random values in [-1, 1] at least 0.05 away from zero, all distinct with probability 1 (no exact ties). */
+    public static float[] awayFromZero(Random random, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            float v = 0.05f + 0.95f * random.nextFloat();
+            a[i] = random.nextBoolean() ? v : -v;
+        }
+        return a;
+    }
+
     public static double[] toDouble(float[] a) {
         double[] d = new double[a.length];
         for (int i = 0; i < a.length; i++) d[i] = a[i];

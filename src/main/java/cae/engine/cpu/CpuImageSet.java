@@ -7,8 +7,6 @@ final class CpuImageSet extends ImageSet {
 
     CpuImageSet(byte[] pixels, int count, int height, int width) {
         super(count, height, width);
-        if ((long) count * height * width != pixels.length)
-            throw new IllegalArgumentException(pixels.length + " pixels for " + count + " images of " + height + "x" + width);
         this.pixels = pixels;
     }
 }

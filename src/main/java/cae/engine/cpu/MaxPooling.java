@@ -7,10 +7,10 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * 2x2 stride-2 max-pool with TensorFlow's SAME padding (SPEC §2), one sample per task, forward or
+ * 2x2 stride-2 max-pool with TensorFlow's SAME padding (docs/SPEC.md §2), one sample per task, forward or
  * backward; the static helpers are shared with {@link NearestResize} and the max-unpool gradient.
  *
- * <p>The padding of a 2x2 stride-2 SAME window is at most one cell, at the end (poolPadBefore is 0),
+ * <p>The padding of a 2x2 stride-2 SAME window is at most one cell, at the end ({@link cae.engine.Shapes#poolPadBefore} is 0),
  * so window (oy, ox) starts at cell (2 oy, 2 ox), the windows tile the input exactly, and the
  * backward pass writes every cell of dx once (the gradient or 0) with no clearing first. Whole
  * windows run as vectors, without branches: with ReLU inputs (many tied zeros) the winning cell
@@ -19,7 +19,22 @@ import jdk.incubator.vector.VectorSpecies;
  * (see {@link #spillFits}).
  */
 final class MaxPooling implements WorkerPool.Task {
-    CpuTensor x, y, dy, dx; boolean backward;
+    private final WorkerPool pool;
+    private CpuTensor x, y, dy, dx;
+    private boolean backward;
+
+    MaxPooling(WorkerPool pool) { this.pool = pool; }
+
+    void forward(CpuTensor x, CpuTensor y) {
+        this.x = x; this.y = y; dy = null; dx = null; backward = false;
+        pool.forEach(x.n(), this);
+    }
+
+    /** Routes each dy to its window's first arg-max in x; dx is overwritten. */
+    void backward(CpuTensor x, CpuTensor y, CpuTensor dy, CpuTensor dx) {
+        this.x = x; this.y = y; this.dy = dy; this.dx = dx; backward = true;
+        pool.forEach(x.n(), this);
+    }
 
     @Override public void run(int s, int worker) {
         int channels = x.c(), h = x.h(), w = x.w(), oh = y.h(), ow = y.w();
@@ -64,14 +79,6 @@ final class MaxPooling implements WorkerPool.Task {
                 dx.data[i + shift] = i == best ? g : 0f;
             }
     }
-
-    /** TensorFlow SAME for a 2x2 stride-2 window: the padding is split with the extra cell at the end. */
-    static int poolPadBefore(int in) {
-        int out = (in + 1) / 2;
-        int total = Math.max((out - 1) * 2 + 2 - in, 0);
-        return total / 2;
-    }
-
 
     /**
      * Whether a vector loop taking {@code lanes} values of a row of {@code count} at a time may run:

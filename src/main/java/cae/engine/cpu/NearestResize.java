@@ -4,6 +4,7 @@ import jdk.incubator.vector.FloatVector;
 
 import java.util.Arrays;
 
+import static cae.engine.Shapes.nearestSource;
 import static cae.engine.cpu.MaxPooling.EVEN_LANES;
 import static cae.engine.cpu.MaxPooling.HIGH_HALF;
 import static cae.engine.cpu.MaxPooling.POOL;
@@ -14,11 +15,21 @@ import static cae.engine.cpu.MaxPooling.SWAP_PAIRS;
 import static cae.engine.cpu.MaxPooling.spillFits;
 
 /**
- * Nearest resize (TF1 rule, SPEC §2) of one sample per task, forward or backward; the recipe's exact
+ * Nearest resize (TF1 rule, docs/SPEC.md §2) of one sample per task, forward or backward; the recipe's exact
  * doublings (7 -> 14, 14 -> 28) run as vectors over 2x2 blocks, other sizes through the source index.
  */
 final class NearestResize implements WorkerPool.Task {
-    CpuTensor small, large; boolean backward;
+    private final WorkerPool pool;
+    private CpuTensor small, large;
+    private boolean backward;
+
+    NearestResize(WorkerPool pool) { this.pool = pool; }
+
+    /** Forward: large = resize(small); backward: small = the sum of large's cells over each source cell. */
+    void run(CpuTensor small, CpuTensor large, boolean backward) {
+        this.small = small; this.large = large; this.backward = backward;
+        pool.forEach(small.n(), this);
+    }
 
     @Override public void run(int s, int worker) {
         int channels = small.c(), ih = small.h(), iw = small.w(), oh = large.h(), ow = large.w();
@@ -65,11 +76,6 @@ final class NearestResize implements WorkerPool.Task {
                 }
             }
         }
-    }
-
-    /** The nearest-resize source index: min(floor(dst * in / out), in - 1). */
-    static int nearestSource(int dst, int in, int out) {
-        return Math.min((int) ((long) dst * in / out), in - 1);
     }
 
     /**

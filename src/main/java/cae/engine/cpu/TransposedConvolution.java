@@ -3,25 +3,30 @@ package cae.engine.cpu;
 import java.util.Arrays;
 
 /**
- * A 3x3 stride-2 transposed convolution with padding 1 is an ordinary 3x3 SAME convolution of the
- * input spread over the output grid with zeros between (up[2 iy][2 ix] = x[iy][ix], zero elsewhere)
- * by the kernel with its channel axes swapped and its taps flipped:
- * w'[co][ci][ky][kx] = w[ci][co][2 - ky][2 - kx]. (Output cell oy takes x[iy] through tap
- * ky = oy - 2 iy + 1 of w; the SAME convolution reads up[2 iy] = up[oy + a - 1] through tap a = 2 - ky.)
- * So the engine runs it on the vectorised stride-1 kernels, and backward follows: the gradient of x
- * is the gradient of the spread input at its even cells, and the gradient of w' maps back to w.
- *
- * <p>One instance per worker: it holds that worker's spread input and spread-input gradient, grown
- * once per shape.
+ * The 3x3 stride-2 transposed convolution with padding 1, run on the stride-1 kernels: it is an
+ * ordinary 3x3 SAME convolution of the input spread over the output grid with zeros between
+ * (up[2 iy][2 ix] = x[iy][ix], zero elsewhere) by the kernel with its channel axes swapped and its
+ * taps flipped: w'[co][ci][ky][kx] = w[ci][co][2 - ky][2 - kx]. (Output cell oy takes x[iy] through
+ * tap ky = oy - 2 iy + 1 of w; the SAME convolution reads up[2 iy] = up[oy + a - 1] through tap
+ * a = 2 - ky.) Backward follows: the gradient of x is the gradient of the spread input at its even
+ * cells, and the gradient of w' maps back to w.
  */
 final class TransposedConvolution {
-    private float[] spread = new float[0];
-    private int channels = -1, height = -1, width = -1; // the shape whose odd cells `spread` holds as zeros
-    private float[] spreadGradient = new float[0];
+    private final WorkerPool pool;
+    private final Conv3x3Kernels[] kernels;
+    private final GradientBlocks gradients;
+    private final Spread[] spread;
+    /** The kernel as the equivalent stride-1 convolution's, w' (cout, cin, 3, 3). */
+    private float[] swappedKernel = new float[0];
+    private final Forward forward = new Forward();
+    private final Backward backward = new Backward();
 
-    /** Whether an (h, w) input may give an (oh, ow) output: 2 h - 1 or 2 h per axis. */
-    static boolean validOutput(int h, int w, int oh, int ow) {
-        return (oh == 2 * h - 1 || oh == 2 * h) && (ow == 2 * w - 1 || ow == 2 * w);
+    TransposedConvolution(WorkerPool pool, Conv3x3Kernels[] kernels, GradientBlocks gradients) {
+        this.pool = pool;
+        this.kernels = kernels;
+        this.gradients = gradients;
+        spread = new Spread[kernels.length];
+        for (int i = 0; i < spread.length; i++) spread[i] = new Spread();
     }
 
     /**
@@ -39,35 +44,102 @@ final class TransposedConvolution {
         for (int i = 0; i < n; i++) swapped[swappedIndex(i, cin, cout)] = w[wo + i];
     }
 
-    /** One sample's input (channels x h x w at {@code xo}) spread over oh x ow, zeros between. */
-    float[] spread(float[] x, int xo, int channels, int h, int w, int oh, int ow) {
-        int need = channels * oh * ow;
-        if (spread.length < need) {
-            spread = new float[need];
-        } else if (channels != this.channels || oh != height || ow != width) {
-            Arrays.fill(spread, 0, need, 0f);
-        }
-        this.channels = channels; height = oh; width = ow;
-        for (int c = 0; c < channels; c++)
-            for (int iy = 0; iy < h; iy++) {
-                int src = xo + (c * h + iy) * w, dst = (c * oh + 2 * iy) * ow;
-                for (int ix = 0; ix < w; ix++) spread[dst + 2 * ix] = x[src + ix];
+    private void swapKernel(CpuTensor weight, int cin, int cout) {
+        if (swappedKernel.length < weight.size()) swappedKernel = new float[weight.size()];
+        swapAndFlip(weight.data, weight.offset, cin, cout, swappedKernel);
+    }
+
+    /** One worker's spread input and spread-input gradient, grown once per shape. */
+    static final class Spread {
+        private float[] spread = new float[0];
+        private int channels = -1, height = -1, width = -1; // the shape whose odd cells `spread` holds as zeros
+        private float[] gradient = new float[0];
+
+        /** One sample's input (channels x h x w at {@code xo}) spread over oh x ow, zeros between. */
+        float[] input(float[] x, int xo, int channels, int h, int w, int oh, int ow) {
+            int need = channels * oh * ow;
+            if (spread.length < need) {
+                spread = new float[need];
+            } else if (channels != this.channels || oh != height || ow != width) {
+                Arrays.fill(spread, 0, need, 0f);
             }
-        return spread;
+            this.channels = channels; height = oh; width = ow;
+            for (int c = 0; c < channels; c++)
+                for (int iy = 0; iy < h; iy++) {
+                    int src = xo + (c * h + iy) * w, dst = (c * oh + 2 * iy) * ow;
+                    for (int ix = 0; ix < w; ix++) spread[dst + 2 * ix] = x[src + ix];
+                }
+            return spread;
+        }
+
+        /** Scratch for the gradient of the spread input, at least {@code size} long. */
+        float[] gradient(int size) {
+            if (gradient.length < size) gradient = new float[size];
+            return gradient;
+        }
     }
 
-    /** Scratch for the gradient of the spread input, at least {@code size} long. */
-    float[] spreadGradient(int size) {
-        if (spreadGradient.length < size) spreadGradient = new float[size];
-        return spreadGradient;
-    }
-
-    /** dx[c][iy][ix] = up[c][2 iy][2 ix]: the inverse of {@link #spread}, and its adjoint. */
+    /** dx[c][iy][ix] = up[c][2 iy][2 ix]: the inverse of {@link Spread#input}, and its adjoint. */
     static void evenCells(float[] up, int channels, int oh, int ow, float[] dx, int dxo, int h, int w) {
         for (int c = 0; c < channels; c++)
             for (int iy = 0; iy < h; iy++) {
                 int src = (c * oh + 2 * iy) * ow, dst = dxo + (c * h + iy) * w;
                 for (int ix = 0; ix < w; ix++) dx[dst + ix] = up[src + 2 * ix];
             }
+    }
+
+    private final class Forward implements WorkerPool.Task {
+        CpuTensor x, bias, y; boolean relu;
+
+        @Override public void run(int s, int worker) {
+            int cin = x.c(), h = x.h(), w = x.w(), cout = y.c(), oh = y.h(), ow = y.w();
+            float[] up = spread[worker].input(x.data, x.offset + s * cin * h * w, cin, h, w, oh, ow);
+            kernels[worker].forward(up, 0, cin, oh, ow, swappedKernel, 0, bias.data, bias.offset, cout,
+                    y.data, y.offset + s * cout * oh * ow, relu);
+        }
+    }
+
+    void forward(CpuTensor x, CpuTensor weight, CpuTensor bias, CpuTensor y, boolean relu) {
+        swapKernel(weight, x.c(), y.c());
+        Forward f = forward;
+        f.x = x; f.bias = bias; f.y = y; f.relu = relu;
+        pool.forEach(x.n(), f);
+    }
+
+    /** Per block of samples, as {@link Convolution}'s: ReLU mask, dx, and the block's partial w' and bias gradients. */
+    private final class Backward implements WorkerPool.Task {
+        CpuTensor x, y, dy, dx; boolean relu; int batch, partialSize; float[] partials;
+
+        @Override public void run(int block, int worker) {
+            int cin = x.c(), h = x.h(), w = x.w(), cout = dy.c(), oh = dy.h(), ow = dy.w(), plane = oh * ow;
+            int partial = GradientBlocks.clear(partials, block, partialSize);
+            Spread scratch = spread[worker];
+            for (int s = GradientBlocks.first(block), end = GradientBlocks.end(block, batch); s < end; s++) {
+                int dyo = dy.offset + s * cout * plane;
+                if (relu) Relu.mask(y.data, y.offset + s * cout * plane, dy.data, dyo, cout * plane);
+                if (dx != null) {
+                    float[] dUp = scratch.gradient(cin * plane);
+                    kernels[worker].backwardData(dy.data, dyo, cout, oh, ow, swappedKernel, 0, cin, dUp, 0);
+                    evenCells(dUp, cin, oh, ow, dx.data, dx.offset + s * cin * h * w, h, w);
+                }
+                float[] up = scratch.input(x.data, x.offset + s * cin * h * w, cin, h, w, oh, ow);
+                kernels[worker].backwardFilter(up, 0, cin, oh, ow, dy.data, dyo, cout,
+                        partials, partial, partials, partial + cout * cin * 9);
+            }
+        }
+    }
+
+    void backward(CpuTensor x, CpuTensor weight, CpuTensor y, CpuTensor dy, boolean relu,
+                  CpuTensor dx, CpuTensor dWeight, CpuTensor dBias) {
+        int cin = x.c(), cout = dy.c();
+        swapKernel(weight, cin, cout);
+        int batch = x.n(), blocks = GradientBlocks.blocks(batch);
+        int partialSize = weight.size() + dBias.size();
+        Backward b = backward;
+        b.partials = gradients.partials(blocks, partialSize);
+        b.x = x; b.y = relu ? y : null; b.dy = dy; b.dx = dx;
+        b.relu = relu; b.batch = batch; b.partialSize = partialSize;
+        pool.forEach(blocks, b);
+        gradients.sum(pool, blocks, partialSize, cout, dWeight, dBias);
     }
 }

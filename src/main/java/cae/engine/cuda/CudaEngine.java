@@ -3,6 +3,7 @@ package cae.engine.cuda;
 import cae.engine.Ceilings;
 import cae.engine.Engine;
 import cae.engine.ImageSet;
+import cae.engine.Shapes;
 import cae.engine.Tensor;
 import jcuda.Pointer;
 import jcuda.driver.CUcontext;
@@ -282,11 +283,9 @@ public final class CudaEngine implements Engine {
     @Override public Tensor zeros(int... shape) {
         graphs.forbidInStep("zeros (an allocation)");
         makeCurrent();
+        Shapes.zeros(shape);
         long elements = 1;
-        for (int d : shape) {
-            if (d < 0) throw new IllegalArgumentException("negative dimension in " + java.util.Arrays.toString(shape));
-            elements *= d;
-        }
+        for (int d : shape) elements *= d;
         CUdeviceptr ptr = memory.allocate(elements * Float.BYTES, "a tensor " + java.util.Arrays.toString(shape));
         CudaTensor t = new CudaTensor(this, ptr, memory.allocations(), 0, shape);
         Check.cu(cuMemsetD32Async(ptr, 0, t.size(), stream), "cuMemsetD32Async");
@@ -303,16 +302,15 @@ public final class CudaEngine implements Engine {
     }
 
     @Override public Tensor view(Tensor base, int offset, int... shape) {
+        Shapes.view(base, offset, shape);
         CudaTensor b = cuda(base);
-        CudaTensor v = new CudaTensor(this, b.ptr.withByteOffset((long) offset * Float.BYTES), b.storage.allocation(),
+        return new CudaTensor(this, b.ptr.withByteOffset((long) offset * Float.BYTES), b.storage.allocation(),
                 b.storage.offset() + offset, shape);
-        ShapeChecks.view(b, offset, v);
-        return v;
     }
 
     @Override public void write(Tensor dst, float[] src) {
+        Shapes.copy("write", dst, src.length);
         CudaTensor d = cuda(dst);
-        ShapeChecks.size(d, src.length, "write");
         graphs.forbidInStep("write (a copy from the host)");
         makeCurrent();
         // the stream may still be using dst: the synchronous copy must come after that work
@@ -321,8 +319,8 @@ public final class CudaEngine implements Engine {
     }
 
     @Override public void read(Tensor src, float[] dst) {
+        Shapes.copy("read", src, dst.length);
         CudaTensor s = cuda(src);
-        ShapeChecks.size(s, dst.length, "read");
         graphs.forbidInStep("read (a copy to the host)");
         makeCurrent();
         Check.cu(cuStreamSynchronize(stream), "cuStreamSynchronize");
@@ -337,8 +335,7 @@ public final class CudaEngine implements Engine {
     }
 
     @Override public ImageSet upload(byte[] pixels, int count, int height, int width) {
-        if ((long) count * height * width != pixels.length)
-            throw new IllegalArgumentException(pixels.length + " pixels for " + count + " images of " + height + "x" + width);
+        Shapes.upload(pixels.length, count, height, width);
         graphs.forbidInStep("upload (an allocation and a copy)");
         makeCurrent();
         CUdeviceptr ptr = memory.allocate(pixels.length, "the data set (" + count + " images)");
@@ -359,11 +356,11 @@ public final class CudaEngine implements Engine {
     }
 
     @Override public void gather(ImageSet images, int from, Tensor clean, Tensor noisy, float noiseStd, long seed, long step) {
+        Shapes.gather(images, from, orderLength, clean, noisy);
         if (!(images instanceof CudaImageSet set) || set.owner != this)
-            throw new IllegalArgumentException("image set does not belong to this CUDA engine");
+            throw new IllegalArgumentException("gather: the image set does not belong to this CUDA engine");
         CudaTensor c = cuda(clean), z = cudaOrNull(noisy);
         int n = c.n(), plane = set.height() * set.width();
-        ShapeChecks.gather(from, n, orderLength, c, z, plane);
         makeCurrent();
         boolean replayed = graphs.replaying("gather", set.allocation, c.storage, z == null ? "no noisy" : z.storage, noiseStd, seed);
         CUdeviceptr fromAndStep = graphs.scalars(from, step);
@@ -377,7 +374,7 @@ public final class CudaEngine implements Engine {
     // ---- convolution ----
 
     @Override public void conv3x3(Tensor x, Tensor weight, Tensor bias, Tensor y, boolean relu) {
-        ShapeChecks.conv(x, weight, bias, y);
+        Shapes.conv("conv3x3", x, weight, bias, y);
         CudaTensor xt = cuda(x), wt = cuda(weight), bt = cuda(bias), yt = cuda(y);
         makeCurrent();
         if (graphs.replaying("conv3x3", xt.storage, wt.storage, bt.storage, yt.storage, relu)) return;
@@ -411,7 +408,7 @@ public final class CudaEngine implements Engine {
 
     @Override public void conv3x3Backward(Tensor x, Tensor weight, Tensor y, Tensor dy, boolean relu,
                                           Tensor dx, Tensor dWeight, Tensor dBias) {
-        ShapeChecks.convBackward(x, weight, y, dy, relu, dx, dWeight, dBias);
+        Shapes.convBackward("conv3x3Backward", x, weight, y, dy, relu, dx, dWeight, dBias);
         CudaTensor xt = cuda(x), wt = cuda(weight), dyt = cuda(dy), dxt = cudaOrNull(dx), dwt = cuda(dWeight), dbt = cuda(dBias);
         CudaTensor yt = relu ? cuda(y) : null;
         makeCurrent();
@@ -455,9 +452,7 @@ public final class CudaEngine implements Engine {
      */
     @Override public void conv3x3PoolBackward(Tensor x, Tensor weight, Tensor y, Tensor pooled, Tensor dPooled, boolean relu,
                                               Tensor dy, Tensor dx, Tensor dWeight, Tensor dBias) {
-        ShapeChecks.pool(y, pooled);
-        ShapeChecks.size(dPooled, pooled.size(), "conv3x3PoolBackward dPooled");
-        ShapeChecks.convBackward(x, weight, y, dy, relu, dx, dWeight, dBias);
+        Shapes.convPoolBackward("conv3x3PoolBackward", x, weight, y, pooled, dPooled, relu, dy, dx, dWeight, dBias);
         CudaTensor xt = cuda(x), wt = cuda(weight), yt = cuda(y), dpt = cuda(dPooled), dyt = cuda(dy), dxt = cudaOrNull(dx);
         CudaTensor dwt = cuda(dWeight), dbt = cuda(dBias);
         makeCurrent();
@@ -492,8 +487,7 @@ public final class CudaEngine implements Engine {
      */
     @Override public void conv3x3ResizeBackward(Tensor x, Tensor weight, Tensor y, Tensor dResized, boolean relu,
                                                 Tensor dy, Tensor dx, Tensor dWeight, Tensor dBias) {
-        ShapeChecks.resize(dy, dResized);
-        ShapeChecks.convBackward(x, weight, y, dy, relu, dx, dWeight, dBias);
+        Shapes.convResizeBackward("conv3x3ResizeBackward", x, weight, y, dResized, relu, dy, dx, dWeight, dBias);
         CudaTensor xt = cuda(x), wt = cuda(weight), drt = cuda(dResized), dyt = cuda(dy), dxt = cudaOrNull(dx);
         CudaTensor yt = relu ? cuda(y) : null, dwt = cuda(dWeight), dbt = cuda(dBias);
         makeCurrent();
@@ -574,7 +568,7 @@ public final class CudaEngine implements Engine {
     }
 
     @Override public void maxPool(Tensor x, Tensor y) {
-        ShapeChecks.pool(x, y);
+        Shapes.pool("maxPool", x, y);
         CudaTensor xt = cuda(x), yt = cuda(y);
         makeCurrent();
         if (graphs.replaying("maxPool", xt.storage, yt.storage)) return;
@@ -588,9 +582,7 @@ public final class CudaEngine implements Engine {
     }
 
     @Override public void maxPoolBackward(Tensor x, Tensor y, Tensor dy, Tensor dx) {
-        ShapeChecks.pool(x, y);
-        ShapeChecks.size(dy, y.size(), "maxPoolBackward dy");
-        ShapeChecks.size(dx, x.size(), "maxPoolBackward dx");
+        Shapes.poolBackward("maxPoolBackward", x, y, dy, dx);
         CudaTensor xt = cuda(x), yt = cuda(y), dyt = cuda(dy), dxt = cuda(dx);
         makeCurrent();
         if (graphs.replaying("maxPoolBackward", xt.storage, dyt.storage, dxt.storage)) return;
@@ -608,7 +600,7 @@ public final class CudaEngine implements Engine {
     }
 
     @Override public void resize(Tensor x, Tensor y) {
-        ShapeChecks.resize(x, y);
+        Shapes.resize("resize", x, y);
         CudaTensor xt = cuda(x), yt = cuda(y);
         makeCurrent();
         if (graphs.replaying("resize", xt.storage, yt.storage)) return;
@@ -626,7 +618,7 @@ public final class CudaEngine implements Engine {
     }
 
     @Override public void resizeBackward(Tensor dy, Tensor dx) {
-        ShapeChecks.resize(dx, dy);
+        Shapes.resize("resizeBackward", dx, dy);
         CudaTensor dyt = cuda(dy), dxt = cuda(dx);
         makeCurrent();
         if (graphs.replaying("resizeBackward", dyt.storage, dxt.storage)) return;
@@ -636,7 +628,7 @@ public final class CudaEngine implements Engine {
     // ---- output and loss ----
 
     @Override public void sigmoid(Tensor x, Tensor y) {
-        ShapeChecks.size(y, x.size(), "sigmoid");
+        Shapes.sigmoid(x, y);
         CudaTensor xt = cuda(x), yt = cuda(y);
         makeCurrent();
         if (graphs.replaying("sigmoid", xt.storage, yt.storage)) return;
@@ -644,9 +636,7 @@ public final class CudaEngine implements Engine {
     }
 
     @Override public void sigmoidCrossEntropy(Tensor logits, Tensor target, Tensor dLogits, Tensor losses, int slot) {
-        ShapeChecks.size(target, logits.size(), "sigmoidCrossEntropy target");
-        ShapeChecks.size(dLogits, logits.size(), "sigmoidCrossEntropy dLogits");
-        ShapeChecks.slot(losses, slot);
+        Shapes.crossEntropy(logits, target, dLogits, losses, slot);
         CudaTensor x = cuda(logits), z = cuda(target), g = cuda(dLogits), out = cuda(losses);
         makeCurrent();
         boolean replayed = graphs.replaying("sigmoidCrossEntropy", x.storage, z.storage, g.storage, out.storage);
@@ -665,9 +655,7 @@ public final class CudaEngine implements Engine {
     // ---- optimizer ----
 
     @Override public void adam(Tensor params, Tensor grads, Tensor m, Tensor v, float lrT, float beta1, float beta2, float epsilon) {
-        ShapeChecks.size(grads, params.size(), "adam grads");
-        ShapeChecks.size(m, params.size(), "adam m");
-        ShapeChecks.size(v, params.size(), "adam v");
+        Shapes.adam(params, grads, m, v);
         CudaTensor p = cuda(params), g = cuda(grads), mt = cuda(m), vt = cuda(v);
         makeCurrent();
         boolean replayed = graphs.replaying("adam", p.storage, g.storage, mt.storage, vt.storage, beta1, beta2, epsilon);
@@ -681,7 +669,7 @@ public final class CudaEngine implements Engine {
     // ---- decoder variants (issue 5) ----
 
     @Override public void bilinearResize(Tensor x, Tensor y) {
-        ShapeChecks.resize(x, y);
+        Shapes.bilinearResize("bilinearResize", x, y);
         CudaTensor xt = cuda(x), yt = cuda(y);
         makeCurrent();
         if (graphs.replaying("bilinearResize", xt.storage, yt.storage)) return;
@@ -689,7 +677,7 @@ public final class CudaEngine implements Engine {
     }
 
     @Override public void bilinearResizeBackward(Tensor dy, Tensor dx) {
-        ShapeChecks.resize(dx, dy);
+        Shapes.bilinearResize("bilinearResizeBackward", dx, dy);
         CudaTensor dyt = cuda(dy), dxt = cuda(dx);
         makeCurrent();
         if (graphs.replaying("bilinearResizeBackward", dyt.storage, dxt.storage)) return;
@@ -698,7 +686,7 @@ public final class CudaEngine implements Engine {
     }
 
     @Override public void transposedConv3x3(Tensor x, Tensor weight, Tensor bias, Tensor y, boolean relu) {
-        ShapeChecks.transposedConv(x, weight, bias, y);
+        Shapes.transposedConv("transposedConv3x3", x, weight, bias, y);
         CudaTensor xt = cuda(x), wt = cuda(weight), bt = cuda(bias), yt = cuda(y);
         makeCurrent();
         if (graphs.replaying("transposedConv3x3", xt.storage, wt.storage, bt.storage, yt.storage, relu)) return;
@@ -708,7 +696,7 @@ public final class CudaEngine implements Engine {
 
     @Override public void transposedConv3x3Backward(Tensor x, Tensor weight, Tensor y, Tensor dy, boolean relu,
                                                     Tensor dx, Tensor dWeight, Tensor dBias) {
-        ShapeChecks.transposedConvBackward(x, weight, y, dy, relu, dx, dWeight, dBias);
+        Shapes.transposedConvBackward("transposedConv3x3Backward", x, weight, y, dy, relu, dx, dWeight, dBias);
         CudaTensor xt = cuda(x), wt = cuda(weight), dyt = cuda(dy), dxt = cudaOrNull(dx), dwt = cuda(dWeight), dbt = cuda(dBias);
         CudaTensor yt = relu ? cuda(y) : null;
         makeCurrent();
@@ -724,7 +712,7 @@ public final class CudaEngine implements Engine {
      * even on windows with ties (VariantsGpuTest.maxUnpoolOfTiedZeroWindowsMatchesTheCpuEngine).
      */
     @Override public void maxUnpoolBackward(Tensor poolInput, Tensor pooled, Tensor dOut, Tensor dValues) {
-        ShapeChecks.unpoolBackward(poolInput, pooled, dOut, dValues);
+        Shapes.unpoolBackward("maxUnpoolBackward", poolInput, pooled, dOut, dValues);
         CudaTensor xt = cuda(poolInput), dot = cuda(dOut), dvt = cuda(dValues);
         makeCurrent();
         if (graphs.replaying("maxUnpoolBackward", xt.storage, dot.storage, dvt.storage)) return;

@@ -1,14 +1,17 @@
 package cae.engine.cpu;
 
+import cae.engine.reference.ReferenceOps;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
 import java.util.Random;
 
+import static cae.engine.Numerics.toDouble;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The vectorized kernels against a direct double-precision 3x3 SAME convolution. */
+/** The vectorized kernels against the reference engine's double-precision 3x3 SAME convolution. */
 class Conv3x3KernelsTest {
     private static final double TOLERANCE = 1e-5;
     /** Arrays are embedded at this offset inside larger ones, with guard cells after. */
@@ -41,55 +44,19 @@ class Conv3x3KernelsTest {
     }
 
     private static double[] forwardReference(float[] x, int cin, int h, int w, float[] wt, float[] bias, int cout, boolean relu) {
-        double[] y = new double[cout * h * w];
-        for (int co = 0; co < cout; co++)
-            for (int r = 0; r < h; r++)
-                for (int c = 0; c < w; c++) {
-                    double s = bias[co];
-                    for (int ci = 0; ci < cin; ci++)
-                        for (int ky = 0; ky < 3; ky++)
-                            for (int kx = 0; kx < 3; kx++) {
-                                int sr = r + ky - 1, sc = c + kx - 1;
-                                if (sr < 0 || sr >= h || sc < 0 || sc >= w) continue;
-                                s += (double) wt[((co * cin + ci) * 3 + ky) * 3 + kx] * x[(ci * h + sr) * w + sc];
-                            }
-                    y[(co * h + r) * w + c] = relu ? Math.max(s, 0) : s;
-                }
-        return y;
+        return ReferenceOps.conv3x3(toDouble(x), toDouble(wt), toDouble(bias), 1, cin, cout, h, w, relu);
     }
 
-    /** dx = transpose of forward without bias: every (co, output cell, tap) sends w * dy back to its input cell. */
     private static double[] backwardDataReference(float[] dy, int cout, int h, int w, float[] wt, int cin) {
-        double[] dx = new double[cin * h * w];
-        for (int co = 0; co < cout; co++)
-            for (int ci = 0; ci < cin; ci++)
-                for (int r = 0; r < h; r++)
-                    for (int c = 0; c < w; c++)
-                        for (int ky = 0; ky < 3; ky++)
-                            for (int kx = 0; kx < 3; kx++) {
-                                int sr = r + ky - 1, sc = c + kx - 1;
-                                if (sr < 0 || sr >= h || sc < 0 || sc >= w) continue;
-                                dx[(ci * h + sr) * w + sc] += (double) wt[((co * cin + ci) * 3 + ky) * 3 + kx] * dy[(co * h + r) * w + c];
-                            }
-        return dx;
+        return ReferenceOps.conv3x3InputGradient(toDouble(dy), toDouble(wt), 1, cin, cout, h, w);
     }
 
-    /** dw[co][ci][ky][kx] = sum over output cells of dy * the input cell that tap saw; db = sum of dy. */
+    /** The weight gradient followed by the bias gradient, as backwardFilter lays them out. */
     private static double[] backwardFilterReference(float[] x, int cin, int h, int w, float[] dy, int cout) {
-        double[] g = new double[cout * cin * 9 + cout];
-        for (int co = 0; co < cout; co++)
-            for (int r = 0; r < h; r++)
-                for (int c = 0; c < w; c++) {
-                    double d = dy[(co * h + r) * w + c];
-                    g[cout * cin * 9 + co] += d;
-                    for (int ci = 0; ci < cin; ci++)
-                        for (int ky = 0; ky < 3; ky++)
-                            for (int kx = 0; kx < 3; kx++) {
-                                int sr = r + ky - 1, sc = c + kx - 1;
-                                if (sr < 0 || sr >= h || sc < 0 || sc >= w) continue;
-                                g[((co * cin + ci) * 3 + ky) * 3 + kx] += d * x[(ci * h + sr) * w + sc];
-                            }
-                }
+        double[] dWeight = ReferenceOps.conv3x3WeightGradient(toDouble(x), toDouble(dy), 1, cin, cout, h, w);
+        double[] dBias = ReferenceOps.biasGradient(toDouble(dy), 1, cout, h * w);
+        double[] g = Arrays.copyOf(dWeight, dWeight.length + cout);
+        System.arraycopy(dBias, 0, g, dWeight.length, cout);
         return g;
     }
 

@@ -1,7 +1,7 @@
 package cae.engine.cpu;
 
 import cae.engine.Engine;
-import cae.engine.ReferenceOps;
+import cae.engine.reference.ReferenceOps;
 import cae.engine.Tensor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;

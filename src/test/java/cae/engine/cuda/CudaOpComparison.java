@@ -45,14 +45,7 @@ abstract class CudaOpComparison {
     }
 
     /** Random values in [-1, 1] away from zero, all distinct with probability 1 (no exact ties). */
-    float[] randoms(int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            float v = 0.05f + 0.95f * random.nextFloat();
-            a[i] = random.nextBoolean() ? v : -v;
-        }
-        return a;
-    }
+    float[] randoms(int n) { return cae.engine.Numerics.awayFromZero(random, n); }
 
     static int size(int... shape) {
         int n = 1;

@@ -1,5 +1,6 @@
-package cae.engine;
+package cae.engine.select;
 
+import cae.engine.Engine;
 import cae.engine.cuda.CudaEngine;
 import cae.engine.cuda.CudaProbe;
 

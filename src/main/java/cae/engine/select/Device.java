@@ -1,4 +1,4 @@
-package cae.engine;
+package cae.engine.select;
 
 /** Where to run: {@code auto} takes the GPU when the CUDA engine can run there, else the CPU. */
 public enum Device {

@@ -1,0 +1,23 @@
+package cae.engine.cpu;
+
+/** The output sigmoid, one sample per task, in the form that stays finite for any input. */
+final class Sigmoid implements WorkerPool.Task {
+    private final WorkerPool pool;
+    private CpuTensor x, y;
+
+    Sigmoid(WorkerPool pool) { this.pool = pool; }
+
+    static float of(float x) {
+        return x >= 0 ? 1f / (1f + (float) Math.exp(-x)) : (float) Math.exp(x) / (1f + (float) Math.exp(x));
+    }
+
+    void run(CpuTensor x, CpuTensor y) {
+        this.x = x; this.y = y;
+        pool.forEach(x.dim(0), this);
+    }
+
+    @Override public void run(int s, int worker) {
+        int per = x.size() / x.dim(0);
+        for (int i = s * per; i < (s + 1) * per; i++) y.data[y.offset + i] = of(x.data[x.offset + i]);
+    }
+}

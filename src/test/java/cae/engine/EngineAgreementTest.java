@@ -1,0 +1,257 @@
+package cae.engine;
+
+import cae.engine.cpu.CpuEngine;
+import cae.engine.cuda.CudaEngine;
+import cae.engine.cuda.CudaProbe;
+import cae.engine.reference.ReferenceEngine;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Every engine held to the reference engine (plain double-precision loops) op by op, forward and
+ * backward, on random inputs away from zero, within docs/SPEC.md §6's 1e-5 relative L2 error. Outputs
+ * are filled with NaN first, so a cell an engine leaves unwritten fails. The CUDA engine takes part
+ * where a GPU is present (strict FP32, its default paths) and is skipped with the probe's reason
+ * elsewhere.
+ */
+class EngineAgreementTest {
+    static final double TOLERANCE = 1e-5;
+
+    /** A new engine to test, closed by the caller: "cpu", or "cuda" (the test skips itself without a GPU). */
+    static Engine engine(String name) {
+        if (name.equals("cpu")) return new CpuEngine(2);
+        CudaProbe.Selection probe = CudaProbe.probe();
+        Assumptions.assumeTrue(probe.available(), "no GPU for the CUDA engine: " + probe.reason());
+        return new CudaEngine();
+    }
+
+    /** One op's run on the reference (index 0) and the engine under test (index 1), with the same inputs. */
+    private static final class Both implements AutoCloseable {
+        final ReferenceEngine reference = new ReferenceEngine();
+        final Engine engine;
+        final Random random = new Random(2026);
+        final List<Tensor> made = new ArrayList<>();
+
+        Both(Engine engine) { this.engine = engine; }
+
+        Engine at(int i) { return i == 0 ? reference : engine; }
+
+        interface Op { void run(Engine e, int i); }
+
+        void run(Op op) {
+            op.run(reference, 0);
+            op.run(engine, 1);
+        }
+
+        float[] randoms(int n) { return Numerics.awayFromZero(random, n); }
+
+        Tensor[] of(float[] values, int... shape) {
+            Tensor[] t = new Tensor[2];
+            for (int i = 0; i < 2; i++) {
+                t[i] = at(i).zeros(shape);
+                at(i).write(t[i], values);
+            }
+            made.add(t[1]);
+            return t;
+        }
+
+        Tensor[] random(int... shape) {
+            int n = 1;
+            for (int d : shape) n *= d;
+            return of(randoms(n), shape);
+        }
+
+        /** An output tensor, NaN in both engines. */
+        Tensor[] output(int... shape) {
+            Tensor[] t = new Tensor[2];
+            for (int i = 0; i < 2; i++) {
+                t[i] = at(i).zeros(shape);
+                at(i).fill(t[i], Float.NaN);
+            }
+            made.add(t[1]);
+            return t;
+        }
+
+        void same(String what, Tensor[] t) {
+            double[] expected = reference.values(t[0]);
+            float[] actual = new float[t[1].size()];
+            engine.read(t[1], actual);
+            double diff = 0, norm = 0;
+            for (int i = 0; i < expected.length; i++) {
+                diff += (actual[i] - expected[i]) * (actual[i] - expected[i]);
+                norm += expected[i] * expected[i];
+            }
+            assertTrue(norm > 0, what + ": the reference is all zeros, so the comparison proves nothing");
+            double error = Math.sqrt(diff / norm);
+            assertTrue(error <= TOLERANCE, engine.describe() + ", " + what + ": relative error " + error + " > " + TOLERANCE);
+        }
+
+        @Override public void close() {
+            for (Tensor t : made) if (t.rank() > 0) engine.release(t);
+            engine.close();
+        }
+    }
+
+    private static String shape(int... s) { return java.util.Arrays.toString(s); }
+
+    @ParameterizedTest @ValueSource(strings = {"cpu", "cuda"})
+    void convolutionsForwardAndBackward(String name) {
+        try (Both b = new Both(engine(name))) {
+            for (int[] s : new int[][] {{3, 1, 8, 9, 7}, {2, 5, 4, 7, 7}, {2, 8, 1, 6, 5}, {1, 3, 3, 1, 1}, {2, 32, 16, 7, 7}})
+                for (boolean relu : new boolean[] {false, true})
+                    for (boolean withDx : new boolean[] {false, true}) {
+                        int n = s[0], cin = s[1], cout = s[2], h = s[3], w = s[4];
+                        String what = "conv3x3 " + shape(s) + (relu ? " relu" : "") + (withDx ? "" : " without dx");
+                        Tensor[] x = b.random(n, cin, h, w), weight = b.random(cout, cin, 3, 3), bias = b.random(cout);
+                        Tensor[] y = b.output(n, cout, h, w);
+                        b.run((e, i) -> e.conv3x3(x[i], weight[i], bias[i], y[i], relu));
+                        b.same(what, y);
+                        Tensor[] dy = b.random(n, cout, h, w), dx = withDx ? b.output(n, cin, h, w) : new Tensor[2];
+                        Tensor[] dw = b.output(cout, cin, 3, 3), db = b.output(cout);
+                        b.run((e, i) -> e.conv3x3Backward(x[i], weight[i], y[i], dy[i], relu, dx[i], dw[i], db[i]));
+                        if (withDx) b.same(what + " dx", dx);
+                        b.same(what + " dWeight", dw);
+                        b.same(what + " dBias", db);
+                    }
+        }
+    }
+
+    @ParameterizedTest @ValueSource(strings = {"cpu", "cuda"})
+    void transposedConvolutionsForwardAndBackward(String name) {
+        try (Both b = new Both(engine(name))) {
+            for (int[] s : new int[][] {{2, 3, 4, 4, 4, 7, 8}, {1, 16, 16, 4, 4, 7, 7}, {2, 2, 3, 1, 1, 2, 1}})
+                for (boolean relu : new boolean[] {false, true}) {
+                    int n = s[0], cin = s[1], cout = s[2], h = s[3], w = s[4], oh = s[5], ow = s[6];
+                    String what = "transposedConv3x3 " + shape(s) + (relu ? " relu" : "");
+                    Tensor[] x = b.random(n, cin, h, w), weight = b.random(cin, cout, 3, 3), bias = b.random(cout);
+                    Tensor[] y = b.output(n, cout, oh, ow);
+                    b.run((e, i) -> e.transposedConv3x3(x[i], weight[i], bias[i], y[i], relu));
+                    b.same(what, y);
+                    Tensor[] dy = b.random(n, cout, oh, ow), dx = b.output(n, cin, h, w), dw = b.output(cin, cout, 3, 3), db = b.output(cout);
+                    b.run((e, i) -> e.transposedConv3x3Backward(x[i], weight[i], y[i], dy[i], relu, dx[i], dw[i], db[i]));
+                    b.same(what + " dx", dx);
+                    b.same(what + " dWeight", dw);
+                    b.same(what + " dBias", db);
+                }
+        }
+    }
+
+    @ParameterizedTest @ValueSource(strings = {"cpu", "cuda"})
+    void poolingAndUnpoolingForwardAndBackward(String name) {
+        try (Both b = new Both(engine(name))) {
+            for (int[] s : new int[][] {{2, 3, 28, 28}, {2, 3, 7, 7}, {1, 2, 5, 8}, {3, 1, 1, 1}, {1, 4, 9, 2}}) {
+                int n = s[0], c = s[1], h = s[2], w = s[3], oh = Shapes.pooled(h), ow = Shapes.pooled(w);
+                Tensor[] x = b.random(n, c, h, w), y = b.output(n, c, oh, ow);
+                b.run((e, i) -> e.maxPool(x[i], y[i]));
+                b.same("maxPool " + shape(s), y);
+                Tensor[] dy = b.random(n, c, oh, ow), dx = b.output(n, c, h, w);
+                b.run((e, i) -> e.maxPoolBackward(x[i], y[i], dy[i], dx[i]));
+                b.same("maxPoolBackward " + shape(s), dx);
+                Tensor[] values = b.random(n, c, oh, ow), unpooled = b.output(n, c, h, w);
+                b.run((e, i) -> e.maxUnpool(x[i], y[i], values[i], unpooled[i]));
+                b.same("maxUnpool " + shape(s), unpooled);
+                Tensor[] dOut = b.random(n, c, h, w), dValues = b.output(n, c, oh, ow);
+                b.run((e, i) -> e.maxUnpoolBackward(x[i], y[i], dOut[i], dValues[i]));
+                b.same("maxUnpoolBackward " + shape(s), dValues);
+            }
+        }
+    }
+
+    @ParameterizedTest @ValueSource(strings = {"cpu", "cuda"})
+    void resizesForwardAndBackward(String name) {
+        try (Both b = new Both(engine(name))) {
+            for (int[] s : new int[][] {{2, 3, 4, 4, 7, 7}, {2, 3, 7, 7, 14, 14}, {1, 2, 14, 14, 28, 28}, {1, 2, 5, 3, 3, 8}, {2, 1, 1, 1, 3, 2}})
+                for (boolean bilinear : new boolean[] {false, true}) {
+                    int n = s[0], c = s[1], h = s[2], w = s[3], oh = s[4], ow = s[5];
+                    String what = (bilinear ? "bilinearResize " : "resize ") + shape(s);
+                    Tensor[] x = b.random(n, c, h, w), y = b.output(n, c, oh, ow);
+                    b.run((e, i) -> { if (bilinear) e.bilinearResize(x[i], y[i]); else e.resize(x[i], y[i]); });
+                    b.same(what, y);
+                    Tensor[] dy = b.random(n, c, oh, ow), dx = b.output(n, c, h, w);
+                    b.run((e, i) -> { if (bilinear) e.bilinearResizeBackward(dy[i], dx[i]); else e.resizeBackward(dy[i], dx[i]); });
+                    b.same(what + " backward", dx);
+                }
+        }
+    }
+
+    /** The encoder's and the recipe decoder's stage backwards, which an engine may fuse. */
+    @ParameterizedTest @ValueSource(strings = {"cpu", "cuda"})
+    void fusedStageBackwards(String name) {
+        try (Both b = new Both(engine(name))) {
+            for (int[] s : new int[][] {{2, 1, 8, 28, 28}, {2, 8, 8, 7, 7}, {2, 8, 1, 6, 9}}) {
+                int n = s[0], cin = s[1], cout = s[2], h = s[3], w = s[4];
+                Tensor[] x = b.random(n, cin, h, w), weight = b.random(cout, cin, 3, 3), bias = b.random(cout), y = b.output(n, cout, h, w);
+                b.run((e, i) -> e.conv3x3(x[i], weight[i], bias[i], y[i], true));
+                Tensor[] pooled = b.output(n, cout, Shapes.pooled(h), Shapes.pooled(w));
+                b.run((e, i) -> e.maxPool(y[i], pooled[i]));
+                Tensor[] dPooled = b.random(pooled[0].shape()), dy = b.output(n, cout, h, w), dx = b.output(n, cin, h, w);
+                Tensor[] dw = b.output(cout, cin, 3, 3), db = b.output(cout);
+                b.run((e, i) -> e.conv3x3PoolBackward(x[i], weight[i], y[i], pooled[i], dPooled[i], true, dy[i], dx[i], dw[i], db[i]));
+                b.same("conv3x3PoolBackward " + shape(s) + " dx", dx);
+                b.same("conv3x3PoolBackward " + shape(s) + " dWeight", dw);
+                b.same("conv3x3PoolBackward " + shape(s) + " dBias", db);
+
+                Tensor[] dResized = b.random(n, cout, 2 * h, 2 * w), dy2 = b.output(n, cout, h, w), dx2 = b.output(n, cin, h, w);
+                b.run((e, i) -> e.conv3x3ResizeBackward(x[i], weight[i], y[i], dResized[i], true, dy2[i], dx2[i], dw[i], db[i]));
+                b.same("conv3x3ResizeBackward " + shape(s) + " masked dy", dy2);
+                b.same("conv3x3ResizeBackward " + shape(s) + " dx", dx2);
+                b.same("conv3x3ResizeBackward " + shape(s) + " dWeight", dw);
+                b.same("conv3x3ResizeBackward " + shape(s) + " dBias", db);
+            }
+        }
+    }
+
+    @ParameterizedTest @ValueSource(strings = {"cpu", "cuda"})
+    void gatherSigmoidLossAndAdam(String name) {
+        try (Both b = new Both(engine(name))) {
+            int count = 7, h = 5, w = 6;
+            byte[] pixels = new byte[count * h * w];
+            b.random.nextBytes(pixels);
+            pixels[0] = 0;
+            pixels[1] = (byte) 255;
+            ImageSet[] images = {b.reference.upload(pixels, count, h, w), b.engine.upload(pixels, count, h, w)};
+            int[] order = {4, 2, 6, 0, 1, 5, 3};
+            Tensor[] clean = b.output(3, 1, h, w), noisy = b.output(3, 1, h, w);
+            b.run((e, i) -> {
+                e.setOrder(order);
+                e.gather(images[i], 2, clean[i], noisy[i], 0.5f, 11, 3);
+            });
+            b.same("gather clean", clean);
+            b.same("gather noisy", noisy);
+
+            Tensor[] logits = b.of(scaled(b.randoms(3 * h * w), 8f), 3, 1, h, w), target = clean, probabilities = b.output(3, 1, h, w);
+            b.run((e, i) -> e.sigmoid(logits[i], probabilities[i]));
+            b.same("sigmoid", probabilities);
+            Tensor[] losses = b.output(4), dLogits = b.output(3, 1, h, w);
+            b.run((e, i) -> {
+                e.fill(losses[i], 0f);
+                e.sigmoidCrossEntropy(logits[i], target[i], dLogits[i], losses[i], 2);
+            });
+            b.same("sigmoidCrossEntropy loss", losses);
+            b.same("sigmoidCrossEntropy dLogits", dLogits);
+
+            Tensor[] params = b.random(5000), grads = b.random(5000), m = b.random(5000), v = b.of(positive(b.randoms(5000)), 5000);
+            b.run((e, i) -> e.adam(params[i], grads[i], m[i], v[i], 1e-3f, 0.9f, 0.999f, 1e-8f));
+            b.same("adam params", params);
+            b.same("adam m", m);
+            b.same("adam v", v);
+        }
+    }
+
+    private static float[] scaled(float[] a, float by) {
+        for (int i = 0; i < a.length; i++) a[i] *= by;
+        return a;
+    }
+
+    private static float[] positive(float[] a) {
+        for (int i = 0; i < a.length; i++) a[i] = Math.abs(a[i]) * 1e-3f;
+        return a;
+    }
+}
