@@ -1,6 +1,7 @@
 package cae.cli;
 
 import java.io.PrintStream;
+import cae.engine.cpu.CpuEngine;
 import cae.engine.select.CudaAvailability;
 import cae.model.Architecture;
 import picocli.CommandLine.Command;
@@ -21,7 +22,7 @@ final class InfoCommand implements Callable<Integer> {
         out.println("model:   " + Architecture.RECIPE);
         out.println("java:    " + System.getProperty("java.vm.name") + " " + Runtime.version());
         out.println("cpu:     " + Runtime.getRuntime().availableProcessors() + " cores, vector species "
-                + jdk.incubator.vector.FloatVector.SPECIES_PREFERRED);
+                + CpuEngine.vectorShape());
         out.println(CudaAvailability.report());
         return 0;
     }

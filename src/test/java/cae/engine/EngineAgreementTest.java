@@ -24,9 +24,13 @@ import static org.junit.jupiter.api.Assertions.*;
 class EngineAgreementTest {
     static final double TOLERANCE = 1e-5;
 
-    /** A new engine to test, closed by the caller: "cpu", or "cuda" (the test skips itself without a GPU). */
+    /**
+     * A new engine to test, closed by the caller: "cpu" (the vector kernels), "cpu-plain" (the loops a
+     * JVM without the Vector API runs) or "cuda" (the test skips itself without a GPU).
+     */
     static Engine engine(String name) {
-        if (name.equals("cpu")) return new CpuEngine(2);
+        if (name.equals("cpu")) return new CpuEngine(2, true);
+        if (name.equals("cpu-plain")) return new CpuEngine(2, false);
         CudaProbe.Selection probe = CudaProbe.probe();
         Assumptions.assumeTrue(probe.available(), "no GPU for the CUDA engine: " + probe.reason());
         return new CudaEngine();
@@ -101,7 +105,7 @@ class EngineAgreementTest {
 
     private static String shape(int... s) { return java.util.Arrays.toString(s); }
 
-    @ParameterizedTest @ValueSource(strings = {"cpu", "cuda"})
+    @ParameterizedTest @ValueSource(strings = {"cpu", "cpu-plain", "cuda"})
     void convolutionsForwardAndBackward(String name) {
         try (Both b = new Both(engine(name))) {
             for (int[] s : new int[][] {{3, 1, 8, 9, 7}, {2, 5, 4, 7, 7}, {2, 8, 1, 6, 5}, {1, 3, 3, 1, 1}, {2, 32, 16, 7, 7}})
@@ -123,7 +127,7 @@ class EngineAgreementTest {
         }
     }
 
-    @ParameterizedTest @ValueSource(strings = {"cpu", "cuda"})
+    @ParameterizedTest @ValueSource(strings = {"cpu", "cpu-plain", "cuda"})
     void transposedConvolutionsForwardAndBackward(String name) {
         try (Both b = new Both(engine(name))) {
             for (int[] s : new int[][] {{2, 3, 4, 4, 4, 7, 8}, {1, 16, 16, 4, 4, 7, 7}, {2, 2, 3, 1, 1, 2, 1}})
@@ -143,7 +147,7 @@ class EngineAgreementTest {
         }
     }
 
-    @ParameterizedTest @ValueSource(strings = {"cpu", "cuda"})
+    @ParameterizedTest @ValueSource(strings = {"cpu", "cpu-plain", "cuda"})
     void poolingAndUnpoolingForwardAndBackward(String name) {
         try (Both b = new Both(engine(name))) {
             for (int[] s : new int[][] {{2, 3, 28, 28}, {2, 3, 7, 7}, {1, 2, 5, 8}, {3, 1, 1, 1}, {1, 4, 9, 2}}) {
@@ -164,7 +168,7 @@ class EngineAgreementTest {
         }
     }
 
-    @ParameterizedTest @ValueSource(strings = {"cpu", "cuda"})
+    @ParameterizedTest @ValueSource(strings = {"cpu", "cpu-plain", "cuda"})
     void resizesForwardAndBackward(String name) {
         try (Both b = new Both(engine(name))) {
             for (int[] s : new int[][] {{2, 3, 4, 4, 7, 7}, {2, 3, 7, 7, 14, 14}, {1, 2, 14, 14, 28, 28}, {1, 2, 5, 3, 3, 8}, {2, 1, 1, 1, 3, 2}})
@@ -182,7 +186,7 @@ class EngineAgreementTest {
     }
 
     /** The encoder's and the recipe decoder's stage backwards, which an engine may fuse. */
-    @ParameterizedTest @ValueSource(strings = {"cpu", "cuda"})
+    @ParameterizedTest @ValueSource(strings = {"cpu", "cpu-plain", "cuda"})
     void fusedStageBackwards(String name) {
         try (Both b = new Both(engine(name))) {
             for (int[] s : new int[][] {{2, 1, 8, 28, 28}, {2, 8, 8, 7, 7}, {2, 8, 1, 6, 9}}) {
@@ -208,7 +212,7 @@ class EngineAgreementTest {
         }
     }
 
-    @ParameterizedTest @ValueSource(strings = {"cpu", "cuda"})
+    @ParameterizedTest @ValueSource(strings = {"cpu", "cpu-plain", "cuda"})
     void gatherSigmoidLossAndAdam(String name) {
         try (Both b = new Both(engine(name))) {
             int count = 7, h = 5, w = 6;

@@ -101,7 +101,7 @@ class ShapeErrorTest {
         return assertThrows(IllegalArgumentException.class, () -> bad.call().accept(engine), engine.describe() + ": " + bad.op());
     }
 
-    @ParameterizedTest @ValueSource(strings = {"cpu", "cuda"})
+    @ParameterizedTest @ValueSource(strings = {"cpu", "cpu-plain", "cuda"})
     void everyEngineRefusesABadCallWithTheReferencesMessage(String name) {
         Engine engine = EngineAgreementTest.engine(name);
         try {

@@ -23,7 +23,7 @@ import java.util.Arrays;
  * in the vector lanes (the gradient is transposed to position-major first) so no horizontal sums
  * are needed; with few output or input channels it sums over positions in the lanes instead.
  */
-final class Conv3x3Kernels {
+final class Conv3x3Kernels implements ConvKernels {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
     /** Output channels per register tile of the implicit GEMM. */
@@ -81,7 +81,7 @@ final class Conv3x3Kernels {
     private float[] dwT = new float[0];
 
     /** y[co] = bias[co] + sum_ci conv(x[ci], w[co][ci]); ReLU after when {@code relu}. y is overwritten. */
-    void forward(float[] x, int xo, int cin, int h, int w,
+    @Override public void forward(float[] x, int xo, int cin, int h, int w,
                  float[] wt, int wo, float[] bias, int bo, int cout,
                  float[] y, int yo, boolean relu) {
         input.fill(x, xo, cin, h, w);
@@ -90,7 +90,7 @@ final class Conv3x3Kernels {
     }
 
     /** dx[ci] = sum_co full-correlation of dy[co] with the flipped kernel w[co][ci]; dx is overwritten. */
-    void backwardData(float[] dy, int dyo, int cout, int h, int w,
+    @Override public void backwardData(float[] dy, int dyo, int cout, int h, int w,
                       float[] wt, int wo, int cin, float[] dx, int dxo) {
         gradient.fill(dy, dyo, cout, h, w);
         pack(gradient, wt, wo, cout, cin, true, null, 0);
@@ -98,7 +98,7 @@ final class Conv3x3Kernels {
     }
 
     /** dw[co][ci] += correlation of x[ci] with dy[co]; db[co] += sum dy[co]. Both accumulate. */
-    void backwardFilter(float[] x, int xo, int cin, int h, int w,
+    @Override public void backwardFilter(float[] x, int xo, int cin, int h, int w,
                         float[] dy, int dyo, int cout, float[] dw, int dwo, float[] db, int dbo) {
         input.fill(x, xo, cin, h, w);
         if (taps.length < 9) taps = new int[9];

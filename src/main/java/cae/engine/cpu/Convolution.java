@@ -3,18 +3,20 @@ package cae.engine.cpu;
 /**
  * The 3x3 SAME convolution on the worker pool: the forward pass one sample per task, the backward
  * pass one {@link GradientBlocks} block per task (ReLU mask, dx, and the block's partial weight and
- * bias gradients), then the blocks summed in order. The arithmetic is {@link Conv3x3Kernels}'.
+ * bias gradients), then the blocks summed in order. The arithmetic is {@link ConvKernels}'.
  */
 final class Convolution {
     private final WorkerPool pool;
-    private final Conv3x3Kernels[] kernels;
+    private final ConvKernels[] kernels;
+    private final boolean vectors;
     private final GradientBlocks gradients;
     private final Forward forward = new Forward();
     private final Backward backward = new Backward();
 
-    Convolution(WorkerPool pool, Conv3x3Kernels[] kernels, GradientBlocks gradients) {
+    Convolution(WorkerPool pool, ConvKernels[] kernels, boolean vectors, GradientBlocks gradients) {
         this.pool = pool;
         this.kernels = kernels;
+        this.vectors = vectors;
         this.gradients = gradients;
     }
 
@@ -43,7 +45,7 @@ final class Convolution {
             int partial = GradientBlocks.clear(partials, block, partialSize);
             for (int s = GradientBlocks.first(block), end = GradientBlocks.end(block, batch); s < end; s++) {
                 int dyo = dy.offset + s * cout * plane;
-                if (relu) Relu.mask(y.data, y.offset + s * cout * plane, dy.data, dyo, cout * plane);
+                if (relu) Relu.mask(vectors, y.data, y.offset + s * cout * plane, dy.data, dyo, cout * plane);
                 if (dx != null)
                     kernels[worker].backwardData(dy.data, dyo, cout, h, w, weight.data, weight.offset, cin,
                             dx.data, dx.offset + s * cin * plane);

@@ -18,6 +18,7 @@ import java.util.Arrays;
  */
 public final class CpuEngine implements Engine {
     private final WorkerPool pool;
+    private final boolean vectors;
     private final Gather gather;
     private final Convolution convolution;
     private final TransposedConvolution transposed;
@@ -29,27 +30,56 @@ public final class CpuEngine implements Engine {
     private final CrossEntropy crossEntropy;
     private final AdamUpdate adam;
 
-    public CpuEngine(int threads) {
+    /** An engine on {@code threads} threads, with the Vector API's kernels where the JVM has the module. */
+    public CpuEngine(int threads) { this(threads, vectorsAvailable()); }
+
+    /**
+     * An engine on {@code threads} threads, with the vector kernels or the plain loops: both compute
+     * the same function within float rounding, each bitwise reproducible on its own, and the vector
+     * kernels are several times faster.
+     */
+    public CpuEngine(int threads, boolean vectors) {
+        if (vectors && !vectorsAvailable())
+            throw new IllegalArgumentException("the Vector API is not in this JVM: " + HOW_TO_ENABLE_VECTORS);
         pool = new WorkerPool(threads);
-        Conv3x3Kernels[] kernels = new Conv3x3Kernels[threads];
-        for (int i = 0; i < threads; i++) kernels[i] = new Conv3x3Kernels();
+        this.vectors = vectors;
+        ConvKernels[] kernels = new ConvKernels[threads];
+        for (int i = 0; i < threads; i++) kernels[i] = vectors ? new Conv3x3Kernels() : new ScalarConvKernels();
         GradientBlocks gradients = new GradientBlocks();
         gather = new Gather(pool);
-        convolution = new Convolution(pool, kernels, gradients);
-        transposed = new TransposedConvolution(pool, kernels, gradients);
-        maxPooling = new MaxPooling(pool);
+        convolution = new Convolution(pool, kernels, vectors, gradients);
+        transposed = new TransposedConvolution(pool, kernels, vectors, gradients);
+        maxPooling = new MaxPooling(pool, vectors);
         maxUnpooling = new MaxUnpooling(pool);
-        nearest = new NearestResize(pool);
+        nearest = new NearestResize(pool, vectors);
         bilinear = new BilinearResize(pool);
         sigmoid = new Sigmoid(pool);
         crossEntropy = new CrossEntropy(pool);
         adam = new AdamUpdate(pool);
     }
 
+    /** What a JVM without the Vector API needs for the fast kernels. */
+    public static final String HOW_TO_ENABLE_VECTORS =
+            "start Java with --add-modules=jdk.incubator.vector for the CPU engine's vector kernels (the cae launcher does)";
+
+    /** Whether this JVM was started with the Vector API (jdk.incubator.vector), which the vector kernels need. */
+    public static boolean vectorsAvailable() {
+        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    }
+
+    /** The vector shape the vector kernels use on this CPU, or why there is none. */
+    public static String vectorShape() {
+        return vectorsAvailable() ? Simd.POOL.toString() : "none (" + HOW_TO_ENABLE_VECTORS + ")";
+    }
+
     public int threads() { return pool.threads(); }
 
+    /** Whether this engine runs the vector kernels (else the plain loops). */
+    public boolean vectors() { return vectors; }
+
     @Override public String describe() {
-        return "cpu engine, " + pool.threads() + " thread" + (pool.threads() == 1 ? "" : "s") + ", pure Java";
+        return "cpu engine, " + pool.threads() + " thread" + (pool.threads() == 1 ? "" : "s") + ", pure Java"
+                + (vectors ? "" : ", plain loops (no Vector API)");
     }
 
     private static CpuTensor cpu(Tensor t) {

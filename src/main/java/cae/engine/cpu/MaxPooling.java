@@ -1,10 +1,6 @@
 package cae.engine.cpu;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
-import jdk.incubator.vector.VectorSpecies;
+import static cae.engine.cpu.Simd.POOL_LANES;
 
 /**
  * 2x2 stride-2 max-pool with TensorFlow's SAME padding (docs/SPEC.md §2), one sample per task, forward or
@@ -13,17 +9,21 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>The padding of a 2x2 stride-2 SAME window is at most one cell, at the end ({@link cae.engine.Shapes#poolPadBefore} is 0),
  * so window (oy, ox) starts at cell (2 oy, 2 ox), the windows tile the input exactly, and the
  * backward pass writes every cell of dx once (the gradient or 0) with no clearing first. Whole
- * windows run as vectors, without branches: with ReLU inputs (many tied zeros) the winning cell
- * is unpredictable, and a branch per window made the backward pass six times slower than its
- * memory traffic. A row narrower than its vectors lets them run on into the following cells
- * (see {@link #spillFits}).
+ * windows run as vectors ({@link Simd}) where the engine has them, without branches: with ReLU
+ * inputs (many tied zeros) the winning cell is unpredictable, and a branch per window made the
+ * backward pass six times slower than its memory traffic. A row narrower than its vectors lets them
+ * run on into the following cells (see {@link #spillFits}).
  */
 final class MaxPooling implements WorkerPool.Task {
     private final WorkerPool pool;
+    private final boolean vectors;
     private CpuTensor x, y, dy, dx;
     private boolean backward;
 
-    MaxPooling(WorkerPool pool) { this.pool = pool; }
+    MaxPooling(WorkerPool pool, boolean vectors) {
+        this.pool = pool;
+        this.vectors = vectors;
+    }
 
     void forward(CpuTensor x, CpuTensor y) {
         this.x = x; this.y = y; dy = null; dx = null; backward = false;
@@ -49,19 +49,21 @@ final class MaxPooling implements WorkerPool.Task {
                     int dyo = dy.offset + o, shift = dx.offset - x.offset;
                     if (oy < wholeRows) {
                         // the last vector starts at window max(0, whole - POOL_LANES / 2) and reads POOL_LANES gradients
-                        boolean fits = spillFits(w, POOL_LANES, top + w + POOL_LANES, xEnd)
+                        boolean fits = vectors && spillFits(w, POOL_LANES, top + w + POOL_LANES, xEnd)
                                 && dyo + Math.max(0, whole - POOL_LANES / 2) + POOL_LANES <= dy.data.length;
-                        int vectors = fits ? whole : 0;
-                        if (vectors > 0) rowPairBackward(x.data, top, w, 2 * vectors, dy.data, dyo, dx.data, shift);
-                        wholeWindowsBackward(x.data, top, w, vectors, whole, dy.data, dyo, dx.data, shift);
+                        int vectorWindows = fits ? whole : 0;
+                        if (vectorWindows > 0) Simd.poolRowPairBackward(x.data, top, w, 2 * vectorWindows, dy.data, dyo, dx.data, shift);
+                        wholeWindowsBackward(x.data, top, w, vectorWindows, whole, dy.data, dyo, dx.data, shift);
                     }
                     for (int ox = edge; ox < ow; ox++) windowBackward(xBase, h, w, 2 * oy, 2 * ox, dy.data[dyo + ox], shift);
                 } else {
                     if (oy < wholeRows) {
                         // two vectors of cells make a vector of outputs
-                        boolean fits = spillFits(whole, POOL_LANES, y.offset + o + POOL_LANES, yEnd)
+                        boolean fits = vectors && spillFits(whole, POOL_LANES, y.offset + o + POOL_LANES, yEnd)
                                 && top + w + Math.max(0, w - 2 * POOL_LANES) + 2 * POOL_LANES <= x.data.length;
-                        rowPairForward(x.data, top, w, whole, fits, y.data, y.offset + o);
+                        int vectorWindows = fits ? whole : 0;
+                        if (fits) Simd.poolRowPairForward(x.data, top, w, vectorWindows, y.data, y.offset + o);
+                        wholeWindowsForward(x.data, top, w, vectorWindows, whole, y.data, y.offset + o);
                     }
                     for (int ox = edge; ox < ow; ox++)
                         y.data[y.offset + o + ox] = x.data[windowArgMax(x.data, xBase, h, w, 2 * oy, 2 * ox)];
@@ -92,15 +94,9 @@ final class MaxPooling implements WorkerPool.Task {
         return count >= lanes || (2 * count >= lanes && writeEnd <= sampleEnd);
     }
 
-    /** The maxima of the whole windows [0, windows) of the row pair at x[top]; with {@code vectors}, two vectors of cells at a time. */
-    private static void rowPairForward(float[] x, int top, int w, int windows, boolean vectors, float[] y, int yo) {
-        int vectorWindows = vectors ? windows : 0;
-        for (int c = 0; c < vectorWindows; c += POOL_LANES) {
-            int ox = Math.max(0, Math.min(c, vectorWindows - POOL_LANES)), a = top + 2 * ox;
-            FloatVector low = windowMax(x, a, w), high = windowMax(x, a + POOL_LANES, w);
-            low.rearrange(EVEN_LANES).blend(high.rearrange(EVEN_LANES), HIGH_HALF).intoArray(y, yo + ox);
-        }
-        for (int ox = vectorWindows; ox < windows; ox++) {
+    /** The maxima of the whole windows [from, to) of the row pair at x[top], one by one. */
+    private static void wholeWindowsForward(float[] x, int top, int w, int from, int to, float[] y, int yo) {
+        for (int ox = from; ox < to; ox++) {
             int a = top + 2 * ox;
             y[yo + ox] = Math.max(Math.max(x[a], x[a + 1]), Math.max(x[a + w], x[a + w + 1]));
         }
@@ -123,58 +119,6 @@ final class MaxPooling implements WorkerPool.Task {
         float v0 = x[a], v1 = x[a + 1], v2 = x[a + w], v3 = x[a + w + 1];
         float max = Math.max(Math.max(v0, v1), Math.max(v2, v3));
         return v0 == max ? a : v1 == max ? a + 1 : v2 == max ? a + w : a + w + 1;
-    }
-
-    /**
-     * The convolutions' species, not a narrower one: a second vector shape in the same JVM splits the
-     * type profiles inside the Vector API and the JIT stops keeping the convolutions' vectors in
-     * registers (a 256-bit pooling species made a whole training step 3.5x slower).
-     */
-    static final VectorSpecies<Float> POOL = FloatVector.SPECIES_PREFERRED;
-    /** Cells per pooling vector: a row's worth of POOL_LANES / 2 windows. */
-    static final int POOL_LANES = POOL.length();
-    static final VectorShuffle<Float> SWAP_PAIRS = VectorShuffle.fromOp(POOL, i -> i ^ 1);
-    static final VectorShuffle<Float> SPREAD_PAIRS = VectorShuffle.fromOp(POOL, i -> i / 2);
-    static final VectorShuffle<Float> SPREAD_HIGH_PAIRS = VectorShuffle.fromOp(POOL, i -> POOL_LANES / 2 + i / 2);
-    /** Lanes 0, 2, 4, ... into each half: the low half of one and the high half of another make a vector of pair results. */
-    static final VectorShuffle<Float> EVEN_LANES = VectorShuffle.fromOp(POOL, i -> 2 * i % POOL_LANES);
-    static final VectorMask<Float> HIGH_HALF = VectorMask.fromLong(POOL, -1L << (POOL_LANES / 2));
-    /** Row-major position in its window of each lane of a top row and a bottom row; 3, the last cell, also stands for "no maximum here". */
-    private static final FloatVector TOP_POS = poolLanes(i -> i % 2), BOTTOM_POS = poolLanes(i -> 2 + i % 2),
-            POOL_LAST = FloatVector.broadcast(POOL, 3f);
-
-    private static FloatVector poolLanes(java.util.function.IntUnaryOperator lane) {
-        float[] values = new float[POOL_LANES];
-        for (int i = 0; i < POOL_LANES; i++) values[i] = lane.applyAsInt(i);
-        return FloatVector.fromArray(POOL, values, 0);
-    }
-
-    /** The maximum of each window of the row pair's cells [a, a + POOL_LANES), in both of its lanes. */
-    private static FloatVector windowMax(float[] x, int a, int w) {
-        FloatVector pairMax = FloatVector.fromArray(POOL, x, a).max(FloatVector.fromArray(POOL, x, a + w));
-        return pairMax.max(pairMax.rearrange(SWAP_PAIRS));
-    }
-
-    /**
-     * The whole windows over columns [0, cols) (even, at least a vector wide) of the row pair at
-     * x[top]: each window's first cell (row-major) equal to its maximum gets the gradient, the others
-     * 0; a NaN window gives it to its last cell, as the scalar path does. The last vector may overlap
-     * the one before it, rewriting the same values.
-     */
-    private static void rowPairBackward(float[] x, int top, int w, int cols, float[] dy, int dyo, float[] dx, int shift) {
-        for (int c = 0; c < cols; c += POOL_LANES) {
-            int col = Math.max(0, Math.min(c, cols - POOL_LANES));
-            FloatVector t = FloatVector.fromArray(POOL, x, top + col), b = FloatVector.fromArray(POOL, x, top + w + col);
-            FloatVector pairMax = t.max(b);
-            FloatVector max = pairMax.max(pairMax.rearrange(SWAP_PAIRS));
-            FloatVector cand = POOL_LAST.blend(TOP_POS, t.compare(VectorOperators.EQ, max))
-                    .min(POOL_LAST.blend(BOTTOM_POS, b.compare(VectorOperators.EQ, max)));
-            FloatVector winner = cand.min(cand.rearrange(SWAP_PAIRS));
-            FloatVector g = FloatVector.fromArray(POOL, dy, dyo + col / 2).rearrange(SPREAD_PAIRS);
-            FloatVector zero = FloatVector.zero(POOL);
-            zero.blend(g, winner.compare(VectorOperators.EQ, TOP_POS)).intoArray(dx, top + shift + col);
-            zero.blend(g, winner.compare(VectorOperators.EQ, BOTTOM_POS)).intoArray(dx, top + w + shift + col);
-        }
     }
 
     /** The first arg-max (row-major) of the window at (r0, c0) clipped to the image; padding never wins. */

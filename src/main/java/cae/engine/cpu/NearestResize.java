@@ -1,29 +1,26 @@
 package cae.engine.cpu;
 
-import jdk.incubator.vector.FloatVector;
-
 import java.util.Arrays;
 
 import static cae.engine.Shapes.nearestSource;
-import static cae.engine.cpu.MaxPooling.EVEN_LANES;
-import static cae.engine.cpu.MaxPooling.HIGH_HALF;
-import static cae.engine.cpu.MaxPooling.POOL;
-import static cae.engine.cpu.MaxPooling.POOL_LANES;
-import static cae.engine.cpu.MaxPooling.SPREAD_HIGH_PAIRS;
-import static cae.engine.cpu.MaxPooling.SPREAD_PAIRS;
-import static cae.engine.cpu.MaxPooling.SWAP_PAIRS;
 import static cae.engine.cpu.MaxPooling.spillFits;
+import static cae.engine.cpu.Simd.POOL_LANES;
 
 /**
  * Nearest resize (TF1 rule, docs/SPEC.md §2) of one sample per task, forward or backward; the recipe's exact
- * doublings (7 -> 14, 14 -> 28) run as vectors over 2x2 blocks, other sizes through the source index.
+ * doublings (7 -> 14, 14 -> 28) run as vectors over 2x2 blocks where the engine has vectors
+ * ({@link Simd}), other sizes through the source index.
  */
 final class NearestResize implements WorkerPool.Task {
     private final WorkerPool pool;
+    private final boolean vectors;
     private CpuTensor small, large;
     private boolean backward;
 
-    NearestResize(WorkerPool pool) { this.pool = pool; }
+    NearestResize(WorkerPool pool, boolean vectors) {
+        this.pool = pool;
+        this.vectors = vectors;
+    }
 
     /** Forward: large = resize(small); backward: small = the sum of large's cells over each source cell. */
     void run(CpuTensor small, CpuTensor large, boolean backward) {
@@ -44,15 +41,15 @@ final class NearestResize implements WorkerPool.Task {
                 for (int y = 0; y < ih; y++) {
                     int src = in + y * iw, top = out + 2 * y * ow, bottom = top + ow, vectorCols;
                     if (backward) {
-                        boolean fits = spillFits(iw, POOL_LANES, src + POOL_LANES, smallEnd)
+                        boolean fits = vectors && spillFits(iw, POOL_LANES, src + POOL_LANES, smallEnd)
                                 && bottom + Math.max(0, ow - 2 * POOL_LANES) + 2 * POOL_LANES <= ld.length;
                         vectorCols = fits ? iw : 0;
-                        blockSums(ld, top, ow, sd, src, vectorCols);
+                        if (fits) Simd.resizeBlockSums(ld, top, ow, sd, src, vectorCols);
                     } else {
-                        boolean fits = spillFits(iw, POOL_LANES, bottom + 2 * POOL_LANES, largeEnd)
+                        boolean fits = vectors && spillFits(iw, POOL_LANES, bottom + 2 * POOL_LANES, largeEnd)
                                 && src + Math.max(0, iw - POOL_LANES) + POOL_LANES <= sd.length;
                         vectorCols = fits ? iw : 0;
-                        blockSpread(sd, src, vectorCols, ld, top, ow);
+                        if (fits) Simd.resizeBlockSpread(sd, src, vectorCols, ld, top, ow);
                     }
                     for (int x = vectorCols; x < iw; x++) {
                         int o = 2 * x;
@@ -76,34 +73,5 @@ final class NearestResize implements WorkerPool.Task {
                 }
             }
         }
-    }
-
-    /**
-     * Copies each of the sources [src, src + count) into its 2x2 block of the row pair at large[top],
-     * a vector of sources at a time (see {@link #spillFits} for rows narrower than that).
-     */
-    private static void blockSpread(float[] small, int src, int count, float[] large, int top, int w) {
-        for (int c = 0; c < count; c += POOL_LANES) {
-            int col = Math.max(0, Math.min(c, count - POOL_LANES)), o = top + 2 * col;
-            FloatVector v = FloatVector.fromArray(POOL, small, src + col);
-            FloatVector low = v.rearrange(SPREAD_PAIRS), high = v.rearrange(SPREAD_HIGH_PAIRS);
-            low.intoArray(large, o); high.intoArray(large, o + POOL_LANES);
-            low.intoArray(large, o + w); high.intoArray(large, o + w + POOL_LANES);
-        }
-    }
-
-    /** Sums each 2x2 block of the row pair at large[top] into small[src + x] for x in [0, count), in the scalar path's order. */
-    private static void blockSums(float[] large, int top, int w, float[] small, int src, int count) {
-        for (int c = 0; c < count; c += POOL_LANES) {
-            int col = Math.max(0, Math.min(c, count - POOL_LANES)), o = top + 2 * col;
-            FloatVector low = pairSums(large, o, w), high = pairSums(large, o + POOL_LANES, w);
-            low.rearrange(EVEN_LANES).blend(high.rearrange(EVEN_LANES), HIGH_HALF).intoArray(small, src + col);
-        }
-    }
-
-    /** In the even lanes: ((top + top right) + bottom) + bottom right of each pair of columns. */
-    private static FloatVector pairSums(float[] large, int o, int w) {
-        FloatVector t = FloatVector.fromArray(POOL, large, o), b = FloatVector.fromArray(POOL, large, o + w);
-        return t.add(t.rearrange(SWAP_PAIRS)).add(b).add(b.rearrange(SWAP_PAIRS));
     }
 }

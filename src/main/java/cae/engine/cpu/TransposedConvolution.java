@@ -13,7 +13,8 @@ import java.util.Arrays;
  */
 final class TransposedConvolution {
     private final WorkerPool pool;
-    private final Conv3x3Kernels[] kernels;
+    private final ConvKernels[] kernels;
+    private final boolean vectors;
     private final GradientBlocks gradients;
     private final Spread[] spread;
     /** The kernel as the equivalent stride-1 convolution's, w' (cout, cin, 3, 3). */
@@ -21,9 +22,10 @@ final class TransposedConvolution {
     private final Forward forward = new Forward();
     private final Backward backward = new Backward();
 
-    TransposedConvolution(WorkerPool pool, Conv3x3Kernels[] kernels, GradientBlocks gradients) {
+    TransposedConvolution(WorkerPool pool, ConvKernels[] kernels, boolean vectors, GradientBlocks gradients) {
         this.pool = pool;
         this.kernels = kernels;
+        this.vectors = vectors;
         this.gradients = gradients;
         spread = new Spread[kernels.length];
         for (int i = 0; i < spread.length; i++) spread[i] = new Spread();
@@ -116,7 +118,7 @@ final class TransposedConvolution {
             Spread scratch = spread[worker];
             for (int s = GradientBlocks.first(block), end = GradientBlocks.end(block, batch); s < end; s++) {
                 int dyo = dy.offset + s * cout * plane;
-                if (relu) Relu.mask(y.data, y.offset + s * cout * plane, dy.data, dyo, cout * plane);
+                if (relu) Relu.mask(vectors, y.data, y.offset + s * cout * plane, dy.data, dyo, cout * plane);
                 if (dx != null) {
                     float[] dUp = scratch.gradient(cin * plane);
                     kernels[worker].backwardData(dy.data, dyo, cout, oh, ow, swappedKernel, 0, cin, dUp, 0);

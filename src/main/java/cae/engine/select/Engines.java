@@ -21,11 +21,18 @@ public final class Engines {
     }
 
     public static Engine open(Request request, PrintStream log) {
-        if (request.device() == Device.CPU) return new CpuEngine(request.threads());
+        if (request.device() == Device.CPU) return cpu(request.threads(), log);
         String reason = CudaAvailability.reasonUnavailable();
         if (reason == null) return CudaAvailability.open(request, log);
         if (request.device() == Device.CUDA) throw new UnavailableException("--device cuda: " + reason);
         log.println("note: using the CPU engine: " + reason);
-        return new CpuEngine(request.threads());
+        return cpu(request.threads(), log);
+    }
+
+    /** The CPU engine, with one note when the JVM lacks the Vector API and it runs its plain loops. */
+    private static Engine cpu(int threads, PrintStream log) {
+        if (!CpuEngine.vectorsAvailable())
+            log.println("note: the CPU engine runs plain loops, several times slower: " + CpuEngine.HOW_TO_ENABLE_VECTORS);
+        return new CpuEngine(threads);
     }
 }

@@ -16,19 +16,23 @@ import java.util.function.Function;
 import static cae.engine.Numerics.uniform;
 import static org.junit.jupiter.api.Assertions.*;
 
-/** Every op gives bitwise the same result on 1, 2 and 3 threads. */
+/** Every op gives bitwise the same result on 1, 2 and 3 threads, with the vector kernels and with the plain loops. */
 class DeterminismTest {
-    private static final Engine[] engines = {new CpuEngine(1), new CpuEngine(2), new CpuEngine(3)};
+    private static final Engine[][] modes = {
+            {new CpuEngine(1, true), new CpuEngine(2, true), new CpuEngine(3, true)},
+            {new CpuEngine(1, false), new CpuEngine(2, false), new CpuEngine(3, false)}};
 
-    @AfterAll static void close() { for (Engine e : engines) e.close(); }
+    @AfterAll static void close() { for (Engine[] engines : modes) for (Engine e : engines) e.close(); }
 
-    /** Runs {@code op} on every engine and checks each output array equals the single-thread one bit for bit. */
+    /** Runs {@code op} on every engine of each mode and checks each output array equals the mode's single-thread one bit for bit. */
     private static void assertSameOnEveryThreadCount(String what, Function<Engine, List<float[]>> op) {
-        List<float[]> reference = op.apply(engines[0]);
-        for (int e = 1; e < engines.length; e++) {
-            List<float[]> result = op.apply(engines[e]);
-            for (int i = 0; i < reference.size(); i++)
-                assertArrayEquals(reference.get(i), result.get(i), what + ", output " + i + ", " + engines[e].describe());
+        for (Engine[] engines : modes) {
+            List<float[]> reference = op.apply(engines[0]);
+            for (int e = 1; e < engines.length; e++) {
+                List<float[]> result = op.apply(engines[e]);
+                for (int i = 0; i < reference.size(); i++)
+                    assertArrayEquals(reference.get(i), result.get(i), what + ", output " + i + ", " + engines[e].describe());
+            }
         }
     }
 
