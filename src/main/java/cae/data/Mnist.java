@@ -7,6 +7,9 @@ import java.util.Map;
 public final class Mnist {
     private Mnist() {}
 
+    /** The side of an MNIST image: 28 x 28 pixels. */
+    public static final int SIDE = 28;
+
     /** File name to SHA-256, in the order train images, train labels, test images, test labels. */
     public static final Map<String, String> SHA256;
 

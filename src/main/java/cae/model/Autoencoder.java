@@ -74,6 +74,15 @@ public final class Autoencoder {
         conv(Architecture.LOGITS, x, a.logits);
     }
 
+    /**
+     * Inference: a.input -> the reconstruction in {@code output} (the logits' shape), the sigmoid of
+     * the logits. What {@link Denoiser} runs and what the ONNX export writes.
+     */
+    public void reconstruct(Activations a, Tensor output) {
+        forward(a);
+        engine.sigmoid(a.logits, output);
+    }
+
     /** From the loss gradient in a.logitsGradient() to every parameter gradient in {@link #grads}. */
     public void backward(Activations a) {
         convBackward(Architecture.LOGITS, a.decoder[2], a.logits, a.dLogits, a.dDecoder[2]);

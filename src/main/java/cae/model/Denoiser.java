@@ -63,7 +63,6 @@ public final class Denoiser implements AutoCloseable {
     }
 
     private void forward() {
-        net.forward(activations);
-        engine.sigmoid(activations.logits, output);
+        net.reconstruct(activations, output);
     }
 }

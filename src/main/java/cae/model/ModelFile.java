@@ -16,6 +16,8 @@ import java.util.Map;
  */
 public final class ModelFile {
     public static final String NAME = "model.safetensors";
+    /** Metadata: the height and width of the images the model was trained on (the size `export` writes by default). */
+    public static final String IMAGE_HEIGHT = "image_height", IMAGE_WIDTH = "image_width";
 
     private ModelFile() {}
 

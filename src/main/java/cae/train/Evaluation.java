@@ -143,9 +143,8 @@ public final class Evaluation {
 
         private void queue() {
             engine.gather(images, from, cleanTensor, activations.input, noise, NOISE_SEED, from);
-            model.forward(activations);
+            model.reconstruct(activations, outputTensor);
             engine.sigmoidCrossEntropy(activations.logits, cleanTensor, dLogits, lossTensor, 0);
-            engine.sigmoid(activations.logits, outputTensor);
         }
 
         double loss() { return loss[0]; }

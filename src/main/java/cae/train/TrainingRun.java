@@ -264,6 +264,8 @@ public final class TrainingRun {
         meta.put("optimizer", Adam.describe());
         meta.put("dataset", data.isMnist() ? "mnist" : data.describe());
         meta.put("dataset_sha256", dataHash);
+        meta.put(ModelFile.IMAGE_HEIGHT, Integer.toString(data.height()));
+        meta.put(ModelFile.IMAGE_WIDTH, Integer.toString(data.width()));
         meta.put("engine", engine.describe());
         return meta;
     }

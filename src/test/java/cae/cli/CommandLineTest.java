@@ -22,7 +22,7 @@ class CommandLineTest {
 
     @Test
     void everySubcommandHasHelp() {
-        for (String cmd : new String[] {"train", "eval", "denoise", "bench", "fetch", "info"}) {
+        for (String cmd : new String[] {"train", "eval", "denoise", "export", "bench", "fetch", "info"}) {
             Result r = run(cmd, "--help");
             assertEquals(0, r.code(), cmd);
             assertTrue(r.out().contains("Usage: cae " + cmd), cmd + ": " + r.out());

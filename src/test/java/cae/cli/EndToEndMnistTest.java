@@ -55,6 +55,8 @@ class EndToEndMnistTest {
                 "batch", "20", "learning_rate", "0.001", "noise", "0.5", "seed", "1", "dataset", "mnist",
                 "dataset_sha256", "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db");
         expected.forEach((key, value) -> assertEquals(value, model.get(key), "model metadata " + key));
+        assertEquals("28", model.get("image_height"), "the training images' size, which export takes by default");
+        assertEquals("28", model.get("image_width"));
         java.util.Map<String, String> checkpoint = cae.io.SafeTensors.read(run.resolve("checkpoint.safetensors")).metadata();
         assertEquals("100", checkpoint.get("step"));
         assertEquals("1", checkpoint.get("epochs_done"));
