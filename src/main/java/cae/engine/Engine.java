@@ -5,7 +5,7 @@ package cae.engine;
  *
  * <p>Every operation works on tensors this engine made. Operations run in call order; an engine may
  * run them asynchronously, so only {@link #read} is a point where results are known to be ready.
- * Semantics are those of SPEC.md section 2; the CPU engine is the reference.
+ * Semantics are those of docs/SPEC.md §2, written plainest in {@code cae.engine.reference.ReferenceEngine}.
  */
 public interface Engine extends AutoCloseable {
 
@@ -102,7 +102,7 @@ public interface Engine extends AutoCloseable {
 
     void sigmoid(Tensor x, Tensor y);
 
-    // ---- decoder variants (issue 5); the recipe uses resize and conv3x3 only ----
+    // ---- decoder variants; the recipe uses resize and conv3x3 only ----
 
     /**
      * Bilinear resize, TensorFlow 1 rule (align_corners = half_pixel_centers = false), per axis:

@@ -3,7 +3,7 @@ package cae.model;
 import cae.engine.Engine;
 import cae.engine.Tensor;
 
-/** Adam in the TensorFlow 1 form (SPEC §2): the bias correction folded into the step size. */
+/** Adam in the TensorFlow 1 form (docs/SPEC.md §2): the bias correction folded into the step size. */
 public final class Adam {
     public static final float BETA1 = 0.9f, BETA2 = 0.999f, EPSILON = 1e-8f;
 

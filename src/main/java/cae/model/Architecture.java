@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The layers of the model (SPEC §2, `cae-mnist`): three conv + pool stages down to a 4 x 4 code, three
+ * The layers of the model (docs/SPEC.md §2, `cae-mnist`): three conv + pool stages down to a 4 x 4 code, three
  * up stages back to the image size, and a 1-channel logits convolution. The up stages depend on the
  * {@link Decoder}; the recipe's is {@link #RECIPE}.
  */

@@ -20,6 +20,6 @@ public record ConvLayer(String name, int inChannels, int outChannels, boolean re
 
     public int[] biasShape() { return new int[] {outChannels}; }
 
-    /** Glorot-uniform limit with fan_in = 9 Cin and fan_out = 9 Cout (SPEC §2). */
+    /** Glorot-uniform limit with fan_in = 9 Cin and fan_out = 9 Cout (docs/SPEC.md §2). */
     public double glorotLimit() { return Math.sqrt(6.0 / (9.0 * inChannels + 9.0 * outChannels)); }
 }

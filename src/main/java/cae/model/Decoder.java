@@ -3,7 +3,7 @@ package cae.model;
 import java.util.Locale;
 
 /**
- * How the decoder goes back up from the 4 x 4 code to the image size (issue 5). The recipe is
+ * How the decoder goes back up from the 4 x 4 code to the image size. The recipe is
  * {@link #NEAREST}; the others are there to measure why (checkerboard artifacts, Odena et al. 2016).
  */
 public enum Decoder {

@@ -32,7 +32,7 @@ public final class Parameters {
 
     public Tensor bias(int layer) { return biases[layer]; }
 
-    /** Glorot-uniform kernels and zero biases, from one seed (SPEC §2), in parameter-buffer order. */
+    /** Glorot-uniform kernels and zero biases, from one seed (docs/SPEC.md §2), in parameter-buffer order. */
     public static float[] glorotInit(Architecture arch, long seed) {
         float[] values = new float[arch.parameterCount()];
         SplittableRandom random = new SplittableRandom(seed);

@@ -15,7 +15,7 @@ import java.util.function.Supplier;
 
 /**
  * An engine that computes nothing: each forward op it is given becomes ONNX nodes with the same
- * meaning (the Engine javadoc's, SPEC section 2). Running a model's own forward pass on it writes the
+ * meaning (the Engine javadoc's, docs/SPEC.md §2). Running a model's own forward pass on it writes the
  * model's graph, so the export follows whatever the model does, and a new engine op cannot be
  * forgotten here (this class stops compiling, or the export stops with the op's name).
  *

@@ -24,7 +24,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** The exported graph, run by ONNX Runtime, computes what the CPU engine computes (SPEC section 6: 1e-5 relative). */
+/** The exported graph, run by ONNX Runtime, computes what the CPU engine computes (docs/SPEC.md §6: 1e-5 relative). */
 class OnnxExportTest {
     static final double TOLERANCE = 1e-5;
 

@@ -65,7 +65,7 @@ public final class OnnxRuntime implements AutoCloseable {
         return flat;
     }
 
-    /** ||a - b|| / ||b||, SPEC section 6's measure. */
+    /** ||a - b|| / ||b||, docs/SPEC.md §6's measure. */
     public static double relativeError(float[] a, float[] b) {
         if (a.length != b.length) throw new AssertionError(a.length + " values, expected " + b.length);
         double diff = 0, norm = 0;

@@ -16,7 +16,7 @@ import java.util.Random;
 public final class ConvBenchmark {
     private static final int BATCH = 100, WARMUP = 20, REPEATS = 15;
 
-    /** name, cin, cout, h, w, relu (every layer of SPEC section 2). */
+    /** name, cin, cout, h, w, relu (every layer of docs/SPEC.md §2). */
     private static final Object[][] LAYERS = {
             {"conv1", 1, 32, 28, 28, true}, {"conv2", 32, 32, 14, 14, true}, {"conv3", 32, 16, 7, 7, true},
             {"conv4", 16, 16, 7, 7, true}, {"conv5", 16, 32, 14, 14, true}, {"conv6", 32, 32, 28, 28, true},
