@@ -33,7 +33,18 @@ public interface Engine extends AutoCloseable {
     /** Sets every element to {@code value}; the engines' tests fill outputs with NaN through it, so that a cell an op leaves unwritten shows. */
     void fill(Tensor dst, float value);
 
+    /** Grey images of one size, {@code count} x height x width bytes. */
     ImageSet upload(byte[] pixels, int count, int height, int width);
+
+    /**
+     * Images of any channels and sizes. An engine that only holds grey images of one size takes those
+     * through {@link #upload(byte[], int, int, int)} and refuses the rest.
+     */
+    default ImageSet upload(Pixels pixels) {
+        if (pixels.channels() == 1 && pixels.sameSize() && pixels.count() > 0)
+            return upload(pixels.toArray(), pixels.count(), pixels.height(0), pixels.width(0));
+        throw new UnsupportedOperationException(describe() + " holds grey images of one size only");
+    }
 
     // ---- data ----
 
@@ -44,6 +55,25 @@ public interface Engine extends AutoCloseable {
      * given to {@link #setOrder} before. {@code noisy} may be null when {@code noiseStd} is 0.
      */
     void gather(ImageSet images, int from, Tensor clean, Tensor noisy, float noiseStd, long seed, long step);
+
+    /**
+     * Gathers samples {@code order[from .. from+n)} of {@code sampling}'s images into {@code clean}
+     * (pixels / 255, N x C x H x W): whole images, or crops of H x W at positions drawn by
+     * {@link Sampling#crop} with its flips; and their noisy versions into {@code noisy}: the paired
+     * images' same crops, or {@code clean} corrupted by the sampling's {@link Noise} with draws
+     * counted over the batch's elements. {@code noisy} may be null when there is neither. An engine
+     * that only knows grey whole images with Gaussian noise takes those through the other gather and
+     * refuses the rest.
+     */
+    default void gather(Sampling sampling, int from, Tensor clean, Tensor noisy, long step) {
+        Noise noise = sampling.noise();
+        if (!sampling.crop() && !sampling.flips() && sampling.paired() == null && sampling.images().channels() == 1
+                && (noise.kind() == Noise.Kind.GAUSSIAN || noise.kind() == Noise.Kind.NONE)) {
+            gather(sampling.images(), from, clean, noisy, noise.strength(), sampling.seed(), step);
+            return;
+        }
+        throw new UnsupportedOperationException(describe() + " gathers whole grey images with Gaussian noise only, not " + sampling);
+    }
 
     /** Sets the image order used by {@link #gather} (the epoch's shuffle). */
     void setOrder(int[] order);
@@ -102,6 +132,16 @@ public interface Engine extends AutoCloseable {
 
     void sigmoid(Tensor x, Tensor y);
 
+    /** out = a + b, element by element (the skip connections); out may be a or b. */
+    default void add(Tensor a, Tensor b, Tensor out) {
+        throw new UnsupportedOperationException(describe() + " has no add");
+    }
+
+    /** out = a - b, element by element (the residual output: noisy input minus predicted noise); out may be a or b. */
+    default void subtract(Tensor a, Tensor b, Tensor out) {
+        throw new UnsupportedOperationException(describe() + " has no subtract");
+    }
+
     // ---- decoder variants; the recipe uses resize and conv3x3 only ----
 
     /**
@@ -144,6 +184,15 @@ public interface Engine extends AutoCloseable {
      * The sum is taken in a fixed order, so the result does not depend on thread count.
      */
     void sigmoidCrossEntropy(Tensor logits, Tensor target, Tensor dLogits, Tensor losses, int slot);
+
+    /**
+     * The mean squared error of {@code prediction} against {@code target} over all elements, written
+     * to {@code losses[slot]}, and its gradient 2 (prediction - target) / count into
+     * {@code dPrediction}; the sum in a fixed order, as for {@link #sigmoidCrossEntropy}.
+     */
+    default void meanSquaredError(Tensor prediction, Tensor target, Tensor dPrediction, Tensor losses, int slot) {
+        throw new UnsupportedOperationException(describe() + " has no mean squared error");
+    }
 
     // ---- optimizer ----
 

@@ -35,6 +35,20 @@ public final class Philox {
         return boxMuller(words[0], words[1], (index & 1) == 0);
     }
 
+    /**
+     * A uniform in [0, 1) for element {@code index} of step {@code step}: 24 bits of word 0 (even
+     * index) or word 2 (odd) of the block whose words 0 and 1 the normal of the same element uses, so
+     * the same float on every device; the word after it (1 or 3) is left in {@code words} for a
+     * second draw.
+     */
+    public static float uniform(long seed, long step, int index, int[] words) {
+        block(index >>> 1, (int) step, (int) (step >>> 32), 0, (int) seed, (int) (seed >>> 32), words);
+        return (words[(index & 1) * 2] >>> 8) * INV_2_24;
+    }
+
+    /** The counter stream of the crops and flips, apart from the noise's (stream 0). */
+    public static final int CROP_STREAM = 1;
+
     /** Box-Muller on two random words: u1 in (0, 1] so the log is finite, u2 in [0, 1). */
     public static float boxMuller(int r0, int r1, boolean cosine) {
         float u1 = ((r0 >>> 8) + 1) * INV_2_24;

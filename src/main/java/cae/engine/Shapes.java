@@ -128,15 +128,36 @@ public final class Shapes {
             throw refuse("upload", pixels + " pixels for " + count + " images of " + height + "x" + width);
     }
 
-    /** A batch of {@code clean.n()} images from position {@code from} of an order of {@code orderLength}. */
-    public static void gather(ImageSet images, int from, int orderLength, Tensor clean, Tensor noisy) {
-        if (images == null) throw refuse("gather", "images is missing (null)");
-        rank4("gather", "clean", clean);
+    /**
+     * A batch of {@code clean.n()} samples from position {@code from} of an order of {@code orderLength}:
+     * the images' channels, and the batch's size equal to every image's, or, with crops, no larger
+     * than the smallest image.
+     */
+    public static void gather(Sampling sampling, int from, int orderLength, Tensor clean, Tensor noisy) {
+        String op = "gather";
+        if (sampling == null) throw refuse(op, "the sampling is missing (null)");
+        ImageSet images = sampling.images();
+        rank4(op, "clean", clean);
         int n = clean.n();
         if (from < 0 || (long) from + n > orderLength)
-            throw refuse("gather", "batch [" + from + ", " + ((long) from + n) + ") outside an order of " + orderLength);
-        size("gather", "clean", clean, (long) n * images.height() * images.width());
-        if (noisy != null) size("gather", "noisy", noisy, clean.size());
+            throw refuse(op, "batch [" + from + ", " + ((long) from + n) + ") outside an order of " + orderLength);
+        if (clean.c() != images.channels())
+            throw refuse(op, "a batch of " + clean.c() + " channels " + shape(clean) + " from images of " + images.channels());
+        if (sampling.crop()) {
+            if (clean.h() > images.minHeight() || clean.w() > images.minWidth())
+                throw refuse(op, "crops of " + clean.h() + "x" + clean.w() + " from images as small as "
+                        + images.minHeight() + "x" + images.minWidth());
+        } else if (!images.sameSize() || clean.h() != images.height() || clean.w() != images.width()) {
+            size(op, "clean", clean, (long) n * images.channels() * images.height() * images.width());
+        }
+        if (noisy != null) size(op, "noisy", noisy, clean.size());
+        if (sampling.paired() != null && noisy == null) throw refuse(op, "real noisy images need a noisy tensor to go to");
+    }
+
+    /** As {@link #gather(Sampling, int, int, Tensor, Tensor)} for whole images. */
+    public static void gather(ImageSet images, int from, int orderLength, Tensor clean, Tensor noisy) {
+        if (images == null) throw refuse("gather", "images is missing (null)");
+        gather(Sampling.whole(images, Noise.NONE, 0), from, orderLength, clean, noisy);
     }
 
     /** y = conv3x3(x): same batch and size; weight (Cout, Cin, 3, 3), bias (Cout). */
@@ -239,14 +260,24 @@ public final class Shapes {
         size("sigmoid", "y", y, x.size());
     }
 
-    public static void crossEntropy(Tensor logits, Tensor target, Tensor dLogits, Tensor losses, int slot) {
-        String op = "sigmoidCrossEntropy";
-        present(op, "logits", logits);
-        if (logits.rank() == 0) throw refuse(op, "logits need a batch dimension, not " + shape(logits));
-        size(op, "target", target, logits.size());
-        size(op, "dLogits", dLogits, logits.size());
+    /**
+     * A loss over {@code prediction} (logits or an image) against {@code target}, its gradient into
+     * {@code gradient}, and its value into {@code losses[slot]}.
+     */
+    public static void loss(String op, Tensor prediction, Tensor target, Tensor gradient, Tensor losses, int slot) {
+        present(op, "prediction", prediction);
+        if (prediction.rank() == 0) throw refuse(op, "prediction needs a batch dimension, not " + shape(prediction));
+        size(op, "target", target, prediction.size());
+        size(op, "gradient", gradient, prediction.size());
         present(op, "losses", losses);
         if (slot < 0 || slot >= losses.size()) throw refuse(op, "loss slot " + slot + " outside " + shape(losses));
+    }
+
+    /** An element-wise op of two tensors into a third: all the same size. */
+    public static void elementwise(String op, Tensor a, Tensor b, Tensor out) {
+        present(op, "a", a);
+        size(op, "b", b, a.size());
+        size(op, "out", out, a.size());
     }
 
     public static void adam(Tensor params, Tensor grads, Tensor m, Tensor v) {

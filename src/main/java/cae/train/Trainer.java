@@ -2,6 +2,8 @@ package cae.train;
 
 import cae.engine.Engine;
 import cae.engine.ImageSet;
+import cae.engine.Noise;
+import cae.engine.Sampling;
 import cae.engine.Tensor;
 import cae.model.Activations;
 import cae.model.Adam;
@@ -48,6 +50,7 @@ public final class Trainer {
     private final Engine engine;
     private final TrainingConfig config;
     private final ImageSet images;
+    private final Sampling sampling;
     private final Autoencoder model;
     private final Adam adam;
     private final Activations activations;
@@ -67,6 +70,7 @@ public final class Trainer {
         this.engine = engine;
         this.config = config;
         this.images = images;
+        this.sampling = Sampling.whole(images, Noise.gaussian(config.noise()), config.seed());
         this.stepsPerEpoch = config.stepsPerEpoch(images.count());
         if (stepsPerEpoch == 0)
             throw new IllegalArgumentException("batch " + config.batch() + " is larger than the " + images.count() + " training images");
@@ -149,7 +153,7 @@ public final class Trainer {
 
     private void stepOps() {
         long step = currentStep;
-        engine.gather(images, currentInEpoch * config.batch(), clean, activations.input, config.noise(), config.seed(), step);
+        engine.gather(sampling, currentInEpoch * config.batch(), clean, activations.input, step);
         model.forward(activations);
         engine.sigmoidCrossEntropy(activations.logits, clean, activations.logitsGradient(), losses,
                 (int) (step % TrainingConfig.LOG_EVERY));

@@ -249,6 +249,64 @@ class EngineAgreementTest {
         }
     }
 
+    /** Colour images of several sizes, crops with flips, every noise model and real noisy pairs. */
+    @ParameterizedTest @ValueSource(strings = {"cpu", "cpu-plain", "cuda"})
+    void gatherCropsFlipsAndEveryNoise(String name) {
+        try (Both b = new Both(engine(name))) {
+            java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(3 * (9 * 11 + 7 * 8 + 12 * 6) * 2);
+            b.random.nextBytes(bytes.array());
+            int[][] sizes = {{9, 11}, {7, 8}, {12, 6}};
+            Pixels.Builder clean = new Pixels.Builder(3), noisyTwins = new Pixels.Builder(3);
+            int at = 0;
+            for (int[] s : sizes) {
+                clean.add(bytes, at, s[0], s[1]);
+                noisyTwins.add(bytes, at + 3 * s[0] * s[1], s[0], s[1]);
+                at += 2 * 3 * s[0] * s[1];
+            }
+            Pixels images = clean.build(), twins = noisyTwins.build();
+            ImageSet[] set = {b.reference.upload(images), b.engine.upload(images)}, pairs = {b.reference.upload(twins), b.engine.upload(twins)};
+            int[] order = {2, 0, 1, 1, 2};
+            for (Noise noise : new Noise[] {Noise.gaussian(0.1f), Noise.parse("salt-pepper:0.2"), Noise.parse("mask:0.3"), Noise.NONE})
+                for (boolean flips : new boolean[] {false, true}) {
+                    String what = "gather 3x5x6 crops, " + noise + (flips ? ", flips" : "");
+                    Tensor[] c = b.output(3, 3, 5, 6), z = b.output(3, 3, 5, 6);
+                    b.run((e, i) -> {
+                        e.setOrder(order);
+                        e.gather(new Sampling(set[i], null, noise, true, flips, 17), 1, c[i], z[i], 41);
+                    });
+                    b.same(what + " clean", c);
+                    b.same(what + " noisy", z);
+                }
+            Tensor[] c = b.output(2, 3, 6, 5), z = b.output(2, 3, 6, 5);
+            b.run((e, i) -> {
+                e.setOrder(order);
+                e.gather(new Sampling(set[i], pairs[i], Noise.NONE, true, true, 5), 3, c[i], z[i], 7);
+            });
+            b.same("gather paired crops clean", c);
+            b.same("gather paired crops noisy", z);
+        }
+    }
+
+    @ParameterizedTest @ValueSource(strings = {"cpu", "cpu-plain", "cuda"})
+    void addSubtractAndSquaredError(String name) {
+        try (Both b = new Both(engine(name))) {
+            Tensor[] x = b.random(3, 2, 5, 7), y = b.random(3, 2, 5, 7), sum = b.output(3, 2, 5, 7), difference = b.output(3, 2, 5, 7);
+            b.run((e, i) -> e.add(x[i], y[i], sum[i]));
+            b.same("add", sum);
+            b.run((e, i) -> e.subtract(x[i], y[i], difference[i]));
+            b.same("subtract", difference);
+            b.run((e, i) -> e.add(x[i], y[i], x[i]));   // in place
+            b.same("add in place", x);
+            Tensor[] losses = b.output(3), grad = b.output(3, 2, 5, 7);
+            b.run((e, i) -> {
+                e.fill(losses[i], 0f);
+                e.meanSquaredError(sum[i], y[i], grad[i], losses[i], 1);
+            });
+            b.same("meanSquaredError loss", losses);
+            b.same("meanSquaredError gradient", grad);
+        }
+    }
+
     private static float[] scaled(float[] a, float by) {
         for (int i = 0; i < a.length; i++) a[i] *= by;
         return a;

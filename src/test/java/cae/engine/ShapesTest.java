@@ -100,9 +100,9 @@ class ShapesTest {
     @Test
     void lossSlotViewsAndNewTensorsAreBounded() {
         Tensor logits = s(2, 1, 2, 2);
-        assertThrows(IllegalArgumentException.class, () -> Shapes.crossEntropy(logits, logits, logits, s(4), 4));
-        assertThrows(IllegalArgumentException.class, () -> Shapes.crossEntropy(logits, logits, logits, s(4), -1));
-        Shapes.crossEntropy(logits, logits, logits, s(4), 3);
+        assertThrows(IllegalArgumentException.class, () -> Shapes.loss("sigmoidCrossEntropy", logits, logits, logits, s(4), 4));
+        assertThrows(IllegalArgumentException.class, () -> Shapes.loss("sigmoidCrossEntropy", logits, logits, logits, s(4), -1));
+        Shapes.loss("sigmoidCrossEntropy", logits, logits, logits, s(4), 3);
         Shapes.view(s(10), 6, 4);
         assertThrows(IllegalArgumentException.class, () -> Shapes.view(s(10), 7, 4));
         assertEquals("view: [-1, 3) outside [10]", assertThrows(IllegalArgumentException.class, () -> Shapes.view(s(10), -1, 4)).getMessage());

@@ -2,6 +2,9 @@ package cae.engine.cpu;
 
 import cae.engine.Engine;
 import cae.engine.ImageSet;
+import cae.engine.Noise;
+import cae.engine.Pixels;
+import cae.engine.Sampling;
 import cae.engine.Shapes;
 import cae.engine.Tensor;
 
@@ -28,6 +31,8 @@ public final class CpuEngine implements Engine {
     private final BilinearResize bilinear;
     private final Sigmoid sigmoid;
     private final CrossEntropy crossEntropy;
+    private final SquaredError squaredError;
+    private final Elementwise elementwise;
     private final AdamUpdate adam;
 
     /** An engine on {@code threads} threads, with the Vector API's kernels where the JVM has the module. */
@@ -55,6 +60,8 @@ public final class CpuEngine implements Engine {
         bilinear = new BilinearResize(pool);
         sigmoid = new Sigmoid(pool);
         crossEntropy = new CrossEntropy(pool);
+        squaredError = new SquaredError(pool);
+        elementwise = new Elementwise(pool);
         adam = new AdamUpdate(pool);
     }
 
@@ -123,17 +130,24 @@ public final class CpuEngine implements Engine {
 
     @Override public ImageSet upload(byte[] pixels, int count, int height, int width) {
         Shapes.upload(pixels.length, count, height, width);
-        return new CpuImageSet(pixels, count, height, width);
+        return new CpuImageSet(Pixels.of(pixels, count, 1, height, width));
     }
+
+    @Override public ImageSet upload(Pixels pixels) { return new CpuImageSet(pixels); }
 
     // ---- data ----
 
     @Override public void setOrder(int[] order) { gather.setOrder(order); }
 
     @Override public void gather(ImageSet images, int from, Tensor clean, Tensor noisy, float noiseStd, long seed, long step) {
-        Shapes.gather(images, from, gather.orderLength(), clean, noisy);
-        if (!(images instanceof CpuImageSet set)) throw new IllegalArgumentException("gather: the image set does not belong to the CPU engine");
-        gather.run(set, from, cpu(clean), cpuOrNull(noisy), noiseStd, seed, step);
+        gather(Sampling.whole(images, Noise.gaussian(noiseStd), seed), from, clean, noisy, step);
+    }
+
+    @Override public void gather(Sampling sampling, int from, Tensor clean, Tensor noisy, long step) {
+        Shapes.gather(sampling, from, gather.orderLength(), clean, noisy);
+        if (!(sampling.images() instanceof CpuImageSet) || sampling.paired() != null && !(sampling.paired() instanceof CpuImageSet))
+            throw new IllegalArgumentException("gather: the image set does not belong to the CPU engine");
+        gather.run(sampling, from, cpu(clean), cpuOrNull(noisy), step);
     }
 
     // ---- convolutions ----
@@ -204,8 +218,23 @@ public final class CpuEngine implements Engine {
         sigmoid.run(cpu(x), cpu(y));
     }
 
+    @Override public void add(Tensor a, Tensor b, Tensor out) {
+        Shapes.elementwise("add", a, b, out);
+        elementwise.run(cpu(a), cpu(b), cpu(out), false);
+    }
+
+    @Override public void subtract(Tensor a, Tensor b, Tensor out) {
+        Shapes.elementwise("subtract", a, b, out);
+        elementwise.run(cpu(a), cpu(b), cpu(out), true);
+    }
+
+    @Override public void meanSquaredError(Tensor prediction, Tensor target, Tensor dPrediction, Tensor losses, int slot) {
+        Shapes.loss("meanSquaredError", prediction, target, dPrediction, losses, slot);
+        squaredError.run(cpu(prediction), cpu(target), cpu(dPrediction), cpu(losses), slot);
+    }
+
     @Override public void sigmoidCrossEntropy(Tensor logits, Tensor target, Tensor dLogits, Tensor losses, int slot) {
-        Shapes.crossEntropy(logits, target, dLogits, losses, slot);
+        Shapes.loss("sigmoidCrossEntropy", logits, target, dLogits, losses, slot);
         crossEntropy.run(cpu(logits), cpu(target), cpu(dLogits), cpu(losses), slot);
     }
 

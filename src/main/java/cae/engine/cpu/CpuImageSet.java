@@ -1,12 +1,14 @@
 package cae.engine.cpu;
 
 import cae.engine.ImageSet;
+import cae.engine.Pixels;
 
+/** Images the CPU engine reads where they lie: the host's byte buffers (arrays or mapped files). */
 final class CpuImageSet extends ImageSet {
-    final byte[] pixels;
+    final Pixels pixels;
 
-    CpuImageSet(byte[] pixels, int count, int height, int width) {
-        super(count, height, width);
+    CpuImageSet(Pixels pixels) {
+        super(pixels);
         this.pixels = pixels;
     }
 }

@@ -636,7 +636,7 @@ public final class CudaEngine implements Engine {
     }
 
     @Override public void sigmoidCrossEntropy(Tensor logits, Tensor target, Tensor dLogits, Tensor losses, int slot) {
-        Shapes.crossEntropy(logits, target, dLogits, losses, slot);
+        Shapes.loss("sigmoidCrossEntropy", logits, target, dLogits, losses, slot);
         CudaTensor x = cuda(logits), z = cuda(target), g = cuda(dLogits), out = cuda(losses);
         makeCurrent();
         boolean replayed = graphs.replaying("sigmoidCrossEntropy", x.storage, z.storage, g.storage, out.storage);

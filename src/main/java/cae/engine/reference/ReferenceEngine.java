@@ -2,7 +2,9 @@ package cae.engine.reference;
 
 import cae.engine.Engine;
 import cae.engine.ImageSet;
-import cae.engine.Philox;
+import cae.engine.Noise;
+import cae.engine.Pixels;
+import cae.engine.Sampling;
 import cae.engine.Shapes;
 import cae.engine.Tensor;
 
@@ -16,13 +18,13 @@ import java.util.Arrays;
  */
 public final class ReferenceEngine implements Engine {
     private int[] order = new int[0];
-    private final int[] philoxWords = new int[4];
+    private final int[] philoxWords = new int[4], crop = new int[4];
 
     private static final class Images extends ImageSet {
-        final byte[] pixels;
+        final Pixels pixels;
 
-        Images(byte[] pixels, int count, int height, int width) {
-            super(count, height, width);
+        Images(Pixels pixels) {
+            super(pixels);
             this.pixels = pixels;
         }
     }
@@ -71,24 +73,42 @@ public final class ReferenceEngine implements Engine {
 
     @Override public ImageSet upload(byte[] pixels, int count, int height, int width) {
         Shapes.upload(pixels.length, count, height, width);
-        return new Images(pixels, count, height, width);
+        return new Images(Pixels.of(pixels, count, 1, height, width));
     }
+
+    @Override public ImageSet upload(Pixels pixels) { return new Images(pixels); }
 
     // ---- data ----
 
     @Override public void setOrder(int[] newOrder) { order = newOrder.clone(); }
 
     @Override public void gather(ImageSet images, int from, Tensor clean, Tensor noisy, float noiseStd, long seed, long step) {
-        Shapes.gather(images, from, order.length, clean, noisy);
-        if (!(images instanceof Images set)) throw new IllegalArgumentException("gather: the image set does not belong to the reference engine");
-        int plane = set.height() * set.width();
+        gather(Sampling.whole(images, Noise.gaussian(noiseStd), seed), from, clean, noisy, step);
+    }
+
+    /** Each sample's crop (or whole image), flipped as drawn; its noisy version the paired image's or the noise's. */
+    @Override public void gather(Sampling sampling, int from, Tensor clean, Tensor noisy, long step) {
+        Shapes.gather(sampling, from, order.length, clean, noisy);
+        if (!(sampling.images() instanceof Images set) || sampling.paired() != null && !(sampling.paired() instanceof Images))
+            throw new IllegalArgumentException("gather: the image set does not belong to the reference engine");
+        Pixels paired = sampling.paired() == null ? null : ((Images) sampling.paired()).pixels;
+        int channels = clean.c(), h = clean.h(), w = clean.w();
         double[] c = new double[clean.size()], z = noisy == null ? null : new double[clean.size()];
-        for (int s = 0; s < clean.n(); s++)
-            for (int p = 0; p < plane; p++) {
-                int i = s * plane + p;
-                c[i] = (set.pixels[order[from + s] * plane + p] & 0xFF) / 255.0;
-                if (z != null) z[i] = Math.min(Math.max(c[i] + noiseStd * Philox.normal(seed, step, i, philoxWords), 0), 1);
-            }
+        for (int s = 0; s < clean.n(); s++) {
+            int image = order[from + s];
+            Sampling.crop(sampling.seed(), step, s, set.height(image), set.width(image), h, w, sampling.flips(), philoxWords, crop);
+            if (!sampling.crop()) crop[0] = crop[1] = 0;
+            for (int ch = 0; ch < channels; ch++)
+                for (int y = 0; y < h; y++)
+                    for (int x = 0; x < w; x++) {
+                        int i = ((s * channels + ch) * h + y) * w + x;
+                        int sy = crop[0] + (crop[3] != 0 ? h - 1 - y : y), sx = crop[1] + (crop[2] != 0 ? w - 1 - x : x);
+                        c[i] = set.pixels.get(image, ch, sy, sx) / 255.0;
+                        if (z == null) continue;
+                        z[i] = paired != null ? paired.get(image, ch, sy, sx) / 255.0
+                                : sampling.noise().apply((float) c[i], sampling.seed(), step, i, philoxWords);
+                    }
+        }
         ref(clean).set(c);
         if (noisy != null) ref(noisy).set(z);
     }
@@ -175,8 +195,35 @@ public final class ReferenceEngine implements Engine {
         ref(y).set(v);
     }
 
+    @Override public void add(Tensor a, Tensor b, Tensor out) {
+        Shapes.elementwise("add", a, b, out);
+        double[] x = values(a), y = values(b);
+        for (int i = 0; i < x.length; i++) x[i] += y[i];
+        ref(out).set(x);
+    }
+
+    @Override public void subtract(Tensor a, Tensor b, Tensor out) {
+        Shapes.elementwise("subtract", a, b, out);
+        double[] x = values(a), y = values(b);
+        for (int i = 0; i < x.length; i++) x[i] -= y[i];
+        ref(out).set(x);
+    }
+
+    @Override public void meanSquaredError(Tensor prediction, Tensor target, Tensor dPrediction, Tensor losses, int slot) {
+        Shapes.loss("meanSquaredError", prediction, target, dPrediction, losses, slot);
+        double[] p = values(prediction), t = values(target), g = new double[p.length];
+        double sum = 0;
+        for (int i = 0; i < p.length; i++) {
+            sum += (p[i] - t[i]) * (p[i] - t[i]);
+            g[i] = 2 * (p[i] - t[i]) / p.length;
+        }
+        ReferenceTensor out = ref(losses);
+        out.data[out.offset + slot] = sum / p.length;
+        ref(dPrediction).set(g);
+    }
+
     @Override public void sigmoidCrossEntropy(Tensor logits, Tensor target, Tensor dLogits, Tensor losses, int slot) {
-        Shapes.crossEntropy(logits, target, dLogits, losses, slot);
+        Shapes.loss("sigmoidCrossEntropy", logits, target, dLogits, losses, slot);
         double[] x = values(logits), z = values(target);
         ReferenceTensor out = ref(losses);
         out.data[out.offset + slot] = ReferenceOps.sigmoidCrossEntropy(x, z);

@@ -113,6 +113,23 @@ class DeterminismTest {
         random.nextBytes(pixels);
         int[] order = new int[40];
         for (int i = 0; i < 40; i++) order[i] = (i * 7) % 40;
+        java.nio.ByteBuffer colour = java.nio.ByteBuffer.allocate(40 * 3 * 30 * 31);
+        random.nextBytes(colour.array());
+        cae.engine.Pixels.Builder sizes = new cae.engine.Pixels.Builder(3);
+        for (int i = 0, at = 0; i < 40; i++) {
+            int h = 20 + i % 11, w = 31 - i % 7;
+            sizes.add(colour, at, h, w);
+            at += 3 * h * w;
+        }
+        cae.engine.Pixels photos = sizes.build();
+        for (String noise : new String[] {"gaussian:0.1", "salt-pepper:0.1", "mask:0.2"})
+            assertSameOnEveryThreadCount("gather crops and flips, " + noise, engine -> {
+                ImageSet images = engine.upload(photos);
+                engine.setOrder(order);
+                Tensor clean = engine.zeros(17, 3, 16, 16), noisy = engine.zeros(17, 3, 16, 16);
+                engine.gather(new cae.engine.Sampling(images, null, cae.engine.Noise.parse(noise), true, true, 99), 20, clean, noisy, 1234);
+                return new ArrayList<>(List.of(read(engine, clean), read(engine, noisy)));
+            });
         assertSameOnEveryThreadCount("gather", engine -> {
             ImageSet images = engine.upload(pixels, 40, 28, 28);
             engine.setOrder(order);
