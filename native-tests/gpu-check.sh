@@ -5,7 +5,8 @@
 # Maven and no network, so this runs the prepared build directly with java:
 #   1. the GPU tests with the JUnit console launcher: every op against the CPU engine
 #      (CudaEngineGpuTest, VariantsGpuTest), ten training steps against the CPU engine
-#      (TrainingParityGpuTest) and replayed CUDA graphs against eager ops (StepGraphGpuTest);
+#      (TrainingParityGpuTest), replayed CUDA graphs against eager ops (StepGraphGpuTest) and device
+#      memory given back (MemoryReleaseGpuTest);
 #   2. cae info, train --device cuda --epochs 1 on MNIST, denoise with its model on three PNGs of two
 #      sizes, compare --device cuda --limit 10000 -v --nvtx (the device memory in use before the first
 #      variant and after each: it must not grow from one variant to the next), and four bench
@@ -163,7 +164,8 @@ junit_step() {
     org.junit.platform.console.ConsoleLauncher execute --disable-banner --details=tree --disable-ansi-colors \
     --reports-dir "$out/$name" "$tag_option" \
     --select-class cae.engine.cuda.CudaEngineGpuTest --select-class cae.engine.cuda.VariantsGpuTest \
-    --select-class cae.engine.cuda.TrainingParityGpuTest --select-class cae.engine.cuda.StepGraphGpuTest
+    --select-class cae.engine.cuda.TrainingParityGpuTest --select-class cae.engine.cuda.StepGraphGpuTest \
+    --select-class cae.engine.cuda.MemoryReleaseGpuTest
   python3 - "$out/$name" "$log" "$results" "$rc" "$name" <<'EOF'
 # Table rows from the JUnit XML report: one per op test (CudaEngineGpuTest asserts relative error
 # <= 1e-5 and names the error only when it fails) and one per parity case, whose figures come from
