@@ -134,7 +134,7 @@ nsys.sh: .nsys and the working tree hold $((kib / 1024)) MiB. With the build sta
 two device calls back to back (the machine is kept only briefly between calls):
   1. carry: [".nsys"], timeout_s: 120, command: bash native-tests/nsys.sh install /tmp/nsys
   2. carry: [".gpu", "target"], timeout_s: 300, command:
-     GPU_CHECK_PARTS=nsys,train GPU_CHECK_BUDGET_S=240 OUT=/tmp/gc bash native-tests/gpu-check.sh > \$OUT/gpu-check.log 2>&1; tar -C /tmp -czf \$OUT/gc.tgz gc
+     GPU_CHECK_PARTS=nsys GPU_CHECK_BUDGET_S=240 OUT=/tmp/gc bash native-tests/gpu-check.sh > \$OUT/gpu-check.log 2>&1; tar -C /tmp -czf \$OUT/gc.tgz gc
 EOF
 }
 
