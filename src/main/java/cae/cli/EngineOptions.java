@@ -106,7 +106,7 @@ public final class EngineOptions {
 
     /**
      * The engine asked for. With --nvtx, each op is a range too where ops run as they are called (not
-     * replayed from a CUDA graph, which does not call them again).
+     * under CUDA graphs, whose kernels run in the step's graph launch, outside the ops' calls).
      */
     Engine open(PrintStream log) {
         Engine engine = Engines.open(new Engines.Request(device, threadCount(), tf32, conv, fusion, !noGraph, verbose), log);

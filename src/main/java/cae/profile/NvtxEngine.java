@@ -6,8 +6,9 @@ import cae.engine.ForwardingEngine;
 /**
  * An engine whose every op is a range named after the op and its shapes ("conv 32->32 @14x14
  * backward"), so that a timeline shows which op each kernel or stretch of CPU time belongs to. Only
- * where ops run as they are called: a CUDA graph replays a recorded step without calling the ops
- * again, so under graphs the step is the smallest range.
+ * where ops run as they are called: when a CUDA graph replays a step, each op's call only checks that
+ * the step is the one recorded and its kernels all run later, in the graph's launch, so under graphs
+ * the step is the smallest range.
  */
 public final class NvtxEngine extends ForwardingEngine {
     private final Ranges ranges;
