@@ -227,5 +227,5 @@ case "${1:-}" in
   import) [ $# -ge 2 ] || die "usage: nsys.sh import FILE.qdstrm"; [ -x "$tools/target-linux-x64/nsys" ] || download
           NSYS=$tools/target-linux-x64/nsys report "$2" ;;
   cpu-check) cpu_check ;;
-  *) sed -n '2,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  *) sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
