@@ -44,7 +44,7 @@ def number(text):
 
 def parse_bench(text):
     """{graphs: 'on'|'off'|None, precision, rows: {batch: {...}}, epoch: {...}|None, memory: {...}|None}"""
-    b = {"graphs": None, "precision": None, "device": None, "rows": {}, "epoch": None, "memory": None,
+    b = {"graphs": None, "precision": None, "device": None, "rows": {}, "epoch": None, "memory": None, "memories": [],
          "ceilings": None, "floors": {}}
     for line in text.splitlines():
         line = line.rstrip()
@@ -77,9 +77,14 @@ def parse_bench(text):
             b["floors"][(m.group(1), int(m.group(2)))] = number(m.group(3))
             continue
         if line.startswith("memory:"):
+            # one line per configuration ("memory: batch 100: peak ..."), each its own peak; older builds print one line
+            what = re.match(r"memory: (.*?): peak", line)
             peak = re.search(r"peak " + NUMBER + r" MiB", line)
             used = re.search(NUMBER + r" MiB in use", line)
-            b["memory"] = {"peak": number(peak.group(1)) if peak else None, "device": number(used.group(1)) if used else None}
+            entry = {"what": what.group(1) if what else None, "peak": number(peak.group(1)) if peak else None,
+                     "device": number(used.group(1)) if used else None}
+            b["memories"].append(entry)
+            if b["memory"] is None or entry["what"] is None: b["memory"] = entry
     return b
 
 
@@ -98,8 +103,11 @@ def bench_row(path, graph=None):
     for batch in sorted({k[1] for k in b["floors"]}):
         notes.append("batch %d: %s x the floor training, %s x inference" % (
             batch, fmt(b["floors"].get(("training step", batch))), fmt(b["floors"].get(("inference batch", batch)))))
-    m = b["memory"]
-    if m: notes.append("peak %s MiB (%s MiB on device)" % (fmt(m["peak"], 1), fmt(m["device"], 1)))
+    peaks = [m for m in b["memories"] if m["what"]]
+    if peaks: notes.append("peak MiB: " + ", ".join("%s %s" % (m["what"], fmt(m["peak"], 1)) for m in peaks))
+    elif b["memory"]:
+        m = b["memory"]
+        notes.append("peak %s MiB (%s MiB on device)" % (fmt(m["peak"], 1), fmt(m["device"], 1)))
     if graph and not b["graphs"]: notes.append("header does not say CUDA graphs on/off")
     return 0, figure + "\t" + "; ".join(notes)
 

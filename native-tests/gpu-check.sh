@@ -5,9 +5,12 @@
 # Maven and no network, so this runs the prepared build directly with java:
 #   1. the GPU tests with the JUnit console launcher: every op against the CPU engine
 #      (CudaEngineGpuTest, VariantsGpuTest), ten training steps against the CPU engine
-#      (TrainingParityGpuTest) and replayed CUDA graphs against eager ops (StepGraphGpuTest);
+#      (TrainingParityGpuTest), replayed CUDA graphs against eager ops (StepGraphGpuTest) and device
+#      memory given back (MemoryReleaseGpuTest);
 #   2. cae info, train --device cuda --epochs 1 on MNIST, denoise with its model on three PNGs of two
-#      sizes, and four bench --device cuda --batch 100,1000
+#      sizes, compare --device cuda --limit 10000 -v --nvtx (the device memory in use before the first
+#      variant and after each: it must not grow from one variant to the next), and four bench
+#      --device cuda --batch 100,1000
 #      --epoch runs: FP32 and TF32, each with CUDA graphs (the default) and without (--no-graph), all
 #      with the default --fusion auto; then three FP32 runs with --fusion off, on and auto (-v: each
 #      fused path timed against the unfused way; the one-channel layers on kernels/thin_conv.cu,
@@ -18,6 +21,11 @@
 #   4. if ncu is there: Nsight Compute over one steady training step (--profile-steps 30:31, no graphs)
 #      with --fusion off, and the same with --fusion on; last because they may be left out when time
 #      runs short;
+#   5. part nsys (not in the default parts): Nsight Systems over training steps 100 to 109
+#      (--profile-steps 100:110 --nvtx, nsys profile --capture-range=cudaProfilerApi
+#      --cuda-graph-trace=node), with CUDA graphs and without, then nsys stats' kernel and NVTX
+#      summaries (native-tests/nsys.sh report); nsys is the one native-tests/nsys.sh install put in
+#      /tmp/nsys, else GPU_CHECK_NSYS, nsys on PATH, or one under /opt/nvidia or /usr/local/cuda*;
 # and ends with one table (check | result | worst relative error or figure | note), then ncu's top
 # kernels, then ours against PyTorch (native-tests/compare-table.py; also as Markdown in $OUT/compare.md).
 # Logs, JUnit XML reports and the training run's outputs go to $OUT (default target/gpu-check).
@@ -29,7 +37,8 @@
 # GPU_CHECK_DATA (MNIST folder, default the one under .gpu/data); GPU_CHECK_NCU_PRECISION (fp32, the
 # default, or tf32: the precision ncu profiles); GPU_CHECK_NO_ENV=1 uses the java on PATH instead of
 # sourcing .gpu/device-env.sh (dry runs off the GPU machine); GPU_CHECK_PARTS (comma-separated, default
-# tests,train,bench,ncu,torch: the parts to run, the others skipped with that reason).
+# tests,train,bench,ncu,torch: the parts to run, the others skipped with that reason; nsys is a part
+# too, not in the default); GPU_CHECK_NSYS (the nsys for part nsys).
 set -uo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top" || exit 1
@@ -43,7 +52,7 @@ results="$out/results.tsv"
 : > "$results"
 # what the tables read, so that nothing is left from an earlier run into the same $OUT
 rm -f "$out"/bench-cuda-*.log "$out"/bench-fusion-*.log "$out"/torch-*.log "$out"/ncu*.log "$out"/ncu*-top.txt \
-  "$out/compare.md" "$out/compare.txt"
+  "$out/compare.md" "$out/compare.txt" "$out"/nsys-*
 compare=(python3 native-tests/compare-table.py)
 
 # one table row: check, result (pass|fail|skip), worst relative error or figure, note
@@ -85,7 +94,7 @@ cae=(java "${java_opts[@]}" -cp "target/cae.jar:target/lib/*" cae.cli.Main)   # 
 step() {
   local name=$1 max=$2; shift 2
   log="$out/$name.log"
-  local part=${name%%-*}   # junit, train, bench, ncu, torch, info
+  local part=${name%%-*}   # junit, train, bench, ncu, torch, nsys, info
   [ "$part" = junit ] && part=tests
   if [ "$part" != info ] && [[ ",$parts," != *",$part,"* ]]; then
     echo "== $name: skipped, not in GPU_CHECK_PARTS ($parts)"
@@ -156,7 +165,8 @@ junit_step() {
     --reports-dir "$out/$name" "$tag_option" \
     --select-class cae.engine.cuda.CudaEngineGpuTest --select-class cae.engine.cuda.VariantsGpuTest \
     --select-class cae.engine.cuda.TrainingParityGpuTest --select-class cae.engine.cuda.StepGraphGpuTest \
-    --select-class cae.engine.EngineAgreementTest --select-class cae.engine.ShapeErrorTest
+    --select-class cae.engine.EngineAgreementTest --select-class cae.engine.ShapeErrorTest \
+    --select-class cae.engine.cuda.MemoryReleaseGpuTest
   python3 - "$out/$name" "$log" "$results" "$rc" "$name" <<'EOF'
 # Table rows from the JUnit XML report: one per op test (CudaEngineGpuTest asserts relative error
 # <= 1e-5 and names the error only when it fails) and one per parity case, whose figures come from
@@ -259,6 +269,24 @@ EOF
   else
     row "denoise cuda" skip - "no model from the train step"
   fi
+
+  # compare gives back each variant's device memory: with -v it prints what the device has in use
+  # before the first variant and after each; after the last it must be within 128 MiB of after the
+  # first (a variant's leftovers would be its activations, parameters and image sets: hundreds of MiB)
+  rm -rf "$out/compare-cuda"
+  step train-compare 90 "${cae[@]}" compare --device cuda --epochs 1 --limit 10000 --data "$data" --out "$out/compare-cuda" -v --nvtx
+  before=$(sed -nE 's/^memory before the first variant: .* ([0-9.]+) MiB in use on the device.*/\1/p' "$log" | head -1)
+  after=$(sed -nE 's/^memory after ([a-z]+): .* ([0-9.]+) MiB in use on the device.*/\1 \2/p' "$log")
+  first=$(head -1 <<<"$after" | awk '{print $2}'); last=$(tail -1 <<<"$after" | awk '{print $2}')
+  nvtx_line=$(grep -m1 '^nvtx: ' "$log" | cut -c1-100)
+  figure="in use before ${before:-?} MiB, after $(awk '{printf "%s%s %s", (NR > 1 ? ", " : ""), $1, $2}' <<<"$after") MiB"
+  if [ "$rc" = 0 ] && [ -n "$first" ] && awk -v a="$first" -v b="$last" 'BEGIN { exit !(b - a < 128) }'; then
+    row "compare cuda memory" pass "$figure" "${nvtx_line:-no nvtx line}"
+  elif [ "$rc" = 0 ]; then
+    row "compare cuda memory" fail "$figure" "device memory grew by more than 128 MiB from the first variant to the last"
+  else
+    row "compare cuda memory" "$(failed)" - "$(why)"
+  fi
 fi
 
 # our bench: FP32 and TF32, each with CUDA graphs (the default) and without; the epoch at batch 100
@@ -355,6 +383,50 @@ else
     "ncu top kernels, fusion on"
 fi
 
+
+# 5. Nsight Systems over ten steady training steps, with CUDA graphs (--cuda-graph-trace=node: each
+# kernel of the replayed graph, not one launch per step) and without (each op an NVTX range too); the
+# report's kernel and NVTX summaries go to $out/nsys-graph-stats.txt and nsys-no-graph-stats.txt and
+# after the table. An nsys without its QdstrmImporter (the one inside Nsight Compute) writes only a
+# .qdstrm, kept in $out for converting elsewhere (native-tests/nsys.sh import).
+nsys_bin=${GPU_CHECK_NSYS:-}
+if [ -z "$nsys_bin" ]; then
+  for candidate in /tmp/nsys/target-linux-x64/nsys "$(command -v nsys 2>/dev/null)" /opt/nvidia/nsight-systems/*/bin/nsys \
+      /usr/local/cuda*/bin/nsys; do
+    [ -n "$candidate" ] && [ -x "$candidate" ] && { nsys_bin=$candidate; break; }
+  done
+  # last, the copy inside Nsight Compute's folder
+  [ -z "$nsys_bin" ] && [ -n "$ncu_bin" ] && nsys_bin=$(find "$(dirname "$(readlink -f "$ncu_bin")")" -maxdepth 4 -name nsys -type f \
+    -perm -u+x 2>/dev/null | head -1)
+fi
+for graph in graph no-graph; do
+  label="nsys $graph"
+  if [[ ",$parts," != *",nsys,"* ]]; then row "$label" skip - "not in GPU_CHECK_PARTS"; continue; fi
+  if [ -z "$nsys_bin" ]; then row "$label" skip - "no nsys (stage and install it: native-tests/nsys.sh)"; continue; fi
+  if [ -z "$data" ]; then row "$label" fail - "no MNIST under .gpu/data"; continue; fi
+  flags=(); [ $graph = no-graph ] && flags=(--no-graph)
+  rm -rf "$out/nsys-train-$graph" /tmp/nsys-report-*.qdstrm
+  step nsys-$graph 120 "$nsys_bin" profile --capture-range=cudaProfilerApi --capture-range-end=stop --cuda-graph-trace=node \
+    --trace=cuda,nvtx --sample=none --cpuctxsw=none --force-overwrite true -o "$out/nsys-$graph" \
+    "${cae[@]}" train --device cuda --epochs 1 --limit 20000 --data "$data" --out "$out/nsys-train-$graph" \
+    --profile-steps 100:110 --nvtx -v ${flags[@]+"${flags[@]}"}
+  profiled_rc=$rc
+  if [ "$profiled_rc" = 125 ]; then row "$label" skip - "$skip_reason"; continue; fi
+  NSYS=$nsys_bin bash native-tests/nsys.sh report "$out/nsys-$graph" > "$out/nsys-$graph-stats.txt" 2>&1; stats_rc=$?
+  # the kernel summary's rows: from its dashed rule to the next blank line or heading
+  kernels=$(awk '/Kernel Summary/ {on = 1; next} on && /^ *-+ / {rows = 1; next} rows && (NF == 0 || /\*\*|Processing/) {exit} rows {n++}
+                 END {print n + 0}' "$out/nsys-$graph-stats.txt")
+  steps=$(grep -m1 -E 'PushPop +step *$' "$out/nsys-$graph-stats.txt" | awk '{print $3}')
+  if [ "$stats_rc" = 0 ] && [ -n "$steps" ]; then
+    row "$label" pass "$kernels kernels, $steps step ranges" "$("$nsys_bin" --version 2>&1 | head -1 | cut -c1-60)"
+  else
+    # the profiled run's own failure first (its exit status is nsys's), else what the report step said
+    if [ "$profiled_rc" != 0 ]; then rc=$profiled_rc; reason=$(why)
+    else reason=$(grep -m1 -iE 'nsys.sh: |error|not found' "$out/nsys-$graph-stats.txt" | cut -c1-150); fi
+    row "$label" fail - "${reason:-no kernel or NVTX summary (see nsys-$graph-stats.txt)}"
+  fi
+done
+
 echo
 echo "== gpu-check: ${gpu:-no GPU}; $(date -u '+%Y-%m-%d %H:%M UTC'); ${SECONDS} s"
 awk -F'\t' '
@@ -368,7 +440,7 @@ awk -F'\t' '
 fails=$(awk -F'\t' '$2 == "fail"' "$results" | wc -l)
 passes=$(awk -F'\t' '$2 == "pass"' "$results" | wc -l)
 echo "== $passes passed, $fails failed, $(($(wc -l < "$results") - passes - fails)) skipped"
-for top in "$out/layout-probe.txt" "$out/ncu-top.txt" "$out/ncu-fusion-top.txt"; do
+for top in "$out/layout-probe.txt" "$out/ncu-top.txt" "$out/ncu-fusion-top.txt" "$out/nsys-graph-stats.txt" "$out/nsys-no-graph-stats.txt"; do
   if [ -s "$top" ]; then
     echo
     cat "$top"

@@ -3,6 +3,7 @@ package cae.cli;
 import java.io.PrintStream;
 import cae.engine.Ceilings;
 import cae.engine.Engine;
+import cae.engine.ForwardingEngine;
 import cae.engine.ImageSet;
 import cae.engine.Tensor;
 import cae.engine.TimedEngine;
@@ -12,6 +13,7 @@ import cae.model.Architecture;
 import cae.model.Autoencoder;
 import cae.model.Decoder;
 import cae.model.Parameters;
+import cae.profile.Ranges;
 import cae.train.Trainer;
 import cae.train.TrainingConfig;
 import cae.train.TrainingState;
@@ -73,6 +75,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Mixin EngineOptions engine;
 
+    /** --nvtx: each configuration, epoch and step named on a profiler's timeline. */
+    private Ranges ranges = Ranges.NONE;
+
     /** --profile-steps, applied to the first training run only (the steps timed at the first batch size). */
     private long[] profiled;
 
@@ -90,6 +95,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (steps < 1 || repeats < 1 || warmup < 0)
             throw new CommandLine.ParameterException(spec.commandLine(), "--steps and --repeats must be at least 1, --warmup at least 0");
+        ranges = engine.ranges(err);
         try (Engine e = engine.open(err)) {
             out.println("# " + e.describe() + "; " + Runtime.version() + "; " + Runtime.getRuntime().availableProcessors() + " cores");
             Architecture arch = Architecture.of(decoder);
@@ -98,10 +104,19 @@ final class BenchCommand implements Callable<Integer> {
             Ceilings ceilings = floor ? e.measureCeilings() : null;
             if (floor) out.println(ceilings == null ? "# floor: this engine has no device ceilings to measure" : "ceilings: " + ceilings);
             out.printf("%-8s %6s %14s %10s %14s %10s %10s%n", "engine", "batch", "train img/s", "ms/step", "infer img/s", "ms/batch", "GFLOP/s");
-            List<String> floors = new ArrayList<>();
+            List<String> floors = new ArrayList<>(), memory = new ArrayList<>();
             for (int batch : batches) {
-                double stepSeconds = trainingStepSeconds(e, batch, steps);
-                double inferSeconds = inferenceSeconds(e, batch);
+                // each configuration's peak: everything the last one made is released by now
+                e.resetPeakMemory();
+                double stepSeconds, inferSeconds;
+                ranges.push("bench batch " + batch);
+                try {
+                    stepSeconds = trainingStepSeconds(e, batch, steps);
+                    inferSeconds = inferenceSeconds(e, batch);
+                } finally {
+                    ranges.pop();
+                }
+                memoryLine(e, "batch " + batch).ifPresent(memory::add);
                 double gflops = 6.0 * arch.forwardMacs(28, 28) * batch / stepSeconds / 1e9;
                 out.printf("%-8s %6d %14.0f %10.2f %14.0f %10.2f %10.1f%n", engineName(e), batch, batch / stepSeconds,
                         stepSeconds * 1e3, batch / inferSeconds, inferSeconds * 1e3, gflops);
@@ -112,25 +127,35 @@ final class BenchCommand implements Callable<Integer> {
                 }
             }
             floors.forEach(out::println);
-            if (ops) opTable(e, batches[0]);
+            memory.forEach(out::println);
+            if (ops) {
+                e.resetPeakMemory();
+                opTable(e, batches[0]);
+                memoryLine(e, "--ops at batch " + batches[0]).ifPresent(out::println);
+            }
             if (layoutProbe) {
-                if (e instanceof CudaEngine cuda)
+                if (ForwardingEngine.innermost(e) instanceof CudaEngine cuda)
                     for (int batch : batches) cuda.layoutProbe(arch.wideConvolutionShapes(batch, 28, 28)).forEach(out::println);
                 else out.println("# layout probe: the CUDA engine only");
             }
             if (epoch) {
                 int batch = batches[0], images = 55_000;
+                e.resetPeakMemory();
                 double seconds = epochSeconds(e, batch, images);
                 out.printf("epoch: %d images, batch %d, %d steps: %.2f s (%.0f img/s)%n", images, batch, images / batch,
                         seconds, (images / batch) * batch / seconds);
+                memoryLine(e, "--epoch at batch " + batch).ifPresent(out::println);
             }
-            String memory = e.memoryUse();
-            if (memory != null) out.println("memory: " + memory);
             String choices = e.choices();
             if (choices != null) out.println("# " + choices);
             out.println("# end: " + e.describe());
         }
         return 0;
+    }
+
+    /** "memory: WHAT: peak ... allocated by the engine, ... in use on the device ...", where the engine has device memory. */
+    private static java.util.Optional<String> memoryLine(Engine e, String what) {
+        return java.util.Optional.ofNullable(e.memoryUse()).map(m -> "memory: " + what + ": " + m);
     }
 
     private static String engineName(Engine e) {
@@ -141,7 +166,7 @@ final class BenchCommand implements Callable<Integer> {
     /** Per-op milliseconds of one training step, the median step of the timed repeats. */
     private void opTable(Engine e, int batch) {
         TimedEngine timed = new TimedEngine(e);
-        runEpochs(timed, batch, batch * steps, warmup);
+        if (warmup > 0) runEpochs(timed, batch, batch * steps, warmup);
         timed.reset();
         runEpochs(timed, batch, batch * steps, 1);
         double total = 0;
@@ -177,7 +202,15 @@ final class BenchCommand implements Callable<Integer> {
     private List<Long> runEpochs(Engine e, int batch, int images, int epochs) {
         ImageSet set = e.upload(randomImages(images, 1), images, 28, 28);
         TrainingConfig config = new TrainingConfig(epochs, batch, TrainingConfig.LEARNING_RATE, TrainingConfig.NOISE, 1, 0, decoder);
-        Trainer trainer = new Trainer(e, config, set);
+        try (Trainer trainer = new Trainer(e, config, set)) {
+            return runEpochs(trainer, config);
+        } finally {
+            e.release(set);
+        }
+    }
+
+    private List<Long> runEpochs(Trainer trainer, TrainingConfig config) {
+        trainer.ranges(ranges);
         if (profiled != null) {
             if (profiled[1] > trainer.totalSteps())
                 throw new UserError("--profile-steps " + profiled[0] + ":" + profiled[1] + " ends after the first timed run's "
@@ -207,10 +240,21 @@ final class BenchCommand implements Callable<Integer> {
 
     /** Median seconds per inference batch (forward and sigmoid). */
     private double inferenceSeconds(Engine e, int batch) {
-        Autoencoder net = new Autoencoder(e, Architecture.of(decoder));
+        try (Autoencoder net = new Autoencoder(e, Architecture.of(decoder))) {
+            Activations a = net.activations(batch, 28, 28, false);
+            Tensor output = e.zeros(batch, 1, 28, 28);
+            try {
+                return inferenceSeconds(e, net, a, output);
+            } finally {
+                a.release();
+                e.release(output);
+            }
+        }
+    }
+
+    private double inferenceSeconds(Engine e, Autoencoder net, Activations a, Tensor output) {
+        int batch = a.batch;
         net.setWeights(Parameters.glorotInit(net.arch, 1));
-        Activations a = net.activations(batch, 28, 28, false);
-        Tensor output = e.zeros(batch, 1, 28, 28);
         float[] input = new float[batch * 28 * 28];
         SplittableRandom random = new SplittableRandom(2);
         for (int i = 0; i < input.length; i++) input[i] = (float) random.nextDouble();

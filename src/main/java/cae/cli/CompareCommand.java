@@ -3,6 +3,7 @@ package cae.cli;
 import cae.data.DataSet;
 import cae.data.Images;
 import cae.engine.Engine;
+import cae.engine.ImageSet;
 import cae.io.AtomicFiles;
 import cae.io.ImageGrid;
 import cae.io.Pictures;
@@ -10,6 +11,7 @@ import cae.model.Architecture;
 import cae.model.Autoencoder;
 import cae.model.Decoder;
 import cae.model.Parameters;
+import cae.profile.Ranges;
 import cae.train.Checkerboard;
 import cae.train.Evaluation;
 import cae.train.TrainingConfig;
@@ -87,7 +89,8 @@ final class CompareCommand implements Callable<Integer> {
         if (!taken.isEmpty())
             throw new CommandLine.ParameterException(spec.commandLine(), outDir + " already holds a comparison or a run ("
                     + String.join(", ", taken) + "); choose another --out");
-        DataSet dataSet = data.load(err);
+        Ranges ranges = engine.ranges(err);
+        DataSet dataSet = data.load(err, ranges);
         String problem = TrainingRun.batchProblem(dataSet, batch, limit);
         String limitNote = TrainingRun.limitNote(dataSet, limit);
         if (limitNote != null) err.println(limitNote);
@@ -96,23 +99,45 @@ final class CompareCommand implements Callable<Integer> {
         int h = test.height(), w = test.width();
         List<Row> rows = new ArrayList<>();
         try (Engine e = engine.open(err)) {
-            for (Decoder decoder : decoders) {
-                Architecture arch = Architecture.of(decoder);
-                TrainingConfig config = new TrainingConfig(epochs, batch, TrainingConfig.LEARNING_RATE, TrainingConfig.NOISE, seed, limit, decoder);
-                Autoencoder untrained = new Autoencoder(e, arch);
-                untrained.setWeights(Parameters.glorotInit(arch, seed));
-                float[] untrainedConstant = Evaluation.constantInputOutput(untrained, h, w, GREY);
+            memoryLine(e, "before the first variant");
+            ImageSet testSet = upload(e, test, ranges);  // once, for every variant's scoring and samples
+            try {
+                for (Decoder decoder : decoders) {
+                    e.resetPeakMemory();
+                    Architecture arch = Architecture.of(decoder);
+                    TrainingConfig config = new TrainingConfig(epochs, batch, TrainingConfig.LEARNING_RATE, TrainingConfig.NOISE, seed, limit, decoder);
+                    float[] untrainedConstant;
+                    ranges.push("untrained " + decoder.id());
+                    try (Autoencoder untrained = new Autoencoder(e, arch)) {
+                        untrained.setWeights(Parameters.glorotInit(arch, seed));
+                        untrainedConstant = Evaluation.constantInputOutput(untrained, h, w, GREY);
+                    } finally {
+                        ranges.pop();
+                    }
 
-                out.println("== " + decoder.id());
-                TrainingRun.Summary run = new TrainingRun(e, dataSet, config, outDir.resolve(decoder.id()), out, (s, t, p) -> null).run(null);
-                if (run.outcome() != TrainingRun.Outcome.FINISHED) return Main.INTERRUPTED;
-                Autoencoder trained = new Autoencoder(e, arch);
-                trained.setWeights(run.state().params);
-                float[] trainedConstant = Evaluation.constantInputOutput(trained, h, w, GREY);
-                Evaluation.Samples samples = new Evaluation(trained, config.noise())
-                        .samples(e.upload(test.pixels(), test.count(), h, w), DIGITS);
-                rows.add(new Row(decoder, arch.parameterCount(), run.test(), Checkerboard.score(untrainedConstant, 0, h, w),
-                        Checkerboard.score(trainedConstant, 0, h, w), run.trainImagesPerSecond(), untrainedConstant, trainedConstant, samples));
+                    out.println("== " + decoder.id());
+                    TrainingRun run = new TrainingRun(e, dataSet, config, outDir.resolve(decoder.id()), out, (s, t, p) -> null);
+                    run.ranges(ranges);
+                    run.useTestSet(testSet);
+                    TrainingRun.Summary summary = run.run(null);
+                    if (summary.outcome() != TrainingRun.Outcome.FINISHED) return Main.INTERRUPTED;
+                    float[] trainedConstant;
+                    Evaluation.Samples samples;
+                    ranges.push("trained " + decoder.id());
+                    try (Autoencoder trained = new Autoencoder(e, arch)) {
+                        trained.setWeights(summary.state().params);
+                        trainedConstant = Evaluation.constantInputOutput(trained, h, w, GREY);
+                        samples = new Evaluation(trained, config.noise(), ranges).samples(testSet, DIGITS);
+                    } finally {
+                        ranges.pop();
+                    }
+                    rows.add(new Row(decoder, arch.parameterCount(), summary.test(), Checkerboard.score(untrainedConstant, 0, h, w),
+                            Checkerboard.score(trainedConstant, 0, h, w), summary.trainImagesPerSecond(), untrainedConstant, trainedConstant,
+                            samples));
+                    memoryLine(e, "after " + decoder.id());
+                }
+            } finally {
+                e.release(testSet);
             }
         }
         Files.createDirectories(outDir);
@@ -125,6 +150,24 @@ final class CompareCommand implements Callable<Integer> {
         out.print(markdown);
         out.println("wrote compare.md, compare.csv" + (pictured ? " and compare.png" : "") + " in " + outDir);
         return 0;
+    }
+
+    private static ImageSet upload(Engine e, Images test, Ranges ranges) {
+        ranges.push("upload test images");
+        try {
+            return e.upload(test.pixels(), test.count(), test.height(), test.width());
+        } finally {
+            ranges.pop();
+        }
+    }
+
+    /**
+     * With -v, the engine's device memory (its peak since the last variant began, and what the device
+     * has in use): after each variant it should come back to what it was after the first.
+     */
+    private void memoryLine(Engine e, String when) {
+        String memory = e.memoryUse();
+        if (engine.verbose && memory != null) err.println("memory " + when + ": " + memory);
     }
 
     private String markdown(List<Row> rows) {

@@ -5,6 +5,7 @@ import cae.io.GreyImages;
 import cae.model.Autoencoder;
 import cae.model.Denoiser;
 import cae.model.ModelFile;
+import cae.profile.Ranges;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -61,33 +62,53 @@ final class DenoiseCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(spec.commandLine(), first + " and " + images.get(i)
                         + " would both be written to " + targets.get(i) + "; denoise them into different --out folders");
         }
-        ModelFile.Loaded loaded = ModelFile.read(model);
-        List<GreyImages.Image> inputs = images.stream().map(DenoiseCommand::read).toList();
+        Ranges ranges = engine.ranges(err);
+        ModelFile.Loaded loaded;
+        List<GreyImages.Image> inputs;
+        ranges.push("data loading");
+        try {
+            loaded = ModelFile.read(model);
+            inputs = images.stream().map(DenoiseCommand::read).toList();
+        } finally {
+            ranges.pop();
+        }
         // images of one size go through the model together, in the order given
         Map<List<Integer>, List<Integer>> bySize = new LinkedHashMap<>();
         for (int i = 0; i < inputs.size(); i++)
             bySize.computeIfAbsent(List.of(inputs.get(i).height(), inputs.get(i).width()), k -> new ArrayList<>()).add(i);
         Files.createDirectories(outDir);
-        try (Engine e = engine.open(err)) {
-            Autoencoder net = new Autoencoder(e, loaded.arch());
+        try (Engine e = engine.open(err); Autoencoder net = new Autoencoder(e, loaded.arch())) {
             net.setWeights(loaded.params());
             for (Map.Entry<List<Integer>, List<Integer>> group : bySize.entrySet()) {
                 int h = group.getKey().get(0), w = group.getKey().get(1);
                 List<Integer> members = group.getValue();
+                ranges.push("denoise " + w + "x" + h);
                 try (Denoiser denoiser = new Denoiser(net, Math.max(1, Math.min(members.size(), BATCH_PIXELS / (h * w))), h, w)) {
                     for (int from = 0; from < members.size(); from += denoiser.batch()) {
                         List<Integer> chunk = members.subList(from, Math.min(members.size(), from + denoiser.batch()));
-                        float[][] denoised = denoiser.denoise(chunk.stream().map(i -> inputs.get(i).pixels()).toList());
+                        float[][] denoised = batch(denoiser, chunk.stream().map(i -> inputs.get(i).pixels()).toList(), ranges);
                         for (int k = 0; k < chunk.size(); k++) {
                             int i = chunk.get(k);
                             GreyImages.write(targets.get(i), denoised[k], w, h);
                             out.println(images.get(i) + " -> " + targets.get(i));
                         }
                     }
+                } finally {
+                    ranges.pop();
                 }
             }
         }
         return 0;
+    }
+
+    /** One batch through the model, in a range "denoise batch". */
+    private static float[][] batch(Denoiser denoiser, List<float[]> pixels, Ranges ranges) {
+        ranges.push("denoise batch");
+        try {
+            return denoiser.denoise(pixels);
+        } finally {
+            ranges.pop();
+        }
     }
 
     private Path target(Path image) {

@@ -4,14 +4,23 @@ import cae.engine.select.Device;
 import cae.engine.Engine;
 import cae.engine.select.Engines;
 import cae.engine.cpu.CpuEngine;
+import cae.engine.cuda.CudaEngine;
+import cae.profile.Nvtx;
+import cae.profile.NvtxEngine;
+import cae.profile.Ranges;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /** The options that choose and tune an engine, shared by every command that computes. */
 public final class EngineOptions {
+    private final UnaryOperator<Engine> engines;
+
+    EngineOptions(Streams streams) { this.engines = streams.engines(); }
+
     @Option(names = "--device", defaultValue = "auto", paramLabel = "auto|cpu|cuda",
             converter = DeviceConverter.class,
             description = "Engine: cuda (GPU), cpu (pure Java), or auto: the GPU when the CUDA engine can run, else the CPU (default: ${DEFAULT-VALUE}).")
@@ -41,6 +50,12 @@ public final class EngineOptions {
     @Option(names = "--profile-steps", paramLabel = "A:B",
             description = "Bracket training steps A to B-1 with cuProfilerStart/Stop, for nsys --capture-range=cudaProfilerApi or ncu --profile-from-start off (see the README).")
     String profileSteps;
+
+    @Option(names = "--nvtx", description = "Name the run's phases (data loading, epochs, steps, evaluation, checkpoint writes) and, "
+            + "where ops run one by one (the CPU engine, --no-graph), each op as NVTX ranges for Nsight Systems "
+            + "(nsys profile --trace=cuda,nvtx). Needs the CUDA installation's NVTX library (CAE_NVTX_LIB names it); "
+            + "without it this does nothing (-v says why).")
+    boolean nvtx;
 
     @Option(names = {"-v", "--verbose"}, description = "Say which libraries were found and which path each op takes; "
             + "train also ends with the algorithms and fusions the CUDA engine chose, with their timings.")
@@ -81,12 +96,27 @@ public final class EngineOptions {
         throw new picocli.CommandLine.ParameterException(cmd, "--profile-steps must be A:B with 0 <= A < B (steps A to B-1), got '" + profileSteps + "'");
     }
 
+    private Ranges ranges;
+
+    /** The ranges to name a run's phases with: NVTX's with --nvtx (when it loads), else none. Loaded once. */
+    Ranges ranges(PrintStream log) {
+        if (ranges == null) ranges = nvtx ? Nvtx.open(log, verbose) : Ranges.NONE;
+        return ranges;
+    }
+
+    /**
+     * The engine asked for. With --nvtx, each op is a range too where ops run as they are called (not
+     * under CUDA graphs, whose kernels run in the step's graph launch, outside the ops' calls).
+     */
     Engine open(PrintStream log) {
         Engine engine = Engines.open(new Engines.Request(device, threadCount(), tf32, conv, fusion, !noGraph, verbose), log);
         if (engine instanceof CpuEngine && !cudaOnly.isEmpty())
             log.println("note: " + String.join(", ", cudaOnly) + (cudaOnly.size() == 1 ? " is" : " are")
                     + " for the CUDA engine; the CPU engine runs without " + (cudaOnly.size() == 1 ? "it" : "them"));
-        return engine;
+        boolean replaysGraphs = engine instanceof CudaEngine && !noGraph;
+        engine = engines.apply(engine);
+        Ranges r = ranges(log);
+        return r != Ranges.NONE && !replaysGraphs ? new NvtxEngine(engine, r) : engine;
     }
 
     static final class DeviceConverter implements picocli.CommandLine.ITypeConverter<Device> {

@@ -3,9 +3,11 @@ package cae.cli;
 import java.io.PrintStream;
 import cae.data.Images;
 import cae.engine.Engine;
+import cae.engine.ImageSet;
 import cae.io.ModelFileException;
 import cae.model.Autoencoder;
 import cae.model.ModelFile;
+import cae.profile.Ranges;
 import cae.train.Evaluation;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -47,13 +49,19 @@ final class EvalCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--noise must be a finite number, 0 or more, got " + noise);
         ModelFile.Loaded loaded = ModelFile.read(model);
         float std = noise != null ? noise : trainingNoise(loaded);
-        DataOptions.TestImages testImages = data.loadTest(err);
+        Ranges ranges = engine.ranges(err);
+        DataOptions.TestImages testImages = data.loadTest(err, ranges);
         Images test = testImages.images();
         if (limit > 0 && limit < test.count()) test = test.slice("test", 0, limit);
-        try (Engine e = engine.open(err)) {
-            Autoencoder net = new Autoencoder(e, loaded.arch());
+        try (Engine e = engine.open(err); Autoencoder net = new Autoencoder(e, loaded.arch())) {
             net.setWeights(loaded.params());
-            Evaluation.Result r = new Evaluation(net, std).score(e.upload(test.pixels(), test.count(), test.height(), test.width()));
+            ImageSet testSet = e.upload(test.pixels(), test.count(), test.height(), test.width());
+            Evaluation.Result r;
+            try {
+                r = new Evaluation(net, std, ranges).score(testSet);
+            } finally {
+                e.release(testSet);
+            }
             out.printf("model %s (%s decoder) on %s: %d images of %d x %d, noise %s%n", loaded.file(), loaded.arch().decoder().id(),
                     testImages.source(), r.images(), test.height(), test.width(), std);
             out.printf("test loss %.4f%nPSNR noisy    %.2f dB%nPSNR denoised %.2f dB%n", r.loss(), r.psnrNoisy(), r.psnrDenoised());

@@ -34,7 +34,17 @@ public final class Main implements Runnable {
     }
 
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        CommandLine cl = new CommandLine(new Main(), new Streams(out, err).factory());
+        return run(args, new Streams(out, err));
+    }
+
+    /** The same with every engine a command opens wrapped by {@code engines} (for tests). */
+    static int run(String[] args, PrintStream out, PrintStream err, java.util.function.UnaryOperator<cae.engine.Engine> engines) {
+        return run(args, new Streams(out, err, engines));
+    }
+
+    private static int run(String[] args, Streams streams) {
+        PrintStream out = streams.out(), err = streams.err();
+        CommandLine cl = new CommandLine(new Main(), streams.factory());
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         cl.registerConverter(Path.class, text -> {

@@ -1,12 +1,20 @@
 package cae.cli;
 
+import cae.engine.Engine;
 import picocli.CommandLine;
 
 import java.io.PrintStream;
 import java.lang.reflect.Constructor;
+import java.util.function.UnaryOperator;
 
-/** Where a command prints: results to {@code out}, notes, progress and errors to {@code err}. */
-record Streams(PrintStream out, PrintStream err) {
+/**
+ * Where a command prints: results to {@code out}, notes, progress and errors to {@code err}; and what
+ * wraps the engine a command opens ({@code engines}: nothing on the command line; a test passes an
+ * engine that records what is allocated and released).
+ */
+record Streams(PrintStream out, PrintStream err, UnaryOperator<Engine> engines) {
+
+    Streams(PrintStream out, PrintStream err) { this(out, err, UnaryOperator.identity()); }
 
     /** Makes commands that take a {@link Streams} with these; everything else the picocli way. */
     CommandLine.IFactory factory() {

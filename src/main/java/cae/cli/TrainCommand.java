@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import cae.data.DataSet;
 import cae.engine.Engine;
 import cae.model.Decoder;
+import cae.profile.Ranges;
 import cae.train.Checkpoint;
 import cae.train.ProgressBar;
 import cae.train.TrainingConfig;
@@ -117,7 +118,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (Files.exists(outDir) && !Files.isDirectory(outDir)) throw new UserError(outDir + ": exists and is not a folder");
 
-        DataSet dataSet = data.load(err);
+        Ranges ranges = engine.ranges(err);
+        DataSet dataSet = data.load(err, ranges);
         String problem = TrainingRun.batchProblem(dataSet, config.batch(), config.limit());
         String limitNote = resume == null ? TrainingRun.limitNote(dataSet, config.limit()) : null;
         if (limitNote != null) err.println(limitNote);
@@ -143,6 +145,7 @@ final class TrainCommand implements Callable<Integer> {
                 : (start, total, perStep) -> null;
         try (Engine e = engine.open(err)) {
             TrainingRun run = new TrainingRun(e, dataSet, config, outDir, out, bar);
+            run.ranges(ranges);
             if (earlierLossLog != null) run.continueLossLogFrom(earlierLossLog);
             long[] profiled = engine.profiledSteps(spec.commandLine());
             if (profiled != null) run.profileSteps(profiled[0], profiled[1]);

@@ -46,6 +46,12 @@ public interface Engine extends AutoCloseable {
         throw new UnsupportedOperationException(describe() + " holds grey images of one size only");
     }
 
+    /**
+     * Gives back the memory of an image set made by {@link #upload}; it must not be used afterwards. A
+     * no-op where the garbage collector does this (the CPU engine). Not inside a step.
+     */
+    default void release(ImageSet images) {}
+
     // ---- data ----
 
     /**
@@ -221,6 +227,12 @@ public interface Engine extends AutoCloseable {
 
     /** Peak device memory, in words, or null when the engine has no device memory of its own (the CPU). */
     default String memoryUse() { return null; }
+
+    /**
+     * Starts a new peak: {@link #memoryUse} then reports the most held at once from here on (what is
+     * held now, at least), so that one configuration's peak can be told from another's.
+     */
+    default void resetPeakMemory() {}
 
     /** What the engine chose while running (algorithms per shape and how they were timed), or null. */
     default String choices() { return null; }

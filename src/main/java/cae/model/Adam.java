@@ -28,6 +28,12 @@ public final class Adam {
         return (float) (learningRate * Math.sqrt(1 - Math.pow(BETA2, t)) / (1 - Math.pow(BETA1, t)));
     }
 
+    /** Gives the moments back to the engine (Engine.release); this optimizer must not be used afterwards. */
+    public void release() {
+        engine.release(m);
+        engine.release(v);
+    }
+
     /** Applies update number {@code t} (1-based). */
     public void update(Tensor params, Tensor grads, long t) {
         engine.adam(params, grads, m, v, stepSize(learningRate, t), BETA1, BETA2, EPSILON);

@@ -5,9 +5,10 @@ import cae.engine.Tensor;
 
 /**
  * The forward and backward passes of the model on any engine. The decoder goes back to the encoder's
- * recorded sizes, so any H x W goes in and the same H x W comes out.
+ * recorded sizes, so any H x W goes in and the same H x W comes out. Closing it gives its parameters
+ * and gradients back to the engine.
  */
-public final class Autoencoder {
+public final class Autoencoder implements AutoCloseable {
     private final Engine engine;
     public final Architecture arch;
     public final Parameters params;
@@ -21,6 +22,12 @@ public final class Autoencoder {
     }
 
     public Engine engine() { return engine; }
+
+    /** Gives the parameters and gradients back to the engine (Engine.release); the model must not be used afterwards. */
+    @Override public void close() {
+        params.release();
+        grads.release();
+    }
 
     public void setWeights(float[] values) { engine.write(params.flat, values); }
 

@@ -10,10 +10,12 @@ import java.util.SplittableRandom;
  * layer tensor. The same layout serves gradients and Adam's moments.
  */
 public final class Parameters {
+    private final Engine engine;
     public final Tensor flat;
     private final Tensor[] weights, biases;
 
     public Parameters(Engine engine, Architecture arch) {
+        this.engine = engine;
         flat = engine.zeros(arch.parameterCount());
         int n = arch.layers().size();
         weights = new Tensor[n];
@@ -31,6 +33,9 @@ public final class Parameters {
     public Tensor weight(int layer) { return weights[layer]; }
 
     public Tensor bias(int layer) { return biases[layer]; }
+
+    /** Gives the buffer back to the engine (Engine.release); these parameters and their views must not be used afterwards. */
+    public void release() { engine.release(flat); }
 
     /** Glorot-uniform kernels and zero biases, from one seed (docs/SPEC.md §2), in parameter-buffer order. */
     public static float[] glorotInit(Architecture arch, long seed) {

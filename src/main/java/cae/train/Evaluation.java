@@ -6,6 +6,7 @@ import cae.engine.Tensor;
 import cae.model.Activations;
 import cae.model.Autoencoder;
 import cae.model.Denoiser;
+import cae.profile.Ranges;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -44,14 +45,28 @@ public final class Evaluation {
     private final Engine engine;
     private final Autoencoder model;
     private final float noise;
+    private final Ranges ranges;
 
-    public Evaluation(Autoencoder model, float noise) {
+    public Evaluation(Autoencoder model, float noise) { this(model, noise, Ranges.NONE); }
+
+    /** With {@code ranges} naming each scoring ("evaluation"), its batches ("evaluation batch") and each {@link #samples} ("samples"). */
+    public Evaluation(Autoencoder model, float noise, Ranges ranges) {
         this.engine = model.engine();
         this.model = model;
         this.noise = noise;
+        this.ranges = ranges;
     }
 
     public Result score(ImageSet images) {
+        ranges.push("evaluation");
+        try {
+            return scoreAll(images);
+        } finally {
+            ranges.pop();
+        }
+    }
+
+    private Result scoreAll(ImageSet images) {
         int count = images.count(), h = images.height(), w = images.width(), plane = h * w;
         identityOrder(count);
         double lossSum = 0, psnrNoisySum = 0, psnrDenoisedSum = 0, checkerDenoised = 0, checkerClean = 0;
@@ -75,10 +90,13 @@ public final class Evaluation {
 
     public Samples samples(ImageSet images, int count) {
         count = Math.min(count, images.count());
-        identityOrder(images.count());
+        ranges.push("samples");
         try (Batch b = new Batch(count, images.height(), images.width())) {
+            identityOrder(images.count());
             b.run(images, 0);
             return new Samples(count, images.height(), images.width(), b.clean, b.noisy, b.denoised);
+        } finally {
+            ranges.pop();
         }
     }
 
@@ -134,11 +152,16 @@ public final class Evaluation {
         void run(ImageSet images, int from) {
             this.images = images;
             this.from = from;
-            engine.step(ops);
-            engine.read(cleanTensor, clean);
-            engine.read(activations.input, noisy);
-            engine.read(outputTensor, denoised);
-            engine.read(lossTensor, loss);
+            ranges.push("evaluation batch");
+            try {
+                engine.step(ops);
+                engine.read(cleanTensor, clean);
+                engine.read(activations.input, noisy);
+                engine.read(outputTensor, denoised);
+                engine.read(lossTensor, loss);
+            } finally {
+                ranges.pop();
+            }
         }
 
         private void queue() {

@@ -9,14 +9,16 @@ import cae.model.Activations;
 import cae.model.Adam;
 import cae.model.Architecture;
 import cae.model.Autoencoder;
+import cae.profile.Ranges;
 
 /**
  * The training loop of SPEC §3 on any engine: per step gather a shuffled batch with fresh noise,
  * forward, loss, backward, Adam. Losses stay on the engine and are read back every
  * {@link TrainingConfig#LOG_EVERY} steps (and at epoch ends), which is also where a non-finite
  * loss is caught. What to do with losses, epoch ends and interruptions is the {@link Listener}'s.
+ * Closing it gives back everything it made on the engine (the model, Adam's moments, the activations).
  */
-public final class Trainer {
+public final class Trainer implements AutoCloseable {
 
     /** What the loop reports; every method runs on the training thread between steps. */
     public interface Listener {
@@ -65,6 +67,9 @@ public final class Trainer {
     private int[] nextOrder;
     private int nextOrderEpoch = -1;
     private long profileFrom = -1, profileTo = -1;
+    private Ranges ranges = Ranges.NONE;
+    /** Whether this epoch's range is pushed (run pops it however the loop ends). */
+    private boolean epochRangeOpen;
 
     public Trainer(Engine engine, TrainingConfig config, ImageSet images) {
         this.engine = engine;
@@ -74,6 +79,7 @@ public final class Trainer {
         this.stepsPerEpoch = config.stepsPerEpoch(images.count());
         if (stepsPerEpoch == 0)
             throw new IllegalArgumentException("batch " + config.batch() + " is larger than the " + images.count() + " training images");
+        Activations.checkSize(Architecture.of(config.decoder()), config.batch(), images.height(), images.width());  // before anything is allocated
         this.model = new Autoencoder(engine, Architecture.of(config.decoder()));
         this.adam = new Adam(engine, model.params.flat.size(), config.learningRate());
         this.activations = model.activations(config.batch(), images.height(), images.width(), true);
@@ -100,8 +106,25 @@ public final class Trainer {
         profileTo = to;
     }
 
-    /** Runs from {@code state.step} to the end (or a stop request); {@code state} is updated in place. */
+    /** Names each epoch ("epoch 1", ...) and each step ("step") on a profiler's timeline. */
+    public void ranges(Ranges ranges) { this.ranges = ranges; }
+
+    /**
+     * Runs from {@code state.step} to the end (or a stop request); {@code state} is updated in place.
+     * The epoch's range holds its steps and the listener's epoch end (validation, checkpoint).
+     */
     public void run(TrainingState state, Listener listener) {
+        try {
+            loop(state, listener);
+        } finally {
+            if (epochRangeOpen) {
+                epochRangeOpen = false;
+                ranges.pop();
+            }
+        }
+    }
+
+    private void loop(TrainingState state, Listener listener) {
         engine.write(model.params.flat, state.params);
         engine.write(adam.m, state.adamM);
         engine.write(adam.v, state.adamV);
@@ -110,6 +133,10 @@ public final class Trainer {
         float[] readBack = new float[TrainingConfig.LOG_EVERY];
         while (step < total) {
             int epoch = (int) (step / stepsPerEpoch), inEpoch = (int) (step % stepsPerEpoch);
+            if (!epochRangeOpen) {
+                ranges.push("epoch " + (epoch + 1));
+                epochRangeOpen = true;
+            }
             if (inEpoch == 0 || !orderSet) {
                 if (nextOrderEpoch == epoch) {
                     int[] ready = nextOrder;
@@ -122,7 +149,12 @@ public final class Trainer {
                 orderSet = true;
             }
             if (step == profileFrom) engine.profilerRange(true);
-            step(step, inEpoch);
+            ranges.push("step");
+            try {
+                step(step, inEpoch);
+            } finally {
+                ranges.pop();
+            }
             if (step + 1 == profileTo) engine.profilerRange(false);
             if (inEpoch == stepsPerEpoch - 1 && step + 1 < total) {
                 Shuffle.order(config.seed(), epoch + 1, nextOrder);
@@ -140,6 +172,8 @@ public final class Trainer {
             if (epochEnd) {
                 listener.epochEnd(epoch, state);
                 orderSet = false;
+                epochRangeOpen = false;
+                ranges.pop();
             }
             if (stop) return;
         }
@@ -159,6 +193,15 @@ public final class Trainer {
                 (int) (step % TrainingConfig.LOG_EVERY));
         model.backward(activations);
         adam.update(model.params.flat, model.grads.flat, step + 1);
+    }
+
+    /** Gives back what this trainer made on the engine: the model, Adam's moments, the activations, the batch and the losses. */
+    @Override public void close() {
+        activations.release();
+        engine.release(clean);
+        engine.release(losses);
+        adam.release();
+        model.close();
     }
 
     private void readLosses(long from, long to, float[] buffer, Listener listener) {

@@ -12,6 +12,7 @@ import cae.model.Adam;
 import cae.model.Architecture;
 import cae.model.Autoencoder;
 import cae.model.ModelFile;
+import cae.profile.Ranges;
 import com.google.gson.GsonBuilder;
 
 import java.io.IOException;
@@ -107,12 +108,63 @@ public final class TrainingRun {
     /** Brackets training steps [from, to) for a profiler (see {@link Trainer#profileSteps}). */
     public void profileSteps(long from, long to) { profiledSteps = new long[] {from, to}; }
 
+    private Ranges ranges = Ranges.NONE;
+    private ImageSet sharedTestSet;
+
+    /**
+     * Names the run's phases on a profiler's timeline: the run ("run nearest"), its uploads, epochs and
+     * steps, evaluations, checkpoint writes and the model file.
+     */
+    public void ranges(Ranges ranges) { this.ranges = ranges; }
+
+    /**
+     * Scores the run on {@code testSet}, {@code data}'s test images already on this run's engine (a
+     * comparison uploads them once for all its runs), instead of uploading them; the caller releases it.
+     */
+    public void useTestSet(ImageSet testSet) { sharedTestSet = testSet; }
+
+    /**
+     * Trains from {@code resume} (null: from the start) and writes the outputs. Everything the run puts
+     * on the engine is released when it ends, however it ends. On Ctrl-C the JVM may exit as soon as
+     * this returns, so the run's outermost range is closed before the interrupt is let go.
+     */
     public Summary run(TrainingState resume) throws IOException {
         Files.createDirectories(out);
-        Images train = trainImages();
+        Interrupt interrupt = new Interrupt();
+        List<ImageSet> uploaded = new ArrayList<>();
+        ranges.push("run " + config.decoder().id());
+        try {
+            Images train = trainImages();
+            ImageSet trainSet = upload(train, "train", uploaded);
+            try (Trainer trainer = new Trainer(engine, config, trainSet)) {
+                return train(trainer, train, resume, interrupt, uploaded);
+            }
+        } finally {
+            try {
+                for (ImageSet set : uploaded) engine.release(set);
+            } finally {
+                ranges.pop();
+                interrupt.done();
+            }
+        }
+    }
+
+    /** {@code images} on the engine, in a range of its own; added to {@code uploaded}, which the run releases. */
+    private ImageSet upload(Images images, String what, List<ImageSet> uploaded) {
+        ranges.push("upload " + what + " images");
+        try {
+            ImageSet set = engine.upload(images.pixels(), images.count(), images.height(), images.width());
+            uploaded.add(set);
+            return set;
+        } finally {
+            ranges.pop();
+        }
+    }
+
+    private Summary train(Trainer trainer, Images train, TrainingState resume, Interrupt interrupt, List<ImageSet> uploaded)
+            throws IOException {
         String dataHash = data.sha256().getOrDefault(DataSet.TRAIN_IMAGES, "");
-        ImageSet trainSet = engine.upload(train.pixels(), train.count(), train.height(), train.width());
-        Trainer trainer = new Trainer(engine, config, trainSet);
+        trainer.ranges(ranges);
         if (profiledSteps != null) trainer.profileSteps(profiledSteps[0], profiledSteps[1]);
         TrainingState state = resume != null ? resume : TrainingState.fresh(config);
         long total = trainer.totalSteps();
@@ -125,11 +177,9 @@ public final class TrainingRun {
                     + "only what is trained from here");
         if (state.step >= total) log.println("the checkpoint has already finished all epochs; writing the outputs again");
 
-        Evaluation evaluation = new Evaluation(trainer.model(), config.noise());
-        ImageSet validation = data.validation()
-                .map(v -> engine.upload(v.pixels(), v.count(), v.height(), v.width())).orElse(null);
+        Evaluation evaluation = new Evaluation(trainer.model(), config.noise(), ranges);
+        ImageSet validation = data.validation().map(v -> upload(v, "validation", uploaded)).orElse(null);
         RunHistory history = state.history;
-        Interrupt interrupt = new Interrupt();
         long startStep = state.step;
         Path earlierLossLog = lossLogFrom != null ? lossLogFrom : out.resolve(LossLog.NAME);
 
@@ -179,35 +229,39 @@ public final class TrainingRun {
                 saveCheckpoint(state, trainer.stepsPerEpoch(), dataHash);
                 log.printf("interrupted at step %d of %d: checkpoint saved in %s; continue with --resume %s%n",
                         state.step, total, out, out);
-                interrupt.done();
                 return new Summary(Outcome.INTERRUPTED, state, null, 0);
             }
             interrupt.remove();
             if (state.step == startStep) saveCheckpoint(state, trainer.stepsPerEpoch(), dataHash);   // nothing trained: --out may not hold it yet
             double imagesPerSecond = history.imagesPerSecond(config.batch());
-            Evaluation.Result test = writeOutputs(trainer.model(), evaluation, state, lossLog, imagesPerSecond, dataHash);
+            ImageSet testSet = sharedTestSet != null ? sharedTestSet : upload(data.test(), "test", uploaded);
+            Evaluation.Result test = writeOutputs(trainer.model(), evaluation, testSet, state, lossLog, imagesPerSecond, dataHash);
             return new Summary(Outcome.FINISHED, state, test, imagesPerSecond);
-        } finally {
-            interrupt.done();
         }
     }
 
     private void saveCheckpoint(TrainingState state, long stepsPerEpoch, String dataHash) {
+        ranges.push("checkpoint");
         try {
             Checkpoint.write(out.resolve(Checkpoint.NAME), state, stepsPerEpoch, dataHash);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("could not write the checkpoint in " + out + ": " + e.getMessage(), e);
+        } finally {
+            ranges.pop();
         }
     }
 
-    private Evaluation.Result writeOutputs(Autoencoder model, Evaluation evaluation, TrainingState state, LossLog lossLog,
-                                           double imagesPerSecond, String dataHash) throws IOException {
+    private Evaluation.Result writeOutputs(Autoencoder model, Evaluation evaluation, ImageSet testSet, TrainingState state,
+                                           LossLog lossLog, double imagesPerSecond, String dataHash) throws IOException {
         List<LossPlot.Point> validationPoints = state.history.validation;
         // the checkpoint of this step is saved (at the last epoch end, or by run()); the engine's model holds state.params
-        ModelFile.write(out.resolve(ModelFile.NAME), model.arch, state.params, modelMetadata(state, dataHash));
+        ranges.push("model file");
+        try {
+            ModelFile.write(out.resolve(ModelFile.NAME), model.arch, state.params, modelMetadata(state, dataHash));
+        } finally {
+            ranges.pop();
+        }
 
-        Images test = data.test();
-        ImageSet testSet = engine.upload(test.pixels(), test.count(), test.height(), test.width());
         Evaluation.Result result = evaluation.score(testSet);
         log.printf("test (%d images): loss %.4f, PSNR noisy %.2f dB, denoised %.2f dB%n",
                 result.images(), result.loss(), result.psnrNoisy(), result.psnrDenoised());

@@ -206,6 +206,8 @@ public final class CudaEngine implements Engine {
                 memory.peakBytes() / 1048576.0, (total[0] - free[0]) / 1048576.0, total[0] / 1048576.0);
     }
 
+    @Override public void resetPeakMemory() { memory.resetPeak(0); }
+
     /**
      * The copy ceiling: a 512 MiB device-to-device copy, counted as bytes read plus bytes written. The
      * matrix-product ceiling: a 4096^3 cuBLAS SGEMM on ones, strict FP32 or TF32 as this engine is set
@@ -341,6 +343,16 @@ public final class CudaEngine implements Engine {
         CUdeviceptr ptr = memory.allocate(pixels.length, "the data set (" + count + " images)");
         Check.cu(cuMemcpyHtoD(ptr, Pointer.to(pixels), pixels.length), "cuMemcpyHtoD(images)");
         return new CudaImageSet(this, ptr, memory.allocations(), count, height, width);
+    }
+
+    @Override public void release(ImageSet images) {
+        if (!(images instanceof CudaImageSet set) || set.owner != this)
+            throw new IllegalArgumentException("image set does not belong to this CUDA engine");
+        graphs.forbidInStep("release (a free)");
+        makeCurrent();
+        if (!memory.owns(set.pixels)) throw new IllegalArgumentException("this image set was released already");
+        Check.cu(cuStreamSynchronize(stream), "cuStreamSynchronize");  // queued gathers may still read it
+        memory.free(set.pixels);
     }
 
     // ---- data ----

@@ -56,6 +56,35 @@ public record CudaLibraries(Path driver, Found cudnn, Found cublas) {
         return new CudaLibraries(driver, cudnn, cublas);
     }
 
+    /** NVTX's library, CUDA 13's (NVTX 3) first, then the one CUDA 12 and earlier ship. */
+    static final String[] NVTX = {"libnvtx3interop.so.1", "libnvToolsExt.so.1"};
+
+    /**
+     * The NVTX library for {@code --nvtx}, or null: {@code CAE_NVTX_LIB} (the file or its folder), then
+     * the folders searched for the others, each CUDA installation's {@code lib/} (where CUDA 13 puts
+     * it) and the wheels' {@code nvidia/cu13/lib} and {@code nvidia/nvtx/lib}.
+     */
+    public static Path nvtx() { return nvtx(System.getenv(), pythonSiteDirectories()); }
+
+    static Path nvtx(Map<String, String> env, List<Path> siteDirs) {
+        Path given = override(env, "CAE_NVTX_LIB");
+        if (given != null && Files.isRegularFile(given)) return given;
+        List<Path> dirs = new ArrayList<>();
+        if (given != null) dirs.add(given);
+        dirs.addAll(pathList(env.get("LD_LIBRARY_PATH")));
+        dirs.addAll(systemDirectories());
+        for (Path dir : systemDirectories())
+            if (dir.endsWith("lib64")) dirs.add(dir.resolveSibling("lib"));
+        for (Path site : siteDirs) {
+            dirs.add(site.resolve("nvidia/cu13/lib"));
+            dirs.add(site.resolve("nvidia/nvtx/lib"));
+        }
+        for (Path dir : dirs)
+            for (String name : NVTX)
+                if (Files.exists(dir.resolve(name))) return dir.resolve(name);
+        return null;
+    }
+
     private static Found find(Map<String, String> env, List<Path> dirs, String prefix, int[] majors, String... overrides) {
         for (String name : overrides) {
             Path given = override(env, name);
