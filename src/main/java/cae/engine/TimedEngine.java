@@ -117,7 +117,6 @@ public final class TimedEngine implements Engine {
 
     @Override public String choices() { return inner.choices(); }
 
-    @Override public Ceilings measureCeilings() { return inner.measureCeilings(); }
 
     @Override public void release(Tensor t) { inner.release(t); }
     @Override public void close() { inner.close(); }
