@@ -1,5 +1,49 @@
 // Bias + ReLU after a convolution, its backward fused with the bias gradient, and the output sigmoid.
-#include "device.cuh"
+#include "channel_sums.cuh"
+
+namespace cae {
+
+// y element i of n x c x hw, in place: y += bias[channel], then ReLU when relu != 0.
+CAE_HD void bias_relu_forward_at(int i, float* y, const float* bias, int c, int hw, int relu) {
+    float v = y[i] + bias[(i / hw) % c];
+    y[i] = relu && v < 0.f ? 0.f : v;
+}
+
+// Thread t of the block for (chunk, ch): its cells of the chunk are t, t + 256, ..., t + 7 * 256. All
+// of them are loaded before any masked value is stored, so the loads do not wait for one another; it
+// returns the sum of the masked values in that order, and zeroes dy where y <= 0 (when relu).
+CAE_HD float relu_backward_bias_grad_thread(int ch, int chunk, int t, const float* y, float* dy,
+                                            int n, int c, int hw, int relu) {
+    int index[kBiasPerThread];
+    float value[kBiasPerThread];
+    unsigned masked = 0;  // bit k: cell k is zeroed
+    CAE_UNROLL
+    for (int k = 0; k < kBiasPerThread; ++k) {
+        int j = chunk_cell(chunk, t, k, n * hw);
+        index[k] = -1;
+        value[k] = 0.f;
+        if (j >= 0) {
+            int s = j / hw, p = j - s * hw;
+            index[k] = (s * c + ch) * hw + p;
+            value[k] = dy[index[k]];
+            if (relu && y[index[k]] <= 0.f) masked |= 1u << k;
+        }
+    }
+    float sum = 0.f;
+    CAE_UNROLL
+    for (int k = 0; k < kBiasPerThread; ++k) {
+        if (masked & (1u << k)) {
+            dy[index[k]] = 0.f;
+            value[k] = 0.f;
+        }
+        sum += value[k];
+    }
+    return sum;
+}
+
+CAE_HD void sigmoid_forward_at(int i, const float* x, float* y) { y[i] = sigmoid(x[i]); }
+
+}  // namespace cae
 
 // y (n x c x hw) += bias[channel] in place, then ReLU when relu != 0.
 extern "C" __global__ void bias_relu_forward(float* __restrict__ y, const float* __restrict__ bias,

@@ -1,13 +1,47 @@
 // The weight gradient of a 3x3 SAME convolution computed directly from x and dy: im2col folded into
-// the product, so no column buffer (cae_ops.cuh, "the weight gradient ... with im2col folded in").
-#include "device.cuh"
+// the product, so no column buffer.
+#include "common.cuh"
 
-// Grid = cae::wgrad_blocks(n, h, samples_per_block, tiles_per_block) blocks of 256 threads, each over
-// its samples and row tiles (cae::wgrad_range); cin, cout <= cae::kWgradMaxChannels.
+namespace cae {
+
+// dW[co][ci][tap] = sum over samples s and cells (r, c) of dy[s][co][r][c] * x[s][ci][r + ky - 1][c + kx - 1],
+// summed directly from x instead of from im2col's columns. Each block takes a run of samples and a run
+// of row tiles of each (tiles of kWgradTileRows x kWgradTileCols cells); its partial sums go to one row
+// of a partials matrix, whose rows are then summed in order. Channels up to kWgradMaxChannels each side.
+constexpr int kWgradTileRows = 4, kWgradTileCols = 32, kWgradMaxChannels = 32, kWgradCoGroup = 4;
+
+// The blocks of a launch are every run of samples_per_block samples times every run of tiles_per_block
+// row tiles, sample runs outermost (DirectWeightGradient.split counts them); this is the row runs.
+CAE_HD int wgrad_row_runs(int h, int tiles_per_block) {
+    int row_tiles = (h + kWgradTileRows - 1) / kWgradTileRows;
+    return (row_tiles + tiles_per_block - 1) / tiles_per_block;
+}
+
+// Block b's samples [s0, s1) and image rows [r0, r1).
+struct WgradRange { int s0, s1, r0, r1; };
+
+CAE_HD WgradRange wgrad_range(int b, int n, int h, int samples_per_block, int tiles_per_block) {
+    int runs = wgrad_row_runs(h, tiles_per_block), sample_run = b / runs, row_run = b - sample_run * runs;
+    int s0 = sample_run * samples_per_block, r0 = row_run * tiles_per_block * kWgradTileRows;
+    return {s0, imin(n, s0 + samples_per_block), r0, imin(h, r0 + tiles_per_block * kWgradTileRows)};
+}
+
+// Column o of a rows x stride matrix summed in row order (the partial sums of one output).
+CAE_HD float column_sum(const float* m, int rows, int stride, int o) {
+    float sum = 0.f;
+    for (int r = 0; r < rows; ++r) sum += m[(size_t)r * stride + o];
+    return sum;
+}
+
+}  // namespace cae
+
+// Grid = ceil(n / samples_per_block) * cae::wgrad_row_runs(h, tiles_per_block) blocks of 256 threads,
+// each over its samples and row tiles (cae::wgrad_range); cin, cout <= cae::kWgradMaxChannels.
 // Thread g < ceil(cout / 4) * cin owns input channel ci = g / groups_of_co and output channels
 // 4 (g % groups_of_co) .. + 3, all nine taps: 36 sums, kept in registers over the block's samples.
 // Each tile of x (with a one-cell halo, zeros outside the image) and of dy goes through shared memory.
-// partials[block][(co * cin + ci) * 9 + tap] = the block's sums, cae::conv3x3_weight_grad_partial's order.
+// partials[block][(co * cin + ci) * 9 + tap] = the block's sums, each in the order sample, row tile,
+// column tile, row, column.
 extern "C" __global__ void __launch_bounds__(cae::kReduceThreads)
 conv3x3_weight_grad_partials(const float* __restrict__ x, const float* __restrict__ dy, float* __restrict__ partials,
                              int n, int cin, int cout, int h, int w, int samples_per_block, int tiles_per_block) {

@@ -1,6 +1,29 @@
 // The fused sigmoid cross-entropy: one pass for the gradient and per-block loss sums, then a one-block
 // reduction of those sums in a fixed order (no float atomics, so the loss is the same every run).
-#include "device.cuh"
+#include "common.cuh"
+
+namespace cae {
+
+// The mean sigmoid cross-entropy of logits x against targets z.
+
+// Writes d loss / d x = (sigmoid(x) - z) / count for element i and returns the stable per-element loss
+// max(x, 0) - x z + log(1 + exp(-|x|)), finite for any |x|.
+CAE_HD float sigmoid_xent_at(int i, const float* logits, const float* target, float* grad, float scale) {
+    float x = logits[i], z = target[i];
+    grad[i] = (sigmoid(x) - z) * scale;
+    return fmaxf(x, 0.f) - x * z + log1pf(expf(-fabsf(x)));
+}
+
+// Global thread g of `threads` in all: its elements g, g + threads, ...; returns their loss sum.
+CAE_HD float sigmoid_xent_thread(int g, int threads, const float* logits, const float* target, float* grad,
+                                 int count) {
+    float scale = 1.f / (float)count;
+    float sum = 0.f;
+    for (int i = g; i < count; i += threads) sum += sigmoid_xent_at(i, logits, target, grad, scale);
+    return sum;
+}
+
+}  // namespace cae
 
 // grad = (sigmoid(logits) - target) / count over count elements; partials[blockIdx.x] = this block's
 // loss sum. Block = cae::kReduceThreads; partials holds gridDim.x floats (grid = ceil(count / 256)).

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The GPU check (issues 3 and 4), in one call on the lent GPU machine, from the repository root:
+# The GPU check, in one call on the lent GPU machine, from the repository root:
 #   OUT=/tmp/gc bash native-tests/gpu-check.sh > $OUT/gpu-check.log 2>&1; tar -C /tmp -czf $OUT/gc.tgz gc
 # Stage first, here: bash native-tests/stage.sh (see native-tests/README.md). The GPU machine has no
 # Maven and no network, so this runs the prepared build directly with java:
@@ -307,7 +307,7 @@ for fusion in off on auto; do
   parsed_row "bench cuda fp32 graph fusion $fusion"
 done
 
-# NHWC against NCHW for the wide convolutions, in TF32 (issue 4's "try NHWC with TF32"): cuDNN's Find
+# NHWC against NCHW for the wide convolutions, in TF32 (whether NHWC would pay there): cuDNN's Find
 # times per layout and direction, and the transposes an NHWC layer would add; the lines go to the log
 # and to $out/layout-probe.txt
 step bench-layout-probe 60 "${cae[@]}" bench --device cuda --batch 100,1000 --tf32 --steps 1 --repeats 1 --warmup 0 --layout-probe
@@ -342,9 +342,8 @@ done
 # warm-up of 20 steps make), without CUDA graphs so that it sees each kernel; optional: skipped when
 # ncu is missing or has no access to the performance counters. ncu runs each kernel alone (serialized),
 # with the caches and clocks as a running program has them (--cache-control none --clock-control none:
-# with its defaults, flushed caches and base clocks, one FP32 step's kernels summed to 2.83 ms on an
-# H200, four times the 0.71 ms per step of the timed epoch); so these durations rank kernels, and
-# their sum approaches, but is not, a step's time.
+# its defaults, flushed caches and base clocks, make each kernel several times slower than in a step;
+# docs/gpu-performance.md); so these durations rank kernels, and their sum approaches, but is not, a step's time.
 ncu_bin=$(command -v ncu 2>/dev/null)
 if [ -z "$ncu_bin" ]; then
   for candidate in /usr/local/cuda*/bin/ncu /opt/nvidia/nsight-compute/*/ncu; do [ -x "$candidate" ] && ncu_bin=$candidate; done

@@ -1,23 +1,20 @@
 #!/usr/bin/env bash
-# Builds one of the two CPU programs for the kernels into OUTDIR, unless it is newer than its sources:
-#   host    OUTDIR/cae_kernel_host from kernel_host.cpp: the per-element bodies of kernels/cae_ops.cuh
-#           (the same bodies the GPU runs), run in a loop over the grid;
-#   launch  OUTDIR/cae_kernel_launch from kernel_launch.cpp: the __global__ wrappers of kernels/*.cu
-#           themselves, compiled as C++20 through cuda_emulation.h (threads, barriers, shared memory).
+# Builds OUTDIR/cae_kernel_emulator, unless it is newer than its sources: the kernels of kernels/*.cu
+# compiled as C++20 through cuda_emulation.h, behind the protocol of kernel_emulator.cpp, for the Java
+# kernel tests (src/test/java/cae/engine/cuda/*KernelTest.java).
 #
-#   bash native-tests/host/build.sh OUTDIR [host|launch]      (default host)
+#   bash native-tests/host/build.sh OUTDIR
 #
-# Exits 77 with a one-line reason when there is no C++ compiler, or (launch) none with C++20's
-# <barrier>; the Java tests then skip. CXX overrides the compiler. Both are built without fused
-# multiply-adds (-ffp-contract=off), so they round like the Java engine and like each other.
+# Exits 77 with a one-line reason when there is no C++ compiler; the Java tests then skip. CXX overrides
+# the compiler. Built without fused multiply-adds (-ffp-contract=off), so it rounds like the Java engine.
 set -euo pipefail
-if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-  echo "usage: bash native-tests/host/build.sh OUTDIR [host|launch]" >&2
+if [ $# -ne 1 ]; then
+  echo "usage: bash native-tests/host/build.sh OUTDIR" >&2
   exit 2
 fi
 here=$(cd "$(dirname "$0")" && pwd)
 kernels=$(cd "$here/../../kernels" && pwd)
-what=${2:-host}
+out="$1/cae_kernel_emulator"
 
 cxx=${CXX:-}
 if [ -z "$cxx" ]; then
@@ -26,34 +23,19 @@ if [ -z "$cxx" ]; then
   done
 fi
 if [ -z "$cxx" ]; then
-  echo "no C++ compiler (g++, c++ or clang++; or set CXX), so the kernel bodies cannot be run on the CPU"
+  echo "no C++ compiler (g++, c++ or clang++; or set CXX), so the kernels cannot be emulated on the CPU"
   exit 77
 fi
 
-case $what in
-  host)
-    out="$1/cae_kernel_host"
-    sources=("$here/kernel_host.cpp" "$here/host_io.h" "$here/op_args.h" "$kernels/cae_ops.cuh")
-    flags=(-std=c++17)
-    main=$here/kernel_host.cpp ;;
-  launch)
-    out="$1/cae_kernel_launch"
-    sources=("$here/kernel_launch.cpp" "$here/host_io.h" "$here/op_args.h" "$here/cuda_emulation.h" "$kernels"/*.cu "$kernels"/*.cuh)
-    flags=(-std=c++20 -pthread)
-    main=$here/kernel_launch.cpp ;;
-  *)
-    echo "usage: bash native-tests/host/build.sh OUTDIR [host|launch]" >&2
-    exit 2 ;;
-esac
-
+sources=("$here/kernel_emulator.cpp" "$here/cuda_emulation.h" "$here/build.sh" "$kernels"/*.cu "$kernels"/*.cuh)
 fresh=1
 for f in "${sources[@]}"; do [ -x "$out" ] && [ "$out" -nt "$f" ] || fresh=0; done
 [ "$fresh" = 1 ] && exit 0
-if [ "$what" = launch ] && ! printf '#include <barrier>\nint main() { std::barrier<> b(1); b.arrive_and_wait(); }\n' \
-     | "$cxx" -std=c++20 -pthread -x c++ -o /dev/null - 2> /dev/null; then
-  echo "$cxx has no C++20 <barrier>, so the kernels' launches cannot be emulated on the CPU"
-  exit 77
-fi
+
 mkdir -p "$1"
-"$cxx" "${flags[@]}" -O2 -ffp-contract=off -Wall -Wextra -I "$kernels" -I "$here" -o "$out.tmp" "$main"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+# every kernel file, as kernels/build.sh compiles them: one translation unit
+for f in "$kernels"/*.cu; do printf '#include "%s"\n' "$f"; done > "$work/all_kernels.inc"
+"$cxx" -std=c++20 -O2 -ffp-contract=off -Wall -Wextra -I "$kernels" -I "$work" -o "$out.tmp" "$here/kernel_emulator.cpp"
 mv "$out.tmp" "$out"

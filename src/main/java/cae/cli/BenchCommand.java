@@ -8,6 +8,8 @@ import cae.engine.ImageSet;
 import cae.engine.Tensor;
 import cae.engine.TimedEngine;
 import cae.engine.cuda.CudaEngine;
+import cae.engine.cuda.bench.DeviceCeilings;
+import cae.engine.cuda.bench.LayoutProbe;
 import cae.model.Activations;
 import cae.model.Architecture;
 import cae.model.Autoencoder;
@@ -101,7 +103,7 @@ final class BenchCommand implements Callable<Integer> {
             Architecture arch = Architecture.of(decoder);
             out.println("# model " + arch + ", 28x28, " + String.format("%.1f", 6 * arch.forwardMacs(28, 28) / 1e6)
                     + " MFLOP per training image (forward " + String.format("%.1f", 2 * arch.forwardMacs(28, 28) / 1e6) + ")");
-            Ceilings ceilings = floor ? e.measureCeilings() : null;
+            Ceilings ceilings = floor && ForwardingEngine.innermost(e) instanceof CudaEngine cuda ? DeviceCeilings.measure(cuda) : null;
             if (floor) out.println(ceilings == null ? "# floor: this engine has no device ceilings to measure" : "ceilings: " + ceilings);
             out.printf("%-8s %6s %14s %10s %14s %10s %10s%n", "engine", "batch", "train img/s", "ms/step", "infer img/s", "ms/batch", "GFLOP/s");
             List<String> floors = new ArrayList<>(), memory = new ArrayList<>();
@@ -135,7 +137,7 @@ final class BenchCommand implements Callable<Integer> {
             }
             if (layoutProbe) {
                 if (ForwardingEngine.innermost(e) instanceof CudaEngine cuda)
-                    for (int batch : batches) cuda.layoutProbe(arch.wideConvolutionShapes(batch, 28, 28)).forEach(out::println);
+                    for (int batch : batches) LayoutProbe.run(cuda, arch.wideConvolutionShapes(batch, 28, 28)).forEach(out::println);
                 else out.println("# layout probe: the CUDA engine only");
             }
             if (epoch) {

@@ -237,11 +237,5 @@ public interface Engine extends AutoCloseable {
     /** What the engine chose while running (algorithms per shape and how they were timed), or null. */
     default String choices() { return null; }
 
-    /**
-     * Measures the device's copy and matrix-product ceilings (waits for the device; not inside a
-     * step), or null where the engine has none to measure (the CPU).
-     */
-    default Ceilings measureCeilings() { return null; }
-
     @Override void close();
 }

@@ -122,6 +122,5 @@ public abstract class ForwardingEngine implements Engine {
     @Override public String memoryUse() { return inner.memoryUse(); }
     @Override public void resetPeakMemory() { inner.resetPeakMemory(); }
     @Override public String choices() { return inner.choices(); }
-    @Override public Ceilings measureCeilings() { return inner.measureCeilings(); }
     @Override public void close() { inner.close(); }
 }

@@ -8,11 +8,12 @@ import jcuda.jcudnn.JCudnn;
  * Status checks for the three native APIs: a non-zero status becomes a {@link CudaException} naming
  * the call and the library's own text for the status. cuDNN 9 renumbered its statuses, so only
  * "non-zero" is tested and the text comes from {@code cudnnGetErrorString} of the loaded library.
+ * Public for the bench's measurements (cae.engine.cuda.bench).
  */
-final class Check {
+public final class Check {
     private Check() {}
 
-    static void cu(int status, String call) {
+    public static void cu(int status, String call) {
         if (status != 0) throw new CudaException(call + " failed: " + driverError(status));
     }
 
@@ -22,11 +23,11 @@ final class Check {
         return "CUDA error " + status;
     }
 
-    static void cudnn(int status, String call) {
+    public static void cudnn(int status, String call) {
         if (status != 0) throw new CudaException(call + " failed: " + JCudnn.cudnnGetErrorString(status) + " (" + status + ")");
     }
 
-    static void cublas(int status, String call) {
+    public static void cublas(int status, String call) {
         if (status != 0) throw new CudaException(call + " failed: " + cublasStatus.stringFor(status) + " (" + status + ")");
     }
 }

@@ -1,15 +1,17 @@
 package cae.engine.cuda;
 
 /**
- * A 3x3 stride-1 SAME convolution without bias (NCHW activations, OIHW weights): the engine adds the
- * bias and ReLU with its own kernels. Two ways to compute it: cuDNN, or im2col + cuBLAS SGEMM.
+ * One route of a 3x3 convolution without bias (NCHW activations): the stride-1 SAME convolution with
+ * OIHW weights, or the stride-2 transposed one with (Cin, Cout, 3, 3) weights (Engine.transposedConv3x3).
+ * The engine adds the bias and ReLU with its own kernels. Each has two routes: cuDNN
+ * ({@link CudnnPlans} holds what the cuDNN pair shares), or im2col + cuBLAS SGEMM ({@link GemmWorkspace}).
  */
 interface Convolution extends AutoCloseable {
 
     /** y = conv(x, weight), overwritten. */
     void forward(CudaTensor x, CudaTensor weight, CudaTensor y);
 
-    /** dx = the input gradient and dWeight = the weight gradient, both overwritten; either may be null (not wanted). */
+    /** dx = the input gradient and dWeight = the weight gradient, both overwritten; dx may be null (not wanted), and dWeight too for the stride-1 convolution. */
     void backward(CudaTensor x, CudaTensor weight, CudaTensor dy, CudaTensor dx, CudaTensor dWeight);
 
     /** Whether {@link #forwardBiasRelu} can be tried for this shape: the library has the fused call and has not refused it here. */

@@ -43,18 +43,18 @@ public final class CudaProbe {
     private CudaProbe() {}
 
     public static synchronized Selection probe() {
-        if (result == null) result = run(CudaLibraries.locate(), Kernels.present());
+        if (result == null) result = run(CudaLibraries.locate(), KernelModule.present());
         return result;
     }
 
     static Selection run(CudaLibraries libs, boolean kernels) {
         StringBuilder info = new StringBuilder(libs.describe()).append('\n');
-        info.append("kernels: ").append(kernels ? Kernels.RESOURCE : "none (" + Kernels.RESOURCE + " not on the classpath)").append('\n');
+        info.append("kernels: ").append(kernels ? KernelModule.RESOURCE : "none (" + KernelModule.RESOURCE + " not on the classpath)").append('\n');
 
         if (libs.driver() == null)
             return unavailable("no NVIDIA driver (" + CudaLibraries.DRIVER + " not found)", info);
         if (!kernels)
-            return unavailable("no CUDA kernels (" + Kernels.RESOURCE + " is not on the classpath: nvcc was missing at build time)", info);
+            return unavailable("no CUDA kernels (" + KernelModule.RESOURCE + " is not on the classpath: nvcc was missing at build time)", info);
         if (libs.cudnn() == null && libs.cublas() == null)
             return unavailable("neither cuDNN (libcudnn.so.9 / .8) nor cuBLAS (libcublas.so.13 / .12) was found", info);
 
@@ -127,7 +127,7 @@ public final class CudaProbe {
             status = cuCtxSetCurrent(context);
             if (status != 0) return "cannot use CUDA device 0 (cuCtxSetCurrent: " + Check.driverError(status) + ")";
             CUmodule module = new CUmodule();
-            status = cuModuleLoadData(module, Kernels.fatbin());
+            status = cuModuleLoadData(module, KernelModule.fatbin());
             if (status != 0) return "the CUDA kernels do not load on device 0 (cuModuleLoadData: " + Check.driverError(status) + ")";
             cuModuleUnload(module);
             return null;

@@ -23,8 +23,9 @@ import static jcuda.jcudnn.cudnnMathType.CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
  * weights (a non-deterministic entry only when nothing else is usable). In strict FP32 entries that
  * report tensor-op math are passed over while others remain; the descriptor's FMA math type is what
  * keeps the chosen algorithm off tensor cores (cuDNN 9.14 reported none of its entries as FMA math).
+ * Public for the bench's layout probe (cae.engine.cuda.bench), which reports what this rule would take.
  */
-final class CudnnAlgorithms {
+public final class CudnnAlgorithms {
     /** Algorithms needing more workspace than this are passed over. */
     static final long WORKSPACE_LIMIT = 512L << 20;
     private static final int ENTRIES = 10;
@@ -32,14 +33,14 @@ final class CudnnAlgorithms {
     private CudnnAlgorithms() {}
 
     /** An algorithm, its workspace, and how it was ranked (Find's time, NaN microseconds for the heuristics). */
-    record Choice(int algo, long workspaceBytes, String ranking, double microseconds) {
+    public record Choice(int algo, long workspaceBytes, String ranking, double microseconds) {
         @Override public String toString() { return algo + " (" + ranking + ")"; }
     }
 
     /** One entry of cuDNN's ranking, whichever direction it came from. */
     record Entry(int algo, int status, float milliseconds, long memory, int determinism, int mathType) {}
 
-    static Choice forward(cudnnHandle h, cudnnTensorDescriptor x, cudnnFilterDescriptor w, cudnnConvolutionDescriptor conv,
+    public static Choice forward(cudnnHandle h, cudnnTensorDescriptor x, cudnnFilterDescriptor w, cudnnConvolutionDescriptor conv,
                           cudnnTensorDescriptor y, boolean tf32, String what) {
         cudnnConvolutionFwdAlgoPerf[] perf = new cudnnConvolutionFwdAlgoPerf[ENTRIES];
         for (int i = 0; i < perf.length; i++) perf[i] = new cudnnConvolutionFwdAlgoPerf();
@@ -55,7 +56,7 @@ final class CudnnAlgorithms {
                 cudnnGetConvolutionForwardWorkspaceSize(h, x, w, conv, y, algo, bytes), "cudnnGetConvolutionForwardWorkspaceSize for " + what));
     }
 
-    static Choice backwardData(cudnnHandle h, cudnnFilterDescriptor w, cudnnTensorDescriptor dy, cudnnConvolutionDescriptor conv,
+    public static Choice backwardData(cudnnHandle h, cudnnFilterDescriptor w, cudnnTensorDescriptor dy, cudnnConvolutionDescriptor conv,
                                cudnnTensorDescriptor dx, boolean tf32, String what) {
         cudnnConvolutionBwdDataAlgoPerf[] perf = new cudnnConvolutionBwdDataAlgoPerf[ENTRIES];
         for (int i = 0; i < perf.length; i++) perf[i] = new cudnnConvolutionBwdDataAlgoPerf();
@@ -71,7 +72,7 @@ final class CudnnAlgorithms {
                 cudnnGetConvolutionBackwardDataWorkspaceSize(h, w, dy, conv, dx, algo, bytes), "cudnnGetConvolutionBackwardDataWorkspaceSize for " + what));
     }
 
-    static Choice backwardFilter(cudnnHandle h, cudnnTensorDescriptor x, cudnnTensorDescriptor dy, cudnnConvolutionDescriptor conv,
+    public static Choice backwardFilter(cudnnHandle h, cudnnTensorDescriptor x, cudnnTensorDescriptor dy, cudnnConvolutionDescriptor conv,
                                  cudnnFilterDescriptor dw, boolean tf32, String what) {
         cudnnConvolutionBwdFilterAlgoPerf[] perf = new cudnnConvolutionBwdFilterAlgoPerf[ENTRIES];
         for (int i = 0; i < perf.length; i++) perf[i] = new cudnnConvolutionBwdFilterAlgoPerf();

@@ -10,17 +10,12 @@ import jcuda.driver.CUdeviceptr;
  * side.
  */
 final class DirectWeightGradient {
-    /** cae::kWgradMaxChannels. */
-    private static final int MAX_CHANNELS = 32;
     /**
      * About this many blocks, whatever the batch, so that each SM of a large GPU has several: a sample
      * and a run of its row tiles each below 512 samples, more samples each above. (One block per
-     * sample left most SMs with a single block of 8 warps, bound by latency: 16% of the SMs'
-     * throughput under ncu on an H200.)
+     * sample left most SMs with a single block of 8 warps, bound by latency.)
      */
     private static final int TARGET_BLOCKS = 512;
-    /** cae::kWgradTileRows. */
-    private static final int TILE_ROWS = 4;
 
     private final Kernels kernels;
     private final DeviceMemory.Scratch partials;
@@ -32,34 +27,25 @@ final class DirectWeightGradient {
 
     /** Whether the convolution from x to dy's layer is one these kernels take (not a one-channel layer: those are ThinConvolution's). */
     static boolean fits(CudaTensor x, CudaTensor dy) {
-        return x.c() <= MAX_CHANNELS && dy.c() <= MAX_CHANNELS && !ThinConvolution.fits(x, dy);
+        return x.c() <= KernelConstants.WGRAD_MAX_CHANNELS && dy.c() <= KernelConstants.WGRAD_MAX_CHANNELS && !ThinConvolution.fits(x, dy);
     }
 
     /** dWeight (cout, cin, 3, 3), overwritten. */
     void compute(CudaTensor x, CudaTensor dy, CudaTensor dWeight) {
-        int n = x.n(), cin = x.c(), cout = dy.c(), outputs = cout * cin * 9;
-        int[] split = split(n, x.h());
-        int samplesPerBlock = split[0], tilesPerBlock = split[1], blocks = split[2];
-        CUdeviceptr sums = partials.atLeast((long) blocks * outputs * Float.BYTES);
-        kernels.launch("conv3x3_weight_grad_partials", blocks,
-                Kernels.arg(x.ptr), Kernels.arg(dy.ptr), Kernels.arg(sums), Kernels.arg(n), Kernels.arg(cin), Kernels.arg(cout),
-                Kernels.arg(x.h()), Kernels.arg(x.w()), Kernels.arg(samplesPerBlock), Kernels.arg(tilesPerBlock));
-        kernels.launch("conv3x3_weight_grad_reduce", Kernels.blocksFor(outputs),
-                Kernels.arg(sums), Kernels.arg(blocks), Kernels.arg(dWeight.ptr), Kernels.arg(outputs));
+        int[] split = split(x.n(), x.h());
+        CUdeviceptr sums = partials.atLeast((long) split[2] * dWeight.size() * Float.BYTES);
+        kernels.conv3x3WeightGradPartials(x, dy, sums, split[0], split[1]);
+        kernels.conv3x3WeightGradReduce(sums, split[2], dWeight);
     }
 
-    /**
-     * {samples per block, row tiles per block, blocks} for n images of height h: about
-     * {@link #TARGET_BLOCKS} blocks (cae::wgrad_blocks counts them the same way).
-     */
+    /** {samples per block, row tiles per block, blocks} for n images of height h: about {@link #TARGET_BLOCKS} blocks. */
     static int[] split(int n, int h) {
-        int rowTiles = (h + TILE_ROWS - 1) / TILE_ROWS;
+        int rowTiles = (h + KernelConstants.WGRAD_TILE_ROWS - 1) / KernelConstants.WGRAD_TILE_ROWS;
         int samplesPerBlock = (n + TARGET_BLOCKS - 1) / TARGET_BLOCKS, tilesPerBlock = rowTiles;
         if (samplesPerBlock == 1) {
             int runs = Math.min(rowTiles, (TARGET_BLOCKS + n - 1) / n);
             tilesPerBlock = (rowTiles + runs - 1) / runs;
         }
-        int blocks = (n + samplesPerBlock - 1) / samplesPerBlock * ((rowTiles + tilesPerBlock - 1) / tilesPerBlock);
-        return new int[] {samplesPerBlock, tilesPerBlock, blocks};
+        return new int[] {samplesPerBlock, tilesPerBlock, Kernels.weightGradBlocks(n, h, samplesPerBlock, tilesPerBlock)};
     }
 }

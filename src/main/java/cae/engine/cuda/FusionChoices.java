@@ -12,19 +12,19 @@ import static jcuda.driver.JCudaDriver.cuMemsetD32Async;
 
 /**
  * Where the engine has two ways to do the same work, the library's or separate launches, and the
- * project's fused kernels: which one runs, per {@link CudaEngine.Fusion}. Under AUTO both ways are
+ * project's fused kernels: which one runs, per {@link Fusion}. Under AUTO both ways are
  * timed with CUDA events the first time a case (an op and its shape) is seen, on the real tensors, as
  * they will run (in a CUDA graph when the engine replays its steps as graphs, {@link EventTimer}), and
  * the faster is kept; {@link #describe} lists every timing, which is how each fusion is measured.
  */
 final class FusionChoices {
-    private final CudaEngine.Fusion setting;
+    private final Fusion setting;
     private final CUstream stream;
     private final boolean graphs;
     private final Map<String, Boolean> fusedByCase = new LinkedHashMap<>();
     private final Map<String, String> timings = new LinkedHashMap<>();
 
-    FusionChoices(CudaEngine.Fusion setting, CUstream stream, boolean graphs) {
+    FusionChoices(Fusion setting, CUstream stream, boolean graphs) {
         this.setting = setting;
         this.stream = stream;
         this.graphs = graphs;
@@ -63,7 +63,7 @@ final class FusionChoices {
     }
 
     /** Whether {@link #run} will time the case {@code what} the next time it is run (AUTO, and the case not seen yet). */
-    boolean needsTiming(String what) { return setting == CudaEngine.Fusion.AUTO && !fusedByCase.containsKey(what); }
+    boolean needsTiming(String what) { return setting == Fusion.AUTO && !fusedByCase.containsKey(what); }
 
     /**
      * The largest relative L2 difference between the two ways' results that still counts as the same:

@@ -19,7 +19,7 @@ import static jcuda.driver.JCudaDriver.cuStreamBeginCapture;
 import static jcuda.driver.JCudaDriver.cuStreamEndCapture;
 
 /**
- * Whole steps as CUDA graphs (issue 4): the body given to {@code Engine.step} runs eagerly on its first
+ * Whole steps as CUDA graphs: the body given to {@code Engine.step} runs eagerly on its first
  * calls (cuDNN picks its algorithms, scratch buffers reach their sizes), is captured into one graph on
  * the next, and is replayed from then on.
  *
@@ -34,7 +34,8 @@ import static jcuda.driver.JCudaDriver.cuStreamEndCapture;
 final class StepGraph implements AutoCloseable {
     /** Eager calls of a body before it is captured. */
     static final int EAGER_CALLS = 2;
-    static final int SLOT_WORDS = 2, MAX_WORDS = 16, MAX_SLOTS = MAX_WORDS / SLOT_WORDS;
+    /** Words per op that takes step scalars, and so how many such ops a step can have. */
+    static final int SLOT_WORDS = 2, MAX_SLOTS = KernelConstants.STEP_WORDS / SLOT_WORDS;
 
     private enum Mode { EAGER, CAPTURE, REPLAY }
 
@@ -43,7 +44,7 @@ final class StepGraph implements AutoCloseable {
     private final Kernels kernels;
     private final DeviceMemory memory;
     private final CUdeviceptr deviceWords;
-    private final long[] words = new long[MAX_WORDS];
+    private final long[] words = new long[KernelConstants.STEP_WORDS];
 
     private Mode mode = Mode.EAGER;
     private boolean inStep;
@@ -62,7 +63,7 @@ final class StepGraph implements AutoCloseable {
         this.stream = stream;
         this.kernels = kernels;
         this.memory = memory;
-        this.deviceWords = memory.allocate((long) MAX_WORDS * Long.BYTES, "the step scalars");
+        this.deviceWords = memory.allocate((long) KernelConstants.STEP_WORDS * Long.BYTES, "the step scalars");
     }
 
     boolean enabled() { return enabled; }
@@ -137,8 +138,7 @@ final class StepGraph implements AutoCloseable {
     }
 
     private void launch() {
-        if (slots > 0)
-            kernels.launch("step_scalars_set", 1, Kernels.arg(deviceWords), Kernels.arg(slots * SLOT_WORDS), Kernels.words(words));
+        if (slots > 0) kernels.stepScalarsSet(deviceWords, slots * SLOT_WORDS, words);
         Check.cu(cuGraphLaunch(exec, stream), "cuGraphLaunch");
     }
 
@@ -180,8 +180,7 @@ final class StepGraph implements AutoCloseable {
     CUdeviceptr scalars(long... values) {
         if (values.length > SLOT_WORDS) throw new IllegalArgumentException("at most " + SLOT_WORDS + " step scalars per op");
         if (mode == Mode.EAGER) {
-            long[] eager = Arrays.copyOf(values, MAX_WORDS);
-            kernels.launch("step_scalars_set", 1, Kernels.arg(deviceWords), Kernels.arg(values.length), Kernels.words(eager));
+            kernels.stepScalarsSet(deviceWords, values.length, Arrays.copyOf(values, KernelConstants.STEP_WORDS));
             return deviceWords;
         }
         if (slots == MAX_SLOTS) throw new IllegalStateException("more than " + MAX_SLOTS + " ops with step scalars in one step");

@@ -9,9 +9,6 @@ import jcuda.driver.CUdeviceptr;
  * These layers do about 45 MFLOP each at batch 100, too little per output for the libraries' tiles.
  */
 final class ThinConvolution {
-    /** cae::kThinSums: the 9 taps and the bias, summed per (chunk, channel). */
-    private static final int SUMS = 10;
-
     private final Kernels kernels;
     private final DeviceMemory.Scratch partials;
 
@@ -23,13 +20,10 @@ final class ThinConvolution {
     /** Whether the convolution from x to y has one input or one output channel. */
     static boolean fits(CudaTensor x, CudaTensor y) { return x.c() == 1 || y.c() == 1; }
 
-    /** y = ReLU?(conv(x, weight) + bias), overwritten; one thread per pixel (kernels/thin_conv.cu). */
+    /** y = ReLU?(conv(x, weight) + bias), overwritten; one thread per pixel. */
     void forward(CudaTensor x, CudaTensor weight, CudaTensor bias, CudaTensor y, boolean relu) {
-        boolean oneIn = x.c() == 1;
-        int c = oneIn ? y.c() : x.c();
-        kernels.launch(oneIn ? "thin_conv_in1_forward" : "thin_conv_out1_forward", Kernels.blocksFor((long) x.n() * x.h() * x.w()),
-                Kernels.arg(x.ptr), Kernels.arg(weight.ptr), Kernels.arg(bias.ptr), Kernels.arg(y.ptr),
-                Kernels.arg(x.n()), Kernels.arg(c), Kernels.arg(x.h()), Kernels.arg(x.w()), Kernels.arg(relu ? 1 : 0));
+        if (x.c() == 1) kernels.thinConvIn1Forward(x, weight, bias, y, relu);
+        else kernels.thinConvOut1Forward(x, weight, bias, y, relu);
     }
 
     /**
@@ -42,19 +36,12 @@ final class ThinConvolution {
     void backward(CudaTensor x, CudaTensor weight, CudaTensor y, CudaTensor dy, CudaTensor dPooled, boolean relu,
                   CudaTensor dx, CudaTensor dWeight, CudaTensor dBias) {
         boolean oneIn = x.c() == 1;
-        int n = x.n(), c = oneIn ? dy.c() : x.c(), h = x.h(), w = x.w();
-        int chunks = Kernels.biasChunks(n, h * w);
-        CUdeviceptr sums = partials.atLeast((long) c * SUMS * chunks * Float.BYTES);
-        kernels.launch("thin_conv_weight_grad_partials", chunks, c,
-                Kernels.arg(x.ptr), relu || dPooled != null ? Kernels.arg(y.ptr) : Kernels.nullArg(), Kernels.arg(dy.ptr),
-                dPooled != null ? Kernels.arg(dPooled.ptr) : Kernels.nullArg(), Kernels.arg(sums),
-                Kernels.arg(n), Kernels.arg(c), Kernels.arg(h), Kernels.arg(w),
-                Kernels.arg(oneIn ? 1 : 0), Kernels.arg(relu ? 1 : 0), Kernels.arg(dx != null ? 1 : 0));
-        kernels.launch("thin_conv_weight_grad_reduce", c * SUMS,
-                Kernels.arg(sums), Kernels.arg(chunks), Kernels.arg(dWeight.ptr), Kernels.arg(dBias.ptr), Kernels.arg(oneIn ? 1 : 0));
+        int c = oneIn ? dy.c() : x.c(), chunks = Kernels.biasChunks(x.n(), x.h() * x.w());
+        CUdeviceptr sums = partials.atLeast((long) c * KernelConstants.THIN_SUMS * chunks * Float.BYTES);
+        kernels.thinConvWeightGradPartials(x, relu || dPooled != null ? y : null, dy, dPooled, sums, relu, dx != null);
+        kernels.thinConvWeightGradReduce(sums, chunks, dWeight, dBias);
         if (dx == null) return;
-        kernels.launch(oneIn ? "thin_conv_in1_backward_data" : "thin_conv_out1_backward_data", Kernels.blocksFor((long) n * h * w),
-                Kernels.arg(dy.ptr), Kernels.arg(weight.ptr), Kernels.arg(dx.ptr),
-                Kernels.arg(n), Kernels.arg(c), Kernels.arg(h), Kernels.arg(w));
+        if (oneIn) kernels.thinConvIn1BackwardData(dy, weight, dx);
+        else kernels.thinConvOut1BackwardData(dy, weight, dx);
     }
 }

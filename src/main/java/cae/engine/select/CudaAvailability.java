@@ -3,6 +3,7 @@ package cae.engine.select;
 import cae.engine.Engine;
 import cae.engine.cuda.CudaEngine;
 import cae.engine.cuda.CudaProbe;
+import cae.engine.cuda.Fusion;
 
 import java.io.PrintStream;
 
@@ -21,7 +22,7 @@ public final class CudaAvailability {
 
     static Engine open(Engines.Request request, PrintStream log) {
         CudaEngine.ConvPath conv = CudaEngine.ConvPath.valueOf(request.conv().toUpperCase());
-        CudaEngine.Fusion fusion = CudaEngine.Fusion.valueOf(request.fusion().toUpperCase());
+        Fusion fusion = Fusion.valueOf(request.fusion().toUpperCase());
         CudaEngine engine = new CudaEngine(0, conv, request.tf32(), request.graphs(), fusion);
         if (request.verbose()) {
             log.println(CudaProbe.probe().info());

@@ -33,7 +33,7 @@ class CudaEngineGpuTest extends CudaOpComparison {
     /** With TF32 tensor cores allowed, each convolution within SPEC section 6's per-op bound for TF32. */
     @Test
     void convolutionsWithTf32WithinTheirBound() {
-        try (CudaEngine gpu = gpu(CudaEngine.ConvPath.CUDNN, CudaEngine.Fusion.OFF, true)) {
+        try (CudaEngine gpu = gpu(CudaEngine.ConvPath.CUDNN, Fusion.OFF, true)) {
             compareConvolutions(gpu, "CUDNN TF32", new int[][] {{3, 32, 32, 14, 14}, {3, 16, 32, 28, 28}, {5, 32, 16, 7, 7}}, TF32_TOLERANCE);
         }
     }
@@ -50,7 +50,7 @@ class CudaEngineGpuTest extends CudaOpComparison {
     @Tag("fusion")
     @ParameterizedTest(name = "{0}, fusion {1}")
     @CsvSource({"CUDNN, ON", "CUDNN, AUTO", "GEMM, ON"})
-    void fusedConvolutionsForwardAndBackward(CudaEngine.ConvPath path, CudaEngine.Fusion fusion) {
+    void fusedConvolutionsForwardAndBackward(CudaEngine.ConvPath path, Fusion fusion) {
         try (CudaEngine gpu = gpu(path, fusion)) {
             compareConvolutions(gpu, path + " fusion " + fusion, new int[][] {
                     {3, 1, 32, 28, 28}, {3, 32, 1, 28, 28}, {2, 1, 5, 5, 9}, {4, 16, 1, 7, 6}, {37, 3, 1, 9, 8}, {2, 1, 1, 3, 3},
@@ -58,7 +58,7 @@ class CudaEngineGpuTest extends CudaOpComparison {
             // (where cuDNN refuses the fused call for a shape's algorithm, the engine falls back and
             // says so in its choices, which bench -v prints; the results above are checked either way)
             String choices = gpu.describeConvolution();
-            if (fusion == CudaEngine.Fusion.AUTO && path == CudaEngine.ConvPath.CUDNN)
+            if (fusion == Fusion.AUTO && path == CudaEngine.ConvPath.CUDNN)
                 assertTrue(choices.contains("thin conv forward 3x1->32 28x28 relu: ") && choices.contains("thin conv backward 3x32->1 28x28: ")
                         && choices.contains("cuDNN conv + bias + ReLU forward 3x32->16 7x7 relu: ")
                         && choices.contains("direct conv forward 3x32->16 7x7 relu: ")
@@ -74,8 +74,8 @@ class CudaEngineGpuTest extends CudaOpComparison {
      */
     @Tag("fusion")
     @ParameterizedTest
-    @EnumSource(value = CudaEngine.Fusion.class)
-    void convolutionThenPoolBackward(CudaEngine.Fusion fusion) {
+    @EnumSource(value = Fusion.class)
+    void convolutionThenPoolBackward(Fusion fusion) {
         try (CudaEngine gpu = gpu(CudaEngine.ConvPath.AUTO, fusion)) {
             for (int[] s : new int[][] {{3, 32, 32, 14, 14}, {3, 32, 16, 7, 7}, {2, 3, 4, 5, 8}, {3, 1, 32, 28, 28}, {2, 5, 1, 6, 9}}) {
                 int n = s[0], cin = s[1], cout = s[2], h = s[3], w = s[4], oh = (h + 1) / 2, ow = (w + 1) / 2;
@@ -105,7 +105,7 @@ class CudaEngineGpuTest extends CudaOpComparison {
                 assertClose(gpu, dWeight2, what + " dWeight without dx");
                 assertClose(gpu, dBias2, what + " dBias without dx");
             }
-            if (fusion == CudaEngine.Fusion.AUTO)
+            if (fusion == Fusion.AUTO)
                 assertTrue(gpu.describeConvolution().contains("max-pool backward + ReLU mask + bias gradient 3x32 14x14: "), gpu.describeConvolution());
         }
     }
@@ -117,8 +117,8 @@ class CudaEngineGpuTest extends CudaOpComparison {
      */
     @Tag("fusion")
     @ParameterizedTest
-    @EnumSource(value = CudaEngine.Fusion.class)
-    void convolutionThenResizeBackward(CudaEngine.Fusion fusion) {
+    @EnumSource(value = Fusion.class)
+    void convolutionThenResizeBackward(Fusion fusion) {
         try (CudaEngine gpu = gpu(CudaEngine.ConvPath.AUTO, fusion)) {
             for (int[] s : new int[][] {{3, 32, 32, 14, 14, 28, 28}, {3, 32, 32, 7, 7, 14, 14}, {2, 3, 4, 5, 8, 9, 17}, {2, 4, 3, 7, 9, 4, 5}}) {
                 int n = s[0], cin = s[1], cout = s[2], h = s[3], w = s[4], oh = s[5], ow = s[6];
@@ -141,7 +141,7 @@ class CudaEngineGpuTest extends CudaOpComparison {
                     assertClose(gpu, dBias, what + " dBias");
                 }
             }
-            if (fusion == CudaEngine.Fusion.AUTO)
+            if (fusion == Fusion.AUTO)
                 assertTrue(gpu.describeConvolution().contains("resize backward + ReLU mask + bias gradient 3x32 14x14<-28x28: "),
                         gpu.describeConvolution());
         }
@@ -150,8 +150,8 @@ class CudaEngineGpuTest extends CudaOpComparison {
     /** The layout probe: a header, then forward, backward data and backward filter per shape, each with Find's time for both layouts, then the total. */
     @Test
     void layoutProbeTimesBothLayouts() {
-        try (CudaEngine gpu = gpu(CudaEngine.ConvPath.CUDNN, CudaEngine.Fusion.OFF, true)) {
-            java.util.List<String> lines = gpu.layoutProbe(java.util.List.of(new int[] {8, 32, 16, 7, 7}, new int[] {4, 16, 32, 14, 14}));
+        try (CudaEngine gpu = gpu(CudaEngine.ConvPath.CUDNN, Fusion.OFF, true)) {
+            java.util.List<String> lines = cae.engine.cuda.bench.LayoutProbe.run(gpu, java.util.List.of(new int[] {8, 32, 16, 7, 7}, new int[] {4, 16, 32, 14, 14}));
             assertEquals(1 + 2 * 3 + 1, lines.size(), String.join("\n", lines));
             assertTrue(lines.get(lines.size() - 1).startsWith("layout probe total over 2 shapes: "), lines.get(lines.size() - 1));
             for (String line : lines.subList(1, lines.size() - 1)) {

@@ -32,11 +32,11 @@ abstract class CudaOpComparison {
     static void closeCpu() { cpu.close(); }
 
     /** Each test skips itself, with the probe's reason, where there is no usable GPU. */
-    static CudaEngine gpu(CudaEngine.ConvPath path) { return gpu(path, CudaEngine.Fusion.OFF); }
+    static CudaEngine gpu(CudaEngine.ConvPath path) { return gpu(path, Fusion.OFF); }
 
-    static CudaEngine gpu(CudaEngine.ConvPath path, CudaEngine.Fusion fusion) { return gpu(path, fusion, false); }
+    static CudaEngine gpu(CudaEngine.ConvPath path, Fusion fusion) { return gpu(path, fusion, false); }
 
-    static CudaEngine gpu(CudaEngine.ConvPath path, CudaEngine.Fusion fusion, boolean tf32) {
+    static CudaEngine gpu(CudaEngine.ConvPath path, Fusion fusion, boolean tf32) {
         CudaProbe.Selection probe = CudaProbe.probe();
         assumeTrue(probe.available(), "no GPU for the CUDA engine tests: " + probe.reason());
         assumeTrue(path != CudaEngine.ConvPath.CUDNN || probe.cudnn(), "cuDNN does not load here");

@@ -34,7 +34,7 @@ class CudnnAlgorithmsTest {
                 entry(1, 0, 0, CUDNN_DETERMINISTIC, CUDNN_DEFAULT_MATH)};
         assertEquals(1, CudnnAlgorithms.pick(false, ranked));
         assertEquals(0, CudnnAlgorithms.pick(true, ranked));
-        // cuDNN 9.14 reported none of its entries as FMA math on an H200; with nothing else the tensor-op entry
+        // cuDNN 9.14 can report none of its entries as FMA math; with nothing else the tensor-op entry
         // is still taken: the descriptor's FMA math type is what keeps it off tensor cores
         assertEquals(0, CudnnAlgorithms.pick(false, new Entry[] {ranked[0]}));
     }

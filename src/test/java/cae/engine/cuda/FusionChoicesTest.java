@@ -41,12 +41,12 @@ class FusionChoicesTest {
     /** Only auto times (a case it has not seen yet, which needs a GPU to settle); off runs the separate way untimed. */
     @Test
     void needsTimingOnlyUnderAutoAndOffRunsTheSeparateWay() {
-        assertFalse(new FusionChoices(CudaEngine.Fusion.OFF, null, true).needsTiming("direct conv forward 2x3->4 5x5"));
-        assertFalse(new FusionChoices(CudaEngine.Fusion.ON, null, true).needsTiming("direct conv forward 2x3->4 5x5"));
-        FusionChoices auto = new FusionChoices(CudaEngine.Fusion.AUTO, null, true);
+        assertFalse(new FusionChoices(Fusion.OFF, null, true).needsTiming("direct conv forward 2x3->4 5x5"));
+        assertFalse(new FusionChoices(Fusion.ON, null, true).needsTiming("direct conv forward 2x3->4 5x5"));
+        FusionChoices auto = new FusionChoices(Fusion.AUTO, null, true);
         assertTrue(auto.needsTiming("direct conv forward 2x3->4 5x5"));
         boolean[] ran = new boolean[1];
-        new FusionChoices(CudaEngine.Fusion.OFF, null, true).run("x", () -> ran[0] = true, () -> { throw new AssertionError("off fused"); });
+        new FusionChoices(Fusion.OFF, null, true).run("x", () -> ran[0] = true, () -> { throw new AssertionError("off fused"); });
         assertTrue(ran[0]);
     }
 }

@@ -98,7 +98,7 @@ class TrainingParityGpuTest {
                 "parity-cudnn-fp32-nograph, CUDNN, OFF, false, false, 1e-4",
                 "parity-gemm-fp32,          GEMM,  OFF, false, true,  1e-4",
                 "parity-auto-tf32,          AUTO,  OFF, true,  true,  1e-4"})
-    void tenStepsMatchTheCpuEngine(String name, CudaEngine.ConvPath path, CudaEngine.Fusion fusion, boolean tf32, boolean graphs,
+    void tenStepsMatchTheCpuEngine(String name, CudaEngine.ConvPath path, Fusion fusion, boolean tf32, boolean graphs,
                                    double tolerance) {
         compare(name, path, fusion, tf32, graphs, tolerance);
     }
@@ -113,12 +113,12 @@ class TrainingParityGpuTest {
     @CsvSource({"parity-fusion-fp32,      CUDNN, ON,   false, true, 1e-4",
                 "parity-fusion-gemm-fp32, GEMM,  ON,   false, true, 1e-4",
                 "parity-fusion-auto-fp32, AUTO,  AUTO, false, true, 1e-4"})
-    void tenStepsWithFusionMatchTheCpuEngine(String name, CudaEngine.ConvPath path, CudaEngine.Fusion fusion, boolean tf32,
+    void tenStepsWithFusionMatchTheCpuEngine(String name, CudaEngine.ConvPath path, Fusion fusion, boolean tf32,
                                              boolean graphs, double tolerance) {
         compare(name, path, fusion, tf32, graphs, tolerance);
     }
 
-    private void compare(String name, CudaEngine.ConvPath path, CudaEngine.Fusion fusion, boolean tf32, boolean graphs, double tolerance) {
+    private void compare(String name, CudaEngine.ConvPath path, Fusion fusion, boolean tf32, boolean graphs, double tolerance) {
         CudaProbe.Selection probe = CudaProbe.probe();
         assumeTrue(probe.available(), "no GPU for the CUDA engine tests: " + probe.reason());
         assumeTrue(path != CudaEngine.ConvPath.CUDNN || probe.cudnn(), "cuDNN does not load here");

@@ -9,7 +9,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * The decoder variants' ops (issue 5) on the CUDA engine against the CPU engine, as CudaEngineGpuTest
+ * The decoder variants' ops on the CUDA engine against the CPU engine, as CudaEngineGpuTest
  * does for the recipe's ops: fresh random inputs away from zero, strict FP32, relative L2 error
  * <= 1e-5, GPU outputs filled with NaN first so an element the GPU does not write fails. Skipped, with
  * the probe's reason, where there is no usable GPU.

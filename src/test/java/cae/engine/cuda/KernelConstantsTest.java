@@ -1,0 +1,32 @@
+package cae.engine.cuda;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** The numbers Java and the kernels share (KernelConstants) are the ones the kernels were compiled with (the emulation's). */
+class KernelConstantsTest {
+    @Test
+    void javaAndTheKernelsAgree() {
+        Map<String, Integer> java = new LinkedHashMap<>();
+        java.put("kReduceThreads", KernelConstants.THREADS);
+        java.put("kBiasChunk", KernelConstants.BIAS_CHUNK);
+        java.put("kStepWords", KernelConstants.STEP_WORDS);
+        java.put("kThinSums", KernelConstants.THIN_SUMS);
+        java.put("kDirectGroup", KernelConstants.DIRECT_GROUP);
+        java.put("kDirectMaxIn", KernelConstants.DIRECT_MAX_IN);
+        java.put("kWgradMaxChannels", KernelConstants.WGRAD_MAX_CHANNELS);
+        java.put("kWgradTileRows", KernelConstants.WGRAD_TILE_ROWS);
+        Map<String, Integer> kernels = new LinkedHashMap<>();
+        try (KernelEmulator gpu = KernelEmulator.start()) {
+            for (String line : gpu.constants().split("\n")) {
+                String[] nameValue = line.split(" ");
+                kernels.put(nameValue[0], Integer.parseInt(nameValue[1]));
+            }
+        }
+        assertEquals(java, kernels);
+    }
+}
