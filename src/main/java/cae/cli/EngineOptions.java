@@ -39,7 +39,7 @@ public final class EngineOptions {
     boolean noGraph;
 
     @Option(names = "--profile-steps", paramLabel = "A:B",
-            description = "Bracket training steps A to B-1 with cuProfilerStart/Stop, for nsys --capture-range=cudaProfilerApi or ncu --profile-from-start off (see the README).")
+            description = "Bracket training steps A to B-1 with cuProfilerStart/Stop, for nsys --capture-range=cudaProfilerApi or ncu --profile-from-start off (see docs/profiling.md).")
     String profileSteps;
 
     @Option(names = {"-v", "--verbose"}, description = "Say which libraries were found and which path each op takes; "

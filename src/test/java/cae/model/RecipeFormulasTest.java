@@ -5,7 +5,7 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * SPEC section 2's formulas with the numbers written out, not recomputed by the code under test: Adam's
+ * docs/SPEC.md §2's formulas with the numbers written out, not recomputed by the code under test: Adam's
  * TF1 step size and the Glorot-uniform initialisation.
  */
 class RecipeFormulasTest {
