@@ -125,7 +125,7 @@ def main(argv):
     else:
         images = np.random.default_rng(a.seed).integers(0, 256, size=(EPOCH_IMAGES, 28, 28), dtype=np.uint8)
         source = "random-%d" % EPOCH_IMAGES
-    clean_all = torch.from_numpy(np.ascontiguousarray(images)).to(device).float().div_(255).unsqueeze(1)
+    clean_all = torch.from_numpy(images.copy()).to(device).float().div_(255).unsqueeze(1)   # a writable copy for torch
 
     model = make_model(nn, F).to(device).to(memory_format=layout)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
