@@ -80,7 +80,7 @@ def make_model(nn, F):
             for name, cin, cout in (("conv1", 1, 32), ("conv2", 32, 32), ("conv3", 32, 16), ("conv4", 16, 16),
                                     ("conv5", 16, 32), ("conv6", 32, 32), ("logits", 32, 1)):
                 layer = nn.Conv2d(cin, cout, kernel_size=3, padding=1)
-                nn.init.xavier_uniform_(layer.weight)   # fan_in 9 Cin, fan_out 9 Cout: the Glorot limit of SPEC §2.3
+                nn.init.xavier_uniform_(layer.weight)   # fan_in 9 Cin, fan_out 9 Cout: the Glorot limit of docs/SPEC.md §2.3
                 nn.init.zeros_(layer.bias)
                 setattr(self, name, layer)
 
