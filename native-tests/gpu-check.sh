@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The GPU check, in one call on the lent GPU machine, from the repository root:
+# The GPU check, in one call on a machine with an NVIDIA GPU, from the repository root:
 #   OUT=/tmp/gc bash native-tests/gpu-check.sh > $OUT/gpu-check.log 2>&1; tar -C /tmp -czf $OUT/gc.tgz gc
 # Stage first, here: bash native-tests/stage.sh (see native-tests/README.md). The GPU machine has no
 # Maven and no network, so this runs the prepared build directly with java:
@@ -16,7 +16,7 @@
 #      fused path timed against the unfused way; the one-channel layers on kernels/thin_conv.cu,
 #      cuDNN's convolution + bias + ReLU call, the weight gradient with im2col folded in, the max-pool
 #      and nearest-resize backwards folded into the next kernel);
-#   3. the PyTorch anchor .gpu/torch_cae.py on the same data, FP32 and TF32, eager and
+#   3. the PyTorch anchor anchors/torch_cae.py on the same data, FP32 and TF32, eager and
 #      --compile reduce-overhead;
 #   4. if ncu is there: Nsight Compute over one steady training step (--profile-steps 30:31, no graphs)
 #      with --fusion off, and the same with --fusion on; last because they may be left out when time
@@ -307,7 +307,7 @@ for fusion in off on auto; do
   parsed_row "bench cuda fp32 graph fusion $fusion"
 done
 
-# NHWC against NCHW for the wide convolutions, in TF32 (whether NHWC would pay there): cuDNN's Find
+# NHWC against NCHW for the wide convolutions, in TF32 (whether NHWC tensors would pay): cuDNN's Find
 # times per layout and direction, and the transposes an NHWC layer would add; the lines go to the log
 # and to $out/layout-probe.txt
 step bench-layout-probe 60 "${cae[@]}" bench --device cuda --batch 100,1000 --tf32 --steps 1 --repeats 1 --warmup 0 --layout-probe
@@ -324,14 +324,14 @@ fi
 for mode in eager compile; do
   for precision in fp32 tf32; do
     name="torch $precision $mode"
-    if [ ! -f .gpu/torch_cae.py ]; then
-      row "$name" fail - ".gpu/torch_cae.py missing (cp ../shared/anchors/torch_cae.py .gpu/)"
+    if [ ! -f anchors/torch_cae.py ]; then
+      row "$name" fail - "anchors/torch_cae.py missing from this copy of the repository"
       continue
     fi
     args=(--device cuda ${data:+--data "$data"} --epochs 3); max=60
     if [ $precision = tf32 ]; then args+=(--tf32); else args+=(--no-tf32); fi
     [ $mode = compile ] && { args+=(--compile reduce-overhead); max=150; }
-    step torch-$precision-$mode $max env PYTHONUNBUFFERED=1 python3 .gpu/torch_cae.py "${args[@]}"
+    step torch-$precision-$mode $max env PYTHONUNBUFFERED=1 python3 anchors/torch_cae.py "${args[@]}"
     parsed=$("${compare[@]}" torch "$log"); parsed_rc=$?
     parsed_row "$name"
   done
@@ -342,8 +342,9 @@ done
 # warm-up of 20 steps make), without CUDA graphs so that it sees each kernel; optional: skipped when
 # ncu is missing or has no access to the performance counters. ncu runs each kernel alone (serialized),
 # with the caches and clocks as a running program has them (--cache-control none --clock-control none:
-# its defaults, flushed caches and base clocks, make each kernel several times slower than in a step;
-# docs/gpu-performance.md); so these durations rank kernels, and their sum approaches, but is not, a step's time.
+# with its defaults, flushed caches and base clocks, a step's kernels sum to several times the timed
+# step, docs/profiling.md); so these durations rank kernels, and their sum approaches, but is not, a
+# step's time.
 ncu_bin=$(command -v ncu 2>/dev/null)
 if [ -z "$ncu_bin" ]; then
   for candidate in /usr/local/cuda*/bin/ncu /opt/nvidia/nsight-compute/*/ncu; do [ -x "$candidate" ] && ncu_bin=$candidate; done

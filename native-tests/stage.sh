@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # Prepares, here, everything native-tests/gpu-check.sh needs on the GPU machine (no Maven, no network):
-#   bash native-tests/stage.sh [MNIST_DIR]      (default: $CAE_DATA or ~/.cache/cae/mnist)
+#   SHARED=DIR bash native-tests/stage.sh [MNIST_DIR]      (MNIST_DIR default: $CAE_DATA or ~/.cache/cae/mnist)
+# SHARED names the folder that holds the device tool's staging scripts, gpu/stage.sh and
+# gpu/device-env.sh; they are not part of this repository.
 # 1. mvn package: target/cae.jar, target/lib (runtime jars, JCuda natives), target/test-classes and
 #    target/test-lib (the JUnit console launcher);
-# 2. ../shared/gpu/stage.sh: .gpu/jre.tar.xz, .gpu/device-env.sh and .gpu/data/mnist, the MNIST files
+# 2. $SHARED/gpu/stage.sh: .gpu/jre.tar.xz, .gpu/device-env.sh and .gpu/data/mnist, the MNIST files
 #    gzip-compressed (55 MB raw would not fit what the device tool carries);
-# 3. .gpu/torch_cae.py, the PyTorch anchor;
-# then prunes test reports from target and checks that target + .gpu fit in 64 MiB.
+# then prunes test reports from target and checks that target + .gpu fit in 64 MiB. The PyTorch anchor,
+# anchors/torch_cae.py, travels with the repository.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top"
-shared=${SHARED:-$top/../shared}
+shared=${SHARED:-}
 mnist=${1:-${CAE_DATA:-$HOME/.cache/cae/mnist}}
-[ -f "$shared/gpu/stage.sh" ] || { echo "stage: $shared/gpu/stage.sh not found (set SHARED to the shared folder)" >&2; exit 2; }
+[ -n "$shared" ] || { echo "stage: set SHARED to the folder holding the device tool's gpu/stage.sh and gpu/device-env.sh" >&2; exit 2; }
+[ -f "$shared/gpu/stage.sh" ] || { echo "stage: $shared/gpu/stage.sh not found (SHARED names the wrong folder)" >&2; exit 2; }
 
 echo "stage: mvn package (main and test classes, runtime jars, JUnit console launcher)" >&2
 mvn -q -B -DskipTests package
@@ -29,7 +32,7 @@ done
 rm -rf .gpu/data/mnist
 stage=$shared/gpu/stage.sh
 if [ ! -d .git ]; then
-  # a git worktree: .git is a file, and the shared script's "echo /.gpu/ >> .git/info/exclude" would
+  # a git worktree: .git is a file, and the staging script's "echo /.gpu/ >> .git/info/exclude" would
   # stop it; .gitignore already ignores /.gpu/, so run a copy without that line
   mkdir "$tmp/gpu"
   grep -v 'info/exclude' "$shared/gpu/stage.sh" > "$tmp/gpu/stage.sh"
@@ -37,8 +40,6 @@ if [ ! -d .git ]; then
   stage=$tmp/gpu/stage.sh
 fi
 bash "$stage" --data "$tmp/mnist"
-rm -f .gpu/torch_cae.py
-cp "$shared/anchors/torch_cae.py" .gpu/
 
 # only target/{cae.jar,classes,test-classes,lib,test-lib} travel usefully; drop what earlier test runs left
 rm -rf target/surefire-reports target/surefire target/gpu-check

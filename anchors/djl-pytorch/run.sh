@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the PyTorch-through-DJL speed anchor and times SPEC §2's model under three malloc settings.
+# Builds the PyTorch-through-DJL speed anchor and times the model of docs/SPEC.md §2 under three malloc settings.
 # Usage: anchors/djl-pytorch/run.sh            (environment: LOGITS="conv grouped", BATCH, WARMUP, REPEATS, STEPS)
 # Prints, per setting and last-layer form, the engine line, a gradient check, training ms/step and inference ms.
 set -euo pipefail

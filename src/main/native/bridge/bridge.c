@@ -1,7 +1,7 @@
 /*
  * A compatibility library with an old SONAME (libcudnn.so.8, libcublas.so.12) whose every export jumps
  * to the same-named function of the new library (libcudnn.so.9 and its sub-libraries, libcublas.so.13).
- * The JCuda natives were linked against the old names; see shared/notes/jcuda-native-libraries.md.
+ * The JCuda natives were linked against the old names; see docs/jcuda-native-libraries.md.
  *
  * build.sh compiles this file once per library with:
  *   SYMBOLS_H     a generated file of X(index, name) lines: the symbols the JCuda native imports

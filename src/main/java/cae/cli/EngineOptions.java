@@ -48,7 +48,7 @@ public final class EngineOptions {
     boolean noGraph;
 
     @Option(names = "--profile-steps", paramLabel = "A:B",
-            description = "Bracket training steps A to B-1 with cuProfilerStart/Stop, for nsys --capture-range=cudaProfilerApi or ncu --profile-from-start off (see the README).")
+            description = "Bracket training steps A to B-1 with cuProfilerStart/Stop, for nsys --capture-range=cudaProfilerApi or ncu --profile-from-start off (see docs/profiling.md).")
     String profileSteps;
 
     @Option(names = "--nvtx", description = "Name the run's phases (data loading, epochs, steps, evaluation, checkpoint writes) and, "

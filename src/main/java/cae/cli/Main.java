@@ -16,11 +16,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 
 @Command(name = "cae", mixinStandardHelpOptions = true, version = "cae 0.1.0",
-        description = "Trains and runs a denoising convolutional autoencoder (SPEC.md) on the GPU (CUDA) or the CPU (pure Java).",
+        description = "Trains and runs a denoising convolutional autoencoder (docs/SPEC.md) on the GPU (CUDA) or the CPU (pure Java).",
         subcommands = {TrainCommand.class, EvalCommand.class, DenoiseCommand.class, ExportCommand.class, BenchCommand.class, CompareCommand.class,
                 FetchCommand.class, InfoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
-    /** Exit codes: 0 done, 1 failed (a bad file, a diverged run), 2 usage error, 130 interrupted. */
+    /** Exit codes (docs/SPEC.md §8): 0 done, 1 failed (a bad file, a diverged run), 2 usage error, 130 interrupted. */
     public static final int FAILED = 1, USAGE = 2, INTERRUPTED = 130;
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -24,7 +24,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.concurrent.Callable;
 
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Trains the model with the recipe (SPEC §3) and writes model.safetensors, checkpoint.safetensors, "
+        description = {"Trains the model with the recipe (docs/SPEC.md §3) and writes model.safetensors, checkpoint.safetensors, "
                 + "loss.csv, loss.png, reconstructions.png and metrics.json into --out.",
                 "Ctrl-C saves a checkpoint at the current step; --resume continues it bit for bit."})
 final class TrainCommand implements Callable<Integer> {

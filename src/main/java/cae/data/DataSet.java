@@ -10,8 +10,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A data set in MNIST's layout, loaded from one directory and split as the recipe does (SPEC.md
- * section 3).
+ * A data set in MNIST's layout (docs/SPEC.md §4.1), loaded from one directory and split as the recipe
+ * does (docs/SPEC.md §3.2).
  *
  * <p>The directory holds {@value #TRAIN_IMAGES} and {@value #TEST_IMAGES} (required) and
  * {@value #TRAIN_LABELS} and {@value #TEST_LABELS} (optional), each raw or gzip-compressed with a
@@ -140,7 +140,7 @@ public final class DataSet {
     /** The files used, as found (raw or .gz), in load order. */
     public List<Path> files() { return files; }
 
-    /** Whether every file used is the MNIST file of that name (SPEC.md section 4). */
+    /** Whether every file used is the MNIST file of that name (docs/SPEC.md §4.2). */
     public boolean isMnist() {
         for (Map.Entry<String, String> e : sha256.entrySet()) {
             if (!Mnist.matches(e.getKey(), e.getValue())) return false;

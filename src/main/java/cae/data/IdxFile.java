@@ -14,9 +14,9 @@ import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
 /**
- * One IDX file (the MNIST format), raw or gzip-compressed, read whole in one pass: a big-endian
- * magic number {@code 0x0000TTDD} (TT the element type, 0x08 for unsigned bytes; DD the number of
- * dimensions), DD big-endian 32-bit sizes, then the elements in row-major order.
+ * One IDX file (the MNIST format, docs/SPEC.md §4.1), raw or gzip-compressed, read whole in one pass:
+ * a big-endian magic number {@code 0x0000TTDD} (TT the element type, 0x08 for unsigned bytes; DD the
+ * number of dimensions), DD big-endian 32-bit sizes, then the elements in row-major order.
  *
  * <p>Images are N x H x W unsigned bytes (magic 0x00000803), labels are N unsigned bytes (magic
  * 0x00000801). Gzip is recognised by its magic bytes 1f 8b, whatever the file is called. The SHA-256

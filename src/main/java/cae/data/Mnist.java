@@ -3,7 +3,7 @@ package cae.data;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The four MNIST files and the SHA-256 of their raw (uncompressed) content, as SPEC.md section 4 lists them. */
+/** The four MNIST files and the SHA-256 of their raw (uncompressed) content, as docs/SPEC.md §4.2 lists them. */
 public final class Mnist {
     private Mnist() {}
 

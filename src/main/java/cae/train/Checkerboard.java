@@ -1,7 +1,7 @@
 package cae.train;
 
 /**
- * The checkerboard score of an image: the share of its non-DC spectral energy that sits at the
+ * The checkerboard score of an image (docs/SPEC.md §3.6): the share of its non-DC spectral energy that sits at the
  * period-2 frequencies, the vertical, horizontal and diagonal Nyquist bins (Odena, Dumoulin and Olah,
  * "Deconvolution and Checkerboard Artifacts", Distill 2016). Those three DFT bins need no FFT:
  * X(H/2, 0) = sum x (-1)^r, X(0, W/2) = sum x (-1)^c, X(H/2, W/2) = sum x (-1)^(r+c); by Parseval the

@@ -13,7 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * checkpoint.safetensors: the whole {@link TrainingState} (weights, Adam moments, step and settings),
+ * checkpoint.safetensors (docs/SPEC.md §5.2): the whole {@link TrainingState} (weights, Adam moments, step and settings),
  * written atomically so a crash never leaves a half-written file. The random state is the seed and the
  * step: noise and shuffles are counter-based functions of them; the epoch is written for people (it is
  * the step over the steps per epoch).

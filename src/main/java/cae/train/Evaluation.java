@@ -13,7 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Scores a model on a set of images with fixed noise: the mean loss over all pixels and the mean
+ * Scores a model on a set of images with fixed noise (docs/SPEC.md §3.6): the mean loss over all pixels and the mean
  * per-image PSNR of the noisy input and of the denoised output against the clean image. The noise
  * comes from a fixed seed, so every model is scored on the same noisy images.
  */

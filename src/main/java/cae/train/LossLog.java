@@ -14,7 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * loss.csv: one row per training step (step, epoch, loss), appended as losses are read back. A
+ * loss.csv (docs/SPEC.md §5.3): one row per training step (step, epoch, loss), appended as losses are read back. A
  * resumed run starts from the rows before the checkpoint's step (from its own folder's log, or the
  * one it continues), so the file always matches the weights that continue.
  */

@@ -2,7 +2,7 @@ package cae.train;
 
 import java.util.SplittableRandom;
 
-/** The epoch's image order: a Fisher-Yates shuffle that depends only on (seed, epoch). */
+/** The epoch's image order: a Fisher-Yates shuffle that depends only on (seed, epoch) (docs/SPEC.md §3.2). */
 public final class Shuffle {
     private Shuffle() {}
 

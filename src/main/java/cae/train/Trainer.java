@@ -12,7 +12,7 @@ import cae.model.Autoencoder;
 import cae.profile.Ranges;
 
 /**
- * The training loop of SPEC §3 on any engine: per step gather a shuffled batch with fresh noise,
+ * The training loop of docs/SPEC.md §3 on any engine: per step gather a shuffled batch with fresh noise,
  * forward, loss, backward, Adam. Losses stay on the engine and are read back every
  * {@link TrainingConfig#LOG_EVERY} steps (and at epoch ends), which is also where a non-finite
  * loss is caught. What to do with losses, epoch ends and interruptions is the {@link Listener}'s.

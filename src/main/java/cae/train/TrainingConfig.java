@@ -5,7 +5,7 @@ import cae.model.Decoder;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The recipe's settings (SPEC §3) and the model's decoder; the defaults are the recipe's. */
+/** The recipe's settings (docs/SPEC.md §3.1) and the model's decoder; the defaults are the recipe's. */
 public record TrainingConfig(int epochs, int batch, float learningRate, float noise, long seed, int limit, Decoder decoder) {
     public static final int EPOCHS = 10, BATCH = 100, LOG_EVERY = 100;
     public static final float LEARNING_RATE = 1e-3f, NOISE = 0.5f;

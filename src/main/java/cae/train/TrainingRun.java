@@ -28,7 +28,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One training run and everything it leaves in its output folder (SPEC §5): loss.csv as it goes, a
+ * One training run and everything it leaves in its output folder (docs/SPEC.md §5): loss.csv as it goes, a
  * checkpoint at every epoch end and on Ctrl-C, then model.safetensors, the test metrics, loss.png and
  * reconstructions.png.
  */

@@ -6,7 +6,8 @@ import cae.model.Parameters;
 /**
  * Everything that determines the rest of a run: the settings, the number of finished steps, the
  * weights and Adam's moments. Noise and shuffling are counter-based functions of (seed, step) and
- * (seed, epoch), so this is also the whole random state: resuming from it continues bit for bit.
+ * (seed, epoch), so this is also the whole random state: resuming from it continues bit for bit
+ * (docs/SPEC.md §7).
  */
 public final class TrainingState {
     public final TrainingConfig config;

@@ -48,7 +48,7 @@ class EndToEndMnistTest {
         assertEquals(0.001, settings.get("learning_rate").getAsDouble(), 1e-9);
         assertEquals(20, settings.get("batch").getAsInt());
 
-        // SPEC section 5: the architecture, the settings and the data in the model's metadata; the
+        // docs/SPEC.md §5: the architecture, the settings and the data in the model's metadata; the
         // checkpoint's step, epoch and random state
         java.util.Map<String, String> model = cae.io.SafeTensors.read(run.resolve("model.safetensors")).metadata();
         java.util.Map<String, String> expected = java.util.Map.of("architecture", "cae-mnist", "decoder", "nearest", "epochs", "1",

@@ -42,7 +42,7 @@ class DenoiserTest {
         }
     }
 
-    /** docs/SPEC.md §2: fully convolutional down to 1 x 1, for every decoder. */
+    /** docs/SPEC.md §2.1: fully convolutional down to 1 x 1, for every decoder. */
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.EnumSource(Decoder.class)
     void imagesDownToOnePixelComeBackTheirSize(Decoder decoder) {

@@ -6,7 +6,7 @@ import java.util.Arrays;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** SPEC section 3: reshuffled every epoch from the seed. */
+/** docs/SPEC.md §3.2: reshuffled every epoch from the seed. */
 class ShuffleTest {
     private static int[] order(long seed, long epoch) {
         int[] order = new int[55_000];

@@ -22,7 +22,7 @@ import java.util.stream.Stream;
  * (a failure there is an ordinary, recoverable {@link UnsatisfiedLinkError}), and only then is the
  * JCuda class touched, whose own loader finds the same file already loaded.
  *
- * <p>Why the detours (see shared/notes/jcuda-native-libraries.md):
+ * <p>Why the detours (see docs/jcuda-native-libraries.md):
  * <ul>
  * <li>JCuda extracts natives to {@code java.io.tmpdir} and reuses any file already there unchecked, so
  *     a stale native of another version would load silently. Every native goes to a fresh private

@@ -13,7 +13,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
 /**
- * SPEC §2's autoencoder as a DJL block, layer for layer the model of anchors/torch_cae.py: seven 3x3
+ * The autoencoder of docs/SPEC.md §2 as a DJL block, layer for layer the model of anchors/torch_cae.py: seven 3x3
  * convolutions (padding 1, with bias), ReLU after all but the last, 2x2 max pooling with ceil mode
  * (28 -> 14 -> 7 -> 4) and nearest-neighbour resizing back to the recorded encoder sizes (4 -> 7 -> 14 -> 28).
  * The output is logits; the loss applies the sigmoid.

@@ -24,7 +24,7 @@ import java.util.Arrays;
 import java.util.Random;
 
 /**
- * Times PyTorch's CPU engine (through DJL) on SPEC §2's model: training steps at a fixed batch and
+ * Times PyTorch's CPU engine (through DJL) on the model of docs/SPEC.md §2: training steps at a fixed batch and
  * inference forwards, each as the median of several timed repeats after a warm-up.
  *
  * <pre>java cae.anchor.TorchAnchorBench label conv|grouped [batch] [warmup steps] [repeats] [steps per repeat]</pre>
