@@ -4,6 +4,7 @@ import cae.data.DataException;
 import cae.engine.Engines;
 import cae.engine.cuda.CudaException;
 import cae.io.ModelFileException;
+import cae.io.OutputException;
 import cae.model.Activations;
 import cae.train.Trainer;
 import picocli.CommandLine;
@@ -77,6 +78,8 @@ public final class Main implements Runnable {
                 || e instanceof Trainer.DivergedException || e instanceof Engines.UnavailableException
                 || e instanceof CudaException || e instanceof Activations.TooLargeException)
             return e.getMessage();
+        OutputException output = OutputException.within(e);  // a full disk, a read-only folder: named with the file
+        if (output != null) return output.getMessage();
         if (e instanceof UncheckedIOException || e instanceof IOException) {
             Throwable io = e instanceof UncheckedIOException ? e.getCause() : e;
             return e.getMessage() != null && e instanceof UncheckedIOException ? e.getMessage() : describe((IOException) io);
