@@ -3,6 +3,7 @@ package cae.cli;
 import cae.data.DataException;
 import cae.engine.Engines;
 import cae.engine.cuda.CudaException;
+import cae.io.FolderLock;
 import cae.io.ModelFileException;
 import cae.io.OutputException;
 import cae.model.Activations;
@@ -53,7 +54,7 @@ public final class Main implements Runnable {
             String message = userMessage(e);
             if (message == null) throw e;
             err.println(prefix(cmd) + ": " + message);
-            return e instanceof Engines.UnavailableException ? USAGE : FAILED;
+            return e instanceof Engines.UnavailableException || e instanceof FolderLock.InUseException ? USAGE : FAILED;
         });
         try {
             return cl.execute(args);
@@ -76,7 +77,7 @@ public final class Main implements Runnable {
     static String userMessage(Throwable e) {
         if (e instanceof UserError || e instanceof DataException || e instanceof ModelFileException
                 || e instanceof Trainer.DivergedException || e instanceof Engines.UnavailableException
-                || e instanceof CudaException || e instanceof Activations.TooLargeException)
+                || e instanceof CudaException || e instanceof Activations.TooLargeException || e instanceof FolderLock.InUseException)
             return e.getMessage();
         OutputException output = OutputException.within(e);  // a full disk, a read-only folder: named with the file
         if (output != null) return output.getMessage();

@@ -73,7 +73,7 @@ public final class TrainingRun {
 
     /** The files of a run that {@code folder} already holds (none: it may take a new run). */
     public static List<String> runFilesIn(Path folder) {
-        return java.util.stream.Stream.of(Checkpoint.NAME, ModelFile.NAME, LossLog.NAME, METRICS)
+        return java.util.stream.Stream.of(Checkpoint.NAME, ModelFile.NAME, LossLog.NAME, METRICS, LOSS_PLOT, RECONSTRUCTIONS)
                 .filter(name -> Files.exists(folder.resolve(name))).toList();
     }
 
@@ -107,8 +107,13 @@ public final class TrainingRun {
     /** Brackets training steps [from, to) for a profiler (see {@link Trainer#profileSteps}). */
     public void profileSteps(long from, long to) { profiledSteps = new long[] {from, to}; }
 
+    /**
+     * Trains from {@code resume} (null: from step 0) and writes the outputs. The caller holds the output
+     * folder (its {@link cae.io.FolderLock}): temporary files that killed writes left there are removed.
+     */
     public Summary run(TrainingState resume) throws IOException {
         Files.createDirectories(out);
+        AtomicFiles.removeLeftovers(out);
         Images train = trainImages();
         String dataHash = data.sha256().getOrDefault(DataSet.TRAIN_IMAGES, "");
         ImageSet trainSet = engine.upload(train.pixels(), train.count(), train.height(), train.width());
@@ -130,9 +135,11 @@ public final class TrainingRun {
                 .map(v -> engine.upload(v.pixels(), v.count(), v.height(), v.width())).orElse(null);
         RunHistory history = state.history;
         Interrupt interrupt = new Interrupt();
-        long startStep = state.step;
         Path earlierLossLog = lossLogFrom != null ? lossLogFrom : out.resolve(LossLog.NAME);
 
+        // The checkpoint before anything else: a run killed at any moment from here leaves a folder that
+        // --resume continues (from step 0 if no epoch ended), never a loss.csv without a checkpoint.
+        saveCheckpoint(state, trainer.stepsPerEpoch(), dataHash);
         try (LossLog lossLog = new LossLog(out.resolve(LossLog.NAME), earlierLossLog, state.step, trainer.stepsPerEpoch())) {
             ProgressBar bar = progress.create(state.step, total, config.batch());
             long[] epochStart = {System.nanoTime()}, epochStartStep = {state.step};
@@ -182,10 +189,10 @@ public final class TrainingRun {
                 interrupt.done();
                 return new Summary(Outcome.INTERRUPTED, state, null, 0);
             }
-            interrupt.remove();
-            if (state.step == startStep) saveCheckpoint(state, trainer.stepsPerEpoch(), dataHash);   // nothing trained: --out may not hold it yet
             double imagesPerSecond = history.imagesPerSecond(config.batch());
-            Evaluation.Result test = writeOutputs(trainer.model(), evaluation, state, lossLog, imagesPerSecond, dataHash);
+            Evaluation.Result test = writeOutputs(trainer.model(), evaluation, state, lossLog, imagesPerSecond, dataHash, interrupt);
+            if (test == null) return new Summary(Outcome.INTERRUPTED, state, null, 0);
+            interrupt.remove();
             return new Summary(Outcome.FINISHED, state, test, imagesPerSecond);
         } finally {
             interrupt.done();
@@ -200,17 +207,35 @@ public final class TrainingRun {
         }
     }
 
+    /**
+     * Writes the model, scores it on the test set, then writes loss.png, reconstructions.png and, last,
+     * metrics.json (so a folder with metrics.json holds every output). Ctrl-C stops it between two
+     * outputs, each written whole; it then says in one line what was written and what not, and returns null.
+     */
     private Evaluation.Result writeOutputs(Autoencoder model, Evaluation evaluation, TrainingState state, LossLog lossLog,
-                                           double imagesPerSecond, String dataHash) throws IOException {
+                                           double imagesPerSecond, String dataHash, Interrupt interrupt) throws IOException {
         List<LossPlot.Point> validationPoints = state.history.validation;
-        // the checkpoint of this step is saved (at the last epoch end, or by run()); the engine's model holds state.params
+        // the checkpoint of this step is saved (at the last epoch end, or before training); the engine's model holds state.params
         ModelFile.write(out.resolve(ModelFile.NAME), model.arch, state.params, modelMetadata(state, dataHash));
+        List<String> written = new ArrayList<>(List.of(ModelFile.NAME, Checkpoint.NAME, LossLog.NAME));
+        if (stopped(interrupt, written)) return null;
 
         Images test = data.test();
+        log.printf("scoring on the %s ...%n", count(test.count(), "test image"));
         ImageSet testSet = engine.upload(test.pixels(), test.count(), test.height(), test.width());
         Evaluation.Result result = evaluation.score(testSet);
         log.printf("test (%d images): loss %.4f, PSNR noisy %.2f dB, denoised %.2f dB%n",
                 result.images(), result.loss(), result.psnrNoisy(), result.psnrDenoised());
+        if (stopped(interrupt, written)) return null;
+
+        if (Pictures.writeOrSkip(out.resolve(LOSS_PLOT), () -> new LossPlot("Training loss, " + model.arch).training(lossLog.points())
+                .evaluation("validation loss", validationPoints).logScale(true).write(out.resolve(LOSS_PLOT)), log))
+            written.add(LOSS_PLOT);
+        if (stopped(interrupt, written)) return null;
+        Evaluation.Samples samples = evaluation.samples(testSet, 10);
+        if (Pictures.writeOrSkip(out.resolve(RECONSTRUCTIONS), () -> writeReconstructions(samples, out.resolve(RECONSTRUCTIONS)), log))
+            written.add(RECONSTRUCTIONS);
+        if (stopped(interrupt, written)) return null;
 
         Map<String, Object> metrics = new LinkedHashMap<>();
         metrics.put("model", Architecture.NAME);
@@ -239,17 +264,21 @@ public final class TrainingRun {
         metrics.put("finished", Instant.now().toString());
         AtomicFiles.writeString(out.resolve(METRICS), new GsonBuilder().setPrettyPrinting()
                 .serializeSpecialFloatingPointValues().create().toJson(metrics) + "\n");
-
-        List<String> written = new ArrayList<>(List.of(ModelFile.NAME, Checkpoint.NAME, LossLog.NAME));
-        if (Pictures.writeOrSkip(out.resolve(LOSS_PLOT), () -> new LossPlot("Training loss, " + model.arch).training(lossLog.points())
-                .evaluation("validation loss", validationPoints).logScale(true).write(out.resolve(LOSS_PLOT)), log))
-            written.add(LOSS_PLOT);
-        Evaluation.Samples samples = evaluation.samples(testSet, 10);
-        if (Pictures.writeOrSkip(out.resolve(RECONSTRUCTIONS), () -> writeReconstructions(samples, out.resolve(RECONSTRUCTIONS)), log))
-            written.add(RECONSTRUCTIONS);
-        written.add(METRICS);
-        log.printf("wrote %s and %s in %s%n", String.join(", ", written.subList(0, written.size() - 1)), METRICS, out);
+        log.printf("wrote %s and %s in %s%n", String.join(", ", written), METRICS, out);
         return result;
+    }
+
+    /**
+     * After Ctrl-C: says which outputs are written and which are not (a resume writes them again) and
+     * returns true; else false.
+     */
+    private boolean stopped(Interrupt interrupt, List<String> written) {
+        if (!interrupt.requested) return false;
+        List<String> missing = new ArrayList<>();
+        for (String name : List.of(LOSS_PLOT, RECONSTRUCTIONS, METRICS)) if (!written.contains(name)) missing.add(name);
+        log.printf("interrupted while writing the outputs: %s written, %s not; continue with --resume %s to write them%n",
+                String.join(", ", written), String.join(", ", missing), out);
+        return true;
     }
 
     /** Clean, noisy and denoised test digits in three rows. */
