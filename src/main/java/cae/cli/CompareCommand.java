@@ -5,6 +5,7 @@ import cae.data.Images;
 import cae.engine.Engine;
 import cae.engine.ImageSet;
 import cae.io.AtomicFiles;
+import cae.io.FolderLock;
 import cae.io.ImageGrid;
 import cae.io.Pictures;
 import cae.model.Architecture;
@@ -84,6 +85,13 @@ final class CompareCommand implements Callable<Integer> {
         if (decoders.stream().distinct().count() < decoders.size())
             throw new CommandLine.ParameterException(spec.commandLine(), "--decoders names a variant twice");
         if (outDir == null) outDir = TrainCommand.freshRunFolder("compare-");
+        if (Files.exists(outDir) && !Files.isDirectory(outDir)) throw new UserError(outDir + ": exists and is not a folder");
+        try (FolderLock lock = FolderLock.take(outDir)) {  // as train's: one writer, the folder checked under the lock
+            return compare();
+        }
+    }
+
+    private int compare() throws Exception {
         List<String> taken = TrainCommand.taken(outDir);
         for (Decoder decoder : decoders) if (!TrainingRun.runFilesIn(outDir.resolve(decoder.id())).isEmpty()) taken.add(decoder.id() + "/");
         if (!taken.isEmpty())

@@ -18,6 +18,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -41,6 +43,13 @@ final class DenoiseCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = ".", paramLabel = "DIR", description = "Where to write the denoised images (default: the current folder).")
     Path outDir;
 
+    @Option(names = "--overwrite", description = "Replace <name>-denoised.png files that already exist (without it, denoise refuses to).")
+    boolean overwrite;
+
+    @Option(names = "--max-pixels", defaultValue = "100000000", paramLabel = "N",
+            description = "Refuse an image of more than N pixels (width x height, read from its header before it is decoded; default: ${DEFAULT-VALUE}).")
+    long maxPixels;
+
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "PNG or JPEG files.")
     List<Path> images;
 
@@ -62,13 +71,19 @@ final class DenoiseCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(spec.commandLine(), first + " and " + images.get(i)
                         + " would both be written to " + targets.get(i) + "; denoise them into different --out folders");
         }
+        if (maxPixels < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--max-pixels must be at least 1, got " + maxPixels);
+        List<Path> existing = overwrite ? List.of() : targets.stream().filter(Files::exists).toList();
+        if (!existing.isEmpty())
+            throw new CommandLine.ParameterException(spec.commandLine(), existing.get(0)
+                    + (existing.size() > 1 ? " and " + (existing.size() - 1) + " more exist" : " exists")
+                    + "; give --overwrite to replace " + (existing.size() > 1 ? "them" : "it") + ", or choose another --out");
         Ranges ranges = engine.ranges(err);
         ModelFile.Loaded loaded;
         List<GreyImages.Image> inputs;
         ranges.push("data loading");
         try {
             loaded = ModelFile.read(model);
-            inputs = images.stream().map(DenoiseCommand::read).toList();
+            inputs = images.stream().map(file -> readImage(file, maxPixels, err)).toList();
         } finally {
             ranges.pop();
         }
@@ -115,11 +130,29 @@ final class DenoiseCommand implements Callable<Integer> {
         return outDir.resolve(image.getFileName().toString().replaceFirst("\\.[^.]*$", "") + "-denoised.png");
     }
 
-    private static GreyImages.Image read(Path file) {
+    /** At most this many distinct decoder warnings are listed for one image. */
+    private static final int LISTED_WARNINGS = 3;
+
+    /**
+     * An image as denoise reads it: refused in one line when it cannot be read or is larger than
+     * {@code maxPixels}; the decoder's warnings (a JPEG cut short) on one line of {@code err}, naming the file.
+     */
+    static GreyImages.Image readImage(Path file, long maxPixels, PrintStream err) {
+        Set<String> warnings = new LinkedHashSet<>();
+        GreyImages.Image image;
         try {
-            return GreyImages.read(file);
+            image = GreyImages.read(file, maxPixels, warnings::add);
+        } catch (GreyImages.TooLargeException e) {
+            throw new UserError(e.getMessage() + "; give --max-pixels " + e.pixels() + " to denoise it");
         } catch (java.io.IOException e) {
-            throw new UserError(file + ": cannot read the image (" + e.getMessage() + ")");
+            throw new UserError(e.getMessage());
         }
+        if (!warnings.isEmpty()) {
+            List<String> listed = warnings.stream().limit(LISTED_WARNINGS).toList();
+            err.println("warning: " + file + ": " + String.join("; ", listed)
+                    + (warnings.size() > listed.size() ? "; and " + (warnings.size() - listed.size()) + " more" : "")
+                    + " (the image is denoised as decoded)");
+        }
+        return image;
     }
 }

@@ -27,7 +27,7 @@ public final class EngineOptions {
     Device device;
 
     @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
-            description = "CPU engine threads; 0 means all ${sys:cae.cores} cores (the default).")
+            description = "CPU engine threads; 0 means all ${sys:cae.cores} cores (the default); at most 4 per core.")
     int threads;
 
     @Option(names = "--tf32", description = "CUDA engine: let cuDNN/cuBLAS use TF32 tensor cores (faster, ~1e-3 relative error).")
@@ -63,6 +63,9 @@ public final class EngineOptions {
 
     static { System.setProperty("cae.cores", Integer.toString(Runtime.getRuntime().availableProcessors())); }
 
+    /** The most CPU engine threads the command line takes per core the machine has. */
+    static final int MAX_THREADS_PER_CORE = 4;
+
     int threadCount() {
         return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
     }
@@ -74,6 +77,10 @@ public final class EngineOptions {
         cudaOnly = Stream.of("--tf32", "--conv", "--fusion", "--no-graph", "--profile-steps")
                 .filter(cmd.getParseResult()::hasMatchedOption).toList();
         if (threads < 0) throw new picocli.CommandLine.ParameterException(cmd, "--threads must be 0 (all cores) or more, got " + threads);
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (threads > MAX_THREADS_PER_CORE * cores)  // more only slows the engine down, and thousands never finish a step
+            throw new picocli.CommandLine.ParameterException(cmd, "--threads " + threads + " is more than " + MAX_THREADS_PER_CORE
+                    + " per core (this machine has " + cores + "); give at most " + MAX_THREADS_PER_CORE * cores + ", or 0 for all cores");
         if (profileSteps != null) profiledSteps(cmd);
         if (!conv.matches("auto|cudnn|gemm"))
             throw new picocli.CommandLine.ParameterException(cmd, "--conv must be auto, cudnn or gemm, got '" + conv + "'");

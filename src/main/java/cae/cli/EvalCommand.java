@@ -78,6 +78,6 @@ final class EvalCommand implements Callable<Integer> {
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new ModelFileException(loaded.file() + ": its metadata's noise '" + value + "' is not a number of 0 or more (give --noise)");
+        throw new ModelFileException(loaded.file() + ": its metadata's noise " + cae.io.SafeTensors.quoted(value) + " is not a number of 0 or more (give --noise)");
     }
 }

@@ -3,7 +3,9 @@ package cae.cli;
 import cae.data.DataException;
 import cae.engine.select.Engines;
 import cae.engine.cuda.CudaException;
+import cae.io.FolderLock;
 import cae.io.ModelFileException;
+import cae.io.OutputException;
 import cae.model.Activations;
 import cae.train.Trainer;
 import picocli.CommandLine;
@@ -62,7 +64,7 @@ public final class Main implements Runnable {
             String message = userMessage(e);
             if (message == null) throw e;
             err.println(prefix(cmd) + ": " + message);
-            return e instanceof Engines.UnavailableException ? USAGE : FAILED;
+            return e instanceof Engines.UnavailableException || e instanceof FolderLock.InUseException ? USAGE : FAILED;
         });
         try {
             return cl.execute(args);
@@ -85,8 +87,10 @@ public final class Main implements Runnable {
     static String userMessage(Throwable e) {
         if (e instanceof UserError || e instanceof DataException || e instanceof ModelFileException
                 || e instanceof Trainer.DivergedException || e instanceof Engines.UnavailableException
-                || e instanceof CudaException || e instanceof Activations.TooLargeException)
+                || e instanceof CudaException || e instanceof Activations.TooLargeException || e instanceof FolderLock.InUseException)
             return e.getMessage();
+        OutputException output = OutputException.within(e);  // a full disk, a read-only folder: named with the file
+        if (output != null) return output.getMessage();
         if (e instanceof UncheckedIOException || e instanceof IOException) {
             Throwable io = e instanceof UncheckedIOException ? e.getCause() : e;
             return e.getMessage() != null && e instanceof UncheckedIOException ? e.getMessage() : describe((IOException) io);

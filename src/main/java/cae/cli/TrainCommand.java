@@ -3,6 +3,7 @@ package cae.cli;
 import java.io.PrintStream;
 import cae.data.DataSet;
 import cae.engine.Engine;
+import cae.io.FolderLock;
 import cae.model.Decoder;
 import cae.profile.Ranges;
 import cae.train.Checkpoint;
@@ -26,7 +27,11 @@ import java.util.concurrent.Callable;
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Trains the model with the recipe (docs/SPEC.md §3) and writes model.safetensors, checkpoint.safetensors, "
                 + "loss.csv, loss.png, reconstructions.png and metrics.json into --out.",
-                "Ctrl-C saves a checkpoint at the current step; --resume continues it bit for bit."})
+                "Ctrl-C saves a checkpoint at the current step; --resume continues it bit for bit. The checkpoint is written before "
+                        + "the first step, so a run killed at any moment continues with --resume (from step 0 if no epoch had ended); "
+                        + "a folder holding no run files (only a lock or temporary files a killed run left) takes a new run.",
+                "While a run writes into --out it holds the lock file " + FolderLock.NAME + " there: a second train or compare "
+                        + "into that folder exits with 2."})
 final class TrainCommand implements Callable<Integer> {
     private final PrintStream out, err;
 
@@ -70,16 +75,33 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         engine.validate(spec.commandLine());
-        TrainingState resumed = null;
-        String resumedHash = null;
-        TrainingConfig config;
-        Path earlierLossLog = null;  // set when a resumed run continues into a folder other than its own
+        Path runFolder = null;  // the resumed run's folder
+        TrainingConfig config = null;
         if (resume != null) {
             if (!Files.isDirectory(resume) && !Files.isRegularFile(resume))
                 throw new UserError(resume + ": no such run folder or checkpoint to resume");
-            Checkpoint.Loaded loaded = Checkpoint.read(resume);
+            runFolder = Files.isDirectory(resume) ? resume : resume.toAbsolutePath().getParent();
+            if (outDir == null) outDir = runFolder;
+        } else {
+            config = new TrainingConfig(epochs != null ? positive("--epochs", epochs) : TrainingConfig.EPOCHS,
+                    positive("--batch", batch), positiveFloat("--lr", learningRate), noise("--noise", noise), seed,
+                    nonNegative("--limit", limit), decoder != null ? decoder : Decoder.NEAREST);
+            if (outDir == null) outDir = freshRunFolder("");
+        }
+        if (Files.exists(outDir) && !Files.isDirectory(outDir)) throw new UserError(outDir + ": exists and is not a folder");
+        // The lock comes first: what --out holds, and the checkpoint, cannot change while they are checked and trained on.
+        try (FolderLock lock = FolderLock.take(outDir)) {
+            return train(runFolder, config);
+        }
+    }
+
+    private int train(Path runFolder, TrainingConfig config) throws Exception {
+        TrainingState resumed = null;
+        Checkpoint.Loaded loaded = null;
+        Path earlierLossLog = null;  // set when a resumed run continues into a folder other than its own
+        if (resume != null) {
+            loaded = Checkpoint.read(resume);
             resumed = loaded.state();
-            resumedHash = loaded.dataSha256();
             TrainingConfig c = resumed.config;
             List<String> changed = Stream.of(
                             batch != c.batch() ? "--batch" : null, learningRate != c.learningRate() ? "--lr" : null,
@@ -95,8 +117,6 @@ final class TrainCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--decoder " + decoder.id() + " differs from the checkpoint's "
                         + c.decoder().id());
             resumed = new TrainingState(config, resumed.step, resumed.params, resumed.adamM, resumed.adamV, resumed.history);
-            Path runFolder = Files.isDirectory(resume) ? resume : resume.toAbsolutePath().getParent();
-            if (outDir == null) outDir = runFolder;
             if (!sameFolder(outDir, runFolder)) {
                 List<String> taken = taken(outDir);
                 if (!taken.isEmpty())
@@ -105,10 +125,6 @@ final class TrainCommand implements Callable<Integer> {
                 earlierLossLog = runFolder.resolve(cae.train.LossLog.NAME);
             }
         } else {
-            config = new TrainingConfig(epochs != null ? positive("--epochs", epochs) : TrainingConfig.EPOCHS,
-                    positive("--batch", batch), positiveFloat("--lr", learningRate), noise("--noise", noise), seed,
-                    nonNegative("--limit", limit), decoder != null ? decoder : Decoder.NEAREST);
-            if (outDir == null) outDir = freshRunFolder("");
             List<String> taken = taken(outDir);
             if (!taken.isEmpty())
                 throw new CommandLine.ParameterException(spec.commandLine(), outDir + " already holds a run ("
@@ -116,7 +132,6 @@ final class TrainCommand implements Callable<Integer> {
                         + (Files.exists(outDir.resolve(Checkpoint.NAME)) ? "; continue it with --resume " + outDir + " or" : ";")
                         + " choose another --out");
         }
-        if (Files.exists(outDir) && !Files.isDirectory(outDir)) throw new UserError(outDir + ": exists and is not a folder");
 
         Ranges ranges = engine.ranges(err);
         DataSet dataSet = data.load(err, ranges);
@@ -127,14 +142,15 @@ final class TrainCommand implements Callable<Integer> {
             if (resume != null) throw new UserError(resume + ": the checkpoint's " + problem);
             throw new CommandLine.ParameterException(spec.commandLine(), "--" + problem);
         }
-        if (resumedHash != null && !resumedHash.isEmpty()) {
+        if (loaded != null && !loaded.dataSha256().isEmpty()) {
             String now = dataSet.sha256().getOrDefault(DataSet.TRAIN_IMAGES, "");
-            if (!resumedHash.equals(now))
+            if (!loaded.dataSha256().equals(now))
                 throw new UserError("the checkpoint in " + resume + " was trained on other data (train images sha256 "
-                        + resumedHash + ", now " + now + ")");
+                        + loaded.dataSha256() + ", now " + now + ")");
         }
         if (resumed != null) {
             long stepsPerEpoch = config.stepsPerEpoch(TrainingRun.trainImageCount(dataSet, config.limit()));
+            loaded.checkStep(stepsPerEpoch);
             long epochsNeeded = (resumed.step + stepsPerEpoch - 1) / stepsPerEpoch;  // a started epoch counts
             if (resumed.step > config.epochs() * stepsPerEpoch)
                 throw new CommandLine.ParameterException(spec.commandLine(), "--epochs " + config.epochs() + ": the checkpoint is at step "

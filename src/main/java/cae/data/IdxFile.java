@@ -5,6 +5,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.math.BigInteger;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -114,10 +115,11 @@ public final class IdxFile {
         boolean gzip = false;
         try (InputStream raw = Files.newInputStream(path);
              BufferedInputStream buffered = new BufferedInputStream(raw, BUFFER)) {
+            long fileSize = Files.size(path);
             gzip = isGzip(buffered);
             InputStream in = gzip ? new GZIPInputStream(buffered, BUFFER) : buffered;
             try {
-                return parse(path, in, expectedMagic);
+                return parse(path, in, expectedMagic, gzip ? -1 : fileSize, fileSize);
             } catch (DataException e) {
                 // A damaged gzip stream can decode to nonsense before its checksum is reached; read
                 // on to the checksum so that the real cause is reported.
@@ -136,7 +138,13 @@ public final class IdxFile {
         }
     }
 
-    private static IdxFile parse(Path path, InputStream in, int expectedMagic) throws IOException {
+    /**
+     * Parses the stream; {@code rawSize} is the file's size when it is not compressed (-1 when it is),
+     * {@code fileSize} its size on disk. Memory follows what the file really holds, never the header's
+     * claim alone: a raw file's data is checked against its size before anything is allocated, and a
+     * compressed one is read into a buffer that grows with what actually decompresses.
+     */
+    private static IdxFile parse(Path path, InputStream in, int expectedMagic, long rawSize, long fileSize) throws IOException {
         MessageDigest digest = Sha256.newDigest();
         int dimCount = expectedMagic & 0xff;
         int headerBytes = 4 + 4 * dimCount;
@@ -155,30 +163,39 @@ public final class IdxFile {
         digest.update(header);
 
         int[] dims = new int[dimCount];
-        long size = 1;
+        BigInteger product = BigInteger.ONE;  // three sizes of up to 2^31 - 1 overflow a long
         for (int i = 0; i < dimCount; i++) {
             dims[i] = bigEndianInt(header, 4 + 4 * i);
             if (dims[i] <= 0) {
                 throw new DataException(path + ": dimensions " + formatDims(header, dimCount)
                         + " are invalid, every dimension must be at least 1.");
             }
-            size *= dims[i];
+            product = product.multiply(BigInteger.valueOf(dims[i]));
         }
-        if (size > Integer.MAX_VALUE - 8) {
-            throw new DataException(path + ": dimensions " + formatDims(header, dimCount) + " make " + size
+        if (product.compareTo(BigInteger.valueOf(Integer.MAX_VALUE - 8)) > 0) {
+            throw new DataException(path + ": dimensions " + formatDims(header, dimCount) + " make " + product
                     + " bytes of data, more than one file can hold here (2 GiB).");
         }
+        long size = product.longValue();
+        if (rawSize >= 0 && rawSize - headerBytes < size) {
+            throw new DataException(path + ": truncated, expected " + size + " bytes of data for "
+                    + formatDims(header, dimCount) + ", found " + (rawSize - headerBytes) + ".");
+        }
 
-        byte[] data = new byte[(int) size];
-        // Read and hash in chunks: cache-friendly, and the digest code warms up on the first file.
+        // Raw: exactly the data, which the file was just seen to hold. Compressed: a start of at most a
+        // few times the compressed size, doubled as the data keeps coming.
+        long start = rawSize >= 0 ? size : Math.min(size, Math.max(BUFFER, 4 * fileSize));
+        byte[] data = allocate(path, start);
         int found = 0;
-        while (found < data.length) {
+        while (found < size) {
+            if (found == data.length) data = grow(path, data, Math.min(size, 2L * data.length));
+            // Read and hash in chunks: cache-friendly, and the digest code warms up on the first file.
             int n = in.readNBytes(data, found, Math.min(BUFFER, data.length - found));
             if (n == 0) break;
             digest.update(data, found, n);
             found += n;
         }
-        if (found < data.length) {
+        if (found < size) {
             throw new DataException(path + ": truncated, expected " + size + " bytes of data for "
                     + formatDims(header, dimCount) + ", found " + found + ".");
         }
@@ -188,6 +205,22 @@ public final class IdxFile {
                     + formatDims(header, dimCount) + ".");
         }
         return new IdxFile(path, expectedMagic, dims, data, Sha256.hex(digest));
+    }
+
+    /** A buffer for the data; a heap too small for data the file really holds is named with the file. */
+    private static byte[] allocate(Path path, long bytes) {
+        try {
+            return new byte[(int) bytes];
+        } catch (OutOfMemoryError e) {
+            throw new DataException(path + ": its " + bytes + " bytes of data do not fit in the Java heap; give the JVM more "
+                    + "memory, e.g. CAE_JAVA_OPTS=-Xmx8g.");
+        }
+    }
+
+    private static byte[] grow(Path path, byte[] data, long bytes) {
+        byte[] bigger = allocate(path, bytes);
+        System.arraycopy(data, 0, bigger, 0, data.length);
+        return bigger;
     }
 
     private static int bigEndianInt(byte[] b, int at) {

@@ -23,8 +23,13 @@ final class Awt {
         AtomicFiles.write(file, out -> {
             // An in-memory cache, so ImageIO does not put its own temporary file next to ours.
             ImageOutputStream stream = new MemoryCacheImageOutputStream(out);
-            if (!ImageIO.write(image, "png", stream)) throw new IOException("this Java runtime has no PNG writer");
-            stream.close(); // flushes into out, leaves out open
+            try {
+                if (!ImageIO.write(image, "png", stream)) throw new IOException("this Java runtime has no PNG writer");
+                stream.close(); // flushes into out, leaves out open
+            } catch (IOException e) {
+                OutputException named = OutputException.within(e);  // ImageIO may wrap the failed write
+                throw named != null ? named : e;
+            }
         });
     }
 }

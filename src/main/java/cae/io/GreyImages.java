@@ -1,6 +1,8 @@
 package cae.io;
 
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
@@ -11,6 +13,9 @@ import java.awt.image.WritableRaster;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.function.Consumer;
 
 /**
  * Grey images as the model sees them: row-major floats in [0, 1]. Reads any PNG or JPEG ImageIO
@@ -34,17 +39,69 @@ public final class GreyImages {
      * management), colour converted with the luma weights 0.299 R + 0.587 G + 0.114 B, alpha ignored.
      */
     public static Image read(Path file) throws IOException {
+        return read(file, Integer.MAX_VALUE - 8, warning -> {});
+    }
+
+    /** An image whose header gives more pixels than the reader may decode. */
+    public static final class TooLargeException extends IOException {
+        private final long pixels;
+
+        TooLargeException(String message, long pixels) {
+            super(message);
+            this.pixels = pixels;
+        }
+
+        /** Width x height, as the file's header gives them. */
+        public long pixels() { return pixels; }
+    }
+
+    /**
+     * As {@link #read(Path)}, but refuses an image of more than {@code maxPixels} pixels by the size in
+     * its header, before anything is decoded (a small file may claim a huge image), and hands the
+     * decoder's warnings (a JPEG whose data ends early is decoded, the rest filled in) to {@code warnings}.
+     */
+    public static Image read(Path file, long maxPixels, Consumer<String> warnings) throws IOException {
         if (!Files.exists(file)) throw new IOException("image file " + file + " does not exist");
         if (!Files.isRegularFile(file)) throw new IOException(file + " is not a file, so it cannot be read as an image");
         BufferedImage image;
-        try {
-            image = ImageIO.read(file.toFile());
-        } catch (IOException | RuntimeException e) {
-            String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            throw new IOException(file + " could not be read as an image: " + reason, e);
+        long width = 0, height = 0;
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            Iterator<ImageReader> readers = in != null ? ImageIO.getImageReaders(in) : Collections.emptyIterator();
+            if (!readers.hasNext()) throw new IOException(file + " is not an image in a format Java can read (PNG, JPEG, GIF or BMP)");
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                try {
+                    width = reader.getWidth(0);
+                    height = reader.getHeight(0);
+                } catch (IOException | RuntimeException e) {
+                    throw unreadable(file, e);
+                }
+                if (width < 1 || height < 1) throw new IOException(file + " could not be read as an image: its header gives a size of "
+                        + width + " x " + height + " pixels");
+                if (width * height > maxPixels)
+                    throw new TooLargeException(file + " is " + width + " x " + height + " = " + width * height + " pixels by its header, more than the "
+                            + maxPixels + " allowed", width * height);
+                reader.addIIOReadWarningListener((source, warning) ->
+                        warnings.accept(String.valueOf(warning).lines().findFirst().orElse("").strip()));
+                try {
+                    image = reader.read(0);
+                } catch (IOException | RuntimeException e) {
+                    throw unreadable(file, e);
+                }
+            } finally {
+                reader.dispose();
+            }
+            return new Image(image.getWidth(), image.getHeight(), toGrey(image));
+        } catch (OutOfMemoryError e) {
+            throw new IOException(file + " is " + width + " x " + height + " pixels, too many for the Java heap; give the JVM more memory, "
+                    + "e.g. CAE_JAVA_OPTS=-Xmx8g");
         }
-        if (image == null) throw new IOException(file + " is not an image in a format Java can read (PNG, JPEG, GIF or BMP)");
-        return new Image(image.getWidth(), image.getHeight(), toGrey(image));
+    }
+
+    private static IOException unreadable(Path file, Exception e) {
+        String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
+        return new IOException(file + " could not be read as an image: " + reason, e);
     }
 
     /** Writes an 8-bit grey PNG, atomically: values are clipped to [0, 1] and rounded to 0..255; NaN becomes 0. */

@@ -16,6 +16,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.StringReader;
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -49,6 +50,10 @@ public final class SafeTensors {
     /** The reference implementation refuses headers above 100 MB; a longer one means a corrupt file. */
     private static final long MAX_HEADER_BYTES = 100_000_000L;
     private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
+    /** The most values one tensor may hold: a Java float array's limit. */
+    private static final long MAX_VALUES = (Integer.MAX_VALUE - 8) / 4;
+    /** How many problems {@link #requireTensors} lists by name before it only counts the rest. */
+    static final int LISTED_PROBLEMS = 8;
 
     /** One tensor: its shape and its values in row-major order. The arrays are not copied. */
     public record TensorData(int[] shape, float[] values) {
@@ -89,7 +94,7 @@ public final class SafeTensors {
 
     public TensorData tensor(String name) {
         TensorData t = tensors.get(name);
-        if (t == null) throw new ModelFileException(file + " has no tensor '" + name + "'");
+        if (t == null) throw new ModelFileException(file + " has no tensor " + quoted(name));
         return t;
     }
 
@@ -102,18 +107,49 @@ public final class SafeTensors {
         for (Map.Entry<String, int[]> e : expected.entrySet()) {
             TensorData t = tensors.get(e.getKey());
             if (t == null) {
-                problems.add("missing tensor '" + e.getKey() + "'");
+                problems.add("missing tensor " + quoted(e.getKey()));
             } else if (!Arrays.equals(t.shape(), e.getValue())) {
-                problems.add("tensor '" + e.getKey() + "' has shape " + Arrays.toString(t.shape())
+                problems.add("tensor " + quoted(e.getKey()) + " has shape " + Arrays.toString(t.shape())
                         + ", expected " + Arrays.toString(e.getValue()));
             }
         }
         for (String name : tensors.keySet()) {
-            if (!expected.containsKey(name)) problems.add("unknown tensor '" + name + "'");
+            if (!expected.containsKey(name)) problems.add("unknown tensor " + quoted(name));
         }
         if (!problems.isEmpty()) {
-            throw new ModelFileException(file + " does not fit the model: " + String.join("; ", problems));
+            List<String> listed = problems.subList(0, Math.min(problems.size(), LISTED_PROBLEMS));
+            int more = problems.size() - listed.size();
+            throw new ModelFileException(file + " does not fit the model: " + String.join("; ", listed)
+                    + (more > 0 ? "; and " + more + " more problem" + (more == 1 ? "" : "s") : ""));
         }
+    }
+
+    /** The longest part of a name from a file that a message shows. */
+    private static final int SHOWN_NAME = 80;
+
+    /** A name read from a file, as a one-line message shows it: in quotes (see {@link #shown}). */
+    public static String quoted(String name) {
+        return "'" + shown(name) + "'";
+    }
+
+    /** Text read from a file, as a one-line message shows it: control characters escaped, at most {@value #SHOWN_NAME} characters of it. */
+    public static String shown(String text) {
+        return shown(text, SHOWN_NAME);
+    }
+
+    /** A message that may quote a file's text, made safe for one line: control characters escaped, at most 400 characters. */
+    public static String line(String message) {
+        return shown(message, 400);
+    }
+
+    private static String shown(String text, int limit) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < text.length() && i < limit; i++) {
+            char c = text.charAt(i);
+            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') b.append(String.format("\\u%04x", (int) c));
+            else b.append(c);
+        }
+        return text.length() > limit ? b.append("...").toString() : b.toString();
     }
 
     // ---- writing ----
@@ -222,8 +258,8 @@ public final class SafeTensors {
         for (int i = 1; i < entries.size(); i++) {
             Entry previous = entries.get(i - 1), current = entries.get(i);
             if (current.begin < previous.end) {
-                throw new ModelFileException(file + ": tensors '" + previous.name + "' and '" + current.name
-                        + "' overlap in the data section");
+                throw new ModelFileException(file + ": tensors " + quoted(previous.name) + " and " + quoted(current.name)
+                        + " overlap in the data section");
             }
         }
 
@@ -273,14 +309,14 @@ public final class SafeTensors {
         for (Map.Entry<String, JsonElement> e : element.getAsJsonObject().entrySet()) {
             JsonElement value = e.getValue();
             if (!value.isJsonPrimitive() || !value.getAsJsonPrimitive().isString()) {
-                throw new ModelFileException(file + ": metadata entry '" + e.getKey() + "' is not a string");
+                throw new ModelFileException(file + ": metadata entry " + quoted(e.getKey()) + " is not a string");
             }
             metadata.put(e.getKey(), value.getAsString());
         }
     }
 
     private static Entry readEntry(Path file, String name, JsonElement element, long dataSize) {
-        String where = file + ": tensor '" + name + "'";
+        String where = file + ": tensor " + quoted(name);
         if (!element.isJsonObject()) throw new ModelFileException(where + " is not described by a JSON object");
         JsonObject entry = element.getAsJsonObject();
 
@@ -289,18 +325,21 @@ public final class SafeTensors {
             throw new ModelFileException(where + " has no dtype");
         }
         if (!dtype.getAsString().equals("F32")) {
-            throw new ModelFileException(where + " has dtype " + dtype.getAsString() + ", but only F32 is supported");
+            throw new ModelFileException(where + " has dtype " + shown(dtype.getAsString()) + ", but only F32 is supported");
         }
 
         long[] shapeLongs = integers(entry.get("shape"), -1, Integer.MAX_VALUE);
         if (shapeLongs == null) throw new ModelFileException(where + " has no valid shape (a list of non-negative integers)");
         int[] shape = new int[shapeLongs.length];
-        long count = 1;
+        BigInteger values = BigInteger.ONE;  // the product of up to 2^31 - 1 per dimension overflows a long
         for (int i = 0; i < shape.length; i++) {
             shape[i] = (int) shapeLongs[i];
-            count *= shape[i];
-            if (4 * count > Integer.MAX_VALUE - 8) throw new ModelFileException(where + " has shape " + Arrays.toString(shape) + ", too large to load");
+            values = values.multiply(BigInteger.valueOf(shape[i]));
         }
+        if (values.compareTo(BigInteger.valueOf(MAX_VALUES)) > 0)
+            throw new ModelFileException(where + " has shape " + Arrays.toString(shape) + " (" + values + " values), too large to load"
+                    + " (at most " + MAX_VALUES + " F32 values per tensor)");
+        long count = values.longValue();
 
         long[] offsets = integers(entry.get("data_offsets"), 2, Long.MAX_VALUE);
         if (offsets == null || offsets[1] < offsets[0]) {
@@ -312,7 +351,7 @@ public final class SafeTensors {
                     + 4 * count + " bytes), but its data_offsets " + Arrays.toString(offsets) + " span " + bytes + " bytes");
         }
         if (offsets[1] > dataSize) {
-            throw new ModelFileException(file + " is truncated: tensor '" + name + "' ends at byte " + offsets[1]
+            throw new ModelFileException(file + " is truncated: tensor " + quoted(name) + " ends at byte " + offsets[1]
                     + " of the data section, which holds only " + dataSize + " bytes");
         }
         return new Entry(name, shape, offsets[0], offsets[1]);

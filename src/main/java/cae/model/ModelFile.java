@@ -40,19 +40,51 @@ public final class ModelFile {
         SafeTensors st = SafeTensors.read(file);
         String name = st.metadata().getOrDefault("architecture", Architecture.NAME);
         if (!name.equals(Architecture.NAME))
-            throw new ModelFileException(file + ": architecture '" + name + "' is not supported (expected " + Architecture.NAME + ")");
+            throw new ModelFileException(file + ": architecture " + SafeTensors.quoted(name) + " is not supported (expected " + Architecture.NAME + ")");
         Architecture arch;
         try {
             arch = Architecture.of(Decoder.parse(st.metadata().getOrDefault("decoder", Decoder.NEAREST.id())));
         } catch (IllegalArgumentException e) {
-            throw new ModelFileException(file + ": " + e.getMessage());
+            throw new ModelFileException(file + ": " + SafeTensors.line(e.getMessage()));
         }
         if ("cae-checkpoint".equals(st.metadata().get("format")))
             throw new ModelFileException(file + " is a training checkpoint, not a model: give the run folder or its " + NAME);
         st.requireTensors(arch.tensorShapes());
         float[] params = join(arch, st);
         requireFinite(file, params);
+        requireInRange(file, arch, params);
         return new Loaded(file, arch, params, st.metadata());
+    }
+
+    /** The largest activation a model may reach on inputs in [0, 1]: far below float32's 3.4e38, so that sums over a batch stay finite. */
+    static final double MAX_ACTIVATION = 1e30;
+
+    /**
+     * Weights so large that some input in [0, 1] could drive an activation past {@link #MAX_ACTIVATION}
+     * cannot come from training (the loss would be infinite or NaN, the output white or black): the file
+     * is refused. The bound is safe for every decoder: a layer's output is its bias plus at most
+     * 9 x C_in weighted inputs, and ReLU, pooling, resizing and unpooling never make a value larger.
+     */
+    static void requireInRange(Path file, Architecture arch, float[] params) {
+        double bound = 1;  // the input pixels
+        int offset = 0;
+        for (ConvLayer layer : arch.layers()) {
+            double weights = maxAbs(params, offset, layer.weightCount());
+            offset += layer.weightCount();
+            double biases = maxAbs(params, offset, layer.outChannels());
+            offset += layer.outChannels();
+            bound = 9.0 * layer.inChannels() * weights * bound + biases;
+            if (!(bound <= MAX_ACTIVATION))
+                throw new ModelFileException(file + " holds weights too large to compute with (up to " + (float) Math.max(weights, biases)
+                        + " in " + layer.name() + ", where activations could exceed " + MAX_ACTIVATION
+                        + "): the file is damaged or comes from a diverged run");
+        }
+    }
+
+    private static double maxAbs(float[] values, int from, int count) {
+        double max = 0;
+        for (int i = from; i < from + count; i++) max = Math.max(max, Math.abs(values[i]));
+        return max;
     }
 
     /** Weights that are NaN or infinite cannot come from a finished run: the file is damaged. */

@@ -45,7 +45,27 @@ public final class Checkpoint {
         SafeTensors.write(file, meta, tensors);
     }
 
-    public record Loaded(TrainingState state, String dataSha256) {}
+    /**
+     * A checkpoint as read: its state, the SHA-256 of the data it was trained on ("" when it does not
+     * say), and where its epoch began by its own account (-1 where it does not say).
+     */
+    public record Loaded(Path file, TrainingState state, String dataSha256, long epochsDone, long stepsIntoEpoch) {
+        /**
+         * Checks the step against the steps per epoch of the data the run goes on with: a checkpoint whose
+         * step disagrees with the epoch it says it is in, or that no --epochs could reach, is damaged.
+         */
+        public void checkStep(long stepsPerEpoch) {
+            long step = state.step;
+            if (epochsDone >= 0 && stepsIntoEpoch >= 0 && !dataSha256.isEmpty()
+                    && (step / stepsPerEpoch != epochsDone || step % stepsPerEpoch != stepsIntoEpoch))
+                throw new ModelFileException(file + ": the checkpoint's step " + step + " does not agree with its epochs_done "
+                        + epochsDone + " and steps_into_epoch " + stepsIntoEpoch + " at " + stepsPerEpoch
+                        + " steps per epoch: the file is damaged");
+            if (step / stepsPerEpoch + (step % stepsPerEpoch == 0 ? 0 : 1) > Integer.MAX_VALUE)  // the epochs it needs
+                throw new ModelFileException(file + ": the checkpoint's step " + step + " lies beyond any number of epochs of "
+                        + stepsPerEpoch + " steps: the file is damaged");
+        }
+    }
 
     /** Reads a checkpoint; a directory means its checkpoint.safetensors. */
     public static Loaded read(Path path) throws IOException {
@@ -59,7 +79,7 @@ public final class Checkpoint {
         try {
             decoder = Decoder.parse(m.getOrDefault("decoder", "nearest"));
         } catch (IllegalArgumentException e) {
-            throw new ModelFileException(file + ": " + e.getMessage());
+            throw new ModelFileException(file + ": " + SafeTensors.line(e.getMessage()));
         }
         int n = Architecture.of(decoder).parameterCount();
         Map<String, int[]> shapes = new LinkedHashMap<>();
@@ -67,16 +87,57 @@ public final class Checkpoint {
         shapes.put("adam.m", new int[] {n});
         shapes.put("adam.v", new int[] {n});
         st.requireTensors(shapes);
+        Metadata meta = new Metadata(file, m);
+        TrainingState state;
         try {
-            TrainingConfig config = new TrainingConfig(Integer.parseInt(m.get("epochs")), Integer.parseInt(m.get("batch")),
-                    Float.parseFloat(m.get("learning_rate")), Float.parseFloat(m.get("noise")),
-                    Long.parseLong(m.get("seed")), Integer.parseInt(m.get("limit")), decoder);
-            TrainingState state = new TrainingState(config, Long.parseLong(m.get("step")),
-                    st.tensor("params").values(), st.tensor("adam.m").values(), st.tensor("adam.v").values(), RunHistory.parse(m, file));
-            for (float[] values : new float[][] {state.params, state.adamM, state.adamV}) ModelFile.requireFinite(file, values);
-            return new Loaded(state, m.getOrDefault("data_sha256", ""));
-        } catch (NullPointerException | IllegalArgumentException e) {
-            throw new ModelFileException(file + ": checkpoint metadata is incomplete or invalid (" + e.getMessage() + ")");
+            TrainingConfig config = new TrainingConfig(meta.integer("epochs"), meta.integer("batch"), meta.decimal("learning_rate"),
+                    meta.decimal("noise"), meta.whole("seed"), meta.integer("limit"), decoder);
+            state = new TrainingState(config, meta.whole("step"), st.tensor("params").values(), st.tensor("adam.m").values(),
+                    st.tensor("adam.v").values(), RunHistory.parse(m, file));
+        } catch (IllegalArgumentException e) {  // the settings' own checks: an epochs of 0, a negative step
+            throw new ModelFileException(file + ": checkpoint metadata is invalid (" + SafeTensors.line(e.getMessage()) + ")");
+        }
+        for (float[] values : new float[][] {state.params, state.adamM, state.adamV}) ModelFile.requireFinite(file, values);
+        long epochsDone = m.containsKey("epochs_done") ? meta.whole("epochs_done") : -1;
+        long stepsIntoEpoch = m.containsKey("steps_into_epoch") ? meta.whole("steps_into_epoch") : -1;
+        return new Loaded(file, state, m.getOrDefault("data_sha256", ""), epochsDone, stepsIntoEpoch);
+    }
+
+    /** The checkpoint's metadata values, each named in the error when it is missing or not a number. */
+    private record Metadata(Path file, Map<String, String> values) {
+        private String text(String key) {
+            String value = values.get(key);
+            if (value == null) throw new ModelFileException(file + ": checkpoint metadata has no '" + key + "'");
+            return value;
+        }
+
+        private ModelFileException notA(String key, String what) {
+            return new ModelFileException(file + ": checkpoint metadata '" + key + "' is " + SafeTensors.quoted(values.get(key))
+                    + ", not " + what);
+        }
+
+        int integer(String key) {
+            try {
+                return Integer.parseInt(text(key));
+            } catch (NumberFormatException e) {
+                throw notA(key, "a whole number up to " + Integer.MAX_VALUE);
+            }
+        }
+
+        long whole(String key) {
+            try {
+                return Long.parseLong(text(key));
+            } catch (NumberFormatException e) {
+                throw notA(key, "a whole number");
+            }
+        }
+
+        float decimal(String key) {
+            try {
+                return Float.parseFloat(text(key));
+            } catch (NumberFormatException e) {
+                throw notA(key, "a number");
+            }
         }
     }
 }

@@ -2,6 +2,7 @@ package cae.train;
 
 import cae.io.AtomicFiles;
 import cae.io.LossPlot;
+import cae.io.OutputException;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -22,12 +23,14 @@ public final class LossLog implements AutoCloseable {
     public static final String NAME = "loss.csv";
     private static final String HEADER = "step,epoch,loss";
 
+    private final Path file;
     private final BufferedWriter writer;
     private final int stepsPerEpoch;
     private final List<LossPlot.Point> points = new ArrayList<>();
 
     /** The log in {@code file}, holding the rows of {@code earlier} (often the same file) before {@code resumeStep}. */
     public LossLog(Path file, Path earlier, long resumeStep, int stepsPerEpoch) throws IOException {
+        this.file = file;
         this.stepsPerEpoch = stepsPerEpoch;
         StringBuilder kept = new StringBuilder(HEADER).append('\n');
         if (resumeStep > 0 && Files.exists(earlier)) {
@@ -42,7 +45,11 @@ public final class LossLog implements AutoCloseable {
             }
         }
         AtomicFiles.writeString(file, kept.toString());
-        writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+        try {
+            writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw OutputException.writing(file, e);
+        }
     }
 
     public void append(long firstStep, float[] losses) {
@@ -54,7 +61,7 @@ public final class LossLog implements AutoCloseable {
             }
             writer.flush();
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new UncheckedIOException(OutputException.writing(file, e));
         }
     }
 

@@ -65,7 +65,8 @@ public final class RunHistory {
             history.trainedSteps = Long.parseLong(meta.getOrDefault(TRAINED_STEPS, "0"));
             history.trainingSeconds = Double.parseDouble(meta.getOrDefault(TRAINING_SECONDS, "0"));
         } catch (NumberFormatException e) {
-            throw new ModelFileException(file + ": the checkpoint's run history is not readable (" + e.getMessage() + ")");
+            throw new ModelFileException(file + ": the checkpoint's run history is not readable ("
+                    + cae.io.SafeTensors.line(String.valueOf(e.getMessage())) + ")");
         }
         return history;
     }

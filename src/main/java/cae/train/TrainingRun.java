@@ -74,7 +74,7 @@ public final class TrainingRun {
 
     /** The files of a run that {@code folder} already holds (none: it may take a new run). */
     public static List<String> runFilesIn(Path folder) {
-        return java.util.stream.Stream.of(Checkpoint.NAME, ModelFile.NAME, LossLog.NAME, METRICS)
+        return java.util.stream.Stream.of(Checkpoint.NAME, ModelFile.NAME, LossLog.NAME, METRICS, LOSS_PLOT, RECONSTRUCTIONS)
                 .filter(name -> Files.exists(folder.resolve(name))).toList();
     }
 
@@ -124,12 +124,15 @@ public final class TrainingRun {
     public void useTestSet(ImageSet testSet) { sharedTestSet = testSet; }
 
     /**
-     * Trains from {@code resume} (null: from the start) and writes the outputs. Everything the run puts
-     * on the engine is released when it ends, however it ends. On Ctrl-C the JVM may exit as soon as
-     * this returns, so the run's outermost range is closed before the interrupt is let go.
+     * Trains from {@code resume} (null: from step 0) and writes the outputs. The caller holds the output
+     * folder (its {@link cae.io.FolderLock}): temporary files that killed writes left there are removed.
+     * Everything the run puts on the engine is released when it ends, however it ends. On Ctrl-C the
+     * JVM may exit as soon as this returns, so the run's outermost range is closed before the
+     * interrupt is let go.
      */
     public Summary run(TrainingState resume) throws IOException {
         Files.createDirectories(out);
+        AtomicFiles.removeLeftovers(out);
         Interrupt interrupt = new Interrupt();
         List<ImageSet> uploaded = new ArrayList<>();
         ranges.push("run " + config.decoder().id());
@@ -180,8 +183,10 @@ public final class TrainingRun {
         Evaluation evaluation = new Evaluation(trainer.model(), config.noise(), ranges);
         ImageSet validation = data.validation().map(v -> upload(v, "validation", uploaded)).orElse(null);
         RunHistory history = state.history;
-        long startStep = state.step;
         Path earlierLossLog = lossLogFrom != null ? lossLogFrom : out.resolve(LossLog.NAME);
+        // The checkpoint before anything else: a run killed at any moment from here leaves a folder that
+        // --resume continues (from step 0 if no epoch ended), never a loss.csv without a checkpoint.
+        saveCheckpoint(state, trainer.stepsPerEpoch(), dataHash);
 
         try (LossLog lossLog = new LossLog(out.resolve(LossLog.NAME), earlierLossLog, state.step, trainer.stepsPerEpoch())) {
             ProgressBar bar = progress.create(state.step, total, config.batch());
@@ -231,11 +236,10 @@ public final class TrainingRun {
                         state.step, total, out, out);
                 return new Summary(Outcome.INTERRUPTED, state, null, 0);
             }
-            interrupt.remove();
-            if (state.step == startStep) saveCheckpoint(state, trainer.stepsPerEpoch(), dataHash);   // nothing trained: --out may not hold it yet
             double imagesPerSecond = history.imagesPerSecond(config.batch());
-            ImageSet testSet = sharedTestSet != null ? sharedTestSet : upload(data.test(), "test", uploaded);
-            Evaluation.Result test = writeOutputs(trainer.model(), evaluation, testSet, state, lossLog, imagesPerSecond, dataHash);
+            Evaluation.Result test = writeOutputs(trainer.model(), evaluation, state, lossLog, imagesPerSecond, dataHash, interrupt, uploaded);
+            if (test == null) return new Summary(Outcome.INTERRUPTED, state, null, 0);
+            interrupt.remove();
             return new Summary(Outcome.FINISHED, state, test, imagesPerSecond);
         }
     }
@@ -251,20 +255,41 @@ public final class TrainingRun {
         }
     }
 
-    private Evaluation.Result writeOutputs(Autoencoder model, Evaluation evaluation, ImageSet testSet, TrainingState state,
-                                           LossLog lossLog, double imagesPerSecond, String dataHash) throws IOException {
+    /**
+     * Writes the model, scores it on the test set, then writes loss.png, reconstructions.png and, last,
+     * metrics.json (so a folder with metrics.json holds every output). Ctrl-C stops it between two
+     * outputs, each written whole; it then says in one line what was written and what not, and returns null.
+     */
+    private Evaluation.Result writeOutputs(Autoencoder model, Evaluation evaluation, TrainingState state, LossLog lossLog,
+                                           double imagesPerSecond, String dataHash, Interrupt interrupt, List<ImageSet> uploaded)
+            throws IOException {
         List<LossPlot.Point> validationPoints = state.history.validation;
-        // the checkpoint of this step is saved (at the last epoch end, or by run()); the engine's model holds state.params
+        // the checkpoint of this step is saved (at the last epoch end, or before training); the engine's model holds state.params
         ranges.push("model file");
         try {
             ModelFile.write(out.resolve(ModelFile.NAME), model.arch, state.params, modelMetadata(state, dataHash));
         } finally {
             ranges.pop();
         }
+        List<String> written = new ArrayList<>(List.of(ModelFile.NAME, Checkpoint.NAME, LossLog.NAME));
+        if (stopped(interrupt, written)) return null;
 
+        Images test = data.test();
+        log.printf("scoring on the %s ...%n", count(test.count(), "test image"));
+        ImageSet testSet = sharedTestSet != null ? sharedTestSet : upload(test, "test", uploaded);
         Evaluation.Result result = evaluation.score(testSet);
         log.printf("test (%d images): loss %.4f, PSNR noisy %.2f dB, denoised %.2f dB%n",
                 result.images(), result.loss(), result.psnrNoisy(), result.psnrDenoised());
+        if (stopped(interrupt, written)) return null;
+
+        if (Pictures.writeOrSkip(out.resolve(LOSS_PLOT), () -> new LossPlot("Training loss, " + model.arch).training(lossLog.points())
+                .evaluation("validation loss", validationPoints).logScale(true).write(out.resolve(LOSS_PLOT)), log))
+            written.add(LOSS_PLOT);
+        if (stopped(interrupt, written)) return null;
+        Evaluation.Samples samples = evaluation.samples(testSet, 10);
+        if (Pictures.writeOrSkip(out.resolve(RECONSTRUCTIONS), () -> writeReconstructions(samples, out.resolve(RECONSTRUCTIONS)), log))
+            written.add(RECONSTRUCTIONS);
+        if (stopped(interrupt, written)) return null;
 
         Map<String, Object> metrics = new LinkedHashMap<>();
         metrics.put("model", Architecture.NAME);
@@ -293,17 +318,21 @@ public final class TrainingRun {
         metrics.put("finished", Instant.now().toString());
         AtomicFiles.writeString(out.resolve(METRICS), new GsonBuilder().setPrettyPrinting()
                 .serializeSpecialFloatingPointValues().create().toJson(metrics) + "\n");
-
-        List<String> written = new ArrayList<>(List.of(ModelFile.NAME, Checkpoint.NAME, LossLog.NAME));
-        if (Pictures.writeOrSkip(out.resolve(LOSS_PLOT), () -> new LossPlot("Training loss, " + model.arch).training(lossLog.points())
-                .evaluation("validation loss", validationPoints).logScale(true).write(out.resolve(LOSS_PLOT)), log))
-            written.add(LOSS_PLOT);
-        Evaluation.Samples samples = evaluation.samples(testSet, 10);
-        if (Pictures.writeOrSkip(out.resolve(RECONSTRUCTIONS), () -> writeReconstructions(samples, out.resolve(RECONSTRUCTIONS)), log))
-            written.add(RECONSTRUCTIONS);
-        written.add(METRICS);
-        log.printf("wrote %s and %s in %s%n", String.join(", ", written.subList(0, written.size() - 1)), METRICS, out);
+        log.printf("wrote %s and %s in %s%n", String.join(", ", written), METRICS, out);
         return result;
+    }
+
+    /**
+     * After Ctrl-C: says which outputs are written and which are not (a resume writes them again) and
+     * returns true; else false.
+     */
+    private boolean stopped(Interrupt interrupt, List<String> written) {
+        if (!interrupt.requested) return false;
+        List<String> missing = new ArrayList<>();
+        for (String name : List.of(LOSS_PLOT, RECONSTRUCTIONS, METRICS)) if (!written.contains(name)) missing.add(name);
+        log.printf("interrupted while writing the outputs: %s written, %s not; continue with --resume %s to write them%n",
+                String.join(", ", written), String.join(", ", missing), out);
+        return true;
     }
 
     /** Clean, noisy and denoised test digits in three rows. */

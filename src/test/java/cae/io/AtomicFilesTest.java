@@ -72,4 +72,22 @@ class AtomicFilesTest {
         assertArrayEquals(new byte[]{1, 2, 3, 4}, Files.readAllBytes(target));
         assertEquals(List.of(target), filesIn(target.getParent()));
     }
+
+    @Test
+    void theTemporaryFilesOfKilledWritesAreRemovedAndNothingElse() throws IOException {
+        Files.writeString(dir.resolve(".checkpoint.safetensors.7f3a9c01e2d4b5a6.tmp"), "half a checkpoint");
+        Files.writeString(dir.resolve(".loss.png.12ab.tmp"), "half a picture");
+        for (String kept : List.of("notes.tmp", ".hidden.tmp", "model.safetensors", ".x.zz.tmp")) Files.writeString(dir.resolve(kept), kept);
+        assertEquals(2, AtomicFiles.removeLeftovers(dir));
+        assertEquals(List.of(".hidden.tmp", ".x.zz.tmp", "model.safetensors", "notes.tmp"),
+                filesIn(dir).stream().map(p -> p.getFileName().toString()).sorted().toList());
+    }
+
+    @Test
+    void aFolderThatCannotTakeTheTemporaryFileIsNamed() throws IOException {
+        Path notAFolder = Files.writeString(dir.resolve("file"), "x");
+        OutputException e = assertThrows(OutputException.class, () -> AtomicFiles.writeString(notAFolder.resolve("out.txt"), "y"));
+        assertTrue(e.getMessage().startsWith("cannot write files in " + notAFolder + ": "), e.getMessage());
+        assertFalse(e.getMessage().contains(".tmp"), e.getMessage());
+    }
 }
