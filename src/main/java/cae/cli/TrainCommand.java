@@ -20,8 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.concurrent.Callable;
 
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
@@ -207,9 +205,6 @@ final class TrainCommand implements Callable<Integer> {
 
     /** runs/[prefix]date-time, or with -2, -3, ... when a run started in the same second already has it. */
     static Path freshRunFolder(String prefix) {
-        String stamp = prefix + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-        Path folder = Path.of("runs", stamp);
-        for (int n = 2; Files.exists(folder); n++) folder = Path.of("runs", stamp + "-" + n);
-        return folder;
+        return TrainingRun.newRunFolder(prefix);
     }
 }

@@ -113,7 +113,8 @@ public final class GreyImages {
         write(file, new Image(width, height, pixels));
     }
 
-    static BufferedImage toBufferedImage(Image image) {
+    /** An 8-bit grey image of {@code image}: values clipped to [0, 1] and rounded to 0..255; NaN becomes 0. */
+    public static BufferedImage toBufferedImage(Image image) {
         BufferedImage result = new BufferedImage(image.width(), image.height(), BufferedImage.TYPE_BYTE_GRAY);
         WritableRaster raster = result.getRaster();
         int[] row = new int[image.width()];
@@ -131,7 +132,24 @@ public final class GreyImages {
         return Math.round(value * 255f);
     }
 
-    static float[] toGrey(BufferedImage image) {
+    /**
+     * Planar pixels ({@code pixels[c * height * width + y * width + x]}) as grey: one channel is taken
+     * as it is (not copied), three (R, G, B) with the luma weights {@link #read} uses.
+     */
+    public static float[] toGrey(float[] pixels, int channels, int height, int width) {
+        if (channels != 1 && channels != 3) throw new IllegalArgumentException("images have 1 (grey) or 3 (RGB) channels, got " + channels);
+        if (height < 1 || width < 1) throw new IllegalArgumentException("image size " + height + " x " + width);
+        int plane = height * width;
+        if ((long) channels * plane != pixels.length)
+            throw new IllegalArgumentException(channels + " x " + height + " x " + width + " pixels expected, got " + pixels.length);
+        if (channels == 1) return pixels;
+        float[] grey = new float[plane];
+        for (int i = 0; i < plane; i++) grey[i] = (float) luma(pixels[i], pixels[plane + i], pixels[2 * plane + i]);
+        return grey;
+    }
+
+    /** The grey values of {@code image} as {@link #read} computes them for a file: stored samples scaled to [0, 1], colour by luma. */
+    public static float[] toGrey(BufferedImage image) {
         int width = image.getWidth(), height = image.getHeight();
         float[] grey = new float[width * height];
         ColorModel model = image.getColorModel();

@@ -9,6 +9,8 @@ import java.util.Map;
 public record TrainingConfig(int epochs, int batch, float learningRate, float noise, long seed, int limit, Decoder decoder) {
     public static final int EPOCHS = 10, BATCH = 100, LOG_EVERY = 100;
     public static final float LEARNING_RATE = 1e-3f, NOISE = 0.5f;
+    /** The command line's default seed. */
+    public static final long SEED = 1;
 
     public TrainingConfig {
         if (epochs < 1) throw new IllegalArgumentException("epochs must be at least 1, got " + epochs);

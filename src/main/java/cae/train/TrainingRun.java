@@ -20,12 +20,15 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * One training run and everything it leaves in its output folder (docs/SPEC.md §5): loss.csv as it goes, a
@@ -72,6 +75,14 @@ public final class TrainingRun {
     /** "1 step", "2 steps". */
     private static String count(long n, String thing) { return n + " " + thing + (n == 1 ? "" : "s"); }
 
+    /** runs/[prefix]date-time, or with -2, -3, ... when a run started in the same second already has it. */
+    public static Path newRunFolder(String prefix) {
+        String stamp = prefix + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        Path folder = Path.of("runs", stamp);
+        for (int n = 2; Files.exists(folder); n++) folder = Path.of("runs", stamp + "-" + n);
+        return folder;
+    }
+
     /** The files of a run that {@code folder} already holds (none: it may take a new run). */
     public static List<String> runFilesIn(Path folder) {
         return java.util.stream.Stream.of(Checkpoint.NAME, ModelFile.NAME, LossLog.NAME, METRICS, LOSS_PLOT, RECONSTRUCTIONS)
@@ -98,6 +109,24 @@ public final class TrainingRun {
 
     private long[] profiledSteps;
     private Path lossLogFrom;
+    private StepListener stepListener;
+    private BooleanSupplier stopWhen = () -> false;
+    private boolean stoppedByCaller;
+
+    /** Told of each step's loss as training goes. */
+    public interface StepListener {
+        /**
+         * {@code step} steps of {@code totalSteps} are done, the last in {@code epoch} (1-based), with this
+         * loss. Called for every step in order, in bursts: the losses arrive in the chunks of
+         * {@link Trainer.Listener#losses}.
+         */
+        void step(long step, long totalSteps, int epoch, float loss);
+    }
+
+    public void onEveryStep(StepListener listener) { stepListener = listener; }
+
+    /** Checked after every step: true stops the run as Ctrl-C does (a checkpoint, then {@link Outcome#INTERRUPTED}). */
+    public void stopWhen(BooleanSupplier condition) { stopWhen = condition; }
 
     /**
      * Where the steps before the resumed one are logged, when the run continues into a folder other
@@ -198,6 +227,11 @@ public final class TrainingRun {
 
                     @Override public void losses(long firstStep, float[] losses) {
                         lossLog.append(firstStep, losses);
+                        if (stepListener != null)
+                            for (int i = 0; i < losses.length; i++) {
+                                long step = firstStep + i + 1;
+                                stepListener.step(step, total, (int) ((step - 1) / trainer.stepsPerEpoch() + 1), losses[i]);
+                            }
                         long last = firstStep + losses.length;
                         if (last % TrainingConfig.LOG_EVERY == 0) {
                             if (bar != null) bar.clear();
@@ -224,12 +258,15 @@ public final class TrainingRun {
                         epochStart[0] = System.nanoTime();
                     }
 
-                    @Override public boolean stopRequested() { return interrupt.requested; }
+                    @Override public boolean stopRequested() {
+                        if (!stoppedByCaller && stopWhen.getAsBoolean()) stoppedByCaller = true;
+                        return interrupt.requested || stoppedByCaller;
+                    }
                 });
             } finally {
                 if (bar != null) bar.clear();
             }
-            if (interrupt.requested) {
+            if (interrupt.requested || stoppedByCaller) {
                 history.addTraining(state.step - epochStartStep[0], (System.nanoTime() - epochStart[0]) / 1e9);
                 saveCheckpoint(state, trainer.stepsPerEpoch(), dataHash);
                 log.printf("interrupted at step %d of %d: checkpoint saved in %s; continue with --resume %s%n",

@@ -1,8 +1,5 @@
 package cae.io;
 
-import org.jfree.chart.axis.LogAxis;
-import org.jfree.chart.axis.NumberAxis;
-import org.jfree.chart.plot.XYPlot;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,17 +44,32 @@ class LossPlotTest {
         List<LossPlot.Point> points = new ArrayList<>(decaying(100, 10));
         points.add(new LossPlot.Point(110, Double.NaN));
         points.add(new LossPlot.Point(120, Double.POSITIVE_INFINITY));
-        XYPlot plot = new LossPlot("diverged").training(points).chart().getXYPlot();
-        assertEquals(10, plot.getDataset().getItemCount(0));
+        assertEquals(10, new LossPlot("diverged").training(points).drawnPoints().get(0).size());
     }
 
     @Test
     void usesALogAxisOnlyWhenEveryLossIsPositive() {
-        assertInstanceOf(LogAxis.class, new LossPlot("t").training(decaying(100, 10)).logScale(true).chart().getXYPlot().getRangeAxis());
-        assertInstanceOf(NumberAxis.class, new LossPlot("t").training(decaying(100, 10)).chart().getXYPlot().getRangeAxis());
+        assertTrue(new LossPlot("t").training(decaying(100, 10)).logScale(true).drawsLogAxis());
+        assertFalse(new LossPlot("t").training(decaying(100, 10)).drawsLogAxis());
         List<LossPlot.Point> withZero = new ArrayList<>(decaying(100, 10));
         withZero.add(new LossPlot.Point(110, 0.0));
-        assertInstanceOf(NumberAxis.class, new LossPlot("t").training(withZero).logScale(true).chart().getXYPlot().getRangeAxis());
+        assertFalse(new LossPlot("t").training(withZero).logScale(true).drawsLogAxis());
+    }
+
+    @Test
+    void drawsEachSeriesInItsColour() {
+        BufferedImage png = new LossPlot("t").training(decaying(5500, 10)).evaluation("validation loss", decaying(5500, 550))
+                .logScale(true).render();
+        Set<Integer> colours = new HashSet<>();
+        for (int y = 0; y < png.getHeight(); y++) for (int x = 0; x < png.getWidth(); x++) colours.add(png.getRGB(x, y) & 0xffffff);
+        assertTrue(colours.contains(0x1f77b4), "the training loss in blue");
+        assertTrue(colours.contains(0xff7f0e), "the validation loss in orange");
+    }
+
+    @Test
+    void oneFlatPointOrALossOfZeroStillRenders() {
+        assertEquals(LossPlot.HEIGHT, new LossPlot("one").training(List.of(new LossPlot.Point(1, 0.5))).logScale(true).render().getHeight());
+        assertEquals(LossPlot.HEIGHT, new LossPlot("zero").training(List.of(new LossPlot.Point(1, 0), new LossPlot.Point(2, 0))).render().getHeight());
     }
 
     @Test
