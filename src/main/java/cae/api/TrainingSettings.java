@@ -40,7 +40,7 @@ public final class TrainingSettings {
     public float learningRate() { return config.learningRate(); }
 
     /** Standard deviation of the Gaussian noise added to the inputs ({@code --noise}). */
-    public float noise() { return config.noise(); }
+    public float noise() { return config.noise().strength(); }
 
     /** Seed of the initialisation, shuffling and noise ({@code --seed}). */
     public long seed() { return config.seed(); }

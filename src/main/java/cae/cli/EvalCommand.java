@@ -58,7 +58,7 @@ final class EvalCommand implements Callable<Integer> {
             ImageSet testSet = e.upload(test.pixels(), test.count(), test.height(), test.width());
             Evaluation.Result r;
             try {
-                r = new Evaluation(net, std, ranges).score(testSet);
+                r = new Evaluation(net, cae.engine.Noise.gaussian(std), ranges).score(testSet);
             } finally {
                 e.release(testSet);
             }

@@ -103,14 +103,14 @@ final class TrainCommand implements Callable<Integer> {
             TrainingConfig c = resumed.config;
             List<String> changed = Stream.of(
                             batch != c.batch() ? "--batch" : null, learningRate != c.learningRate() ? "--lr" : null,
-                            noise != c.noise() ? "--noise" : null, seed != c.seed() ? "--seed" : null, limit != c.limit() ? "--limit" : null)
+                            !cae.engine.Noise.gaussian(noise).equals(c.noise()) ? "--noise" : null, seed != c.seed() ? "--seed" : null, limit != c.limit() ? "--limit" : null)
                     .filter(option -> option != null && spec.commandLine().getParseResult().hasMatchedOption(option)).toList();
             if (!changed.isEmpty())
                 throw new CommandLine.ParameterException(spec.commandLine(), String.join(", ", changed)
                         + " cannot change when resuming: the run goes on with its checkpoint's settings (" + c.metadata()
                         + "; only --epochs may change)");
             config = new TrainingConfig(epochs != null ? positive("--epochs", epochs) : c.epochs(), c.batch(), c.learningRate(),
-                    c.noise(), c.seed(), c.limit(), c.decoder());
+                    c.noise(), c.seed(), c.limit(), c.model(), c.patch(), c.crops());
             if (decoder != null && decoder != c.decoder())
                 throw new CommandLine.ParameterException(spec.commandLine(), "--decoder " + decoder.id() + " differs from the checkpoint's "
                         + c.decoder().id());

@@ -148,6 +148,11 @@ public interface Engine extends AutoCloseable {
         throw new UnsupportedOperationException(describe() + " has no subtract");
     }
 
+    /** dst = src (a skip connection's gradient kept before the ReLU mask overwrites it). */
+    default void copy(Tensor src, Tensor dst) {
+        throw new UnsupportedOperationException(describe() + " has no copy");
+    }
+
     // ---- decoder variants; the recipe uses resize and conv3x3 only ----
 
     /**

@@ -81,6 +81,8 @@ public abstract class ForwardingEngine implements Engine {
 
     @Override public void subtract(Tensor a, Tensor b, Tensor out) { op("subtract " + a.size(), () -> inner.subtract(a, b, out)); }
 
+    @Override public void copy(Tensor src, Tensor dst) { op("copy " + src.size(), () -> inner.copy(src, dst)); }
+
     @Override public void meanSquaredError(Tensor prediction, Tensor target, Tensor dPrediction, Tensor losses, int slot) {
         op("mse loss forward+backward", () -> inner.meanSquaredError(prediction, target, dPrediction, losses, slot));
     }

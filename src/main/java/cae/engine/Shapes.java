@@ -123,6 +123,12 @@ public final class Shapes {
         if (t.size() != length) throw refuse(op, "the tensor " + shape(t) + " holds " + t.size() + " elements, the host array " + length);
     }
 
+    /** A copy between two tensors of one size. */
+    public static void copy(String op, Tensor src, Tensor dst) {
+        present(op, "src", src);
+        size(op, "dst", dst, src.size());
+    }
+
     public static void upload(int pixels, int count, int height, int width) {
         if (count < 0 || height < 0 || width < 0 || (long) count * height * width != pixels)
             throw refuse("upload", pixels + " pixels for " + count + " images of " + height + "x" + width);

@@ -9,22 +9,28 @@ import java.util.List;
 /**
  * Every intermediate tensor of one forward (and, when training, backward) pass at a fixed batch size
  * and image size, allocated once and reused for every batch of that shape. Stage i of the encoder is
- * conv i -> pool i; up stage j goes to the encoder's recorded size of level 2 - j. A gradient tensor
- * is named after the activation it is the gradient of.
+ * conv i -> pool i; up stage j goes to the encoder's recorded size of level stages - 1 - j. A gradient
+ * tensor is named after the activation it is the gradient of.
  */
 public final class Activations {
     public final Architecture arch;
     public final int batch, height, width;
     private final Engine engine;
 
-    public final Tensor input;           // the (noisy) images, N x 1 x H x W
-    final Tensor[] encoder = new Tensor[3], pooled = new Tensor[3];
-    final Tensor[] up = new Tensor[3];   // the resized or unpooled input of each up stage's conv (none for transposed)
-    final Tensor[] decoder = new Tensor[3];
+    public final Tensor input;        // the (noisy) images, N x C x H x W
+    final Tensor[] encoder, pooled;
+    final Tensor[] up;                // the resized or unpooled input of each up stage's conv (none for transposed)
+    final Tensor[] decoder;           // each up stage's conv output
+    final Tensor[] joined;            // with skips: the up stage's output plus the encoder's of its size, the next stage's input
     public final Tensor logits;
 
-    final Tensor[] dEncoder = new Tensor[3], dPooled = new Tensor[3], dUp = new Tensor[3], dDecoder = new Tensor[3];
+    /** dDecoder[j]: the gradient of up stage j's output as the next stage sees it ({@link #stageOutput}). */
+    final Tensor[] dEncoder, dPooled, dUp, dDecoder;
+    /** With skips: each encoder stage output's gradient through its skip, kept before a ReLU mask reuses the tensor. */
+    final Tensor[] dSkip;
     final Tensor dLogits;
+    /** With the residual output: the noise the network is trained (or scored) to predict, input - clean. */
+    final Tensor noiseTarget;
 
     /** A batch of images too large for the engines' tensors, which index their elements with an int. */
     public static final class TooLargeException extends RuntimeException {
@@ -53,33 +59,48 @@ public final class Activations {
         this.arch = arch;
         this.engine = engine;
         this.batch = batch; this.height = height; this.width = width;
-        int[] h = Architecture.levels(height), w = Architecture.levels(width);
+        int stages = arch.stages();
+        int[] h = arch.levels(height), w = arch.levels(width);
+        encoder = new Tensor[stages];
+        pooled = new Tensor[stages];
+        up = new Tensor[stages];
+        decoder = new Tensor[stages];
+        joined = new Tensor[stages];
 
-        input = engine.zeros(batch, 1, height, width);
-        for (int i = 0; i < 3; i++) {
+        input = engine.zeros(batch, arch.channels(), height, width);
+        for (int i = 0; i < stages; i++) {
             int c = arch.layer(i).outChannels();
             encoder[i] = engine.zeros(batch, c, h[i], w[i]);
             pooled[i] = engine.zeros(batch, c, h[i + 1], w[i + 1]);
         }
-        for (int j = 0; j < Architecture.UP_STAGES; j++) {
-            ConvLayer l = arch.layer(3 + j);
-            int level = 2 - j;
+        for (int j = 0; j < stages; j++) {
+            ConvLayer l = arch.layer(stages + j);
+            int level = stages - 1 - j;
             if (!l.transposed()) up[j] = engine.zeros(batch, l.inChannels(), h[level], w[level]);
             decoder[j] = engine.zeros(batch, l.outChannels(), h[level], w[level]);
+            if (arch.skips()) joined[j] = engine.zeros(decoder[j].shape());
         }
-        logits = engine.zeros(batch, 1, height, width);
+        logits = engine.zeros(batch, arch.channels(), height, width);
 
         if (training) {
-            for (int i = 0; i < 3; i++) {
+            dEncoder = new Tensor[stages];
+            dPooled = new Tensor[stages];
+            dUp = new Tensor[stages];
+            dDecoder = new Tensor[stages];
+            dSkip = new Tensor[stages];
+            for (int i = 0; i < stages; i++) {
                 dEncoder[i] = engine.zeros(encoder[i].shape());
                 dPooled[i] = engine.zeros(pooled[i].shape());
                 if (up[i] != null) dUp[i] = engine.zeros(up[i].shape());
                 dDecoder[i] = engine.zeros(decoder[i].shape());
+                if (arch.skips()) dSkip[i] = engine.zeros(encoder[i].shape());
             }
             dLogits = engine.zeros(logits.shape());
         } else {
+            dEncoder = dPooled = dUp = dDecoder = dSkip = new Tensor[stages];
             dLogits = null;
         }
+        noiseTarget = arch.residual() ? engine.zeros(logits.shape()) : null;
     }
 
     /** The tensor the loss gradient goes into. */
@@ -88,12 +109,16 @@ public final class Activations {
         return dLogits;
     }
 
+    /** Up stage j's output as the next stage sees it: with skips, joined with the encoder's output of its size. */
+    Tensor stageOutput(int j) { return arch.skips() ? joined[j] : decoder[j]; }
+
     /** Gives every tensor back to the engine (Engine.release); these activations must not be used afterwards. */
     public void release() {
         List<Tensor> all = new ArrayList<>(List.of(input, logits));
-        for (Tensor[] tensors : new Tensor[][] {encoder, pooled, up, decoder, dEncoder, dPooled, dUp, dDecoder})
-            for (Tensor t : tensors) if (t != null) all.add(t);
+        for (Tensor[] tensors : new Tensor[][] {encoder, pooled, up, decoder, joined, dEncoder, dPooled, dUp, dDecoder, dSkip})
+            for (Tensor t : tensors) if (t != null && !all.contains(t)) all.add(t);
         if (dLogits != null) all.add(dLogits);
+        if (noiseTarget != null) all.add(noiseTarget);
         for (Tensor t : all) engine.release(t);
     }
 }

@@ -51,53 +51,81 @@ public final class Autoencoder implements AutoCloseable {
     }
 
     /**
-     * Whether decoder stage j's output goes through a nearest resize into stage j + 1 (false for j = -1,
-     * the encoder's last pool). Then the resize's backward goes with stage j's own
-     * ({@link Engine#conv3x3ResizeBackward}), which an engine may fuse.
+     * Whether up stage j's output goes through a nearest resize into stage j + 1 (false for j = -1, the
+     * encoder's last pool) with nothing else taking its gradient: then the resize's backward goes with
+     * stage j's own ({@link Engine#conv3x3ResizeBackward}), which an engine may fuse. A skip connection
+     * needs that gradient before the ReLU mask, so it keeps the two apart.
      */
     private boolean resizedAbove(int j) {
-        return arch.decoder() == Decoder.NEAREST && j >= 0 && j + 1 < Architecture.UP_STAGES;
+        return arch.decoder() == Decoder.NEAREST && !arch.skips() && j >= 0 && j + 1 < arch.stages();
     }
 
     /** a.input -> a.logits. */
     public void forward(Activations a) {
+        int stages = arch.stages();
         Tensor x = a.input;
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < stages; i++) {
             conv(i, x, a.encoder[i]);
             engine.maxPool(a.encoder[i], a.pooled[i]);
             x = a.pooled[i];
         }
-        for (int j = 0; j < Architecture.UP_STAGES; j++) {
-            int level = 2 - j;
+        for (int j = 0; j < stages; j++) {
+            int level = stages - 1 - j;
             switch (arch.decoder()) {
                 case NEAREST -> engine.resize(x, a.up[j]);
                 case BILINEAR -> engine.bilinearResize(x, a.up[j]);
                 case UNPOOL -> engine.maxUnpool(a.encoder[level], a.pooled[level], x, a.up[j]);
                 case TRANSPOSED -> { }
             }
-            conv(3 + j, a.up[j] != null ? a.up[j] : x, a.decoder[j]);
-            x = a.decoder[j];
+            conv(stages + j, a.up[j] != null ? a.up[j] : x, a.decoder[j]);
+            if (arch.skips()) engine.add(a.decoder[j], a.encoder[level], a.joined[j]);
+            x = a.stageOutput(j);
         }
-        conv(Architecture.LOGITS, x, a.logits);
+        conv(arch.logitsLayer(), x, a.logits);
     }
 
     /**
-     * Inference: a.input -> the reconstruction in {@code output} (the logits' shape), the sigmoid of
-     * the logits. What {@link Denoiser} runs and what the ONNX export writes.
+     * Inference: a.input -> the denoised images in {@code output} (the logits' shape): the sigmoid of
+     * the logits (cross-entropy), the logits (MSE), or the input minus them (the residual output). What
+     * {@link Denoiser} runs and what the ONNX export writes. A linear output may leave [0, 1]: whoever
+     * turns it into pixels clips it.
      */
     public void reconstruct(Activations a, Tensor output) {
         forward(a);
-        engine.sigmoid(a.logits, output);
+        if (arch.sigmoidOutput()) engine.sigmoid(a.logits, output);
+        else if (arch.residual()) engine.subtract(a.input, a.logits, output);
+        else engine.copy(a.logits, output);
+    }
+
+    /**
+     * The loss of the forward pass in {@code a} against {@code clean}, into losses[slot], and its
+     * gradient with respect to the logits into {@code gradient} (a.logitsGradient() when training):
+     * sigmoid cross-entropy of the logits, or the mean squared error of the output; with the residual
+     * output the logits are trained to predict the noise, input - clean.
+     */
+    public void loss(Activations a, Tensor clean, Tensor gradient, Tensor losses, int slot) {
+        if (arch.sigmoidOutput()) {
+            engine.sigmoidCrossEntropy(a.logits, clean, gradient, losses, slot);
+        } else if (arch.residual()) {
+            // mean((input - logits - clean)^2) = mean((logits - (input - clean))^2), with the gradient straight into the logits
+            engine.subtract(a.input, clean, a.noiseTarget);
+            engine.meanSquaredError(a.logits, a.noiseTarget, gradient, losses, slot);
+        } else {
+            engine.meanSquaredError(a.logits, clean, gradient, losses, slot);
+        }
     }
 
     /** From the loss gradient in a.logitsGradient() to every parameter gradient in {@link #grads}. */
     public void backward(Activations a) {
-        convBackward(Architecture.LOGITS, a.decoder[2], a.logits, a.dLogits, a.dDecoder[2]);
-        for (int j = Architecture.UP_STAGES - 1; j >= 0; j--) {
-            int level = 2 - j, layer = 3 + j;
+        int stages = arch.stages();
+        convBackward(arch.logitsLayer(), a.stageOutput(stages - 1), a.logits, a.dLogits, a.dDecoder[stages - 1]);
+        for (int j = stages - 1; j >= 0; j--) {
+            int level = stages - 1 - j, layer = stages + j;
             boolean upsampled = a.up[j] != null;
-            Tensor below = j == 0 ? a.pooled[2] : a.decoder[j - 1], dBelow = j == 0 ? a.dPooled[2] : a.dDecoder[j - 1];
+            Tensor below = j == 0 ? a.pooled[stages - 1] : a.stageOutput(j - 1), dBelow = j == 0 ? a.dPooled[stages - 1] : a.dDecoder[j - 1];
             Tensor x = upsampled ? a.up[j] : below, dx = upsampled ? a.dUp[j] : dBelow;
+            // with a skip, the encoder's output of this size takes the same gradient; kept before the mask overwrites it
+            if (arch.skips()) engine.copy(a.dDecoder[j], a.dSkip[level]);
             if (resizedAbove(j))
                 engine.conv3x3ResizeBackward(x, params.weight(layer), a.decoder[j], a.dUp[j + 1], arch.layer(layer).relu(),
                         a.dDecoder[j], dx, grads.weight(layer), grads.bias(layer));
@@ -111,8 +139,16 @@ public final class Autoencoder implements AutoCloseable {
                 case TRANSPOSED -> throw new IllegalStateException("a transposed stage has no separate upsampling");
             }
         }
-        for (int i = 2; i >= 0; i--)
-            engine.conv3x3PoolBackward(i == 0 ? a.input : a.pooled[i - 1], params.weight(i), a.encoder[i], a.pooled[i], a.dPooled[i],
-                    arch.layer(i).relu(), a.dEncoder[i], i == 0 ? null : a.dPooled[i - 1], grads.weight(i), grads.bias(i));
+        for (int i = stages - 1; i >= 0; i--) {
+            Tensor x = i == 0 ? a.input : a.pooled[i - 1], dx = i == 0 ? null : a.dPooled[i - 1];
+            if (arch.skips()) {
+                engine.maxPoolBackward(a.encoder[i], a.pooled[i], a.dPooled[i], a.dEncoder[i]);
+                engine.add(a.dEncoder[i], a.dSkip[i], a.dEncoder[i]);
+                convBackward(i, x, a.encoder[i], a.dEncoder[i], dx);
+            } else {
+                engine.conv3x3PoolBackward(x, params.weight(i), a.encoder[i], a.pooled[i], a.dPooled[i],
+                        arch.layer(i).relu(), a.dEncoder[i], dx, grads.weight(i), grads.bias(i));
+            }
+        }
     }
 }

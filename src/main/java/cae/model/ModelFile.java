@@ -25,7 +25,7 @@ public final class ModelFile {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "cae");
         meta.put("architecture", Architecture.NAME);
-        meta.put("decoder", arch.decoder().id());
+        meta.putAll(arch.metadata());
         meta.put("parameters", Integer.toString(arch.parameterCount()));
         meta.putAll(metadata);
         SafeTensors.write(file, meta, split(arch, params));
@@ -43,7 +43,7 @@ public final class ModelFile {
             throw new ModelFileException(file + ": architecture " + SafeTensors.quoted(name) + " is not supported (expected " + Architecture.NAME + ")");
         Architecture arch;
         try {
-            arch = Architecture.of(Decoder.parse(st.metadata().getOrDefault("decoder", Decoder.NEAREST.id())));
+            arch = Architecture.fromMetadata(st.metadata());
         } catch (IllegalArgumentException e) {
             throw new ModelFileException(file + ": " + SafeTensors.line(e.getMessage()));
         }

@@ -3,7 +3,7 @@ package cae.train;
 import cae.io.ModelFileException;
 import cae.io.SafeTensors;
 import cae.model.Architecture;
-import cae.model.Decoder;
+import cae.engine.Noise;
 import cae.model.ModelFile;
 
 import java.io.IOException;
@@ -75,13 +75,13 @@ public final class Checkpoint {
         Map<String, String> m = st.metadata();
         if (!"cae-checkpoint".equals(m.get("format")))
             throw new ModelFileException(file + ": not a cae checkpoint (its metadata has no format 'cae-checkpoint')");
-        Decoder decoder;
+        Architecture model;
         try {
-            decoder = Decoder.parse(m.getOrDefault("decoder", "nearest"));
+            model = Architecture.fromMetadata(m);
         } catch (IllegalArgumentException e) {
             throw new ModelFileException(file + ": " + SafeTensors.line(e.getMessage()));
         }
-        int n = Architecture.of(decoder).parameterCount();
+        int n = model.parameterCount();
         Map<String, int[]> shapes = new LinkedHashMap<>();
         shapes.put("params", new int[] {n});
         shapes.put("adam.m", new int[] {n});
@@ -91,7 +91,8 @@ public final class Checkpoint {
         TrainingState state;
         try {
             TrainingConfig config = new TrainingConfig(meta.integer("epochs"), meta.integer("batch"), meta.decimal("learning_rate"),
-                    meta.decimal("noise"), meta.whole("seed"), meta.integer("limit"), decoder);
+                    meta.noise("noise"), meta.whole("seed"), meta.integer("limit"), model,
+                    m.containsKey("patch") ? meta.integer("patch") : 0, m.containsKey("crops") ? meta.integer("crops") : 1);
             state = new TrainingState(config, meta.whole("step"), st.tensor("params").values(), st.tensor("adam.m").values(),
                     st.tensor("adam.v").values(), RunHistory.parse(m, file));
         } catch (IllegalArgumentException e) {  // the settings' own checks: an epochs of 0, a negative step
@@ -137,6 +138,17 @@ public final class Checkpoint {
                 return Float.parseFloat(text(key));
             } catch (NumberFormatException e) {
                 throw notA(key, "a number");
+            }
+        }
+
+        /** A Gaussian sigma as a bare number (every checkpoint before the other noise models), or a model's text. */
+        Noise noise(String key) {
+            String value = text(key);
+            if (!value.contains(":") && !value.equals("none")) return Noise.gaussian(decimal(key));
+            try {
+                return Noise.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw notA(key, "a noise model (gaussian:SIGMA, salt-pepper:P, mask:P or none)");
             }
         }
     }

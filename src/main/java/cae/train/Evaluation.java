@@ -2,6 +2,8 @@ package cae.train;
 
 import cae.engine.Engine;
 import cae.engine.ImageSet;
+import cae.engine.Noise;
+import cae.engine.Sampling;
 import cae.engine.Tensor;
 import cae.model.Activations;
 import cae.model.Autoencoder;
@@ -44,13 +46,14 @@ public final class Evaluation {
 
     private final Engine engine;
     private final Autoencoder model;
-    private final float noise;
+    private final Noise noise;
     private final Ranges ranges;
 
-    public Evaluation(Autoencoder model, float noise) { this(model, noise, Ranges.NONE); }
+    /** Scored on Gaussian noise of this sigma. */
+    public Evaluation(Autoencoder model, float noise) { this(model, Noise.gaussian(noise), Ranges.NONE); }
 
     /** With {@code ranges} naming each scoring ("evaluation"), its batches ("evaluation batch") and each {@link #samples} ("samples"). */
-    public Evaluation(Autoencoder model, float noise, Ranges ranges) {
+    public Evaluation(Autoencoder model, Noise noise, Ranges ranges) {
         this.engine = model.engine();
         this.model = model;
         this.noise = noise;
@@ -134,23 +137,24 @@ public final class Evaluation {
         final float[] clean, noisy, denoised, loss = new float[1];
         /** The same object every batch, so the engine can replay it (CUDA graphs). */
         private final Runnable ops = this::queue;
-        private ImageSet images;
+        private Sampling sampling;
         private int from;
 
         Batch(int size, int h, int w) {
             this.size = size;
             activations = model.activations(size, h, w, false);
-            cleanTensor = engine.zeros(size, 1, h, w);
-            dLogits = engine.zeros(size, 1, h, w);
-            outputTensor = engine.zeros(size, 1, h, w);
+            int channels = model.arch.channels();
+            cleanTensor = engine.zeros(size, channels, h, w);
+            dLogits = engine.zeros(size, channels, h, w);
+            outputTensor = engine.zeros(size, channels, h, w);
             lossTensor = engine.zeros(1);
-            clean = new float[size * h * w];
-            noisy = new float[size * h * w];
-            denoised = new float[size * h * w];
+            clean = new float[size * channels * h * w];
+            noisy = new float[size * channels * h * w];
+            denoised = new float[size * channels * h * w];
         }
 
         void run(ImageSet images, int from) {
-            this.images = images;
+            if (sampling == null || sampling.images() != images) sampling = Sampling.whole(images, noise, NOISE_SEED);
             this.from = from;
             ranges.push("evaluation batch");
             try {
@@ -165,9 +169,9 @@ public final class Evaluation {
         }
 
         private void queue() {
-            engine.gather(images, from, cleanTensor, activations.input, noise, NOISE_SEED, from);
+            engine.gather(sampling, from, cleanTensor, activations.input, from);
             model.reconstruct(activations, outputTensor);
-            engine.sigmoidCrossEntropy(activations.logits, cleanTensor, dLogits, lossTensor, 0);
+            model.loss(activations, cleanTensor, dLogits, lossTensor, 0);
         }
 
         double loss() { return loss[0]; }

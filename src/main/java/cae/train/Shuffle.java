@@ -6,8 +6,15 @@ import java.util.SplittableRandom;
 public final class Shuffle {
     private Shuffle() {}
 
-    public static void order(long seed, long epoch, int[] order) {
-        for (int i = 0; i < order.length; i++) order[i] = i;
+    public static void order(long seed, long epoch, int[] order) { order(seed, epoch, order, order.length); }
+
+    /**
+     * The order of an epoch in which each of {@code images} images comes order.length / images times
+     * (its crops): the list 0, 1, ..., images - 1, 0, 1, ... shuffled; with one sample per image the
+     * plain shuffle above.
+     */
+    public static void order(long seed, long epoch, int[] order, int images) {
+        for (int i = 0; i < order.length; i++) order[i] = i % images;
         SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch);
         for (int i = order.length - 1; i > 0; i--) {
             int j = random.nextInt(i + 1);

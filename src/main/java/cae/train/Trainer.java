@@ -71,22 +71,32 @@ public final class Trainer implements AutoCloseable {
     /** Whether this epoch's range is pushed (run pops it however the loop ends). */
     private boolean epochRangeOpen;
 
-    public Trainer(Engine engine, TrainingConfig config, ImageSet images) {
+    public Trainer(Engine engine, TrainingConfig config, ImageSet images) { this(engine, config, images, null); }
+
+    /**
+     * A trainer on {@code images}: whole images of one size, or with a patch, random crops of any
+     * image; {@code noisyTwins} (or null) are the real noisy versions of the same images, in place of
+     * the config's synthetic noise.
+     */
+    public Trainer(Engine engine, TrainingConfig config, ImageSet images, ImageSet noisyTwins) {
         this.engine = engine;
         this.config = config;
         this.images = images;
-        this.sampling = Sampling.whole(images, Noise.gaussian(config.noise()), config.seed());
+        boolean crops = config.patch() > 0;
+        this.sampling = new Sampling(images, noisyTwins, config.noise(), crops, crops, config.seed());
         this.stepsPerEpoch = config.stepsPerEpoch(images.count());
         if (stepsPerEpoch == 0)
             throw new IllegalArgumentException("batch " + config.batch() + " is larger than the " + images.count() + " training images");
-        Activations.checkSize(Architecture.of(config.decoder()), config.batch(), images.height(), images.width());  // before anything is allocated
-        this.model = new Autoencoder(engine, Architecture.of(config.decoder()));
+        int height = crops ? config.patch() : images.height(), width = crops ? config.patch() : images.width();
+        Activations.checkSize(config.model(), config.batch(), height, width);  // before anything is allocated
+        this.model = new Autoencoder(engine, config.model());
         this.adam = new Adam(engine, model.params.flat.size(), config.learningRate());
-        this.activations = model.activations(config.batch(), images.height(), images.width(), true);
+        this.activations = model.activations(config.batch(), height, width, true);
         this.clean = engine.zeros(activations.input.shape());
         this.losses = engine.zeros(TrainingConfig.LOG_EVERY);
-        this.order = new int[images.count()];
-        this.nextOrder = new int[images.count()];
+        int samples = (int) config.samplesPerEpoch(images.count());
+        this.order = new int[samples];
+        this.nextOrder = new int[samples];
     }
 
     public Autoencoder model() { return model; }
@@ -143,7 +153,7 @@ public final class Trainer implements AutoCloseable {
                     nextOrder = order;
                     order = ready;
                 } else {
-                    Shuffle.order(config.seed(), epoch, order);
+                    Shuffle.order(config.seed(), epoch, order, images.count());
                 }
                 engine.setOrder(order);
                 orderSet = true;
@@ -157,7 +167,7 @@ public final class Trainer implements AutoCloseable {
             }
             if (step + 1 == profileTo) engine.profilerRange(false);
             if (inEpoch == stepsPerEpoch - 1 && step + 1 < total) {
-                Shuffle.order(config.seed(), epoch + 1, nextOrder);
+                Shuffle.order(config.seed(), epoch + 1, nextOrder, images.count());
                 nextOrderEpoch = epoch + 1;
             }
             step++;
@@ -189,7 +199,7 @@ public final class Trainer implements AutoCloseable {
         long step = currentStep;
         engine.gather(sampling, currentInEpoch * config.batch(), clean, activations.input, step);
         model.forward(activations);
-        engine.sigmoidCrossEntropy(activations.logits, clean, activations.logitsGradient(), losses,
+        model.loss(activations, clean, activations.logitsGradient(), losses,
                 (int) (step % TrainingConfig.LOG_EVERY));
         model.backward(activations);
         adam.update(model.params.flat, model.grads.flat, step + 1);

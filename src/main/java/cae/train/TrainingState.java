@@ -34,7 +34,7 @@ public final class TrainingState {
 
     /** Step 0: Glorot-initialised weights from the seed, zero moments. */
     public static TrainingState fresh(TrainingConfig config) {
-        Architecture arch = Architecture.of(config.decoder());
+        Architecture arch = config.model();
         int n = arch.parameterCount();
         return new TrainingState(config, 0, Parameters.glorotInit(arch, config.seed()), new float[n], new float[n]);
     }

@@ -295,6 +295,9 @@ class EngineAgreementTest {
             b.same("add", sum);
             b.run((e, i) -> e.subtract(x[i], y[i], difference[i]));
             b.same("subtract", difference);
+            Tensor[] copied = b.output(3, 2, 5, 7);
+            b.run((e, i) -> e.copy(difference[i], copied[i]));
+            b.same("copy", copied);
             b.run((e, i) -> e.add(x[i], y[i], x[i]));   // in place
             b.same("add in place", x);
             Tensor[] losses = b.output(3), grad = b.output(3, 2, 5, 7);

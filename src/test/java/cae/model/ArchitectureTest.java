@@ -33,7 +33,7 @@ class ArchitectureTest {
         try (CpuEngine cpu = new CpuEngine(1)) {
             Activations a = new Activations(cpu, arch, 3, h, w, false);
             for (int i = 0; i < 3; i++) add(expected, i == 0 ? a.input : a.pooled[i - 1], a.encoder[i]);
-            for (int j = 0; j < Architecture.UP_STAGES; j++) if (a.up[j] != null) add(expected, a.up[j], a.decoder[j]);
+            for (int j = 0; j < arch.stages(); j++) if (a.up[j] != null) add(expected, a.up[j], a.decoder[j]);
         }
         java.util.List<int[]> shapes = arch.wideConvolutionShapes(3, h, w);
         assertEquals(expected.size(), shapes.size());

@@ -228,6 +228,12 @@ public final class CpuEngine implements Engine {
         elementwise.run(cpu(a), cpu(b), cpu(out), true);
     }
 
+    @Override public void copy(Tensor src, Tensor dst) {
+        Shapes.copy("copy", src, dst);
+        CpuTensor s = cpu(src), d = cpu(dst);
+        System.arraycopy(s.data, s.offset, d.data, d.offset, s.size());
+    }
+
     @Override public void meanSquaredError(Tensor prediction, Tensor target, Tensor dPrediction, Tensor losses, int slot) {
         Shapes.loss("meanSquaredError", prediction, target, dPrediction, losses, slot);
         squaredError.run(cpu(prediction), cpu(target), cpu(dPrediction), cpu(losses), slot);

@@ -209,6 +209,11 @@ public final class ReferenceEngine implements Engine {
         ref(out).set(x);
     }
 
+    @Override public void copy(Tensor src, Tensor dst) {
+        Shapes.copy("copy", src, dst);
+        ref(dst).set(values(src));
+    }
+
     @Override public void meanSquaredError(Tensor prediction, Tensor target, Tensor dPrediction, Tensor losses, int slot) {
         Shapes.loss("meanSquaredError", prediction, target, dPrediction, losses, slot);
         double[] p = values(prediction), t = values(target), g = new double[p.length];
