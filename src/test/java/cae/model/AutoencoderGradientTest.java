@@ -30,8 +30,30 @@ class AutoencoderGradientTest {
     @ParameterizedTest
     @EnumSource(Decoder.class)
     void backwardMatchesFiniteDifferencesOfTheLoss(Decoder decoder) {
-        Architecture arch = Architecture.of(decoder);
-        random = new Random(17 + decoder.ordinal());
+        backwardMatchesFiniteDifferences(Architecture.of(decoder), 17 + decoder.ordinal());
+    }
+
+    /** The model options: skip connections, the residual output, the MSE loss, colour, other stage counts and widths. */
+    static java.util.stream.Stream<Architecture> options() {
+        return java.util.stream.Stream.of(
+                new Architecture(Decoder.NEAREST, 1, java.util.List.of(6, 5, 4), true, false, Architecture.Loss.XENT),
+                new Architecture(Decoder.TRANSPOSED, 1, java.util.List.of(5, 6, 4), true, false, Architecture.Loss.XENT),
+                new Architecture(Decoder.BILINEAR, 3, java.util.List.of(6, 4), true, true, Architecture.Loss.MSE),
+                new Architecture(Decoder.NEAREST, 3, java.util.List.of(6, 5, 8), false, true, Architecture.Loss.MSE),
+                new Architecture(Decoder.UNPOOL, 1, java.util.List.of(4, 6), false, false, Architecture.Loss.MSE),
+                new Architecture(Decoder.NEAREST, 1, java.util.List.of(7), true, true, Architecture.Loss.MSE),
+                new Architecture(Decoder.NEAREST, 1, java.util.List.of(4, 6, 5, 7), true, false, Architecture.Loss.XENT));
+    }
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.MethodSource("options")
+    void backwardMatchesFiniteDifferencesWithEveryModelOption(Architecture arch) {
+        backwardMatchesFiniteDifferences(arch, arch.hashCode());
+    }
+
+    private void backwardMatchesFiniteDifferences(Architecture arch, long seed) {
+        String decoder = arch.toString();
+        random = new Random(seed);
         float[] params = Parameters.glorotInit(arch, 5);
         try (Engine cpu = new CpuEngine(1)) {
             Autoencoder net = new Autoencoder(cpu, arch);
@@ -87,21 +109,33 @@ class AutoencoderGradientTest {
         return loss(net, a, target, losses, true);
     }
 
-    /** The forward pass's mean sigmoid cross-entropy: the engine's (it also writes the logits' gradient), or in double from the logits. */
+    /**
+     * The forward pass's loss: the engine's through the model (it also writes the logits' gradient), or
+     * in double from the logits: the mean sigmoid cross-entropy, or the mean squared error of the
+     * output (the logits, or the input minus them).
+     */
     private static double loss(Autoencoder net, Activations a, Tensor target, Tensor losses, boolean inDouble) {
         Engine engine = net.engine();
         net.forward(a);
         if (!inDouble) {
-            engine.sigmoidCrossEntropy(a.logits, target, a.logitsGradient(), losses, 0);
+            net.loss(a, target, a.logitsGradient(), losses, 0);
             float[] value = new float[1];
             engine.read(losses, value);
             return value[0];
         }
-        float[] x = new float[a.logits.size()], z = new float[x.length];
+        float[] x = new float[a.logits.size()], z = new float[x.length], in = new float[x.length];
         engine.read(a.logits, x);
         engine.read(target, z);
+        engine.read(a.input, in);
         double sum = 0;
-        for (int i = 0; i < x.length; i++) sum += Math.max(x[i], 0) - (double) x[i] * z[i] + Math.log1p(Math.exp(-Math.abs((double) x[i])));
+        for (int i = 0; i < x.length; i++) {
+            if (net.arch.sigmoidOutput()) {
+                sum += Math.max(x[i], 0) - (double) x[i] * z[i] + Math.log1p(Math.exp(-Math.abs((double) x[i])));
+            } else {
+                double out = net.arch.residual() ? (double) in[i] - x[i] : x[i], d = out - z[i];
+                sum += d * d;
+            }
+        }
         return sum / x.length;
     }
 
