@@ -128,6 +128,17 @@ public final class TrainingRun {
     /** Checked after every step: true stops the run as Ctrl-C does (a checkpoint, then {@link Outcome#INTERRUPTED}). */
     public void stopWhen(BooleanSupplier condition) { stopWhen = condition; }
 
+    private double maxMinutes = 0;
+
+    /**
+     * A time budget: after {@code minutes} of training (0: none) the run stops at the next step, saves
+     * its checkpoint and writes every output as a finished run does; a resume goes on towards --epochs.
+     */
+    public void maxMinutes(double minutes) {
+        if (!(minutes >= 0) || Double.isInfinite(minutes)) throw new IllegalArgumentException("--max-minutes must be zero (none) or positive, got " + minutes);
+        maxMinutes = minutes;
+    }
+
     /**
      * Where the steps before the resumed one are logged, when the run continues into a folder other
      * than its own: their rows are copied into this run's loss.csv.
@@ -220,6 +231,9 @@ public final class TrainingRun {
         try (LossLog lossLog = new LossLog(out.resolve(LossLog.NAME), earlierLossLog, state.step, trainer.stepsPerEpoch())) {
             ProgressBar bar = progress.create(state.step, total, config.batch());
             long[] epochStart = {System.nanoTime()}, epochStartStep = {state.step};
+            boolean budgeted = maxMinutes > 0;
+            long deadline = System.nanoTime() + (long) (maxMinutes * 60e9);
+            boolean[] budgetSpent = {false};
             interrupt.install();
             try {
                 trainer.run(state, new Trainer.Listener() {
@@ -260,11 +274,19 @@ public final class TrainingRun {
 
                     @Override public boolean stopRequested() {
                         if (!stoppedByCaller && stopWhen.getAsBoolean()) stoppedByCaller = true;
-                        return interrupt.requested || stoppedByCaller;
+                        if (budgeted && !budgetSpent[0] && System.nanoTime() - deadline >= 0) budgetSpent[0] = true;
+                        return interrupt.requested || stoppedByCaller || budgetSpent[0];
                     }
                 });
             } finally {
                 if (bar != null) bar.clear();
+            }
+            if (budgetSpent[0] && !interrupt.requested && !stoppedByCaller && state.step < total) {
+                history.addTraining(state.step - epochStartStep[0], (System.nanoTime() - epochStart[0]) / 1e9);
+                saveCheckpoint(state, trainer.stepsPerEpoch(), dataHash);
+                log.printf("the time budget of %s minutes is spent at step %d of %d (epoch %d): checkpoint saved; writing the outputs "
+                        + "(--resume %s goes on towards %s)%n", maxMinutes, state.step, total, state.step / trainer.stepsPerEpoch() + 1, out,
+                        count(config.epochs(), "epoch"));
             }
             if (interrupt.requested || stoppedByCaller) {
                 history.addTraining(state.step - epochStartStep[0], (System.nanoTime() - epochStart[0]) / 1e9);
