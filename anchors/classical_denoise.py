@@ -107,7 +107,7 @@ def main():
         pairs.append((clean, noisy))
 
     methods = {"noisy": lambda noisy: noisy}
-    h, _ = best_setting(pairs, nlm, [float(v) for v in range(3, 41)], args.jobs)
+    h, _ = best_setting(pairs, nlm, [float(v) for v in range(4, 42, 2)], args.jobs)
     sigma, _ = best_setting(pairs, blur, [round(0.3 + 0.1 * i, 1) for i in range(28)], args.jobs)
     methods[f"non-local means (h {h:g})"] = lambda noisy: nlm(noisy, h)
     methods[f"Gaussian blur (sigma {sigma:g})"] = lambda noisy: blur(noisy, sigma)
