@@ -177,7 +177,7 @@ public final class ImageFolder {
     }
 
     /** What the first pass learns of one image: its file's hash and length, and its header. */
-    private record Scanned(String relative, Path file, byte[] sha256, long length, ImageFiles.Header header) {}
+    record Scanned(String relative, Path file, byte[] sha256, long length, ImageFiles.Header header) {}
 
     /** A folder read and hashed, and its images' pixels once decoded or mapped. */
     private record Loaded(Path folder, List<Scanned> images, String identity, Pixels pixels) {
@@ -322,7 +322,8 @@ public final class ImageFolder {
         return scanned;
     }
 
-    private static Scanned scanOne(FolderListing.Entry e, long maxPixels) {
+    /** The first pass over one file: its hash and length, and its header checked against the cap. Throws {@link DataException} naming it. */
+    static Scanned scanOne(FolderListing.Entry e, long maxPixels) {
         MessageDigest digest = Sha256.newDigest();
         long length = 0;
         byte[] buffer = new byte[1 << 16];
@@ -386,7 +387,7 @@ public final class ImageFolder {
     }
 
     /** A decoded image and the decoder's warnings about it. */
-    private record Decoded(byte[] pixels, Set<String> warnings) {}
+    record Decoded(byte[] pixels, Set<String> warnings) {}
 
     /**
      * Decodes the images in parallel and hands them to {@code sink} in order. Decoded images wait for
@@ -424,7 +425,8 @@ public final class ImageFolder {
         return s.header().pixels() * (8 + channels);
     }
 
-    private static Decoded decodeOne(Scanned s, int channels, long maxPixels) {
+    /** One image decoded into 8-bit planes of {@code channels}. Throws {@link DataException} naming the file. */
+    static Decoded decodeOne(Scanned s, int channels, long maxPixels) {
         Set<String> warnings = new LinkedHashSet<>();
         BufferedImage image;
         try {

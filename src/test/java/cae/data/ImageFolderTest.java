@@ -177,6 +177,15 @@ class ImageFolderTest {
     }
 
     @Test
+    void idxFoldersAreToldFromImageFolders() throws Exception {
+        Path idx = Files.createDirectories(tmp.resolve("idx")), photos = tmp.resolve("photos");
+        Files.write(idx.resolve(DataSet.TEST_IMAGES + ".gz"), new byte[] {1});
+        write(photos.resolve("a.png"), grey(3, 3, 0), "png");
+        assertTrue(DataSet.isIdxFolder(idx));
+        assertFalse(DataSet.isIdxFolder(photos));
+    }
+
+    @Test
     void colourOptionIsParsed() {
         assertEquals(ImageFolder.Color.GREY, ImageFolder.Color.parse("grey"));
         assertEquals(ImageFolder.Color.GREY, ImageFolder.Color.parse("Gray"));
