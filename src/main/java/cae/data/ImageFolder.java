@@ -329,6 +329,10 @@ public final class ImageFolder {
         byte[] buffer = new byte[1 << 16];
         try (InputStream in = Files.newInputStream(e.file())) {
             for (int n; (n = in.read(buffer)) > 0; length += n) digest.update(buffer, 0, n);
+        } catch (java.nio.file.AccessDeniedException x) {
+            throw new DataException(e.file() + ": cannot be read (permission denied).", x);
+        } catch (java.nio.file.NoSuchFileException x) {
+            throw new DataException(e.file() + ": removed while the folder was being read.", x);
         } catch (IOException x) {
             throw new DataException(e.file() + ": cannot be read (" + MnistFetcher.reason(x) + ").", x);
         }
