@@ -75,7 +75,7 @@ final class PixelStore {
                 if (bytes > regionLimit)
                     throw new DataException(files.get(i) + " is " + image.width() + " x " + image.height() + " pixels, " + bytes
                             + " bytes in " + channels + (channels == 1 ? " channel" : " channels") + ", more than one store region holds ("
-                            + regionLimit + " bytes); give a smaller --max-pixels to leave it out of the folder, or make it smaller");
+                            + regionLimit + " bytes), so it cannot be stored; make it smaller or move it out of the folder");
                 if (regions.isEmpty() || used + bytes > regionLimit) {
                     if (!regions.isEmpty()) regions.set(regions.size() - 1, used);
                     regions.add(0L);
