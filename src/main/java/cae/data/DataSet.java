@@ -46,6 +46,14 @@ public final class DataSet {
         this.files = List.copyOf(files);
     }
 
+    /**
+     * Whether {@code directory} holds IDX data (a train or test images file, raw or .gz) rather than a
+     * folder of photographs: what {@code --data DIR} reads it as.
+     */
+    public static boolean isIdxFolder(Path directory) {
+        return find(directory, TRAIN_IMAGES) != null || find(directory, TEST_IMAGES) != null;
+    }
+
     /** Loads and checks the data set in {@code directory}; throws {@link DataException} on any problem. */
     public static DataSet load(Path directory) {
         checkDirectory(directory);

