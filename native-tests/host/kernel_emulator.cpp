@@ -188,6 +188,11 @@ std::string constants() {
     add("kDirectMaxIn", cae::kDirectMaxIn);
     add("kWgradMaxChannels", cae::kWgradMaxChannels);
     add("kWgradTileRows", cae::kWgradTileRows);
+    add("kCropStream", cae::kCropStream);
+    add("kNoiseNone", cae::kNoiseNone);
+    add("kNoiseGaussian", cae::kNoiseGaussian);
+    add("kNoiseSaltPepper", cae::kNoiseSaltPepper);
+    add("kNoiseMask", cae::kNoiseMask);
     return s;
 }
 

@@ -2,6 +2,9 @@ package cae.engine.cuda;
 
 import cae.engine.Engine;
 import cae.engine.ImageSet;
+import cae.engine.Noise;
+import cae.engine.Pixels;
+import cae.engine.Sampling;
 import cae.engine.Shapes;
 import cae.engine.Tensor;
 import jcuda.Pointer;
@@ -291,21 +294,28 @@ public final class CudaEngine implements Engine {
 
     @Override public ImageSet upload(byte[] pixels, int count, int height, int width) {
         Shapes.upload(pixels.length, count, height, width);
+        return upload(Pixels.of(pixels, count, 1, height, width));
+    }
+
+    /** The pixels and their tables in device memory ({@link CudaImageSet}), copied a chunk at a time. */
+    @Override public ImageSet upload(Pixels pixels) {
         graphs.forbidInStep("upload (an allocation and a copy)");
         makeCurrent();
-        CUdeviceptr ptr = memory.allocate(pixels.length, "the data set (" + count + " images)");
-        Check.cu(cuMemcpyHtoD(ptr, Pointer.to(pixels), pixels.length), "cuMemcpyHtoD(images)");
-        return new CudaImageSet(this, ptr, memory.allocations(), count, height, width);
+        return CudaImageSet.upload(this, memory, pixels);
     }
 
     @Override public void release(ImageSet images) {
-        if (!(images instanceof CudaImageSet set) || set.owner != this)
-            throw new IllegalArgumentException("image set does not belong to this CUDA engine");
+        CudaImageSet set = mine(images, "release");
         graphs.forbidInStep("release (a free)");
         makeCurrent();
         if (!memory.owns(set.pixels)) throw new IllegalArgumentException("this image set was released already");
         Check.cu(cuStreamSynchronize(stream), "cuStreamSynchronize");  // queued gathers may still read it
-        memory.free(set.pixels);
+        set.free(memory);
+    }
+
+    private CudaImageSet mine(ImageSet images, String op) {
+        if (images instanceof CudaImageSet set && set.owner == this) return set;
+        throw new IllegalArgumentException(op + ": the image set does not belong to this CUDA engine");
     }
 
     // ---- data ----
@@ -322,11 +332,17 @@ public final class CudaEngine implements Engine {
 
     @Override public void gather(ImageSet images, int from, Tensor clean, Tensor noisy, float noiseStd, long seed, long step) {
         Shapes.gather(images, from, orderLength, clean, noisy);
-        if (!(images instanceof CudaImageSet set) || set.owner != this)
-            throw new IllegalArgumentException("gather: the image set does not belong to this CUDA engine");
+        gather(Sampling.whole(images, Noise.gaussian(noiseStd), seed), from, clean, noisy, step);
+    }
+
+    /** One launch of gather_noise; its settings are part of a recorded step, from and step travel in the step scalars. */
+    @Override public void gather(Sampling sampling, int from, Tensor clean, Tensor noisy, long step) {
+        Shapes.gather(sampling, from, orderLength, clean, noisy);
+        CudaImageSet set = mine(sampling.images(), "gather"), pairs = sampling.paired() == null ? null : mine(sampling.paired(), "gather");
         CudaTensor c = cuda(clean), z = cudaOrNull(noisy);
-        queue("gather", new long[] {from, step}, fromAndStep -> kernels.gatherNoise(set, order.atLeast(4), c, z, noiseStd, seed, fromAndStep),
-                set.allocation, c.storage, z == null ? "no noisy" : z.storage, noiseStd, seed);
+        queue("gather", new long[] {from, step}, fromAndStep -> kernels.gatherNoise(sampling, order.atLeast(4), c, z, fromAndStep),
+                set.allocation, pairs == null ? "no pairs" : pairs.allocation, c.storage, storageOrNull(z), sampling.noise(),
+                sampling.crop(), sampling.flips(), sampling.seed());
     }
 
     // ---- convolution ----

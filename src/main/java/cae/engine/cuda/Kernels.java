@@ -1,5 +1,7 @@
 package cae.engine.cuda;
 
+import cae.engine.Noise;
+import cae.engine.Sampling;
 import jcuda.driver.CUdeviceptr;
 
 import java.util.List;
@@ -169,15 +171,28 @@ final class Kernels {
     // ---- noise.cu ----
 
     /**
-     * clean (n x 1 x h x w) = the images order[from .. from + n) / 255 and, unless noisy is null, noisy =
-     * clip(clean + noiseStd * N(0,1), 0, 1); from and the step are read from the step scalars at
-     * {@code fromAndStep}.
+     * clean (n x c x h x w) = samples order[from .. from + n) of the sampling's images / 255: whole
+     * images, or crops of h x w with flips as {@link Sampling#crop} draws them; and, unless noisy is
+     * null, noisy = the paired images' same crops, or clean corrupted by the sampling's noise. from and
+     * the step are read from the step scalars at {@code fromAndStep}.
      */
-    void gatherNoise(CudaImageSet images, CUdeviceptr order, CudaTensor clean, CudaTensor noisy, float noiseStd, long seed,
-                     CUdeviceptr fromAndStep) {
-        int n = clean.n(), plane = images.height() * images.width();
-        launch("gather_noise", stride((long) n * plane), 1, args().pointer(images.pixels).pointer(order).i32(n).i32(plane)
-                .tensor(clean).tensorOrNull(noisy).f32(noiseStd).i64(seed).pointer(fromAndStep));
+    void gatherNoise(Sampling sampling, CUdeviceptr order, CudaTensor clean, CudaTensor noisy, CUdeviceptr fromAndStep) {
+        CudaImageSet images = (CudaImageSet) sampling.images(), paired = (CudaImageSet) sampling.paired();
+        launch("gather_noise", stride(clean.size()), 1, args().pointer(images.pixels).pointer(images.offsets).pointer(images.sizes)
+                .pointer(paired == null ? null : paired.pixels).pointer(paired == null ? null : paired.offsets).pointer(order)
+                .i32(clean.n()).i32(clean.c()).i32(clean.h()).i32(clean.w()).flag(sampling.crop()).flag(sampling.flips())
+                .tensor(clean).tensorOrNull(noisy).i32(noiseKind(sampling.noise().kind())).f32(sampling.noise().strength())
+                .i64(sampling.seed()).pointer(fromAndStep));
+    }
+
+    /** A noise model as gather_noise takes it (cae::kNoise*). */
+    static int noiseKind(Noise.Kind kind) {
+        return switch (kind) {
+            case NONE -> KernelConstants.NOISE_NONE;
+            case GAUSSIAN -> KernelConstants.NOISE_GAUSSIAN;
+            case SALT_PEPPER -> KernelConstants.NOISE_SALT_PEPPER;
+            case MASK -> KernelConstants.NOISE_MASK;
+        };
     }
 
     // ---- step.cu ----
