@@ -462,15 +462,49 @@ public final class CudaEngine implements Engine {
         queue("sigmoid", () -> kernels.sigmoidForward(xt, yt), xt.storage, yt.storage);
     }
 
+    @Override public void add(Tensor a, Tensor b, Tensor out) {
+        Shapes.elementwise("add", a, b, out);
+        CudaTensor at = cuda(a), bt = cuda(b), ot = cuda(out);
+        queue("add", () -> kernels.elementwiseAdd(at, bt, ot), at.storage, bt.storage, ot.storage);
+    }
+
+    @Override public void subtract(Tensor a, Tensor b, Tensor out) {
+        Shapes.elementwise("subtract", a, b, out);
+        CudaTensor at = cuda(a), bt = cuda(b), ot = cuda(out);
+        queue("subtract", () -> kernels.elementwiseSubtract(at, bt, ot), at.storage, bt.storage, ot.storage);
+    }
+
+    /** A device-to-device copy on the stream (a memcpy node in a recorded step). */
+    @Override public void copy(Tensor src, Tensor dst) {
+        Shapes.copy("copy", src, dst);
+        CudaTensor s = cuda(src), d = cuda(dst);
+        queue("copy", () -> Check.cu(cuMemcpyDtoDAsync(d.ptr, s.ptr, s.bytes(), stream), "cuMemcpyDtoDAsync"), s.storage, d.storage);
+    }
+
     /** The grid depends only on the element count, so the per-block sums and their reduction order are fixed. */
     @Override public void sigmoidCrossEntropy(Tensor logits, Tensor target, Tensor dLogits, Tensor losses, int slot) {
         Shapes.loss("sigmoidCrossEntropy", logits, target, dLogits, losses, slot);
-        CudaTensor x = cuda(logits), z = cuda(target), g = cuda(dLogits), out = cuda(losses);
-        queue("sigmoidCrossEntropy", new long[] {slot}, slotScalar -> {
+        meanLoss("sigmoidCrossEntropy", logits, target, dLogits, losses, slot, kernels::sigmoidXentForwardBackward);
+    }
+
+    /** As the cross-entropy: per-block sums on a grid of the element count, then one fixed-order reduction. */
+    @Override public void meanSquaredError(Tensor prediction, Tensor target, Tensor dPrediction, Tensor losses, int slot) {
+        Shapes.loss("meanSquaredError", prediction, target, dPrediction, losses, slot);
+        meanLoss("meanSquaredError", prediction, target, dPrediction, losses, slot, kernels::squaredErrorForwardBackward);
+    }
+
+    /** A loss's first pass (the gradient and per-block sums into the partials), then loss_reduce into losses[slot]. */
+    private interface LossPass {
+        void run(CudaTensor prediction, CudaTensor target, CudaTensor gradient, CUdeviceptr partials);
+    }
+
+    private void meanLoss(String op, Tensor prediction, Tensor target, Tensor gradient, Tensor losses, int slot, LossPass pass) {
+        CudaTensor x = cuda(prediction), z = cuda(target), g = cuda(gradient), out = cuda(losses);
+        queue(op, new long[] {slot}, slotScalar -> {
             int count = x.size(), blocks = Kernels.lossBlocks(count);
             CUdeviceptr partials = lossPartials.atLeast((long) blocks * Float.BYTES);
-            kernels.sigmoidXentForwardBackward(x, z, g, partials);
-            kernels.sigmoidXentReduce(partials, blocks, out, count, slotScalar);
+            pass.run(x, z, g, partials);
+            kernels.lossReduce(partials, blocks, out, count, slotScalar);
         }, x.storage, z.storage, g.storage, out.storage);
     }
 

@@ -21,7 +21,8 @@ final class Kernels {
             "resize_nearest_forward", "resize_nearest_backward", "resize_nearest_relu_backward_bias_partials",
             "maxpool_same_forward", "maxpool_same_backward", "maxpool_relu_backward_bias_partials", "maxpool_same_gather",
             "bias_relu_forward", "relu_backward_bias_partials", "bias_grad_reduce", "sigmoid_forward",
-            "sigmoid_xent_forward_backward", "sigmoid_xent_reduce", "adam_update", "gather_noise", "step_scalars_set",
+            "sigmoid_xent_forward_backward", "squared_error_forward_backward", "loss_reduce", "adam_update", "gather_noise",
+            "step_scalars_set", "elementwise_add", "elementwise_subtract",
             "im2col3x3", "col2im3x3", "im2col3x3_s2", "col2im3x3_s2",
             "resize_bilinear_forward", "resize_bilinear_backward",
             "thin_conv_in1_forward", "thin_conv_out1_forward", "thin_conv_in1_backward_data", "thin_conv_out1_backward_data",
@@ -147,7 +148,7 @@ final class Kernels {
 
     /**
      * grad = (sigmoid(logits) - target) / count, and each block's loss sum into {@code partials}
-     * ({@link #lossBlocks} floats), which {@link #sigmoidXentReduce} finishes.
+     * ({@link #lossBlocks} floats), which {@link #lossReduce} finishes.
      */
     void sigmoidXentForwardBackward(CudaTensor logits, CudaTensor target, CudaTensor grad, CUdeviceptr partials) {
         int count = logits.size();
@@ -155,9 +156,19 @@ final class Kernels {
                 args().tensor(logits).tensor(target).tensor(grad).pointer(partials).i32(count));
     }
 
+    /**
+     * grad = 2 (prediction - target) / count, and each block's sum of squared errors into {@code partials}
+     * ({@link #lossBlocks} floats), which {@link #lossReduce} finishes.
+     */
+    void squaredErrorForwardBackward(CudaTensor prediction, CudaTensor target, CudaTensor grad, CUdeviceptr partials) {
+        int count = prediction.size();
+        launch("squared_error_forward_backward", lossBlocks(count), 1,
+                args().tensor(prediction).tensor(target).tensor(grad).pointer(partials).i32(count));
+    }
+
     /** losses[slot] = the sum of the {@code partialCount} partial sums / count, the slot read from the step scalars at {@code slot}. */
-    void sigmoidXentReduce(CUdeviceptr partials, int partialCount, CudaTensor losses, int count, CUdeviceptr slot) {
-        launch("sigmoid_xent_reduce", 1, 1, args().pointer(partials).i32(partialCount).tensor(losses).i32(count).pointer(slot));
+    void lossReduce(CUdeviceptr partials, int partialCount, CudaTensor losses, int count, CUdeviceptr slot) {
+        launch("loss_reduce", 1, 1, args().pointer(partials).i32(partialCount).tensor(losses).i32(count).pointer(slot));
     }
 
     // ---- adam.cu ----
@@ -201,6 +212,18 @@ final class Kernels {
     void stepScalarsSet(CUdeviceptr dst, int count, long[] words) {
         if (words.length != KernelConstants.STEP_WORDS) throw new IllegalArgumentException("step_scalars_set takes " + KernelConstants.STEP_WORDS + " words");
         launch("step_scalars_set", 1, 1, args().pointer(dst).i32(count).words(words));
+    }
+
+    // ---- elementwise.cu ----
+
+    /** out = a + b; out may be a or b. */
+    void elementwiseAdd(CudaTensor a, CudaTensor b, CudaTensor out) {
+        launch("elementwise_add", stride(out.size()), 1, args().tensor(a).tensor(b).tensor(out).i32(out.size()));
+    }
+
+    /** out = a - b; out may be a or b. */
+    void elementwiseSubtract(CudaTensor a, CudaTensor b, CudaTensor out) {
+        launch("elementwise_subtract", stride(out.size()), 1, args().tensor(a).tensor(b).tensor(out).i32(out.size()));
     }
 
     // ---- im2col.cu ----
