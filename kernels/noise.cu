@@ -1,71 +1,51 @@
-// A training batch: gathered from the device-resident data set by the epoch's shuffled order, scaled
-// to [0, 1], and a noisy copy drawn by Philox from (seed, step) only, so resuming is exact.
-#include "common.cuh"
+// A training batch: samples cut from the device-resident images by the epoch's shuffled order (whole
+// images, or crops with flips), scaled to [0, 1], and their noisy versions (a real noisy twin's same
+// crop, or the noise model's), every draw from (seed, step, sample or element) only, so resuming is
+// exact and the batch does not depend on the grid.
+#include "sampling.cuh"
 
 namespace cae {
 
-// Philox4x32-10 and Box-Muller, exactly as src/main/java/cae/engine/Philox.java.
-
-// Philox4x32-10 (Salmon et al., SC 2011) of counter c under key (k0, k1); c is replaced by the output.
-CAE_HD void philox4x32_10(uint32_t c[4], uint32_t k0, uint32_t k1) {
-    for (int round = 0; round < 10; ++round) {
-        uint64_t p0 = (uint64_t)0xD2511F53u * c[0];
-        uint64_t p1 = (uint64_t)0xCD9E8D57u * c[2];
-        uint32_t n0 = (uint32_t)(p1 >> 32) ^ c[1] ^ k0;
-        uint32_t n1 = (uint32_t)p1;
-        uint32_t n2 = (uint32_t)(p0 >> 32) ^ c[3] ^ k1;
-        uint32_t n3 = (uint32_t)p0;
-        c[0] = n0; c[1] = n1; c[2] = n2; c[3] = n3;
-        k0 += 0x9E3779B9u;
-        k1 += 0xBB67AE85u;
-    }
-}
-
-// u1 in (0, 1] so the log is finite, u2 in [0, 1). The log, square root and cosine/sine are taken in
-// double and rounded to float, as Java's Math functions are, so both engines draw the same numbers.
-CAE_HD float box_muller(uint32_t r0, uint32_t r1, bool cosine) {
-    const float inv2_24 = 1.f / 16777216.f;
-    const float two_pi = (float)(2.0 * 3.14159265358979323846);
-    float u1 = (float)((r0 >> 8) + 1) * inv2_24;
-    float u2 = (float)(r1 >> 8) * inv2_24;
-    float radius = (float)sqrt((double)(-2.f * (float)log((double)u1)));
-    float angle = two_pi * u2;
-    return radius * (float)(cosine ? cos((double)angle) : sin((double)angle));
-}
-
-// The standard normal for element `index` of step `step`: elements 2k and 2k+1 share one Philox block
-// (counter (k, step lo, step hi, 0), key (seed lo, seed hi)) and take its cosine and sine.
-CAE_HD float philox_normal(uint64_t seed, uint64_t step, uint32_t index) {
-    uint32_t c[4] = {index >> 1, (uint32_t)step, (uint32_t)(step >> 32), 0u};
-    philox4x32_10(c, (uint32_t)seed, (uint32_t)(seed >> 32));
-    return box_muller(c[0], c[1], (index & 1u) == 0u);
-}
-
-// Element i of a batch of planes of `plane` pixels: sample s = i / plane is data-set image
-// order[from + s]; clean = pixel / 255 and, when noisy is not null, noisy = clip(clean + std * N(0,1), 0, 1)
-// with the normal of (seed, step, i).
-CAE_HD void gather_noise_at(int i, const uint8_t* images, const int* order, int from, int plane,
-                            float* clean, float* noisy, float noise_std, uint64_t seed, uint64_t step) {
-    int s = i / plane, p = i - s * plane;
-    float c = (float)images[(size_t)order[from + s] * plane + p] / 255.f;
+// Element i of a batch of n x channels x h x w: sample s = i / (channels h w) is image
+// image = order[from + s], whose plane ch starts at pixels + offsets[image] and holds sizes[2 image]
+// rows of sizes[2 image + 1]. The sample is the h x w window at the crop sample_crop draws (with
+// `crop` or `flips`; else the top-left one, the whole image), flipped as drawn; clean = pixel / 255.
+// Unless noisy is null, noisy = the paired image's same pixel / 255 (paired_pixels not null), or
+// apply_noise of clean with element index i.
+CAE_HD void gather_noise_at(unsigned i, const uint8_t* pixels, const long long* offsets, const int* sizes,
+                            const uint8_t* paired_pixels, const long long* paired_offsets, const int* order, int from,
+                            int channels, int h, int w, int crop, int flips, float* clean, float* noisy, int noise,
+                            float strength, uint64_t seed, uint64_t step) {
+    int plane = h * w, sample = channels * plane;
+    int s = (int)(i / (unsigned)sample), e = (int)i - s * sample;
+    int ch = e / plane, p = e - ch * plane, y = p / w, x = p - y * w;
+    int image = order[from + s], ih = sizes[2 * image], iw = sizes[2 * image + 1];
+    Crop k = {0, 0, 0, 0};
+    if (crop || flips) k = sample_crop(seed, step, s, ih, iw, h, w, flips);
+    long long at = (long long)(ch * ih + k.y + (k.flip_y ? h - 1 - y : y)) * iw + k.x + (k.flip_x ? w - 1 - x : x);
+    float c = (float)pixels[offsets[image] + at] / 255.f;
     clean[i] = c;
-    if (noisy) {
-        float v = c + noise_std * philox_normal(seed, step, (uint32_t)i);
-        noisy[i] = fminf(fmaxf(v, 0.f), 1.f);
-    }
+    if (!noisy) return;
+    noisy[i] = paired_pixels ? (float)paired_pixels[paired_offsets[image] + at] / 255.f
+                             : apply_noise(noise, strength, c, seed, step, i);
 }
 
 }  // namespace cae
 
-// For the n images order[from .. from + n) of `images` (count x plane unsigned bytes): clean (n x plane)
-// = pixel / 255 and, unless noisy is null, noisy = clip(clean + noise_std * N(0,1), 0, 1).
-// from and step change every training step, so they are read from device memory (step.cu):
-// scalars[0] = from, scalars[1] = step.
-extern "C" __global__ void gather_noise(const unsigned char* __restrict__ images, const int* __restrict__ order,
-                                        int n, int plane, float* __restrict__ clean,
-                                        float* __restrict__ noisy, float noise_std,
+// For the n samples order[from .. from + n) of an image set (pixels, offsets, sizes: see
+// gather_noise_at; paired_pixels and paired_offsets, the noisy twins of the same sizes, or null):
+// clean (n x channels x h x w) = pixels / 255 and, unless noisy is null, noisy = the twins' or
+// clean with noise `noise` (cae::kNoise*) of `strength`. from and step change every training step,
+// so they are read from device memory (step.cu): scalars[0] = from, scalars[1] = step.
+extern "C" __global__ void gather_noise(const unsigned char* __restrict__ pixels, const long long* __restrict__ offsets,
+                                        const int* __restrict__ sizes, const unsigned char* __restrict__ paired_pixels,
+                                        const long long* __restrict__ paired_offsets, const int* __restrict__ order,
+                                        int n, int channels, int h, int w, int crop, int flips,
+                                        float* __restrict__ clean, float* __restrict__ noisy, int noise, float strength,
                                         unsigned long long seed, const long long* __restrict__ scalars) {
     int from = (int)scalars[0];
     unsigned long long step = (unsigned long long)scalars[1];
-    CAE_FOR_EACH(i, n * plane) cae::gather_noise_at(i, images, order, from, plane, clean, noisy, noise_std, seed, step);
+    CAE_FOR_EACH(i, n * channels * h * w)
+        cae::gather_noise_at(i, pixels, offsets, sizes, paired_pixels, paired_offsets, order, from, channels, h, w, crop,
+                             flips, clean, noisy, noise, strength, seed, step);
 }

@@ -6,7 +6,8 @@
 #   1. the GPU tests with the JUnit console launcher: every op against the CPU engine
 #      (CudaEngineGpuTest, VariantsGpuTest), ten training steps against the CPU engine
 #      (TrainingParityGpuTest), replayed CUDA graphs against eager ops (StepGraphGpuTest) and device
-#      memory given back (MemoryReleaseGpuTest);
+#      memory given back (MemoryReleaseGpuTest); the tests tagged "photos" (the photo path: colour
+#      images of many sizes, crops with flips, skips, the residual output, MSE) only in part photos;
 #   2. cae info, train --device cuda --epochs 1 on MNIST, denoise with its model on three PNGs of two
 #      sizes, compare --device cuda --limit 10000 -v --nvtx (the device memory in use before the first
 #      variant and after each: it must not grow from one variant to the next), and four bench
@@ -37,8 +38,8 @@
 # GPU_CHECK_DATA (MNIST folder, default the one under .gpu/data); GPU_CHECK_NCU_PRECISION (fp32, the
 # default, or tf32: the precision ncu profiles); GPU_CHECK_NO_ENV=1 uses the java on PATH instead of
 # sourcing .gpu/device-env.sh (dry runs off the GPU machine); GPU_CHECK_PARTS (comma-separated, default
-# tests,train,bench,ncu,torch: the parts to run, the others skipped with that reason; nsys is a part
-# too, not in the default); GPU_CHECK_NSYS (the nsys for part nsys).
+# tests,train,bench,ncu,torch: the parts to run, the others skipped with that reason; nsys and photos
+# are parts too, not in the default); GPU_CHECK_NSYS (the nsys for part nsys).
 set -uo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top" || exit 1
@@ -94,7 +95,7 @@ cae=(java "${java_opts[@]}" -cp "target/cae.jar:target/lib/*" cae.cli.Main)   # 
 step() {
   local name=$1 max=$2; shift 2
   log="$out/$name.log"
-  local part=${name%%-*}   # junit, train, bench, ncu, torch, nsys, info
+  local part=${name%%-*}   # junit, train, bench, ncu, torch, nsys, photos, info
   [ "$part" = junit ] && part=tests
   if [ "$part" != info ] && [[ ",$parts," != *",$part,"* ]]; then
     echo "== $name: skipped, not in GPU_CHECK_PARTS ($parts)"
@@ -222,8 +223,11 @@ with open(results, "a") as r:
     for row in rows: r.write("\t".join(row) + "\n")
 EOF
 }
-junit_step junit --exclude-tag=fusion
-junit_step junit-fusion --include-tag=fusion
+junit_step junit '--exclude-tag=fusion|photos'
+junit_step junit-fusion '--include-tag=fusion&!photos'
+# the photo path's GPU tests (tag "photos": colour images of many sizes, crops, flips, salt-and-pepper,
+# skips, the residual output and MSE), a part of their own so that the default check keeps its length
+junit_step photos-junit --include-tag=photos
 
 # 2. the command line on the GPU
 if [ -z "$data" ]; then

@@ -166,7 +166,8 @@ const std::map<std::string, Entry> kernels = {
     CAE_KERNEL(direct_conv_forward),
     CAE_KERNEL(im2col3x3), CAE_KERNEL(col2im3x3),
     CAE_KERNEL(im2col3x3_s2), CAE_KERNEL(col2im3x3_s2),
-    CAE_KERNEL(sigmoid_xent_forward_backward), CAE_KERNEL(sigmoid_xent_reduce),
+    CAE_KERNEL(sigmoid_xent_forward_backward), CAE_KERNEL(squared_error_forward_backward), CAE_KERNEL(loss_reduce),
+    CAE_KERNEL(elementwise_add), CAE_KERNEL(elementwise_subtract),
     CAE_KERNEL(maxpool_same_forward), CAE_KERNEL(maxpool_same_backward), CAE_KERNEL(maxpool_relu_backward_bias_partials),
     CAE_KERNEL(gather_noise),
     CAE_KERNEL(resize_nearest_forward), CAE_KERNEL(resize_nearest_backward), CAE_KERNEL(resize_nearest_relu_backward_bias_partials),
@@ -188,6 +189,11 @@ std::string constants() {
     add("kDirectMaxIn", cae::kDirectMaxIn);
     add("kWgradMaxChannels", cae::kWgradMaxChannels);
     add("kWgradTileRows", cae::kWgradTileRows);
+    add("kCropStream", cae::kCropStream);
+    add("kNoiseNone", cae::kNoiseNone);
+    add("kNoiseGaussian", cae::kNoiseGaussian);
+    add("kNoiseSaltPepper", cae::kNoiseSaltPepper);
+    add("kNoiseMask", cae::kNoiseMask);
     return s;
 }
 

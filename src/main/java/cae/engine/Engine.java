@@ -37,14 +37,10 @@ public interface Engine extends AutoCloseable {
     ImageSet upload(byte[] pixels, int count, int height, int width);
 
     /**
-     * Images of any channels and sizes. An engine that only holds grey images of one size takes those
-     * through {@link #upload(byte[], int, int, int)} and refuses the rest.
+     * Images of any channels and sizes, copied to wherever the engine gathers from (the CPU engine
+     * reads the host's buffers where they lie).
      */
-    default ImageSet upload(Pixels pixels) {
-        if (pixels.channels() == 1 && pixels.sameSize() && pixels.count() > 0)
-            return upload(pixels.toArray(), pixels.count(), pixels.height(0), pixels.width(0));
-        throw new UnsupportedOperationException(describe() + " holds grey images of one size only");
-    }
+    ImageSet upload(Pixels pixels);
 
     /**
      * Gives back the memory of an image set made by {@link #upload}; it must not be used afterwards. A
@@ -67,19 +63,9 @@ public interface Engine extends AutoCloseable {
      * (pixels / 255, N x C x H x W): whole images, or crops of H x W at positions drawn by
      * {@link Sampling#crop} with its flips; and their noisy versions into {@code noisy}: the paired
      * images' same crops, or {@code clean} corrupted by the sampling's {@link Noise} with draws
-     * counted over the batch's elements. {@code noisy} may be null when there is neither. An engine
-     * that only knows grey whole images with Gaussian noise takes those through the other gather and
-     * refuses the rest.
+     * counted over the batch's elements. {@code noisy} may be null when there is neither.
      */
-    default void gather(Sampling sampling, int from, Tensor clean, Tensor noisy, long step) {
-        Noise noise = sampling.noise();
-        if (!sampling.crop() && !sampling.flips() && sampling.paired() == null && sampling.images().channels() == 1
-                && (noise.kind() == Noise.Kind.GAUSSIAN || noise.kind() == Noise.Kind.NONE)) {
-            gather(sampling.images(), from, clean, noisy, noise.strength(), sampling.seed(), step);
-            return;
-        }
-        throw new UnsupportedOperationException(describe() + " gathers whole grey images with Gaussian noise only, not " + sampling);
-    }
+    void gather(Sampling sampling, int from, Tensor clean, Tensor noisy, long step);
 
     /** Sets the image order used by {@link #gather} (the epoch's shuffle). */
     void setOrder(int[] order);
@@ -139,19 +125,13 @@ public interface Engine extends AutoCloseable {
     void sigmoid(Tensor x, Tensor y);
 
     /** out = a + b, element by element (the skip connections); out may be a or b. */
-    default void add(Tensor a, Tensor b, Tensor out) {
-        throw new UnsupportedOperationException(describe() + " has no add");
-    }
+    void add(Tensor a, Tensor b, Tensor out);
 
     /** out = a - b, element by element (the residual output: noisy input minus predicted noise); out may be a or b. */
-    default void subtract(Tensor a, Tensor b, Tensor out) {
-        throw new UnsupportedOperationException(describe() + " has no subtract");
-    }
+    void subtract(Tensor a, Tensor b, Tensor out);
 
-    /** dst = src (a skip connection's gradient kept before the ReLU mask overwrites it). */
-    default void copy(Tensor src, Tensor dst) {
-        throw new UnsupportedOperationException(describe() + " has no copy");
-    }
+    /** dst = src (a skip connection's gradient kept before the ReLU mask overwrites it; the linear output). */
+    void copy(Tensor src, Tensor dst);
 
     // ---- decoder variants; the recipe uses resize and conv3x3 only ----
 
@@ -201,9 +181,7 @@ public interface Engine extends AutoCloseable {
      * to {@code losses[slot]}, and its gradient 2 (prediction - target) / count into
      * {@code dPrediction}; the sum in a fixed order, as for {@link #sigmoidCrossEntropy}.
      */
-    default void meanSquaredError(Tensor prediction, Tensor target, Tensor dPrediction, Tensor losses, int slot) {
-        throw new UnsupportedOperationException(describe() + " has no mean squared error");
-    }
+    void meanSquaredError(Tensor prediction, Tensor target, Tensor dPrediction, Tensor losses, int slot);
 
     // ---- optimizer ----
 

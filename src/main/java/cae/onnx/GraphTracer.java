@@ -2,11 +2,14 @@ package cae.onnx;
 
 import cae.engine.Engine;
 import cae.engine.ImageSet;
+import cae.engine.Pixels;
+import cae.engine.Sampling;
 import cae.engine.Tensor;
 import cae.onnx.OnnxGraph.Attribute;
 import cae.onnx.OnnxGraph.Dimension;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -184,7 +187,9 @@ final class GraphTracer implements Engine {
     @Override public void read(Tensor src, float[] dst) { throw unsupported("read"); }
     @Override public void fill(Tensor dst, float value) { throw unsupported("fill"); }
     @Override public ImageSet upload(byte[] pixels, int count, int height, int width) { throw unsupported("upload"); }
+    @Override public ImageSet upload(Pixels pixels) { throw unsupported("upload"); }
     @Override public void gather(ImageSet images, int from, Tensor clean, Tensor noisy, float noiseStd, long seed, long step) { throw unsupported("gather"); }
+    @Override public void gather(Sampling sampling, int from, Tensor clean, Tensor noisy, long step) { throw unsupported("gather"); }
     @Override public void setOrder(int[] order) { throw unsupported("setOrder"); }
 
     // ---- layers ----
@@ -294,6 +299,32 @@ final class GraphTracer implements Engine {
         node("Sigmoid", written(y, numbered("sigmoid")), List.of(in));
     }
 
+    /** Add: a skip connection joining a decoder stage's output and the encoder's of its size. */
+    @Override public void add(Tensor a, Tensor b, Tensor out) { elementwise("Add", "add", a, b, out); }
+
+    /** Sub: the residual output, the input minus the predicted noise. */
+    @Override public void subtract(Tensor a, Tensor b, Tensor out) { elementwise("Sub", "subtract", a, b, out); }
+
+    /**
+     * Both operands and the output of one shape (ONNX would broadcast others, which the engines do not
+     * do), and the output a tensor of its own: an ONNX value is written once, so out cannot be a or b.
+     */
+    private void elementwise(String opType, String kind, Tensor a, Tensor b, Tensor out) {
+        if (!Arrays.equals(a.shape(), b.shape()) || !Arrays.equals(a.shape(), out.shape()))
+            throw new IllegalArgumentException(kind + ": shapes " + Arrays.toString(a.shape()) + ", " + Arrays.toString(b.shape())
+                    + " -> " + Arrays.toString(out.shape()) + " differ");
+        String x = read(a), y = read(b);
+        node(opType, written(out, numbered(kind)), List.of(x, y));
+    }
+
+    /** Identity: the linear output (the logits themselves, with the MSE loss). */
+    @Override public void copy(Tensor src, Tensor dst) {
+        if (!Arrays.equals(src.shape(), dst.shape()))
+            throw new IllegalArgumentException("copy: shapes " + Arrays.toString(src.shape()) + " -> " + Arrays.toString(dst.shape()) + " differ");
+        String in = read(src);
+        node("Identity", written(dst, numbered("copy")), List.of(in));
+    }
+
     // ---- what a forward pass does not use ----
 
     private static UnsupportedOperationException unsupported(String op) {
@@ -317,6 +348,10 @@ final class GraphTracer implements Engine {
 
     @Override public void sigmoidCrossEntropy(Tensor logits, Tensor target, Tensor dLogits, Tensor losses, int slot) {
         throw unsupported("sigmoidCrossEntropy");
+    }
+
+    @Override public void meanSquaredError(Tensor prediction, Tensor target, Tensor dPrediction, Tensor losses, int slot) {
+        throw unsupported("meanSquaredError");
     }
 
     @Override public void adam(Tensor params, Tensor grads, Tensor m, Tensor v, float lrT, float beta1, float beta2, float epsilon) {

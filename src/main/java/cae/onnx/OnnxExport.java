@@ -15,14 +15,16 @@ import java.util.Map;
 /**
  * A trained model as an ONNX file (operator set {@value #OPSET}): its own inference pass
  * ({@link Autoencoder#reconstruct}) traced op by op into standard ONNX operators (Conv, Relu,
- * MaxPool, Resize, ConvTranspose, MaxUnpool, Sigmoid), the weights as constants.
+ * MaxPool, Resize, ConvTranspose, MaxUnpool, Add for the skip connections, and the output's Sigmoid,
+ * Sub for the residual output or Identity for a linear one), the weights as constants.
  *
- * <p>The graph takes one image size, the one given here, and any batch: input {@value #INPUT}, N x 1
- * x H x W grey pixels in [0, 1]; output {@value #OUTPUT}, N x 1 x H x W, the denoised images. The
- * size is fixed because the TensorFlow SAME pooling pads, the resize sizes and the transposed
- * convolutions' output padding are numbers that depend on it, written into the graph as such. (A
- * graph could work them out from the input's shape at run time, with Shape, arithmetic and Pad
- * nodes; fixed numbers keep it the plain graph other tools expect. Export once per image size.)
+ * <p>The graph takes one image size, the one given here, and any batch: input {@value #INPUT}, N x C
+ * x H x W pixels in [0, 1] (C the model's channels, 1 grey or 3 RGB, planar); output {@value #OUTPUT},
+ * the same shape, the denoised images. The size is fixed because the TensorFlow SAME pooling pads,
+ * the resize sizes and the transposed convolutions' output padding are numbers that depend on it,
+ * written into the graph as such. (A graph could work them out from the input's shape at run time,
+ * with Shape, arithmetic and Pad nodes; fixed numbers keep it the plain graph other tools expect.
+ * Export once per image size.)
  */
 public final class OnnxExport {
     public static final int OPSET = 13;
@@ -51,10 +53,12 @@ public final class OnnxExport {
         Map<String, String> meta = new LinkedHashMap<>(metadata);
         meta.put("architecture", Architecture.NAME);
         meta.put("decoder", arch.decoder().id());
+        meta.put("input_channels", Integer.toString(arch.channels()));
         meta.put("input_height", Integer.toString(height));
         meta.put("input_width", Integer.toString(width));
-        String doc = arch + ": input N x 1 x " + height + " x " + width + " grey pixels in [0, 1]; output the denoised images, "
-                + "the same shape (the sigmoid of the logits)";
+        String doc = arch + ": input N x " + arch.channels() + " x " + height + " x " + width + " " + (arch.channels() == 1 ? "grey" : "RGB")
+                + " pixels in [0, 1]; output the denoised images, the same shape (" + (arch.sigmoidOutput() ? "the sigmoid of the logits"
+                : arch.residual() ? "the input minus the predicted noise, not clipped" : "the logits, not clipped") + ")";
         return tracer.graph().model(Architecture.NAME, doc, OPSET, "cae", meta);
     }
 

@@ -61,7 +61,7 @@ class OnnxExportTest {
         float[] expected = OnnxRuntime.cpu(arch, params, images, height, width);
         float[] actual;
         try (OnnxRuntime ort = new OnnxRuntime(model)) {
-            long[] shape = {images.size(), 1, height, width};
+            long[] shape = {images.size(), arch.channels(), height, width};
             actual = ort.run(OnnxRuntime.concat(images.toArray(new float[0][])), shape, shape);
         }
         double error = OnnxRuntime.relativeError(actual, expected);
@@ -86,6 +86,37 @@ class OnnxExportTest {
     void randomWeightsAndImagesMatchTheCpuEngine(Decoder decoder, int height, int width) throws Exception {
         Architecture arch = Architecture.of(decoder);
         compare(arch, randomWeights(arch, 11), randomImages(3, height * width, 5), height, width, decoder + " " + height + "x" + width);
+    }
+
+    /**
+     * Every model option exports: skip connections (Add) with each decoder that takes them, the
+     * residual output (Sub) and the linear MSE output (Identity), colour, and one to five stages, at
+     * even, odd and one-cell sizes.
+     */
+    static Stream<Arguments> modelOptions() {
+        List<Arguments> cases = new ArrayList<>();
+        List<Integer> recipe = Architecture.RECIPE_WIDTHS;
+        for (Decoder d : new Decoder[] {Decoder.NEAREST, Decoder.BILINEAR, Decoder.TRANSPOSED})
+            cases.add(Arguments.of(new Architecture(d, 1, recipe, true, false, Architecture.Loss.XENT), 13, 11));
+        cases.add(Arguments.of(new Architecture(Decoder.NEAREST, 1, recipe, true, true, Architecture.Loss.MSE), 28, 28));
+        cases.add(Arguments.of(new Architecture(Decoder.BILINEAR, 1, recipe, false, true, Architecture.Loss.MSE), 9, 7));
+        cases.add(Arguments.of(new Architecture(Decoder.NEAREST, 1, recipe, false, false, Architecture.Loss.MSE), 16, 11));
+        cases.add(Arguments.of(new Architecture(Decoder.UNPOOL, 1, recipe, false, false, Architecture.Loss.MSE), 7, 9));
+        cases.add(Arguments.of(new Architecture(Decoder.NEAREST, 3, recipe, false, false, Architecture.Loss.XENT), 13, 13));
+        cases.add(Arguments.of(new Architecture(Decoder.NEAREST, 3, List.of(16, 16, 8), true, true, Architecture.Loss.MSE), 17, 15));
+        cases.add(Arguments.of(new Architecture(Decoder.TRANSPOSED, 3, List.of(8, 16), true, false, Architecture.Loss.MSE), 12, 10));
+        cases.add(Arguments.of(new Architecture(Decoder.UNPOOL, 3, List.of(8, 8, 8, 8), false, true, Architecture.Loss.MSE), 17, 15));
+        cases.add(Arguments.of(new Architecture(Decoder.NEAREST, 1, List.of(8), true, true, Architecture.Loss.MSE), 5, 6));
+        cases.add(Arguments.of(new Architecture(Decoder.BILINEAR, 3, List.of(4, 8, 8, 8, 16), true, false, Architecture.Loss.XENT), 33, 17));
+        cases.add(Arguments.of(new Architecture(Decoder.NEAREST, 3, List.of(8, 8), true, true, Architecture.Loss.MSE), 1, 1));
+        return cases.stream();
+    }
+
+    @ParameterizedTest(name = "{0} at {1} x {2}")
+    @MethodSource("modelOptions")
+    void everyModelOptionMatchesTheCpuEngine(Architecture arch, int height, int width) throws Exception {
+        compare(arch, randomWeights(arch, 23), randomImages(3, arch.channels() * height * width, 8), height, width,
+                arch + " " + height + "x" + width);
     }
 
     /**

@@ -186,6 +186,39 @@ class OnnxOpsTest {
             }
     }
 
+    /**
+     * Add (the skips), Sub (the residual output, operands in order) and Identity (the linear output):
+     * out = copy(x + sigmoid(x)) - x, which each op written wrong changes (the sigmoids may differ in
+     * their last bit).
+     */
+    @Test
+    void addSubtractAndCopy() throws Exception {
+        int[] shape = {2, 3, 5, 4};
+        Outputs r = both(shape, random(size(shape), 29, -2, 2), shape, null, (e, x, p, y) -> {
+            Tensor squashed = e.zeros(shape), sum = e.zeros(shape), copied = e.zeros(shape);
+            e.sigmoid(x, squashed);
+            e.add(x, squashed, sum);
+            e.copy(sum, copied);
+            e.subtract(copied, x, y);
+        });
+        double error = OnnxRuntime.relativeError(r.onnx(), r.cpu());
+        assertTrue(error <= OnnxExportTest.TOLERANCE, "relative error " + error);
+    }
+
+    /** An ONNX value is written once and the graph does not broadcast: an op in place, or on tensors of two shapes, is refused. */
+    @Test
+    void anElementwiseOpInPlaceOrOnTwoShapesIsRefused() {
+        GraphTracer tracer = new GraphTracer();
+        Tensor x = tracer.zeros(1, 2, 3, 3), y = tracer.zeros(1, 2, 3, 3), flat = tracer.zeros(1, 18, 1, 1);
+        tracer.input(x, OnnxExport.INPUT);
+        tracer.sigmoid(x, y);
+        IllegalStateException inPlace = assertThrows(IllegalStateException.class, () -> tracer.add(x, y, y));
+        assertTrue(inPlace.getMessage().contains("written twice"), inPlace.getMessage());
+        IllegalArgumentException shapes = assertThrows(IllegalArgumentException.class, () -> tracer.subtract(x, y, flat));
+        assertTrue(shapes.getMessage().startsWith("subtract: shapes"), shapes.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> tracer.copy(y, flat));
+    }
+
     @Test
     void whatAForwardPassDoesNotDoIsRefused() {
         GraphTracer tracer = new GraphTracer();

@@ -5,7 +5,9 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 
+import cae.engine.Tensor;
 import cae.engine.cpu.CpuEngine;
+import cae.model.Activations;
 import cae.model.Architecture;
 import cae.model.Autoencoder;
 import cae.model.Denoiser;
@@ -47,14 +49,27 @@ public final class OnnxRuntime implements AutoCloseable {
 
     @Override public void close() throws OrtException { session.close(); }
 
-    /** The CPU engine's reconstructions of the images, as `denoise` computes them, one after another in one array. */
+    /**
+     * The CPU engine's reconstructions of the images, one after another in one array: grey ones as
+     * `denoise` computes them (Denoiser), colour ones by the pass it runs and the export traces
+     * (Autoencoder.reconstruct), the Denoiser taking grey images only.
+     */
     public static float[] cpu(Architecture arch, float[] params, List<float[]> images, int height, int width) {
         try (CpuEngine engine = new CpuEngine(1)) {
             Autoencoder net = new Autoencoder(engine, arch);
             net.setWeights(params);
-            try (Denoiser denoiser = new Denoiser(net, images.size(), height, width)) {
-                return concat(denoiser.denoise(images));
+            if (arch.channels() == 1) {
+                try (Denoiser denoiser = new Denoiser(net, images.size(), height, width)) {
+                    return concat(denoiser.denoise(images));
+                }
             }
+            Activations a = net.activations(images.size(), height, width, false);
+            Tensor output = engine.zeros(a.logits.shape());
+            engine.write(a.input, concat(images.toArray(new float[0][])));
+            net.reconstruct(a, output);
+            float[] result = new float[output.size()];
+            engine.read(output, result);
+            return result;
         }
     }
 

@@ -2,6 +2,9 @@ package cae.engine.cuda;
 
 import cae.engine.Engine;
 import cae.engine.ImageSet;
+import cae.engine.Noise;
+import cae.engine.Pixels;
+import cae.engine.Sampling;
 import cae.engine.Shapes;
 import cae.engine.Tensor;
 import jcuda.Pointer;
@@ -291,21 +294,28 @@ public final class CudaEngine implements Engine {
 
     @Override public ImageSet upload(byte[] pixels, int count, int height, int width) {
         Shapes.upload(pixels.length, count, height, width);
+        return upload(Pixels.of(pixels, count, 1, height, width));
+    }
+
+    /** The pixels and their tables in device memory ({@link CudaImageSet}), copied a chunk at a time. */
+    @Override public ImageSet upload(Pixels pixels) {
         graphs.forbidInStep("upload (an allocation and a copy)");
         makeCurrent();
-        CUdeviceptr ptr = memory.allocate(pixels.length, "the data set (" + count + " images)");
-        Check.cu(cuMemcpyHtoD(ptr, Pointer.to(pixels), pixels.length), "cuMemcpyHtoD(images)");
-        return new CudaImageSet(this, ptr, memory.allocations(), count, height, width);
+        return CudaImageSet.upload(this, memory, pixels);
     }
 
     @Override public void release(ImageSet images) {
-        if (!(images instanceof CudaImageSet set) || set.owner != this)
-            throw new IllegalArgumentException("image set does not belong to this CUDA engine");
+        CudaImageSet set = mine(images, "release");
         graphs.forbidInStep("release (a free)");
         makeCurrent();
         if (!memory.owns(set.pixels)) throw new IllegalArgumentException("this image set was released already");
         Check.cu(cuStreamSynchronize(stream), "cuStreamSynchronize");  // queued gathers may still read it
-        memory.free(set.pixels);
+        set.free(memory);
+    }
+
+    private CudaImageSet mine(ImageSet images, String op) {
+        if (images instanceof CudaImageSet set && set.owner == this) return set;
+        throw new IllegalArgumentException(op + ": the image set does not belong to this CUDA engine");
     }
 
     // ---- data ----
@@ -322,11 +332,17 @@ public final class CudaEngine implements Engine {
 
     @Override public void gather(ImageSet images, int from, Tensor clean, Tensor noisy, float noiseStd, long seed, long step) {
         Shapes.gather(images, from, orderLength, clean, noisy);
-        if (!(images instanceof CudaImageSet set) || set.owner != this)
-            throw new IllegalArgumentException("gather: the image set does not belong to this CUDA engine");
+        gather(Sampling.whole(images, Noise.gaussian(noiseStd), seed), from, clean, noisy, step);
+    }
+
+    /** One launch of gather_noise; its settings are part of a recorded step, from and step travel in the step scalars. */
+    @Override public void gather(Sampling sampling, int from, Tensor clean, Tensor noisy, long step) {
+        Shapes.gather(sampling, from, orderLength, clean, noisy);
+        CudaImageSet set = mine(sampling.images(), "gather"), pairs = sampling.paired() == null ? null : mine(sampling.paired(), "gather");
         CudaTensor c = cuda(clean), z = cudaOrNull(noisy);
-        queue("gather", new long[] {from, step}, fromAndStep -> kernels.gatherNoise(set, order.atLeast(4), c, z, noiseStd, seed, fromAndStep),
-                set.allocation, c.storage, z == null ? "no noisy" : z.storage, noiseStd, seed);
+        queue("gather", new long[] {from, step}, fromAndStep -> kernels.gatherNoise(sampling, order.atLeast(4), c, z, fromAndStep),
+                set.allocation, pairs == null ? "no pairs" : pairs.allocation, c.storage, storageOrNull(z), sampling.noise(),
+                sampling.crop(), sampling.flips(), sampling.seed());
     }
 
     // ---- convolution ----
@@ -446,15 +462,49 @@ public final class CudaEngine implements Engine {
         queue("sigmoid", () -> kernels.sigmoidForward(xt, yt), xt.storage, yt.storage);
     }
 
+    @Override public void add(Tensor a, Tensor b, Tensor out) {
+        Shapes.elementwise("add", a, b, out);
+        CudaTensor at = cuda(a), bt = cuda(b), ot = cuda(out);
+        queue("add", () -> kernels.elementwiseAdd(at, bt, ot), at.storage, bt.storage, ot.storage);
+    }
+
+    @Override public void subtract(Tensor a, Tensor b, Tensor out) {
+        Shapes.elementwise("subtract", a, b, out);
+        CudaTensor at = cuda(a), bt = cuda(b), ot = cuda(out);
+        queue("subtract", () -> kernels.elementwiseSubtract(at, bt, ot), at.storage, bt.storage, ot.storage);
+    }
+
+    /** A device-to-device copy on the stream (a memcpy node in a recorded step). */
+    @Override public void copy(Tensor src, Tensor dst) {
+        Shapes.copy("copy", src, dst);
+        CudaTensor s = cuda(src), d = cuda(dst);
+        queue("copy", () -> Check.cu(cuMemcpyDtoDAsync(d.ptr, s.ptr, s.bytes(), stream), "cuMemcpyDtoDAsync"), s.storage, d.storage);
+    }
+
     /** The grid depends only on the element count, so the per-block sums and their reduction order are fixed. */
     @Override public void sigmoidCrossEntropy(Tensor logits, Tensor target, Tensor dLogits, Tensor losses, int slot) {
         Shapes.loss("sigmoidCrossEntropy", logits, target, dLogits, losses, slot);
-        CudaTensor x = cuda(logits), z = cuda(target), g = cuda(dLogits), out = cuda(losses);
-        queue("sigmoidCrossEntropy", new long[] {slot}, slotScalar -> {
+        meanLoss("sigmoidCrossEntropy", logits, target, dLogits, losses, slot, kernels::sigmoidXentForwardBackward);
+    }
+
+    /** As the cross-entropy: per-block sums on a grid of the element count, then one fixed-order reduction. */
+    @Override public void meanSquaredError(Tensor prediction, Tensor target, Tensor dPrediction, Tensor losses, int slot) {
+        Shapes.loss("meanSquaredError", prediction, target, dPrediction, losses, slot);
+        meanLoss("meanSquaredError", prediction, target, dPrediction, losses, slot, kernels::squaredErrorForwardBackward);
+    }
+
+    /** A loss's first pass (the gradient and per-block sums into the partials), then loss_reduce into losses[slot]. */
+    private interface LossPass {
+        void run(CudaTensor prediction, CudaTensor target, CudaTensor gradient, CUdeviceptr partials);
+    }
+
+    private void meanLoss(String op, Tensor prediction, Tensor target, Tensor gradient, Tensor losses, int slot, LossPass pass) {
+        CudaTensor x = cuda(prediction), z = cuda(target), g = cuda(gradient), out = cuda(losses);
+        queue(op, new long[] {slot}, slotScalar -> {
             int count = x.size(), blocks = Kernels.lossBlocks(count);
             CUdeviceptr partials = lossPartials.atLeast((long) blocks * Float.BYTES);
-            kernels.sigmoidXentForwardBackward(x, z, g, partials);
-            kernels.sigmoidXentReduce(partials, blocks, out, count, slotScalar);
+            pass.run(x, z, g, partials);
+            kernels.lossReduce(partials, blocks, out, count, slotScalar);
         }, x.storage, z.storage, g.storage, out.storage);
     }
 

@@ -31,4 +31,10 @@ final class KernelConstants {
 
     /** cae::kWgradTileRows: the rows of one tile of the direct weight gradient. */
     static final int WGRAD_TILE_ROWS = 4;
+
+    /** cae::kCropStream: the Philox counter stream of the crops and flips, {@link cae.engine.Philox#CROP_STREAM}. */
+    static final int CROP_STREAM = cae.engine.Philox.CROP_STREAM;
+
+    /** cae::kNoiseNone, kNoiseGaussian, kNoiseSaltPepper, kNoiseMask: each {@link cae.engine.Noise.Kind} as the gather kernel takes it. */
+    static final int NOISE_NONE = 0, NOISE_GAUSSIAN = 1, NOISE_SALT_PEPPER = 2, NOISE_MASK = 3;
 }

@@ -1,5 +1,7 @@
 package cae.engine.cuda;
 
+import cae.engine.Noise;
+import cae.engine.Sampling;
 import jcuda.driver.CUdeviceptr;
 
 import java.util.List;
@@ -19,7 +21,8 @@ final class Kernels {
             "resize_nearest_forward", "resize_nearest_backward", "resize_nearest_relu_backward_bias_partials",
             "maxpool_same_forward", "maxpool_same_backward", "maxpool_relu_backward_bias_partials", "maxpool_same_gather",
             "bias_relu_forward", "relu_backward_bias_partials", "bias_grad_reduce", "sigmoid_forward",
-            "sigmoid_xent_forward_backward", "sigmoid_xent_reduce", "adam_update", "gather_noise", "step_scalars_set",
+            "sigmoid_xent_forward_backward", "squared_error_forward_backward", "loss_reduce", "adam_update", "gather_noise",
+            "step_scalars_set", "elementwise_add", "elementwise_subtract",
             "im2col3x3", "col2im3x3", "im2col3x3_s2", "col2im3x3_s2",
             "resize_bilinear_forward", "resize_bilinear_backward",
             "thin_conv_in1_forward", "thin_conv_out1_forward", "thin_conv_in1_backward_data", "thin_conv_out1_backward_data",
@@ -145,7 +148,7 @@ final class Kernels {
 
     /**
      * grad = (sigmoid(logits) - target) / count, and each block's loss sum into {@code partials}
-     * ({@link #lossBlocks} floats), which {@link #sigmoidXentReduce} finishes.
+     * ({@link #lossBlocks} floats), which {@link #lossReduce} finishes.
      */
     void sigmoidXentForwardBackward(CudaTensor logits, CudaTensor target, CudaTensor grad, CUdeviceptr partials) {
         int count = logits.size();
@@ -153,9 +156,19 @@ final class Kernels {
                 args().tensor(logits).tensor(target).tensor(grad).pointer(partials).i32(count));
     }
 
+    /**
+     * grad = 2 (prediction - target) / count, and each block's sum of squared errors into {@code partials}
+     * ({@link #lossBlocks} floats), which {@link #lossReduce} finishes.
+     */
+    void squaredErrorForwardBackward(CudaTensor prediction, CudaTensor target, CudaTensor grad, CUdeviceptr partials) {
+        int count = prediction.size();
+        launch("squared_error_forward_backward", lossBlocks(count), 1,
+                args().tensor(prediction).tensor(target).tensor(grad).pointer(partials).i32(count));
+    }
+
     /** losses[slot] = the sum of the {@code partialCount} partial sums / count, the slot read from the step scalars at {@code slot}. */
-    void sigmoidXentReduce(CUdeviceptr partials, int partialCount, CudaTensor losses, int count, CUdeviceptr slot) {
-        launch("sigmoid_xent_reduce", 1, 1, args().pointer(partials).i32(partialCount).tensor(losses).i32(count).pointer(slot));
+    void lossReduce(CUdeviceptr partials, int partialCount, CudaTensor losses, int count, CUdeviceptr slot) {
+        launch("loss_reduce", 1, 1, args().pointer(partials).i32(partialCount).tensor(losses).i32(count).pointer(slot));
     }
 
     // ---- adam.cu ----
@@ -169,15 +182,28 @@ final class Kernels {
     // ---- noise.cu ----
 
     /**
-     * clean (n x 1 x h x w) = the images order[from .. from + n) / 255 and, unless noisy is null, noisy =
-     * clip(clean + noiseStd * N(0,1), 0, 1); from and the step are read from the step scalars at
-     * {@code fromAndStep}.
+     * clean (n x c x h x w) = samples order[from .. from + n) of the sampling's images / 255: whole
+     * images, or crops of h x w with flips as {@link Sampling#crop} draws them; and, unless noisy is
+     * null, noisy = the paired images' same crops, or clean corrupted by the sampling's noise. from and
+     * the step are read from the step scalars at {@code fromAndStep}.
      */
-    void gatherNoise(CudaImageSet images, CUdeviceptr order, CudaTensor clean, CudaTensor noisy, float noiseStd, long seed,
-                     CUdeviceptr fromAndStep) {
-        int n = clean.n(), plane = images.height() * images.width();
-        launch("gather_noise", stride((long) n * plane), 1, args().pointer(images.pixels).pointer(order).i32(n).i32(plane)
-                .tensor(clean).tensorOrNull(noisy).f32(noiseStd).i64(seed).pointer(fromAndStep));
+    void gatherNoise(Sampling sampling, CUdeviceptr order, CudaTensor clean, CudaTensor noisy, CUdeviceptr fromAndStep) {
+        CudaImageSet images = (CudaImageSet) sampling.images(), paired = (CudaImageSet) sampling.paired();
+        launch("gather_noise", stride(clean.size()), 1, args().pointer(images.pixels).pointer(images.offsets).pointer(images.sizes)
+                .pointer(paired == null ? null : paired.pixels).pointer(paired == null ? null : paired.offsets).pointer(order)
+                .i32(clean.n()).i32(clean.c()).i32(clean.h()).i32(clean.w()).flag(sampling.crop()).flag(sampling.flips())
+                .tensor(clean).tensorOrNull(noisy).i32(noiseKind(sampling.noise().kind())).f32(sampling.noise().strength())
+                .i64(sampling.seed()).pointer(fromAndStep));
+    }
+
+    /** A noise model as gather_noise takes it (cae::kNoise*). */
+    static int noiseKind(Noise.Kind kind) {
+        return switch (kind) {
+            case NONE -> KernelConstants.NOISE_NONE;
+            case GAUSSIAN -> KernelConstants.NOISE_GAUSSIAN;
+            case SALT_PEPPER -> KernelConstants.NOISE_SALT_PEPPER;
+            case MASK -> KernelConstants.NOISE_MASK;
+        };
     }
 
     // ---- step.cu ----
@@ -186,6 +212,18 @@ final class Kernels {
     void stepScalarsSet(CUdeviceptr dst, int count, long[] words) {
         if (words.length != KernelConstants.STEP_WORDS) throw new IllegalArgumentException("step_scalars_set takes " + KernelConstants.STEP_WORDS + " words");
         launch("step_scalars_set", 1, 1, args().pointer(dst).i32(count).words(words));
+    }
+
+    // ---- elementwise.cu ----
+
+    /** out = a + b; out may be a or b. */
+    void elementwiseAdd(CudaTensor a, CudaTensor b, CudaTensor out) {
+        launch("elementwise_add", stride(out.size()), 1, args().tensor(a).tensor(b).tensor(out).i32(out.size()));
+    }
+
+    /** out = a - b; out may be a or b. */
+    void elementwiseSubtract(CudaTensor a, CudaTensor b, CudaTensor out) {
+        launch("elementwise_subtract", stride(out.size()), 1, args().tensor(a).tensor(b).tensor(out).i32(out.size()));
     }
 
     // ---- im2col.cu ----

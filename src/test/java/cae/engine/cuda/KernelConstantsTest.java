@@ -20,6 +20,11 @@ class KernelConstantsTest {
         java.put("kDirectMaxIn", KernelConstants.DIRECT_MAX_IN);
         java.put("kWgradMaxChannels", KernelConstants.WGRAD_MAX_CHANNELS);
         java.put("kWgradTileRows", KernelConstants.WGRAD_TILE_ROWS);
+        java.put("kCropStream", KernelConstants.CROP_STREAM);
+        java.put("kNoiseNone", KernelConstants.NOISE_NONE);
+        java.put("kNoiseGaussian", KernelConstants.NOISE_GAUSSIAN);
+        java.put("kNoiseSaltPepper", KernelConstants.NOISE_SALT_PEPPER);
+        java.put("kNoiseMask", KernelConstants.NOISE_MASK);
         Map<String, Integer> kernels = new LinkedHashMap<>();
         try (KernelEmulator gpu = KernelEmulator.start()) {
             for (String line : gpu.constants().split("\n")) {
@@ -28,5 +33,17 @@ class KernelConstantsTest {
             }
         }
         assertEquals(java, kernels);
+    }
+
+    /** Each noise model has its own number, the one Kernels.noiseKind passes. */
+    @Test
+    void everyNoiseModelHasItsOwnKernelNumber() {
+        Map<Integer, cae.engine.Noise.Kind> seen = new LinkedHashMap<>();
+        for (cae.engine.Noise.Kind kind : cae.engine.Noise.Kind.values()) {
+            cae.engine.Noise.Kind before = seen.put(Kernels.noiseKind(kind), kind);
+            assertEquals(null, before, kind + " and " + before + " share a number");
+        }
+        assertEquals(Map.of(KernelConstants.NOISE_NONE, cae.engine.Noise.Kind.NONE, KernelConstants.NOISE_GAUSSIAN, cae.engine.Noise.Kind.GAUSSIAN,
+                KernelConstants.NOISE_SALT_PEPPER, cae.engine.Noise.Kind.SALT_PEPPER, KernelConstants.NOISE_MASK, cae.engine.Noise.Kind.MASK), seen);
     }
 }

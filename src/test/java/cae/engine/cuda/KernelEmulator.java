@@ -1,5 +1,6 @@
 package cae.engine.cuda;
 
+import cae.engine.Pixels;
 import jcuda.driver.CUdeviceptr;
 import org.junit.jupiter.api.Assumptions;
 
@@ -155,8 +156,19 @@ final class KernelEmulator implements KernelLauncher, AutoCloseable {
         return new CudaTensor(null, nans(size), 0, 0, shape);
     }
 
-    /** A data set of {@code count} images of h x w bytes. */
-    CudaImageSet images(byte[] pixels, int count, int h, int w) { return new CudaImageSet(null, bytes(pixels), 0, count, h, w); }
+    /** A data set of {@code count} grey images of h x w bytes. */
+    CudaImageSet images(byte[] pixels, int count, int h, int w) { return images(Pixels.of(pixels, count, 1, h, w)); }
+
+    /**
+     * Images as the engine uploads them: the pixels passed through {@link CudaImageSet#copyInChunks}
+     * with a staging array of 7 bytes (so that images span chunks and chunks hold several images) into
+     * one buffer, and the offset and size tables the engine builds.
+     */
+    CudaImageSet images(Pixels pixels) {
+        byte[] all = new byte[(int) CudaImageSet.totalBytes(pixels)];
+        CudaImageSet.copyInChunks(pixels, new byte[7], (at, staging, length) -> System.arraycopy(staging, 0, all, (int) at, length));
+        return new CudaImageSet(null, pixels, bytes(all), longs(CudaImageSet.offsets(pixels)), ints(CudaImageSet.sizes(pixels)), 0);
+    }
 
     private ByteBuffer readBytes(CUdeviceptr p, long bytes) {
         Buffer b = (Buffer) p;

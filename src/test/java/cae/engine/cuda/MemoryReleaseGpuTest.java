@@ -5,6 +5,7 @@ import cae.train.Trainer;
 import cae.train.TrainingConfig;
 import cae.train.TrainingState;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
@@ -50,6 +51,30 @@ class MemoryReleaseGpuTest {
             ImageSet set = gpu.upload(randomBytes(16 * 512 * 512, 1), 16, 512, 512);   // 4 MiB
             assertEquals(before + 4.0, heldMiB(gpu), 0.11);
             assertThrows(IllegalArgumentException.class, () -> other.release(set));
+            gpu.release(set);
+            assertEquals(before, heldMiB(gpu), 0.11);
+            assertThrows(IllegalArgumentException.class, () -> gpu.release(set));
+        }
+    }
+
+    /** Images of several sizes and three channels: their pixels and both tables are given back, once. */
+    @Tag("photos")
+    @Test
+    void aSetOfColourImagesOfManySizesIsReleasedWhole() {
+        try (CudaEngine gpu = new CudaEngine(0, CudaEngine.ConvPath.AUTO, false, true)) {
+            double before = heldMiB(gpu);
+            byte[] bytes = randomBytes(4 << 20, 2);
+            cae.engine.Pixels.Builder builder = new cae.engine.Pixels.Builder(3);
+            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(bytes);
+            int at = 0;
+            for (int i = 0; i < 100; i++) {
+                int h = 60 + i % 17, w = 70 + i % 13;
+                builder.add(buffer, at, h, w);
+                at += 3 * h * w;
+            }
+            double mib = at / 1048576.0;
+            ImageSet set = gpu.upload(builder.build());
+            assertEquals(before + mib, heldMiB(gpu), 0.11);
             gpu.release(set);
             assertEquals(before, heldMiB(gpu), 0.11);
             assertThrows(IllegalArgumentException.class, () -> gpu.release(set));

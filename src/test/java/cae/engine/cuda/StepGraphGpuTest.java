@@ -1,9 +1,16 @@
 package cae.engine.cuda;
 
+import cae.engine.ImageSet;
+import cae.engine.Noise;
+import cae.engine.Pixels;
+import cae.engine.Sampling;
 import cae.engine.Tensor;
+import cae.engine.cpu.CpuEngine;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Random;
 
@@ -89,6 +96,63 @@ class StepGraphGpuTest {
                     expected[i] -= (k + 1) * mm[i] / ((float) Math.sqrt(vv[i]) + 1e-8f);
                 }
             for (int i = 0; i < 5; i++) assertEquals(expected[i], p[i], 1e-4 * Math.abs(expected[i]), "parameter " + i);
+        }
+    }
+
+    /**
+     * The photo path's gather in replayed steps: colour images of several sizes (more bytes than one
+     * upload chunk, CudaImageSet.STAGING_BYTES), crops with flips and salt-and-pepper noise; each replay
+     * reads its own batch offset and step, and every batch has the CPU engine's bits (the crops, flips,
+     * pixels / 255 and the uniform draws are exact on both engines).
+     */
+    @Tag("photos")
+    @Test
+    void photoBatchesReplayWithTheirOwnOffsetAndStep() {
+        int[][] sizes = {{1200, 900}, {700, 1300}, {1000, 1000}, {64, 80}};
+        int total = 0;
+        for (int[] size : sizes) total += 3 * size[0] * size[1];
+        assertTrue(total > CudaImageSet.STAGING_BYTES, "more than one chunk");
+        ByteBuffer bytes = ByteBuffer.allocateDirect(total);
+        Random random = new Random(17);
+        byte[] plane = new byte[total];
+        random.nextBytes(plane);
+        bytes.put(0, plane);
+        Pixels.Builder builder = new Pixels.Builder(3);
+        int at = 0;
+        for (int[] size : sizes) {
+            builder.add(bytes, at, size[0], size[1]);
+            at += 3 * size[0] * size[1];
+        }
+        Pixels photos = builder.build();
+        int[] order = {3, 1, 0, 2, 2, 0, 1, 3, 0, 3, 2, 1, 1, 2, 3, 0};
+        int[] shape = {4, 3, 48, 40};
+        Noise noise = Noise.parse("salt-pepper:0.2");
+        try (CudaEngine gpu = new CudaEngine(0, CudaEngine.ConvPath.AUTO, false, true); CpuEngine cpu = new CpuEngine(2)) {
+            ImageSet gpuSet = gpu.upload(photos), cpuSet = cpu.upload(photos);
+            Sampling onGpu = new Sampling(gpuSet, null, noise, true, true, 99), onCpu = new Sampling(cpuSet, null, noise, true, true, 99);
+            gpu.setOrder(order);
+            cpu.setOrder(order);
+            Tensor clean = gpu.zeros(shape), noisy = gpu.zeros(shape), cpuClean = cpu.zeros(shape), cpuNoisy = cpu.zeros(shape);
+            int[] from = {0};
+            long[] step = {0};
+            Runnable body = () -> gpu.gather(onGpu, from[0], clean, noisy, step[0]);
+            float[] expected = new float[clean.size()], actual = new float[clean.size()];
+            // two eager steps, one captured, three replayed
+            for (int k = 0; k < 6; k++) {
+                from[0] = 4 * k % order.length;
+                step[0] = 1000 + 7L * k;
+                gpu.step(body);
+                cpu.gather(onCpu, from[0], cpuClean, cpuNoisy, step[0]);
+                for (Tensor[] pair : new Tensor[][] {{clean, cpuClean}, {noisy, cpuNoisy}}) {
+                    gpu.read(pair[0], actual);
+                    cpu.read(pair[1], expected);
+                    for (int i = 0; i < expected.length; i++)
+                        if (Float.floatToRawIntBits(expected[i]) != Float.floatToRawIntBits(actual[i]))
+                            fail("step " + k + (pair[0] == clean ? " clean" : " noisy") + " element " + i + ": " + actual[i] + ", the CPU engine's " + expected[i]);
+                }
+            }
+            assertTrue(gpu.describe().contains("(1 capture, 3 replays)"), gpu.describe());
+            gpu.release(gpuSet);
         }
     }
 

@@ -1,7 +1,12 @@
 package cae.engine.cuda;
 
 import cae.engine.Engine;
+import cae.engine.ImageSet;
+import cae.engine.Noise;
+import cae.engine.Pixels;
 import cae.engine.cpu.CpuEngine;
+import cae.model.Architecture;
+import cae.model.Decoder;
 import cae.train.Trainer;
 import cae.train.TrainingConfig;
 import cae.train.TrainingState;
@@ -9,10 +14,12 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -36,7 +43,16 @@ class TrainingParityGpuTest {
     private static final TrainingConfig CONFIG = new TrainingConfig(2, BATCH, TrainingConfig.LEARNING_RATE, TrainingConfig.NOISE, 1234, 0);
 
     private static final byte[] IMAGE_BYTES = syntheticImages(IMAGES, SIZE, SIZE, 99);
-    private static Run reference;
+    private static Run reference, photoReference;
+
+    /**
+     * The photo path: colour images of several sizes, 16 x 16 crops with flips (two per image per
+     * epoch), salt-and-pepper noise, and a model with skips and the residual output (MSE); 40 images
+     * give five steps an epoch, so ten steps again cross an epoch.
+     */
+    private static final TrainingConfig PHOTO_CONFIG = new TrainingConfig(2, BATCH, TrainingConfig.LEARNING_RATE, Noise.parse("salt-pepper:0.1"),
+            1234, 0, new Architecture(Decoder.NEAREST, 3, List.of(16, 16, 8), true, true, Architecture.Loss.MSE), 16, 2);
+    private static final Pixels PHOTOS = syntheticPhotos(BATCH * STEPS / 2 / 2, 7);
 
     /** What ten steps leave behind: the loss of each step and the final weights. */
     record Run(float[] losses, float[] params) {}
@@ -50,6 +66,33 @@ class TrainingParityGpuTest {
             }
         }
         return reference;
+    }
+
+    private static synchronized Run photoReference() {
+        if (photoReference == null) {
+            try (CpuEngine cpu = new CpuEngine(Math.min(8, Runtime.getRuntime().availableProcessors()))) {
+                photoReference = train(cpu, PHOTO_CONFIG, e -> e.upload(PHOTOS));
+            }
+        }
+        return photoReference;
+    }
+
+    /** {@code count} colour images of 16 to 40 rows and columns: {@link #syntheticImages} in each plane, in one direct buffer. */
+    private static Pixels syntheticPhotos(int count, long seed) {
+        Random random = new Random(seed);
+        int[][] sizes = new int[count][];
+        int total = 0;
+        for (int i = 0; i < count; i++) {
+            sizes[i] = new int[] {16 + random.nextInt(25), 16 + random.nextInt(25)};
+            total += 3 * sizes[i][0] * sizes[i][1];
+        }
+        ByteBuffer bytes = ByteBuffer.allocateDirect(total);
+        Pixels.Builder photos = new Pixels.Builder(3);
+        for (int[] size : sizes) {
+            photos.add(bytes, bytes.position(), size[0], size[1]);
+            bytes.put(syntheticImages(3, size[0], size[1], random.nextLong()));
+        }
+        return photos.build();
     }
 
     /** Bright rectangles on a dark, slightly noisy background, different per image (never all zeros). */
@@ -66,10 +109,12 @@ class TrainingParityGpuTest {
         return pixels;
     }
 
-    static Run train(Engine engine) {
-        TrainingState state = TrainingState.fresh(CONFIG);
+    static Run train(Engine engine) { return train(engine, CONFIG, e -> e.upload(IMAGE_BYTES, IMAGES, SIZE, SIZE)); }
+
+    static Run train(Engine engine, TrainingConfig config, Function<Engine, ImageSet> upload) {
+        TrainingState state = TrainingState.fresh(config);
         List<Float> losses = new ArrayList<>();
-        Trainer trainer = new Trainer(engine, CONFIG, engine.upload(IMAGE_BYTES, IMAGES, SIZE, SIZE));
+        Trainer trainer = new Trainer(engine, config, upload.apply(engine));
         assertEquals(STEPS, trainer.totalSteps());
         trainer.run(state, new Trainer.Listener() {
             @Override public void losses(long firstStep, float[] values) {
@@ -118,16 +163,34 @@ class TrainingParityGpuTest {
         compare(name, path, fusion, tf32, graphs, tolerance);
     }
 
+    /**
+     * The photo path's ops on the GPU (colour upload, crop + flip + salt-and-pepper gather, skips'
+     * add and copy, the residual's subtract, the MSE loss) against the CPU engine, with the same bound;
+     * tagged so that the GPU check runs them as a part of their own (GPU_CHECK_PARTS=photos).
+     */
+    @Tag("photos")
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"parity-photos-cudnn-fp32, CUDNN, OFF,  false, true, 1e-4",
+                "parity-photos-auto-fp32,  AUTO,  AUTO, false, true, 1e-4"})
+    void tenStepsOnPhotosMatchTheCpuEngine(String name, CudaEngine.ConvPath path, Fusion fusion, boolean tf32, boolean graphs,
+                                           double tolerance) {
+        compare(name, path, fusion, tf32, graphs, tolerance, true);
+    }
+
     private void compare(String name, CudaEngine.ConvPath path, Fusion fusion, boolean tf32, boolean graphs, double tolerance) {
+        compare(name, path, fusion, tf32, graphs, tolerance, false);
+    }
+
+    private void compare(String name, CudaEngine.ConvPath path, Fusion fusion, boolean tf32, boolean graphs, double tolerance, boolean photos) {
         CudaProbe.Selection probe = CudaProbe.probe();
         assumeTrue(probe.available(), "no GPU for the CUDA engine tests: " + probe.reason());
         assumeTrue(path != CudaEngine.ConvPath.CUDNN || probe.cudnn(), "cuDNN does not load here");
         assumeTrue(path != CudaEngine.ConvPath.GEMM || probe.cublas(), "cuBLAS does not load here");
 
-        Run cpuRun = reference(), gpuRun;
+        Run cpuRun = photos ? photoReference() : reference(), gpuRun;
         String graphUse;
         try (CudaEngine gpu = new CudaEngine(0, path, tf32, graphs, fusion)) {
-            gpuRun = train(gpu);
+            gpuRun = photos ? train(gpu, PHOTO_CONFIG, e -> e.upload(PHOTOS)) : train(gpu);
             graphUse = gpu.describe();
         }
         // ten steps: two eager, one captured, seven replayed
