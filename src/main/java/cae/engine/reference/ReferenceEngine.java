@@ -39,6 +39,12 @@ public final class ReferenceEngine implements Engine {
     /** The values of {@code t} in double, unrounded (the engine's own precision). */
     public double[] values(Tensor t) { return ref(t).values(); }
 
+    /** Writes {@code values} into {@code t} unrounded, as {@link #write} does after rounding to float. */
+    public void write(Tensor t, double[] values) {
+        Shapes.copy("write", t, values.length);
+        ref(t).set(values);
+    }
+
     // ---- memory ----
 
     @Override public Tensor zeros(int... shape) {
