@@ -51,6 +51,16 @@ public final class RecordingEngine extends ForwardingEngine {
         return set;
     }
 
+    @Override public ImageSet upload(Pixels pixels) {
+        ImageSet set = inner.upload(pixels);
+        String what = pixels.count() + " images of " + pixels.channels() + " channels, "
+                + (pixels.sameSize() && pixels.count() > 0 ? pixels.height(0) + "x" + pixels.width(0) : "of several sizes") + " from " + where();
+        held.put(set, what);
+        uploads.add(what);
+        allocations++;
+        return set;
+    }
+
     @Override public void release(Tensor t) {
         if (held.remove(t) == null) problems.add("released but not held: " + t + " from " + where());
         releases++;
