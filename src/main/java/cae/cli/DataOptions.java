@@ -9,11 +9,58 @@ import picocli.CommandLine.Option;
 import java.io.PrintStream;
 import java.nio.file.Path;
 
-/** Where the images come from: a folder of IDX files, or MNIST from the verified cache (fetched on first use). */
+/**
+ * Where the images come from: a folder of IDX files, a folder of photographs (PNG, JPEG, BMP, GIF,
+ * searched recursively), or MNIST from the verified cache (fetched on first use).
+ */
 public final class DataOptions {
     @Option(names = "--data", paramLabel = "DIR",
-            description = "Folder with train-images-idx3-ubyte, t10k-images-idx3-ubyte (raw or .gz, labels optional; eval needs only the t10k files), e.g. Fashion-MNIST. Default: MNIST, fetched and verified into the cache ($CAE_DATA or ~/.cache/cae/mnist).")
+            description = "A folder of photos (PNG, JPEG, BMP, GIF, any sizes, searched recursively), or of IDX files "
+                    + "(train-images-idx3-ubyte, t10k-images-idx3-ubyte, raw or .gz). Default: MNIST, fetched into the cache.")
     Path data;
+
+    @Option(names = "--color", paramLabel = "grey|rgb", description = "Photos: one or three channels (default: rgb when any image has colour).")
+    String color;
+
+    @Option(names = "--noisy-data", paramLabel = "DIR", description = "Photos: the real noisy twin of each --data image, at the same relative path; no synthetic noise.")
+    Path noisyData;
+
+    @Option(names = "--split", paramLabel = "T,V,E", description = "Photos: train, validation and test fractions by a hash of each path (default 0.8,0.1,0.1).")
+    String split;
+
+    @Option(names = "--val", paramLabel = "DIR", description = "Photos: validation images from this folder instead of the split.")
+    Path validationFolder;
+
+    @Option(names = "--test", paramLabel = "DIR", description = "Photos: test images from this folder instead of the split.")
+    Path testFolder;
+
+    @Option(names = "--max-pixels", paramLabel = "N", description = "Photos: refuse an image of more pixels (default 100,000,000).")
+    Long maxPixels;
+
+    /** Whether --data names a folder of photographs (not IDX files, not the default MNIST). */
+    boolean photos() {
+        return data != null && java.nio.file.Files.isDirectory(data) && !DataSet.isIdxFolder(data);
+    }
+
+    /** The photo-only options given with IDX data, which they do not apply to: a usage error. */
+    void checkPhotoOptions(picocli.CommandLine cmd) {
+        if (photos()) return;
+        java.util.List<String> given = java.util.stream.Stream.of("--color", "--noisy-data", "--split", "--val", "--test", "--max-pixels")
+                .filter(cmd.getParseResult()::hasMatchedOption).toList();
+        if (!given.isEmpty())
+            throw new picocli.CommandLine.ParameterException(cmd, String.join(", ", given) + " applies to a folder of photos given with --data, not to "
+                    + (data == null ? "MNIST" : "the IDX files in " + data));
+    }
+
+    /** The folder of photographs, decoded (or its decoded store reused), with a progress bar on a terminal. */
+    cae.data.ImageFolder loadPhotos(picocli.CommandLine cmd, PrintStream log, int threads) {
+        cae.data.ImageFolder.Options options = new cae.data.ImageFolder.Options(data).validation(validationFolder).test(testFolder)
+                .noisy(noisyData).threads(threads).log(log, cae.train.ProgressBar.onTerminal());
+        if (color != null) options.color(parsed(cmd, "--color", () -> cae.data.ImageFolder.Color.parse(color)));
+        if (split != null) options.split(parsed(cmd, "--split", () -> cae.data.Split.parse(split)));
+        if (maxPixels != null) options.maxPixels(maxPixels);
+        return cae.data.ImageFolder.load(options);
+    }
 
     DataSet load(PrintStream log) {
         return data != null ? DataSet.load(data) : MnistFetcher.load(MnistFetcher.defaultCacheDir(), log);
@@ -26,6 +73,15 @@ public final class DataOptions {
             return load(log);
         } finally {
             ranges.pop();
+        }
+    }
+
+    /** The option's value, or a usage error "OPTION why" where its parser refuses it. */
+    static <T> T parsed(picocli.CommandLine cmd, String option, java.util.function.Supplier<T> parser) {
+        try {
+            return parser.get();
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(cmd, option.isEmpty() ? e.getMessage() : option + " " + e.getMessage());
         }
     }
 

@@ -4,11 +4,14 @@ import java.io.PrintStream;
 import cae.data.DataSet;
 import cae.engine.Engine;
 import cae.io.FolderLock;
+import cae.data.ImageFolder;
+import cae.model.Architecture;
 import cae.model.Decoder;
 import cae.profile.Ranges;
 import cae.train.Checkpoint;
 import cae.train.ProgressBar;
 import cae.train.TrainingConfig;
+import cae.train.RunData;
 import cae.train.TrainingRun;
 import cae.train.TrainingState;
 import picocli.CommandLine;
@@ -49,8 +52,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "" + TrainingConfig.LEARNING_RATE, paramLabel = "RATE", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
     float learningRate;
 
-    @Option(names = "--noise", defaultValue = "" + TrainingConfig.NOISE, paramLabel = "STD", description = "Std of the Gaussian noise added to inputs (default: ${DEFAULT-VALUE}).")
-    float noise;
+    @Option(names = "--noise", paramLabel = "MODEL:S", description = "gaussian:SIGMA (a bare number is a sigma), salt-pepper:P or mask:P, "
+            + "on the [0, 1] scale, clipped (default: " + TrainingConfig.NOISE + " for IDX data, " + "gaussian:0.1 for photos).")
+    String noise;
 
     @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "Seed of initialisation, shuffling and noise (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -68,6 +72,27 @@ final class TrainCommand implements Callable<Integer> {
             description = "Decoder variant: nearest (the recipe, default), bilinear, transposed (stride-2 transposed convolutions) or unpool (SegNet max-unpooling).")
     Decoder decoder;
 
+    @Option(names = "--widths", paramLabel = "W,W,...", description = "Channels of each encoder stage, 1 to 6 stages (default: 32,32,16, the recipe).")
+    String widths;
+
+    @Option(names = "--skips", description = "Add each encoder stage's output to the decoder stage of the same size.")
+    boolean skips;
+
+    @Option(names = "--residual", description = "Predict the noise: the output is the input minus a linear last layer (needs --loss mse).")
+    boolean residual;
+
+    @Option(names = "--loss", paramLabel = "xent|mse", description = "Loss: xent (the recipe's sigmoid cross-entropy) or mse (the default with --residual).")
+    String loss;
+
+    @Option(names = "--patch", paramLabel = "P", description = "Train on random P x P crops with random flips (needed where images differ in size).")
+    Integer patch;
+
+    @Option(names = "--crops", paramLabel = "N", description = "Crops per image per epoch with --patch (default: 1); an epoch is every image's crops once.")
+    Integer crops;
+
+    @Option(names = "--max-minutes", paramLabel = "M", description = "Stop after M minutes of training, with every output written (--resume goes on).")
+    Double maxMinutes;
+
     @Mixin DataOptions data;
     @Mixin EngineOptions engine;
 
@@ -81,11 +106,12 @@ final class TrainCommand implements Callable<Integer> {
             runFolder = Files.isDirectory(resume) ? resume : resume.toAbsolutePath().getParent();
             if (outDir == null) outDir = runFolder;
         } else {
-            config = new TrainingConfig(epochs != null ? positive("--epochs", epochs) : TrainingConfig.EPOCHS,
-                    positive("--batch", batch), positiveFloat("--lr", learningRate), noise("--noise", noise), seed,
-                    nonNegative("--limit", limit), decoder != null ? decoder : Decoder.NEAREST);
+            checkNewRunOptions();
             if (outDir == null) outDir = freshRunFolder("");
         }
+        data.checkPhotoOptions(spec.commandLine());
+        if (maxMinutes != null && !(maxMinutes > 0 && maxMinutes < 1e7))
+            throw new CommandLine.ParameterException(spec.commandLine(), "--max-minutes must be a positive number of minutes, got " + maxMinutes);
         if (Files.exists(outDir) && !Files.isDirectory(outDir)) throw new UserError(outDir + ": exists and is not a folder");
         // The lock comes first: what --out holds, and the checkpoint, cannot change while they are checked and trained on.
         try (FolderLock lock = FolderLock.take(outDir)) {
@@ -103,12 +129,14 @@ final class TrainCommand implements Callable<Integer> {
             TrainingConfig c = resumed.config;
             List<String> changed = Stream.of(
                             batch != c.batch() ? "--batch" : null, learningRate != c.learningRate() ? "--lr" : null,
-                            !cae.engine.Noise.gaussian(noise).equals(c.noise()) ? "--noise" : null, seed != c.seed() ? "--seed" : null, limit != c.limit() ? "--limit" : null)
+                            noise != null && !parsedNoise().equals(c.noise()) ? "--noise" : null, seed != c.seed() ? "--seed" : null,
+                            limit != c.limit() ? "--limit" : null, patch != null && patch != c.patch() ? "--patch" : null,
+                            crops != null && crops != c.crops() ? "--crops" : null, "--widths", "--skips", "--residual", "--loss")
                     .filter(option -> option != null && spec.commandLine().getParseResult().hasMatchedOption(option)).toList();
             if (!changed.isEmpty())
                 throw new CommandLine.ParameterException(spec.commandLine(), String.join(", ", changed)
                         + " cannot change when resuming: the run goes on with its checkpoint's settings (" + c.metadata()
-                        + "; only --epochs may change)");
+                        + "; only --epochs and --max-minutes may change)");
             config = new TrainingConfig(epochs != null ? positive("--epochs", epochs) : c.epochs(), c.batch(), c.learningRate(),
                     c.noise(), c.seed(), c.limit(), c.model(), c.patch(), c.crops());
             if (decoder != null && decoder != c.decoder())
@@ -132,22 +160,41 @@ final class TrainCommand implements Callable<Integer> {
         }
 
         Ranges ranges = engine.ranges(err);
-        DataSet dataSet = data.load(err, ranges);
-        String problem = TrainingRun.batchProblem(dataSet, config.batch(), config.limit());
-        String limitNote = resume == null ? TrainingRun.limitNote(dataSet, config.limit()) : null;
-        if (limitNote != null) err.println(limitNote);
+        RunData runData;
+        ranges.push("data loading");
+        try {
+            if (data.photos()) {
+                if (resume != null && data.color == null) data.color = config.model().channels() == 1 ? "grey" : "rgb";
+                ImageFolder folder = data.loadPhotos(spec.commandLine(), err, engine.threadCount());
+                if (config == null) config = newConfig(folder.channels(), true, folder.train().noisy() != null);
+                runData = RunData.of(folder, config.limit());
+                checkPhotos(folder, runData, config);
+            } else {
+                DataSet dataSet = data.load(err);
+                if (config == null) config = newConfig(1, false, false);
+                String limitNote = resume == null ? TrainingRun.limitNote(dataSet, config.limit()) : null;
+                if (limitNote != null) err.println(limitNote);
+                runData = RunData.of(dataSet, config.limit());
+            }
+        } finally {
+            ranges.pop();
+        }
+        if (runData.channels() != config.model().channels())
+            throw new UserError("the checkpoint in " + resume + " was trained on " + channels(config.model().channels())
+                    + " images, and " + runData.description() + " is " + channels(runData.channels()));
+        String problem = TrainingRun.batchProblem(runData, config.batch(), config.limit());
         if (problem != null) {
             if (resume != null) throw new UserError(resume + ": the checkpoint's " + problem);
             throw new CommandLine.ParameterException(spec.commandLine(), "--" + problem);
         }
         if (loaded != null && !loaded.dataSha256().isEmpty()) {
-            String now = dataSet.sha256().getOrDefault(DataSet.TRAIN_IMAGES, "");
+            String now = runData.identity();
             if (!loaded.dataSha256().equals(now))
-                throw new UserError("the checkpoint in " + resume + " was trained on other data (train images sha256 "
+                throw new UserError("the checkpoint in " + resume + " was trained on other data (data sha256 "
                         + loaded.dataSha256() + ", now " + now + ")");
         }
         if (resumed != null) {
-            long stepsPerEpoch = config.stepsPerEpoch(TrainingRun.trainImageCount(dataSet, config.limit()));
+            long stepsPerEpoch = config.stepsPerEpoch(runData.train().count());
             loaded.checkStep(stepsPerEpoch);
             long epochsNeeded = (resumed.step + stepsPerEpoch - 1) / stepsPerEpoch;  // a started epoch counts
             if (resumed.step > config.epochs() * stepsPerEpoch)
@@ -158,8 +205,9 @@ final class TrainCommand implements Callable<Integer> {
         ProgressBar.Factory bar = terminal ? (start, total, perStep) -> new ProgressBar(err, start, total, perStep)
                 : (start, total, perStep) -> null;
         try (Engine e = engine.open(err)) {
-            TrainingRun run = new TrainingRun(e, dataSet, config, outDir, out, bar);
+            TrainingRun run = new TrainingRun(e, runData, config, outDir, out, bar);
             run.ranges(ranges);
+            if (maxMinutes != null) run.maxMinutes(maxMinutes);
             if (earlierLossLog != null) run.continueLossLogFrom(earlierLossLog);
             long[] profiled = engine.profiledSteps(spec.commandLine());
             if (profiled != null) run.profileSteps(profiled[0], profiled[1]);
@@ -169,6 +217,69 @@ final class TrainCommand implements Callable<Integer> {
             return outcome == TrainingRun.Outcome.INTERRUPTED ? Main.INTERRUPTED : 0;
         }
     }
+
+    /** The new run's numeric options, checked before the folder is taken or any data read. */
+    private void checkNewRunOptions() {
+        if (epochs != null) positive("--epochs", epochs);
+        positive("--batch", batch);
+        positiveFloat("--lr", learningRate);
+        nonNegative("--limit", limit);
+        if (patch != null) positive("--patch", patch);
+        if (crops != null) positive("--crops", crops);
+        if (crops != null && patch == null)
+            throw new CommandLine.ParameterException(spec.commandLine(), "--crops needs --patch: it counts the crops cut from each image");
+        if (noise != null) parsedNoise();
+        architecture(1);
+    }
+
+    /**
+     * The new run's settings for images of {@code channels}; photos default to Gaussian noise of 0.1
+     * (about 25/255), real noisy twins to none.
+     */
+    private TrainingConfig newConfig(int channels, boolean photos, boolean noisyTwins) {
+        if (noisyTwins && noise != null)
+            throw new CommandLine.ParameterException(spec.commandLine(), "--noise does not apply with --noisy-data: the noisy twins are the input");
+        cae.engine.Noise n = noisyTwins ? cae.engine.Noise.NONE
+                : noise != null ? parsedNoise() : photos ? TrainingConfig.PHOTO_NOISE : cae.engine.Noise.gaussian(TrainingConfig.NOISE);
+        return new TrainingConfig(epochs != null ? epochs : TrainingConfig.EPOCHS, batch, learningRate, n, seed, limit,
+                architecture(channels), patch != null ? patch : 0, crops != null ? crops : 1);
+    }
+
+    private cae.engine.Noise parsedNoise() {
+        return DataOptions.parsed(spec.commandLine(), "--noise", () -> cae.engine.Noise.parse(noise));
+    }
+
+    /** The model the options describe, for images of {@code channels}; a combination that does not fit is a usage error. */
+    private Architecture architecture(int channels) {
+        List<Integer> stageWidths = widths == null ? Architecture.RECIPE_WIDTHS
+                : DataOptions.parsed(spec.commandLine(), "", () -> Architecture.parseWidths(widths));
+        Architecture.Loss lossChoice = loss == null ? (residual ? Architecture.Loss.MSE : Architecture.Loss.XENT)
+                : DataOptions.parsed(spec.commandLine(), "--loss", () -> Architecture.Loss.parse(loss));
+        return DataOptions.parsed(spec.commandLine(), "", () -> new Architecture(decoder != null ? decoder : Decoder.NEAREST, channels,
+                stageWidths, skips, residual, lossChoice));
+    }
+
+    /** What a folder of photos must give this run: images of one size or a patch that fits them all, and test images. */
+    private void checkPhotos(ImageFolder folder, RunData runData, TrainingConfig config) {
+        CommandLine cmd = spec.commandLine();
+        if (runData.test().count() == 0)
+            throw new CommandLine.ParameterException(cmd, folder.folder() + " gives no test images with the split " + folder.split()
+                    + "; add images, change --split, or give --test DIR");
+        for (RunData.Part part : new RunData.Part[] {runData.train(), runData.validation(), runData.test()}) {
+            if (part == null) continue;
+            if (config.patch() == 0 && !part.sameSize())
+                throw new CommandLine.ParameterException(cmd, "the " + part.what() + " images of " + folder.folder()
+                        + " differ in size; give --patch P to train on P x P crops (e.g. --patch 64)");
+            if (config.patch() > Math.min(part.minHeight(), part.minWidth()))
+                throw new CommandLine.ParameterException(cmd, "--patch " + config.patch() + " is larger than the smallest " + part.what()
+                        + " image (" + part.minWidth() + " x " + part.minHeight() + "); give a smaller --patch");
+        }
+        if (config.patch() == 0 && (runData.train().height() != runData.test().height() || runData.train().width() != runData.test().width()))
+            throw new CommandLine.ParameterException(cmd, "the train and test images of " + folder.folder()
+                    + " differ in size; give --patch P to train and score on P x P crops");
+    }
+
+    private static String channels(int n) { return n == 1 ? "grey" : "rgb"; }
 
     private int positive(String option, int value) {
         if (value < 1) throw new CommandLine.ParameterException(spec.commandLine(), option + " must be at least 1, got " + value);
@@ -183,12 +294,6 @@ final class TrainCommand implements Callable<Integer> {
     private float positiveFloat(String option, float value) {
         if (!(value > 0) || Float.isInfinite(value))
             throw new CommandLine.ParameterException(spec.commandLine(), option + " must be a positive number, got " + value);
-        return value;
-    }
-
-    private float noise(String option, float value) {
-        if (!(value >= 0) || Float.isInfinite(value))
-            throw new CommandLine.ParameterException(spec.commandLine(), option + " must be 0 or a positive number, got " + value);
         return value;
     }
 

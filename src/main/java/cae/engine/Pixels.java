@@ -101,6 +101,13 @@ public final class Pixels {
     public ByteBuffer buffer(int image) { return buffers[buffer[image]]; }
     public int offset(int image) { return offsets[image]; }
 
+    /** The first {@code n} images (all of them where there are no more), sharing these buffers. */
+    public Pixels first(int n) {
+        int k = Math.max(0, Math.min(n, count()));
+        return new Pixels(channels, buffers, java.util.Arrays.copyOf(buffer, k), java.util.Arrays.copyOf(offsets, k),
+                java.util.Arrays.copyOf(heights, k), java.util.Arrays.copyOf(widths, k));
+    }
+
     /** Pixel (c, y, x) of an image, 0 to 255. */
     public int get(int image, int c, int y, int x) {
         return buffers[buffer[image]].get(offsets[image] + (c * heights[image] + y) * widths[image] + x) & 0xFF;

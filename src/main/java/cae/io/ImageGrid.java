@@ -14,7 +14,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Rows of equally sized grey images composed into one picture, e.g. reconstructions.png with the
+ * Rows of equally sized grey or colour images composed into one picture, e.g. reconstructions.png with the
  * rows "clean", "noisy" and "denoised". Images are enlarged by nearest neighbour so each pixel stays
  * a crisp square, separated by a white gap, with optional row labels on the left.
  */
@@ -25,23 +25,29 @@ public final class ImageGrid {
 
     private final int width;
     private final int height;
+    private final int channels;
     private final List<String> labels = new ArrayList<>();
     private final List<List<float[]>> rows = new ArrayList<>();
     private int scale = 1;
 
-    /** A grid of images that are each {@code width} x {@code height} pixels. */
-    public ImageGrid(int width, int height) {
+    /** A grid of grey images that are each {@code width} x {@code height} pixels. */
+    public ImageGrid(int width, int height) { this(width, height, 1); }
+
+    /** A grid of images of {@code channels} planes (1 grey, 3 RGB) of {@code width} x {@code height} pixels. */
+    public ImageGrid(int width, int height, int channels) {
         if (width < 1 || height < 1) throw new IllegalArgumentException("image size " + width + " x " + height);
+        if (channels != 1 && channels != 3) throw new IllegalArgumentException("images of 1 or 3 channels, got " + channels);
         this.width = width;
         this.height = height;
+        this.channels = channels;
     }
 
-    /** Adds a row of images, each row-major with values in [0, 1]; {@code label} may be null. */
+    /** Adds a row of images, each its planes one after another, row-major, with values in [0, 1]; {@code label} may be null. */
     public ImageGrid row(String label, List<float[]> images) {
         for (float[] image : images) {
-            if (image.length != width * height) {
+            if (image.length != channels * width * height) {
                 throw new IllegalArgumentException("row '" + label + "': an image has " + image.length
-                        + " pixels, expected " + width + " x " + height);
+                        + " values, expected " + channels + " x " + width + " x " + height);
             }
         }
         labels.add(label);
@@ -75,11 +81,13 @@ public final class ImageGrid {
 
         int totalWidth = gap + labelWidth + columns * (cellWidth + gap);
         int totalHeight = gap + rows.size() * (cellHeight + gap);
-        BufferedImage picture = new BufferedImage(Math.max(1, totalWidth), Math.max(1, totalHeight), BufferedImage.TYPE_BYTE_GRAY);
+        BufferedImage picture = new BufferedImage(Math.max(1, totalWidth), Math.max(1, totalHeight),
+                channels == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
         WritableRaster raster = picture.getRaster();
         int[] white = new int[picture.getWidth()];
         Arrays.fill(white, 255);
-        for (int y = 0; y < picture.getHeight(); y++) raster.setSamples(0, y, white.length, 1, 0, white);
+        for (int band = 0; band < channels; band++)
+            for (int y = 0; y < picture.getHeight(); y++) raster.setSamples(0, y, white.length, 1, band, white);
 
         // Pixels go straight into the raster so the stored grey values are exact.
         int[] line = new int[cellWidth];
@@ -88,11 +96,12 @@ public final class ImageGrid {
             for (int c = 0; c < rows.get(r).size(); c++) {
                 float[] image = rows.get(r).get(c);
                 int left = gap + labelWidth + c * (cellWidth + gap);
-                for (int y = 0; y < cellHeight; y++) {
-                    int source = (y / scale) * width;
-                    for (int x = 0; x < cellWidth; x++) line[x] = GreyImages.toByte(image[source + x / scale]);
-                    raster.setSamples(left, top + y, cellWidth, 1, 0, line);
-                }
+                for (int band = 0; band < channels; band++)
+                    for (int y = 0; y < cellHeight; y++) {
+                        int source = (band * height + y / scale) * width;
+                        for (int x = 0; x < cellWidth; x++) line[x] = GreyImages.toByte(image[source + x / scale]);
+                        raster.setSamples(left, top + y, cellWidth, 1, band, line);
+                    }
             }
         }
 
@@ -114,7 +123,7 @@ public final class ImageGrid {
         return picture;
     }
 
-    /** Writes the grid as an 8-bit grey PNG, atomically. */
+    /** Writes the grid as an 8-bit grey or RGB PNG, atomically. */
     public void write(Path file) throws IOException {
         Awt.writePng(file, render());
     }

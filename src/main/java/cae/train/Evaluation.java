@@ -27,8 +27,8 @@ public final class Evaluation {
     public record Result(int images, double loss, double psnrNoisy, double psnrDenoised,
                          double checkerboardDenoised, double checkerboardClean) {}
 
-    /** The first {@code count} test digits as clean / noisy / denoised, for pictures. */
-    public record Samples(int count, int height, int width, float[] clean, float[] noisy, float[] denoised) {
+    /** The first {@code count} test images as clean / noisy / denoised, for pictures: each channels planes of height x width. */
+    public record Samples(int count, int channels, int height, int width, float[] clean, float[] noisy, float[] denoised) {
         public List<float[]> cleanImages() { return images(clean); }
 
         public List<float[]> noisyImages() { return images(noisy); }
@@ -37,7 +37,7 @@ public final class Evaluation {
 
         /** One array per image out of count images laid one after another. */
         private List<float[]> images(float[] all) {
-            int plane = height * width;
+            int plane = channels * height * width;
             List<float[]> images = new ArrayList<>();
             for (int i = 0; i < count; i++) images.add(Arrays.copyOfRange(all, i * plane, (i + 1) * plane));
             return images;
@@ -48,6 +48,7 @@ public final class Evaluation {
     private final Autoencoder model;
     private final Noise noise;
     private final Ranges ranges;
+    private int crop;
 
     /** Scored on Gaussian noise of this sigma. */
     public Evaluation(Autoencoder model, float noise) { this(model, Noise.gaussian(noise), Ranges.NONE); }
@@ -60,24 +61,46 @@ public final class Evaluation {
         this.ranges = ranges;
     }
 
-    public Result score(ImageSet images) {
+    /**
+     * Scores a crop of {@code side} x {@code side} of each image (at a position drawn from the image's
+     * index, the same every time), for images of any sizes; 0 (the default) scores whole images, which
+     * then share one size.
+     */
+    public Evaluation crops(int side) {
+        crop = side;
+        return this;
+    }
+
+    public Result score(ImageSet images) { return score(images, null); }
+
+    /** Scored on {@code noisyTwins}, the real noisy versions of {@code images}, in place of synthetic noise where not null. */
+    public Result score(ImageSet images, ImageSet noisyTwins) {
         ranges.push("evaluation");
         try {
-            return scoreAll(images);
+            return scoreAll(images, noisyTwins);
         } finally {
             ranges.pop();
         }
     }
 
-    private Result scoreAll(ImageSet images) {
-        int count = images.count(), h = images.height(), w = images.width(), plane = h * w;
+    private int height(ImageSet images) { return crop > 0 ? crop : images.height(); }
+
+    private int width(ImageSet images) { return crop > 0 ? crop : images.width(); }
+
+    private Sampling sampling(ImageSet images, ImageSet noisyTwins) {
+        return new Sampling(images, noisyTwins, noisyTwins != null ? Noise.NONE : noise, crop > 0, false, NOISE_SEED);
+    }
+
+    private Result scoreAll(ImageSet images, ImageSet noisyTwins) {
+        int count = images.count(), h = height(images), w = width(images), plane = images.channels() * h * w;
+        Sampling sampling = sampling(images, noisyTwins);
         identityOrder(count);
         double lossSum = 0, psnrNoisySum = 0, psnrDenoisedSum = 0, checkerDenoised = 0, checkerClean = 0;
         int fullSize = Math.min(BATCH, count);
         try (Batch full = new Batch(fullSize, h, w); Batch tail = count % fullSize == 0 ? null : new Batch(count % fullSize, h, w)) {
             for (int from = 0; from < count; from += fullSize) {
                 Batch b = from + fullSize <= count ? full : tail;
-                b.run(images, from);
+                b.run(sampling, from);
                 lossSum += b.loss() * b.size * plane;
                 for (int i = 0; i < b.size; i++) {
                     psnrNoisySum += psnr(b.clean, b.noisy, i * plane, plane);
@@ -91,13 +114,16 @@ public final class Evaluation {
                 checkerDenoised / count, checkerClean / count);
     }
 
-    public Samples samples(ImageSet images, int count) {
+    public Samples samples(ImageSet images, int count) { return samples(images, null, count); }
+
+    /** The first {@code count} images (or their crops), noisy (their real twins where given) and denoised. */
+    public Samples samples(ImageSet images, ImageSet noisyTwins, int count) {
         count = Math.min(count, images.count());
         ranges.push("samples");
-        try (Batch b = new Batch(count, images.height(), images.width())) {
+        try (Batch b = new Batch(count, height(images), width(images))) {
             identityOrder(images.count());
-            b.run(images, 0);
-            return new Samples(count, images.height(), images.width(), b.clean, b.noisy, b.denoised);
+            b.run(sampling(images, noisyTwins), 0);
+            return new Samples(count, images.channels(), height(images), width(images), b.clean, b.noisy, b.denoised);
         } finally {
             ranges.pop();
         }
@@ -153,8 +179,8 @@ public final class Evaluation {
             denoised = new float[size * channels * h * w];
         }
 
-        void run(ImageSet images, int from) {
-            if (sampling == null || sampling.images() != images) sampling = Sampling.whole(images, noise, NOISE_SEED);
+        void run(Sampling sampling, int from) {
+            this.sampling = sampling;
             this.from = from;
             ranges.push("evaluation batch");
             try {

@@ -20,6 +20,8 @@ public record TrainingConfig(int epochs, int batch, float learningRate, Noise no
                              Architecture model, int patch, int crops) {
     public static final int EPOCHS = 10, BATCH = 100, LOG_EVERY = 100;
     public static final float LEARNING_RATE = 1e-3f, NOISE = 0.5f;
+    /** Photographs' default noise: Gaussian, about 25/255, the level denoising papers report most. */
+    public static final Noise PHOTO_NOISE = Noise.gaussian(0.1f);
     /** The command line's default seed. */
     public static final long SEED = 1;
 

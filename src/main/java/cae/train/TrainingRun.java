@@ -45,13 +45,19 @@ public final class TrainingRun {
     public record Summary(Outcome outcome, TrainingState state, Evaluation.Result test, double trainImagesPerSecond) {}
 
     private final Engine engine;
-    private final DataSet data;
+    private final RunData data;
     private final TrainingConfig config;
     private final Path out;
     private final PrintStream log;
     private final ProgressBar.Factory progress;
 
+    /** A run on an IDX data set (its first {@code config.limit()} training images where that is set). */
     public TrainingRun(Engine engine, DataSet data, TrainingConfig config, Path out, PrintStream log, ProgressBar.Factory progress) {
+        this(engine, RunData.of(data, config.limit()), config, out, log, progress);
+    }
+
+    /** A run on any data: {@code data}'s training part is what it trains on (already limited). */
+    public TrainingRun(Engine engine, RunData data, TrainingConfig config, Path out, PrintStream log, ProgressBar.Factory progress) {
         this.engine = engine;
         this.data = data;
         this.config = config;
@@ -89,22 +95,23 @@ public final class TrainingRun {
                 .filter(name -> Files.exists(folder.resolve(name))).toList();
     }
 
-    /** The training images: the recipe's train split, or its first {@code limit} images. */
-    Images trainImages() {
-        Images train = data.train();
-        int count = trainImageCount(data, config.limit());
-        return count < train.count() ? train.slice("train", 0, count) : train;
-    }
-
     /**
      * Why a run with this batch and limit cannot train on {@code data} ("batch B is larger than the N
      * training images (--limit L) of ..."), or null when at least one batch's worth of images is there.
      */
     public static String batchProblem(DataSet data, int batch, int limit) {
-        int images = trainImageCount(data, limit);
+        return batchProblem(trainImageCount(data, limit), data.describe(), batch, limit);
+    }
+
+    /** The same for any data, whose training part is already limited. */
+    public static String batchProblem(RunData data, int batch, int limit) {
+        return batchProblem(data.train().count(), data.description(), batch, limit);
+    }
+
+    private static String batchProblem(int images, String data, int batch, int limit) {
         if (batch <= images) return null;
         return "batch " + batch + " is larger than the " + images + " training images" + (limit > 0 ? " (--limit " + limit + ")" : "")
-                + " of " + data.describe();
+                + " of " + data;
     }
 
     private long[] profiledSteps;
@@ -177,9 +184,10 @@ public final class TrainingRun {
         List<ImageSet> uploaded = new ArrayList<>();
         ranges.push("run " + config.decoder().id());
         try {
-            Images train = trainImages();
+            RunData.Part train = data.train();
             ImageSet trainSet = upload(train, "train", uploaded);
-            try (Trainer trainer = new Trainer(engine, config, trainSet)) {
+            ImageSet noisyTwins = uploadNoisy(train, "train", uploaded);
+            try (Trainer trainer = new Trainer(engine, config, trainSet, noisyTwins)) {
                 return train(trainer, train, resume, interrupt, uploaded);
             }
         } finally {
@@ -193,10 +201,10 @@ public final class TrainingRun {
     }
 
     /** {@code images} on the engine, in a range of its own; added to {@code uploaded}, which the run releases. */
-    private ImageSet upload(Images images, String what, List<ImageSet> uploaded) {
+    private ImageSet upload(RunData.Part part, String what, List<ImageSet> uploaded) {
         ranges.push("upload " + what + " images");
         try {
-            ImageSet set = engine.upload(images.pixels(), images.count(), images.height(), images.width());
+            ImageSet set = part.upload().apply(engine);
             uploaded.add(set);
             return set;
         } finally {
@@ -204,15 +212,28 @@ public final class TrainingRun {
         }
     }
 
-    private Summary train(Trainer trainer, Images train, TrainingState resume, Interrupt interrupt, List<ImageSet> uploaded)
+    /** The part's real noisy twins on the engine, or null where it has none (the run adds noise). */
+    private ImageSet uploadNoisy(RunData.Part part, String what, List<ImageSet> uploaded) {
+        if (!part.hasNoisyTwins()) return null;
+        ranges.push("upload noisy " + what + " images");
+        try {
+            ImageSet set = part.uploadNoisy().apply(engine);
+            uploaded.add(set);
+            return set;
+        } finally {
+            ranges.pop();
+        }
+    }
+
+    private Summary train(Trainer trainer, RunData.Part train, TrainingState resume, Interrupt interrupt, List<ImageSet> uploaded)
             throws IOException {
-        String dataHash = data.sha256().getOrDefault(DataSet.TRAIN_IMAGES, "");
+        String dataHash = data.identity();
         trainer.ranges(ranges);
         if (profiledSteps != null) trainer.profileSteps(profiledSteps[0], profiledSteps[1]);
         TrainingState state = resume != null ? resume : TrainingState.fresh(config);
         long total = trainer.totalSteps();
         log.printf("training %s on %s: %s (%s per epoch), %s, batch %d, lr %s, noise %s, seed %d; %s%n",
-                trainer.model().arch, data.describe(), count(train.count(), "image"), count(trainer.stepsPerEpoch(), "step"),
+                trainer.model().arch, data.description(), count(train.count(), "image") + samplesOfEach(), count(trainer.stepsPerEpoch(), "step"),
                 count(config.epochs(), "epoch"), config.batch(), config.learningRate(), config.noise(), config.seed(), engine.describe());
         if (state.step > 0) log.printf("resuming at step %d of %d%n", state.step, total);
         if (!state.history.complete())
@@ -220,8 +241,9 @@ public final class TrainingRun {
                     + "only what is trained from here");
         if (state.step >= total) log.println("the checkpoint has already finished all epochs; writing the outputs again");
 
-        Evaluation evaluation = new Evaluation(trainer.model(), config.noise(), ranges);
-        ImageSet validation = data.validation().map(v -> upload(v, "validation", uploaded)).orElse(null);
+        Evaluation evaluation = new Evaluation(trainer.model(), config.noise(), ranges).crops(config.patch());
+        ImageSet validation = data.validation() == null ? null : upload(data.validation(), "validation", uploaded);
+        ImageSet validationNoisy = data.validation() == null ? null : uploadNoisy(data.validation(), "validation", uploaded);
         RunHistory history = state.history;
         Path earlierLossLog = lossLogFrom != null ? lossLogFrom : out.resolve(LossLog.NAME);
         // The checkpoint before anything else: a run killed at any moment from here leaves a folder that
@@ -263,7 +285,7 @@ public final class TrainingRun {
                         if (bar != null) bar.clear();
                         String line = String.format("epoch %d/%d done in %.1f s", epoch + 1, config.epochs(), seconds);
                         if (validation != null) {
-                            Evaluation.Result v = evaluation.score(validation);
+                            Evaluation.Result v = evaluation.score(validation, validationNoisy);
                             history.validation.add(new LossPlot.Point(current.step, v.loss()));
                             line += String.format(", validation loss %.4f", v.loss());
                         }
@@ -303,6 +325,13 @@ public final class TrainingRun {
         }
     }
 
+    /** ", 4 random 64 x 64 crops of each" where the run trains on crops. */
+    private String samplesOfEach() {
+        if (config.patch() == 0) return "";
+        String side = config.patch() + " x " + config.patch();
+        return config.crops() == 1 ? ", a random " + side + " crop of each" : ", " + config.crops() + " random " + side + " crops of each";
+    }
+
     private void saveCheckpoint(TrainingState state, long stepsPerEpoch, String dataHash) {
         ranges.push("checkpoint");
         try {
@@ -333,10 +362,12 @@ public final class TrainingRun {
         List<String> written = new ArrayList<>(List.of(ModelFile.NAME, Checkpoint.NAME, LossLog.NAME));
         if (stopped(interrupt, written)) return null;
 
-        Images test = data.test();
-        log.printf("scoring on the %s ...%n", count(test.count(), "test image"));
+        RunData.Part test = data.test();
+        log.printf("scoring on the %s%s ...%n", count(test.count(), "test image"), config.patch() > 0 ? ", a " + config.patch() + " x "
+                + config.patch() + " crop of each" : "");
         ImageSet testSet = sharedTestSet != null ? sharedTestSet : upload(test, "test", uploaded);
-        Evaluation.Result result = evaluation.score(testSet);
+        ImageSet testNoisy = uploadNoisy(test, "test", uploaded);
+        Evaluation.Result result = evaluation.score(testSet, testNoisy);
         log.printf("test (%d images): loss %.4f, PSNR noisy %.2f dB, denoised %.2f dB%n",
                 result.images(), result.loss(), result.psnrNoisy(), result.psnrDenoised());
         if (stopped(interrupt, written)) return null;
@@ -345,7 +376,7 @@ public final class TrainingRun {
                 .evaluation("validation loss", validationPoints).logScale(true).write(out.resolve(LOSS_PLOT)), log))
             written.add(LOSS_PLOT);
         if (stopped(interrupt, written)) return null;
-        Evaluation.Samples samples = evaluation.samples(testSet, 10);
+        Evaluation.Samples samples = evaluation.samples(testSet, testNoisy, 10);
         if (Pictures.writeOrSkip(out.resolve(RECONSTRUCTIONS), () -> writeReconstructions(samples, out.resolve(RECONSTRUCTIONS)), log))
             written.add(RECONSTRUCTIONS);
         if (stopped(interrupt, written)) return null;
@@ -355,7 +386,7 @@ public final class TrainingRun {
         metrics.put("decoder", config.decoder().id());
         metrics.put("parameters", model.arch.parameterCount());
         metrics.put("engine", engine.describe());
-        metrics.put("data", data.describe());
+        metrics.put("data", data.description());
         metrics.put("config", config.settings());
         metrics.put("steps", state.step);
         Map<String, Object> testMetrics = new LinkedHashMap<>();
@@ -394,9 +425,9 @@ public final class TrainingRun {
         return true;
     }
 
-    /** Clean, noisy and denoised test digits in three rows. */
+    /** Clean, noisy and denoised test images (or their crops) in three rows. */
     static void writeReconstructions(Evaluation.Samples s, Path file) throws IOException {
-        new ImageGrid(s.width(), s.height()).scale(3).row("clean", s.cleanImages()).row("noisy", s.noisyImages())
+        new ImageGrid(s.width(), s.height(), s.channels()).scale(s.height() > 64 ? 1 : 3).row("clean", s.cleanImages()).row("noisy", s.noisyImages())
                 .row("denoised", s.denoisedImages()).write(file);
     }
 
@@ -404,10 +435,11 @@ public final class TrainingRun {
         Map<String, String> meta = new LinkedHashMap<>(config.metadata());
         meta.put("steps", Long.toString(state.step));
         meta.put("optimizer", Adam.describe());
-        meta.put("dataset", data.isMnist() ? "mnist" : data.describe());
+        meta.put("dataset", data.name());
         meta.put("dataset_sha256", dataHash);
-        meta.put(ModelFile.IMAGE_HEIGHT, Integer.toString(data.height()));
-        meta.put(ModelFile.IMAGE_WIDTH, Integer.toString(data.width()));
+        // the size the model saw: the crops, else the images (which then share one size)
+        meta.put(ModelFile.IMAGE_HEIGHT, Integer.toString(config.patch() > 0 ? config.patch() : data.train().height()));
+        meta.put(ModelFile.IMAGE_WIDTH, Integer.toString(config.patch() > 0 ? config.patch() : data.train().width()));
         meta.put("engine", engine.describe());
         return meta;
     }

@@ -1,0 +1,63 @@
+package cae.train;
+
+import cae.data.DataSet;
+import cae.data.ImageFolder;
+import cae.data.Images;
+import cae.engine.Engine;
+import cae.engine.ImageSet;
+import cae.engine.Pixels;
+
+import java.util.function.Function;
+
+/**
+ * The images a run trains, validates and tests on, whatever they come from: an IDX data set (MNIST,
+ * whole images of one size) or a folder of photographs (any sizes, grey or colour, trained on crops,
+ * possibly with real noisy twins). The run sees only its parts and how to put each on an engine.
+ *
+ * @param description one line for logs and metrics.json
+ * @param name        what the model file records as the data ("mnist", or the folder)
+ * @param identity    the hash a checkpoint and a model file record, so a resume or an eval knows the data
+ * @param validation  null where there are no validation images
+ */
+public record RunData(String description, String name, String identity, int channels, Part train, Part validation, Part test) {
+
+    /**
+     * One part's images: their number and sizes (height and width are 0 where the sizes differ), and
+     * how to upload them, and their noisy twins (null: none, the run adds synthetic noise).
+     */
+    public record Part(String what, int count, int height, int width, int minHeight, int minWidth,
+                       Function<Engine, ImageSet> upload, Function<Engine, ImageSet> uploadNoisy) {
+        public boolean sameSize() { return height > 0; }
+        public boolean hasNoisyTwins() { return uploadNoisy != null; }
+    }
+
+    /** The IDX set's parts; the first {@code limit} training images only where {@code limit > 0}. */
+    public static RunData of(DataSet data, int limit) {
+        Images train = data.train();
+        if (limit > 0 && limit < train.count()) train = train.slice("train", 0, limit);
+        String hash = data.sha256().getOrDefault(DataSet.TRAIN_IMAGES, "");
+        return new RunData(data.describe(), data.isMnist() ? "mnist" : data.describe(), hash, 1, part(train),
+                data.validation().map(RunData::part).orElse(null), part(data.test()));
+    }
+
+    private static Part part(Images images) {
+        return new Part(images.name(), images.count(), images.height(), images.width(), images.height(), images.width(),
+                engine -> engine.upload(images.pixels(), images.count(), images.height(), images.width()), null);
+    }
+
+    /** The folder's parts; the first {@code limit} training images only where {@code limit > 0}. */
+    public static RunData of(ImageFolder folder, int limit) {
+        ImageFolder.Part train = folder.train();
+        int n = limit > 0 ? limit : train.count();
+        Part trainPart = part("train", train.pixels().first(n), train.noisy() == null ? null : train.noisy().first(n));
+        Part validation = folder.validation().isEmpty() ? null : part("validation", folder.validation().pixels(), folder.validation().noisy());
+        Part test = part("test", folder.test().pixels(), folder.test().noisy());
+        return new RunData(folder.describe(), folder.folder().toString(), folder.identity(), folder.channels(), trainPart, validation, test);
+    }
+
+    private static Part part(String what, Pixels pixels, Pixels noisy) {
+        boolean same = pixels.sameSize() && pixels.count() > 0;
+        return new Part(what, pixels.count(), same ? pixels.height(0) : 0, same ? pixels.width(0) : 0, pixels.minHeight(), pixels.minWidth(),
+                engine -> engine.upload(pixels), noisy == null ? null : engine -> engine.upload(noisy));
+    }
+}
