@@ -182,7 +182,7 @@ final class TrainCommand implements Callable<Integer> {
         if (runData.channels() != config.model().channels())
             throw new UserError("the checkpoint in " + resume + " was trained on " + channels(config.model().channels())
                     + " images, and " + runData.description() + " is " + channels(runData.channels()));
-        String problem = TrainingRun.batchProblem(runData, config.batch(), config.limit());
+        String problem = TrainingRun.batchProblem(runData, config.batch(), config.limit(), config.crops());
         if (problem != null) {
             if (resume != null) throw new UserError(resume + ": the checkpoint's " + problem);
             throw new CommandLine.ParameterException(spec.commandLine(), "--" + problem);

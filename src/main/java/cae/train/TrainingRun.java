@@ -103,9 +103,13 @@ public final class TrainingRun {
         return batchProblem(trainImageCount(data, limit), data.describe(), batch, limit);
     }
 
-    /** The same for any data, whose training part is already limited. */
-    public static String batchProblem(RunData data, int batch, int limit) {
-        return batchProblem(data.train().count(), data.description(), batch, limit);
+    /** The same for any data, whose training part is already limited, with {@code crops} samples of each image an epoch. */
+    public static String batchProblem(RunData data, int batch, int limit, int crops) {
+        int images = data.train().count();
+        if ((long) images * crops >= batch) return null;
+        return crops == 1 ? batchProblem(images, data.description(), batch, limit)
+                : "batch " + batch + " is more than the " + images + " training images' " + (long) images * crops + " crops (--crops " + crops + ")"
+                + (limit > 0 ? " (--limit " + limit + ")" : "") + " of " + data.description();
     }
 
     private static String batchProblem(int images, String data, int batch, int limit) {
@@ -391,7 +395,7 @@ public final class TrainingRun {
         metrics.put("steps", state.step);
         Map<String, Object> testMetrics = new LinkedHashMap<>();
         testMetrics.put("images", result.images());
-        testMetrics.put("noise", config.noise());
+        testMetrics.put("noise", config.settings().get("noise"));  // a sigma for Gaussian noise, as before the other models
         testMetrics.put("loss", result.loss());
         testMetrics.put("psnr_noisy_db", result.psnrNoisy());
         testMetrics.put("psnr_denoised_db", result.psnrDenoised());
