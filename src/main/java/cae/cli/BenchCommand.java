@@ -34,7 +34,8 @@ import java.util.concurrent.Callable;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Measures training and inference images/s of an engine at each batch size: warm-up first, then the median of several timed repeats.",
-                "Images are random 28x28 bytes (speed does not depend on content); --epoch also times one full epoch of 55,000 images."})
+                "Images are random bytes of --size (28 x 28 grey by default; speed does not depend on content); --epoch also times one "
+                        + "full epoch of 55,000 images."})
 final class BenchCommand implements Callable<Integer> {
     private final PrintStream out, err;
 
@@ -67,6 +68,18 @@ final class BenchCommand implements Callable<Integer> {
             converter = DecoderConverter.class, description = "Decoder variant (default: ${DEFAULT-VALUE}, the recipe).")
     Decoder decoder;
 
+    @Option(names = "--size", defaultValue = "28", paramLabel = "P", description = "Side of the square images, e.g. a training --patch (default: ${DEFAULT-VALUE}).")
+    int side;
+
+    @Option(names = "--color", defaultValue = "grey", paramLabel = "grey|rgb", description = "One or three channels (default: ${DEFAULT-VALUE}).")
+    String color;
+
+    @Mixin ModelOptions modelOptions;
+
+    /** The model benchmarked, and its images' channels. */
+    private Architecture arch;
+    private int channels;
+
     @Option(names = "--layout-probe", description = "CUDA engine: time cuDNN's convolutions of the model's wide layers with NCHW "
             + "tensors (the engine's) against NHWC, at each --batch, with the transposes NHWC would add (with --tf32: tensor cores).")
     boolean layoutProbe;
@@ -87,10 +100,17 @@ final class BenchCommand implements Callable<Integer> {
         engine.validate(spec.commandLine());
         profiled = engine.profiledSteps(spec.commandLine());
         if (batches.length == 0) throw new CommandLine.ParameterException(spec.commandLine(), "--batch needs at least one size");
+        if (side < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--size must be at least 1, got " + side);
+        channels = switch (DataOptions.parsed(spec.commandLine(), "--color", () -> cae.data.ImageFolder.Color.parse(color))) {
+            case RGB -> 3;
+            case GREY -> 1;
+            case AUTO -> throw new CommandLine.ParameterException(spec.commandLine(), "--color takes grey or rgb for random images, got auto");
+        };
+        arch = modelOptions.architecture(spec.commandLine(), decoder, channels);
         for (int b : batches) {
             if (b < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--batch sizes must be positive, got " + b);
             try {
-                Activations.checkSize(Architecture.of(decoder), b, 28, 28);
+                Activations.checkSize(arch, b, side, side);
             } catch (Activations.TooLargeException tooLarge) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--batch " + b + ": " + tooLarge.getMessage());
             }
@@ -100,9 +120,8 @@ final class BenchCommand implements Callable<Integer> {
         ranges = engine.ranges(err);
         try (Engine e = engine.open(err)) {
             out.println("# " + e.describe() + "; " + Runtime.version() + "; " + Runtime.getRuntime().availableProcessors() + " cores");
-            Architecture arch = Architecture.of(decoder);
-            out.println("# model " + arch + ", 28x28, " + String.format("%.1f", 6 * arch.forwardMacs(28, 28) / 1e6)
-                    + " MFLOP per training image (forward " + String.format("%.1f", 2 * arch.forwardMacs(28, 28) / 1e6) + ")");
+            out.println("# model " + arch + ", " + side + "x" + side + ", " + String.format("%.1f", 6 * arch.forwardMacs(side, side) / 1e6)
+                    + " MFLOP per training image (forward " + String.format("%.1f", 2 * arch.forwardMacs(side, side) / 1e6) + ")");
             Ceilings ceilings = floor && ForwardingEngine.innermost(e) instanceof CudaEngine cuda ? DeviceCeilings.measure(cuda) : null;
             if (floor) out.println(ceilings == null ? "# floor: this engine has no device ceilings to measure" : "ceilings: " + ceilings);
             out.printf("%-8s %6s %14s %10s %14s %10s %10s%n", "engine", "batch", "train img/s", "ms/step", "infer img/s", "ms/batch", "GFLOP/s");
@@ -119,11 +138,11 @@ final class BenchCommand implements Callable<Integer> {
                     ranges.pop();
                 }
                 memoryLine(e, "batch " + batch).ifPresent(memory::add);
-                double gflops = 6.0 * arch.forwardMacs(28, 28) * batch / stepSeconds / 1e9;
+                double gflops = 6.0 * arch.forwardMacs(side, side) * batch / stepSeconds / 1e9;
                 out.printf("%-8s %6d %14.0f %10.2f %14.0f %10.2f %10.1f%n", engineName(e), batch, batch / stepSeconds,
                         stepSeconds * 1e3, batch / inferSeconds, inferSeconds * 1e3, gflops);
                 if (ceilings != null) {
-                    double macs = (double) arch.forwardMacs(28, 28) * batch, floats = (double) arch.activationFloats(28, 28) * batch;
+                    double macs = (double) arch.forwardMacs(side, side) * batch, floats = (double) arch.activationFloats(side, side) * batch;
                     floors.add(floorLine("training step", batch, 6 * macs, 5 * floats * Float.BYTES, stepSeconds, ceilings));
                     floors.add(floorLine("inference batch", batch, 2 * macs, 2 * floats * Float.BYTES, inferSeconds, ceilings));
                 }
@@ -137,7 +156,7 @@ final class BenchCommand implements Callable<Integer> {
             }
             if (layoutProbe) {
                 if (ForwardingEngine.innermost(e) instanceof CudaEngine cuda)
-                    for (int batch : batches) LayoutProbe.run(cuda, arch.wideConvolutionShapes(batch, 28, 28)).forEach(out::println);
+                    for (int batch : batches) LayoutProbe.run(cuda, arch.wideConvolutionShapes(batch, side, side)).forEach(out::println);
                 else out.println("# layout probe: the CUDA engine only");
             }
             if (epoch) {
@@ -179,8 +198,8 @@ final class BenchCommand implements Callable<Integer> {
         out.printf("  %-40s %8.2f ms%n", "total", total / 1e6 / steps);
     }
 
-    static byte[] randomImages(int count, long seed) {
-        byte[] pixels = new byte[count * 28 * 28];
+    private static byte[] randomBytes(int bytes, long seed) {
+        byte[] pixels = new byte[bytes];
         SplittableRandom random = new SplittableRandom(seed);
         for (int i = 0; i < pixels.length; i++) pixels[i] = (byte) random.nextInt(256);
         return pixels;
@@ -202,8 +221,10 @@ final class BenchCommand implements Callable<Integer> {
 
     /** Trains {@code epochs} epochs on random images; returns the start time and the time of each epoch end. */
     private List<Long> runEpochs(Engine e, int batch, int images, int epochs) {
-        ImageSet set = e.upload(randomImages(images, 1), images, 28, 28);
-        TrainingConfig config = new TrainingConfig(epochs, batch, TrainingConfig.LEARNING_RATE, TrainingConfig.NOISE, 1, 0, decoder);
+        byte[] pixels = randomBytes(Math.multiplyExact(images, channels * side * side), 1);
+        ImageSet set = channels == 1 ? e.upload(pixels, images, side, side) : e.upload(cae.engine.Pixels.of(pixels, images, channels, side, side));
+        TrainingConfig config = new TrainingConfig(epochs, batch, TrainingConfig.LEARNING_RATE, cae.engine.Noise.gaussian(TrainingConfig.NOISE), 1, 0,
+                arch, 0, 1);
         try (Trainer trainer = new Trainer(e, config, set)) {
             return runEpochs(trainer, config);
         } finally {
@@ -242,9 +263,9 @@ final class BenchCommand implements Callable<Integer> {
 
     /** Median seconds per inference batch (forward and sigmoid). */
     private double inferenceSeconds(Engine e, int batch) {
-        try (Autoencoder net = new Autoencoder(e, Architecture.of(decoder))) {
-            Activations a = net.activations(batch, 28, 28, false);
-            Tensor output = e.zeros(batch, 1, 28, 28);
+        try (Autoencoder net = new Autoencoder(e, arch)) {
+            Activations a = net.activations(batch, side, side, false);
+            Tensor output = e.zeros(batch, channels, side, side);
             try {
                 return inferenceSeconds(e, net, a, output);
             } finally {
@@ -257,7 +278,7 @@ final class BenchCommand implements Callable<Integer> {
     private double inferenceSeconds(Engine e, Autoencoder net, Activations a, Tensor output) {
         int batch = a.batch;
         net.setWeights(Parameters.glorotInit(net.arch, 1));
-        float[] input = new float[batch * 28 * 28];
+        float[] input = new float[a.input.size()];
         SplittableRandom random = new SplittableRandom(2);
         for (int i = 0; i < input.length; i++) input[i] = (float) random.nextDouble();
         e.write(a.input, input);

@@ -72,18 +72,6 @@ final class TrainCommand implements Callable<Integer> {
             description = "Decoder variant: nearest (the recipe, default), bilinear, transposed (stride-2 transposed convolutions) or unpool (SegNet max-unpooling).")
     Decoder decoder;
 
-    @Option(names = "--widths", paramLabel = "W,W,...", description = "Channels of each encoder stage, 1 to 6 stages (default: 32,32,16, the recipe).")
-    String widths;
-
-    @Option(names = "--skips", description = "Add each encoder stage's output to the decoder stage of the same size.")
-    boolean skips;
-
-    @Option(names = "--residual", description = "Predict the noise: the output is the input minus a linear last layer (needs --loss mse).")
-    boolean residual;
-
-    @Option(names = "--loss", paramLabel = "xent|mse", description = "Loss: xent (the recipe's sigmoid cross-entropy) or mse (the default with --residual).")
-    String loss;
-
     @Option(names = "--patch", paramLabel = "P", description = "Train on random P x P crops with random flips (needed where images differ in size).")
     Integer patch;
 
@@ -93,6 +81,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--max-minutes", paramLabel = "M", description = "Stop after M minutes of training, with every output written (--resume goes on).")
     Double maxMinutes;
 
+    @Mixin ModelOptions modelOptions;
     @Mixin DataOptions data;
     @Mixin EngineOptions engine;
 
@@ -127,12 +116,12 @@ final class TrainCommand implements Callable<Integer> {
             loaded = Checkpoint.read(resume);
             resumed = loaded.state();
             TrainingConfig c = resumed.config;
-            List<String> changed = Stream.of(
-                            batch != c.batch() ? "--batch" : null, learningRate != c.learningRate() ? "--lr" : null,
-                            noise != null && !parsedNoise().equals(c.noise()) ? "--noise" : null, seed != c.seed() ? "--seed" : null,
-                            limit != c.limit() ? "--limit" : null, patch != null && patch != c.patch() ? "--patch" : null,
-                            crops != null && crops != c.crops() ? "--crops" : null, "--widths", "--skips", "--residual", "--loss")
-                    .filter(option -> option != null && spec.commandLine().getParseResult().hasMatchedOption(option)).toList();
+            List<String> candidates = new java.util.ArrayList<>(ModelOptions.NAMES);  // the model never changes
+            candidates.addAll(Stream.of(batch != c.batch() ? "--batch" : null, learningRate != c.learningRate() ? "--lr" : null,
+                    noise != null && !parsedNoise().equals(c.noise()) ? "--noise" : null, seed != c.seed() ? "--seed" : null,
+                    limit != c.limit() ? "--limit" : null, patch != null && patch != c.patch() ? "--patch" : null,
+                    crops != null && crops != c.crops() ? "--crops" : null).filter(java.util.Objects::nonNull).toList());
+            List<String> changed = candidates.stream().filter(spec.commandLine().getParseResult()::hasMatchedOption).toList();
             if (!changed.isEmpty())
                 throw new CommandLine.ParameterException(spec.commandLine(), String.join(", ", changed)
                         + " cannot change when resuming: the run goes on with its checkpoint's settings (" + c.metadata()
@@ -249,14 +238,8 @@ final class TrainCommand implements Callable<Integer> {
         return DataOptions.parsed(spec.commandLine(), "--noise", () -> cae.engine.Noise.parse(noise));
     }
 
-    /** The model the options describe, for images of {@code channels}; a combination that does not fit is a usage error. */
     private Architecture architecture(int channels) {
-        List<Integer> stageWidths = widths == null ? Architecture.RECIPE_WIDTHS
-                : DataOptions.parsed(spec.commandLine(), "", () -> Architecture.parseWidths(widths));
-        Architecture.Loss lossChoice = loss == null ? (residual ? Architecture.Loss.MSE : Architecture.Loss.XENT)
-                : DataOptions.parsed(spec.commandLine(), "--loss", () -> Architecture.Loss.parse(loss));
-        return DataOptions.parsed(spec.commandLine(), "", () -> new Architecture(decoder != null ? decoder : Decoder.NEAREST, channels,
-                stageWidths, skips, residual, lossChoice));
+        return modelOptions.architecture(spec.commandLine(), decoder != null ? decoder : Decoder.NEAREST, channels);
     }
 
     /** What a folder of photos must give this run: images of one size or a patch that fits them all, and test images. */
