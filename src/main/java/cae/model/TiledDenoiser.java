@@ -83,6 +83,8 @@ public final class TiledDenoiser {
     }
 
     public int tile() { return tile; }
+    /** The model's image channels (1 or 3). */
+    public int channels() { return channels; }
     public int batch() { return batch; }
     /** How far each tile's window reaches past its core on every side, in pixels: a multiple of 2^stages. */
     public int halo() { return halo; }
