@@ -23,8 +23,8 @@ import java.util.Map;
  * index in the part, k) by {@link Noise#apply}, the function the CPU engine's gather uses: what gather
  * gives for a batch of that one whole image at that step.
  *
- * <p>One image is held at a time (clean, noisy, denoised and blurred, as floats), so memory grows with
- * the largest image, not the number of images.
+ * <p>One image is held at a time, as at most three float copies (clean, noisy, and the blurred or the
+ * denoised one), so memory grows with the largest image, not the number of images.
  */
 public final class PhotoEvaluation {
     /** Told after each image: how many are done, of how many. */
@@ -134,13 +134,14 @@ public final class PhotoEvaluation {
         double[] sums = new double[6];
         for (int i = 0; i < count; i++) {
             FloatImage clean = clean(part, i), noisy = noisy(part, i);
+            // the blur is scored (and dropped) before the model's output is made: three images at a time, not four
+            double[] blur = blurScores(clean, noisy, blurSigma);
             float[] out = denoiser.denoise(noisy.values(), noisy.height(), noisy.width());
             for (int k = 0; k < out.length; k++) out[k] = Math.min(Math.max(out[k], 0f), 1f);
             FloatImage denoised = new FloatImage(clean.channels(), clean.height(), clean.width(), out);
-            FloatImage blurred = GaussianBlur.blur(noisy, blurSigma);
             Row row = new Row(part.names().get(i), clean.height(), clean.width(),
-                    Psnr.of(clean, noisy), Psnr.of(clean, denoised), Psnr.of(clean, blurred),
-                    Ssim.of(clean, noisy), Ssim.of(clean, denoised), Ssim.of(clean, blurred));
+                    Psnr.of(clean, noisy), Psnr.of(clean, denoised), blur[0],
+                    Ssim.of(clean, noisy), Ssim.of(clean, denoised), blur[1]);
             rows.add(row);
             double[] values = {row.psnrNoisy(), row.psnrDenoised(), row.psnrBlur(), row.ssimNoisy(), row.ssimDenoised(), row.ssimBlur()};
             for (int s = 0; s < 6; s++) sums[s] += values[s];
@@ -148,6 +149,12 @@ public final class PhotoEvaluation {
         }
         return new Result(List.copyOf(rows), part.noisy() != null ? REAL_NOISY_TWINS : noise.toString(), blurSigma,
                 sums[0] / count, sums[1] / count, sums[2] / count, sums[3] / count, sums[4] / count, sums[5] / count);
+    }
+
+    /** {PSNR, SSIM} of the blurred noisy image against the clean one. */
+    private static double[] blurScores(FloatImage clean, FloatImage noisy, double sigma) {
+        FloatImage blurred = GaussianBlur.blur(noisy, sigma);
+        return new double[] {Psnr.of(clean, blurred), Ssim.of(clean, blurred)};
     }
 
     private static FloatImage image(Pixels pixels, int index) {
