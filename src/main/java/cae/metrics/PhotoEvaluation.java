@@ -124,12 +124,22 @@ public final class PhotoEvaluation {
         return GaussianBlur.choose(validation.count(), i -> new GaussianBlur.Pair(clean(validation, i), noisy(validation, i)), grid);
     }
 
-    /** Scores every image of the part (at least one), the blur baseline at {@code blurSigma}; {@code progress} is told after each image. */
+    /**
+     * Scores every image of the part (at least one, each at least 11 x 11 pixels for SSIM's window, else
+     * {@link IllegalArgumentException} naming it before any work), the blur baseline at {@code blurSigma};
+     * {@code progress} is told after each image.
+     */
     public Result evaluate(ImageFolder.Part part, double blurSigma, Progress progress) {
         int count = part.count();
         if (count < 1) throw new IllegalArgumentException("nothing to evaluate: the part has no images");
         if (part.pixels().channels() != denoiser.channels())
             throw new IllegalArgumentException("a model of " + denoiser.channels() + " channel(s) given images of " + part.pixels().channels());
+        for (int i = 0; i < count; i++) {
+            int h = part.pixels().height(i), w = part.pixels().width(i);
+            if (h < Ssim.WINDOW_SIZE || w < Ssim.WINDOW_SIZE)
+                throw new IllegalArgumentException(part.names().get(i) + " is " + w + "x" + h + " pixels: SSIM needs at least "
+                        + Ssim.WINDOW_SIZE + "x" + Ssim.WINDOW_SIZE + " (its Gaussian window's size)");
+        }
         List<Row> rows = new ArrayList<>();
         double[] sums = new double[6];
         for (int i = 0; i < count; i++) {

@@ -204,4 +204,15 @@ class PhotoEvaluationTest {
         assertEquals("b.png", rows.get(1).get("name"));
         assertEquals(result.rows().get(2).ssimBlur(), rows.get(2).get("ssim_blur"));
     }
+
+    @Test
+    void anImageTooSmallForSsimIsNamedBeforeAnyWork() throws IOException {
+        writePhotos(tmp.resolve("photos"), 8);
+        assertTrue(ImageIO.write(photo(12, 10, 1), "png", tmp.resolve("photos").resolve("d.png").toFile()));
+        List<int[]> progress = new ArrayList<>();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> evaluate(load(tmp.resolve("photos"), null), 1, progress));
+        assertEquals("d.png is 12x10 pixels: SSIM needs at least 11x11 (its Gaussian window's size)", e.getMessage());
+        assertTrue(progress.isEmpty());
+    }
 }
