@@ -18,7 +18,8 @@ import java.util.Map;
  * <p>Why it is exact. The image is cut into core tiles of {@code tile} x {@code tile} pixels whose
  * origins are multiples of 2^stages; each core is computed from a window reaching {@link #halo()}
  * pixels further on every side (clipped at the image's border; the halo is a multiple of 2^stages,
- * so a window starts on a multiple of 2^stages too), and only the core is kept. With every window starting on a multiple of 2^stages:
+ * so a window starts on a multiple of 2^stages too), and only the core is kept. With every window
+ * starting on a multiple of 2^stages:
  * <ul>
  * <li>max pooling (TF SAME, window k covering cells 2k and 2k + 1 of the level above, Shapes.pooled)
  *     sees in the window the same cell pairs as in the whole image, at every level;
@@ -33,7 +34,8 @@ import java.util.Map;
  *     every conv (one cell of its level), pool, resize, unpool and skip ({@link #reach}: 7 pixels for
  *     two stages, 15 for the recipe's three), rounded up to a multiple of 2^stages (8, 16).
  * </ul>
- * The bilinear decoder is exempt unless both sides are multiples of 2^stages: its TF1 source position
+ * The bilinear decoder is exempt unless both sides are multiples of 2^stages (or the image fits one
+ * tile, which is then the whole image): its TF1 source position
  * dst * in / out depends on the whole image's size at an odd level, and a window sees other sizes.
  *
  * <p>Tiles of one window shape are run together, {@code batch} at a time (a partial batch padded with
