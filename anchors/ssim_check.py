@@ -61,7 +61,7 @@ def main():
         print(f"blur 1x9x13 salt 5 sigma {sigma}: sum {blurred.sum()!r} [4][6] {blurred[4, 6]!r} [0][12] {blurred[0, 12]!r}")
     if len(sys.argv) == 3:
         from skimage.io import imread
-        a, b = (imread(p).astype(np.float64) / 255 for p in sys.argv[1:])
+        a, b = (pixels(imread(p)) for p in sys.argv[1:])
         if a.ndim == 3:
             a, b = np.moveaxis(a[..., :3], -1, 0), np.moveaxis(b[..., :3], -1, 0)
         else:
