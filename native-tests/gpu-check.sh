@@ -167,7 +167,7 @@ junit_step() {
     --select-class cae.engine.cuda.CudaEngineGpuTest --select-class cae.engine.cuda.VariantsGpuTest \
     --select-class cae.engine.cuda.TrainingParityGpuTest --select-class cae.engine.cuda.StepGraphGpuTest \
     --select-class cae.engine.EngineAgreementTest --select-class cae.engine.ShapeErrorTest \
-    --select-class cae.engine.cuda.MemoryReleaseGpuTest
+    --select-class cae.engine.cuda.MemoryReleaseGpuTest --select-class cae.engine.cuda.TiledDenoiserGpuTest
   python3 - "$out/$name" "$log" "$results" "$rc" "$name" <<'EOF'
 # Table rows from the JUnit XML report: one per op test (CudaEngineGpuTest asserts relative error
 # <= 1e-5 and names the error only when it fails) and one per parity case, whose figures come from

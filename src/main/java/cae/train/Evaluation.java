@@ -5,6 +5,7 @@ import cae.engine.ImageSet;
 import cae.engine.Noise;
 import cae.engine.Sampling;
 import cae.engine.Tensor;
+import cae.metrics.Psnr;
 import cae.model.Activations;
 import cae.model.Autoencoder;
 import cae.model.Denoiser;
@@ -138,15 +139,9 @@ public final class Evaluation {
         }
     }
 
-    /** 10 log10(1 / MSE) for pixels in [0, 1]; capped at 100 dB for an exact match. */
+    /** 10 log10(1 / MSE) for pixels in [0, 1] ({@link Psnr}, 100 dB for an exact match). */
     static double psnr(float[] reference, float[] image, int offset, int length) {
-        double se = 0;
-        for (int i = offset; i < offset + length; i++) {
-            double d = reference[i] - image[i];
-            se += d * d;
-        }
-        double mse = se / length;
-        return mse == 0 ? 100 : 10 * Math.log10(1 / mse);
+        return Psnr.of(reference, image, offset, length);
     }
 
     private void identityOrder(int count) {
