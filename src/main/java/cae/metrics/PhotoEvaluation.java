@@ -134,12 +134,8 @@ public final class PhotoEvaluation {
         if (count < 1) throw new IllegalArgumentException("nothing to evaluate: the part has no images");
         if (part.pixels().channels() != denoiser.channels())
             throw new IllegalArgumentException("a model of " + denoiser.channels() + " channel(s) given images of " + part.pixels().channels());
-        for (int i = 0; i < count; i++) {
-            int h = part.pixels().height(i), w = part.pixels().width(i);
-            if (h < Ssim.WINDOW_SIZE || w < Ssim.WINDOW_SIZE)
-                throw new IllegalArgumentException(part.names().get(i) + " is " + w + "x" + h + " pixels: SSIM needs at least "
-                        + Ssim.WINDOW_SIZE + "x" + Ssim.WINDOW_SIZE + " (its Gaussian window's size)");
-        }
+        String tooSmall = tooSmall(part);
+        if (tooSmall != null) throw new IllegalArgumentException(tooSmall);
         List<Row> rows = new ArrayList<>();
         double[] sums = new double[6];
         for (int i = 0; i < count; i++) {
@@ -159,6 +155,17 @@ public final class PhotoEvaluation {
         }
         return new Result(List.copyOf(rows), part.noisy() != null ? REAL_NOISY_TWINS : noise.toString(), blurSigma,
                 sums[0] / count, sums[1] / count, sums[2] / count, sums[3] / count, sums[4] / count, sums[5] / count);
+    }
+
+    /** Why the part's images cannot all be scored ("NAME is 9x40 pixels: SSIM needs at least 11x11 ..."), or null. */
+    public static String tooSmall(ImageFolder.Part part) {
+        for (int i = 0; i < part.count(); i++) {
+            int h = part.pixels().height(i), w = part.pixels().width(i);
+            if (h < Ssim.WINDOW_SIZE || w < Ssim.WINDOW_SIZE)
+                return part.names().get(i) + " is " + w + "x" + h + " pixels: SSIM needs at least "
+                        + Ssim.WINDOW_SIZE + "x" + Ssim.WINDOW_SIZE + " (its Gaussian window's size)";
+        }
+        return null;
     }
 
     /** {PSNR, SSIM} of the blurred noisy image against the clean one. */

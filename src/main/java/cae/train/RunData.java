@@ -24,10 +24,11 @@ public record RunData(String description, String name, String identity, String s
 
     /**
      * One part's images: their number and sizes (height and width are 0 where the sizes differ), and
-     * how to upload them, and their noisy twins (null: none, the run adds synthetic noise).
+     * how to upload them, and their noisy twins (null: none, the run adds synthetic noise); for a
+     * folder of photos, the folder's part itself (scored whole, image by image), else null.
      */
     public record Part(String what, int count, int height, int width, int minHeight, int minWidth,
-                       Function<Engine, ImageSet> upload, Function<Engine, ImageSet> uploadNoisy) {
+                       Function<Engine, ImageSet> upload, Function<Engine, ImageSet> uploadNoisy, ImageFolder.Part photos) {
         public boolean sameSize() { return height > 0; }
         public boolean hasNoisyTwins() { return uploadNoisy != null; }
     }
@@ -43,23 +44,25 @@ public record RunData(String description, String name, String identity, String s
 
     private static Part part(Images images) {
         return new Part(images.name(), images.count(), images.height(), images.width(), images.height(), images.width(),
-                engine -> engine.upload(images.pixels(), images.count(), images.height(), images.width()), null);
+                engine -> engine.upload(images.pixels(), images.count(), images.height(), images.width()), null, null);
     }
 
     /** The folder's parts; the first {@code limit} training images only where {@code limit > 0}. */
     public static RunData of(ImageFolder folder, int limit) {
         ImageFolder.Part train = folder.train();
         int n = limit > 0 ? limit : train.count();
-        Part trainPart = part("train", train.pixels().first(n), train.noisy() == null ? null : train.noisy().first(n));
-        Part validation = folder.validation().isEmpty() ? null : part("validation", folder.validation().pixels(), folder.validation().noisy());
-        Part test = part("test", folder.test().pixels(), folder.test().noisy());
+        Part trainPart = part("train", train.pixels().first(n), train.noisy() == null ? null : train.noisy().first(n), null);
+        Part validation = folder.validation().isEmpty() ? null : part("validation", folder.validation());
+        Part test = part("test", folder.test());
         return new RunData(folder.describe(), folder.folder().toString(), folder.identity(), folder.split().toString(), folder.channels(),
                 trainPart, validation, test);
     }
 
-    private static Part part(String what, Pixels pixels, Pixels noisy) {
+    private static Part part(String what, ImageFolder.Part photos) { return part(what, photos.pixels(), photos.noisy(), photos); }
+
+    private static Part part(String what, Pixels pixels, Pixels noisy, ImageFolder.Part photos) {
         boolean same = pixels.sameSize() && pixels.count() > 0;
         return new Part(what, pixels.count(), same ? pixels.height(0) : 0, same ? pixels.width(0) : 0, pixels.minHeight(), pixels.minWidth(),
-                engine -> engine.upload(pixels), noisy == null ? null : engine -> engine.upload(noisy));
+                engine -> engine.upload(pixels), noisy == null ? null : engine -> engine.upload(noisy), photos);
     }
 }

@@ -3,7 +3,10 @@ package cae.train;
 import cae.data.DataSet;
 import cae.data.Images;
 import cae.engine.Engine;
+import cae.data.ImageFolder;
 import cae.engine.ImageSet;
+import cae.metrics.GaussianBlur;
+import cae.metrics.PhotoEvaluation;
 import cae.io.AtomicFiles;
 import cae.io.ImageGrid;
 import cae.io.LossPlot;
@@ -372,8 +375,10 @@ public final class TrainingRun {
         ImageSet testSet = sharedTestSet != null ? sharedTestSet : upload(test, "test", uploaded);
         ImageSet testNoisy = uploadNoisy(test, "test", uploaded);
         Evaluation.Result result = evaluation.score(testSet, testNoisy);
-        log.printf("test (%d images): loss %.4f, PSNR noisy %.2f dB, denoised %.2f dB%n",
-                result.images(), result.loss(), result.psnrNoisy(), result.psnrDenoised());
+        log.printf("test (%d images%s): loss %.4f, PSNR noisy %.2f dB, denoised %.2f dB%n", result.images(),
+                config.patch() > 0 ? ", " + config.patch() + " x " + config.patch() + " crops" : "", result.loss(), result.psnrNoisy(), result.psnrDenoised());
+        if (stopped(interrupt, written)) return null;
+        PhotoEvaluation.Result whole = test.photos() == null ? null : scoreWholePhotos(model, test.photos());
         if (stopped(interrupt, written)) return null;
 
         if (Pictures.writeOrSkip(out.resolve(LOSS_PLOT), () -> new LossPlot("Training loss, " + model.arch).training(lossLog.points())
@@ -401,6 +406,13 @@ public final class TrainingRun {
         testMetrics.put("psnr_denoised_db", result.psnrDenoised());
         testMetrics.put("checkerboard_denoised", result.checkerboardDenoised());
         testMetrics.put("checkerboard_clean", result.checkerboardClean());
+        if (whole != null) {  // a folder of photos: the whole images' scores, and the crops' under "crops"
+            Map<String, Object> crops = new LinkedHashMap<>(testMetrics);
+            crops.remove("noise");
+            crops.put("size", config.patch());
+            testMetrics = new LinkedHashMap<>(whole.toMap());
+            testMetrics.put("crops", crops);
+        }
         metrics.put("test", testMetrics);
         List<Double> validationLosses = new ArrayList<>();
         for (LossPlot.Point p : validationPoints) validationLosses.add(p.loss());
@@ -414,6 +426,41 @@ public final class TrainingRun {
                 .serializeSpecialFloatingPointValues().create().toJson(metrics) + "\n");
         log.printf("wrote %s and %s in %s%n", String.join(", ", written), METRICS, out);
         return result;
+    }
+
+    /**
+     * The test photographs scored whole, image by image (tiled), with the Gaussian blur baseline whose
+     * width does best on the validation photographs (on the test ones where there are none); null, with
+     * a note, where an image is too small for SSIM's window.
+     */
+    private PhotoEvaluation.Result scoreWholePhotos(Autoencoder model, ImageFolder.Part test) {
+        String tooSmall = PhotoEvaluation.tooSmall(test);
+        if (tooSmall != null) {
+            log.println("note: the whole test images are not scored: " + tooSmall);
+            return null;
+        }
+        ranges.push("whole-image evaluation");
+        try {
+            PhotoEvaluation photos = new PhotoEvaluation(model, config.noise(), Evaluation.NOISE_SEED);
+            ImageFolder.Part validation = data.validation() != null ? data.validation().photos() : null;
+            boolean onValidation = validation != null && PhotoEvaluation.tooSmall(validation) == null;
+            log.printf("scoring the %s whole; the blur baseline's width chosen on the %s ...%n", count(test.count(), "test image"),
+                    onValidation ? "validation images" : "test images (there are no validation images)");
+            GaussianBlur.Choice blur = photos.chooseBlur(onValidation ? validation : test, GaussianBlur.GRID);
+            ProgressBar bar = progress.create(0, test.count(), 1);
+            PhotoEvaluation.Result r;
+            try {
+                r = photos.evaluate(test, blur.sigma(), (done, total) -> { if (bar != null) bar.update(done); });
+            } finally {
+                if (bar != null) bar.clear();
+            }
+            log.printf("test (%d whole images): PSNR noisy %.2f dB, denoised %.2f dB, blur %.2f dB (sigma %s); "
+                    + "SSIM noisy %.4f, denoised %.4f, blur %.4f%n", r.images(), r.psnrNoisy(), r.psnrDenoised(), r.psnrBlur(), r.blurSigma(),
+                    r.ssimNoisy(), r.ssimDenoised(), r.ssimBlur());
+            return r;
+        } finally {
+            ranges.pop();
+        }
     }
 
     /**

@@ -68,9 +68,17 @@ class PhotoTrainingTest {
         assertTrue(last < first * 0.7, "the loss should fall: first 5 steps " + first + ", last 5 " + last);
 
         JsonObject test = JsonParser.parseString(Files.readString(run.resolve("metrics.json"))).getAsJsonObject().getAsJsonObject("test");
-        double noisy = test.get("psnr_noisy_db").getAsDouble(), denoised = test.get("psnr_denoised_db").getAsDouble();
-        assertTrue(denoised > noisy + 1, "denoised " + denoised + " dB against noisy " + noisy + " dB");
-        assertEquals(0.1, test.get("noise").getAsDouble(), 1e-6, "photos' default noise: Gaussian, sigma 0.1");
+        JsonObject crops = test.getAsJsonObject("crops");
+        assertEquals(32, crops.get("size").getAsInt());
+        double noisy = crops.get("psnr_noisy_db").getAsDouble(), denoised = crops.get("psnr_denoised_db").getAsDouble();
+        assertTrue(denoised > noisy + 1, "crops: denoised " + denoised + " dB against noisy " + noisy + " dB");
+        // the test images scored whole, with the blur baseline and SSIM, image by image
+        assertTrue(test.get("psnr_denoised_db").getAsDouble() > test.get("psnr_noisy_db").getAsDouble() + 1, test.toString());
+        assertTrue(test.get("ssim_denoised").getAsDouble() > test.get("ssim_noisy").getAsDouble(), test.toString());
+        assertTrue(test.get("psnr_blur_db").getAsDouble() > test.get("psnr_noisy_db").getAsDouble(), test.toString());
+        assertEquals(test.get("images").getAsInt(), test.getAsJsonArray("per_image").size());
+        assertTrue(train.out().contains("whole images): PSNR noisy"), train.out());
+        assertEquals("gaussian:0.1", test.get("noise").getAsString(), "photos' default noise");
 
         Map<String, String> model = SafeTensors.read(run.resolve("model.safetensors")).metadata();
         assertEquals("3", model.get("channels"));
@@ -115,8 +123,8 @@ class PhotoTrainingTest {
         assertEquals(0, train.code(), train.err() + train.out());
         assertTrue(train.out().contains("noise none"), train.out());
         JsonObject test = JsonParser.parseString(Files.readString(run.resolve("metrics.json"))).getAsJsonObject().getAsJsonObject("test");
-        assertTrue(test.get("psnr_noisy_db").getAsDouble() < 30, "the noisy twins are the input: " + test);
-        assertEquals("none", test.get("noise").getAsString());
+        assertTrue(test.getAsJsonObject("crops").get("psnr_noisy_db").getAsDouble() < 30, "the noisy twins are the input: " + test);
+        assertEquals("real noisy twins", test.get("noise").getAsString());
 
         CommandLineTest.Result withNoise = CommandLineTest.run("train", "--device", "cpu", "--data", clean.toString(), "--noisy-data", noisy.toString(),
                 "--noise", "0.2", "--patch", "16", "--out", tmp.resolve("run2").toString());
