@@ -18,9 +18,10 @@ import java.util.function.Function;
  * @param name        what the model file records as the data ("mnist", or the folder)
  * @param identity    the hash a checkpoint and a model file record, so a resume or an eval knows the data
  * @param split       a folder's split ("0.8,0.1,0.1"), which eval takes the test part of; null for IDX data
+ * @param testFolder  the folder of the test images where they are not a part of the data folder (--test), else null
  * @param validation  null where there are no validation images
  */
-public record RunData(String description, String name, String identity, String split, int channels, Part train, Part validation, Part test) {
+public record RunData(String description, String name, String identity, String split, String testFolder, int channels, Part train, Part validation, Part test) {
 
     /**
      * One part's images: their number and sizes (height and width are 0 where the sizes differ), and
@@ -38,7 +39,7 @@ public record RunData(String description, String name, String identity, String s
         Images train = data.train();
         if (limit > 0 && limit < train.count()) train = train.slice("train", 0, limit);
         String hash = data.sha256().getOrDefault(DataSet.TRAIN_IMAGES, "");
-        return new RunData(data.describe(), data.isMnist() ? "mnist" : data.describe(), hash, null, 1, part(train),
+        return new RunData(data.describe(), data.isMnist() ? "mnist" : data.describe(), hash, null, null, 1, part(train),
                 data.validation().map(RunData::part).orElse(null), part(data.test()));
     }
 
@@ -54,7 +55,8 @@ public record RunData(String description, String name, String identity, String s
         Part trainPart = part("train", train.pixels().first(n), train.noisy() == null ? null : train.noisy().first(n), null);
         Part validation = folder.validation().isEmpty() ? null : part("validation", folder.validation());
         Part test = part("test", folder.test());
-        return new RunData(folder.describe(), folder.folder().toString(), folder.identity(), folder.split().toString(), folder.channels(),
+        return new RunData(folder.describe(), folder.folder().toString(), folder.identity(), folder.split().toString(),
+                folder.test().folder().equals(folder.folder()) ? null : folder.test().folder().toString(), folder.channels(),
                 trainPart, validation, test);
     }
 

@@ -489,6 +489,7 @@ public final class TrainingRun {
         meta.put("dataset", data.name());
         meta.put("dataset_sha256", dataHash);
         if (data.split() != null) meta.put("dataset_split", data.split());
+        if (data.testFolder() != null) meta.put("dataset_test_folder", data.testFolder());
         // the size the model saw: the crops, else the images (which then share one size)
         meta.put(ModelFile.IMAGE_HEIGHT, Integer.toString(config.patch() > 0 ? config.patch() : data.train().height()));
         meta.put(ModelFile.IMAGE_WIDTH, Integer.toString(config.patch() > 0 ? config.patch() : data.train().width()));

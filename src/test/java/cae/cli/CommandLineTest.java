@@ -206,7 +206,7 @@ class CommandLineTest {
         params[123] = 0;
         Path noise = tmp.resolve("noise.safetensors");
         cae.model.ModelFile.write(noise, arch, params, java.util.Map.of("noise", "abc"));
-        assertOneLine(Main.FAILED, noise + ": its metadata's noise 'abc' is not a number", "eval", "--device", "cpu", noise.toString());
+        assertOneLine(Main.FAILED, noise + ": its metadata's noise 'abc' is not a noise model", "eval", "--device", "cpu", noise.toString());
 
         Path checkpoint = tmp.resolve("checkpoint.safetensors");
         cae.train.Checkpoint.write(checkpoint, cae.train.TrainingState.fresh(new cae.train.TrainingConfig(1, 10, 1e-3f, 0.5f, 1, 0,

@@ -91,12 +91,23 @@ class PhotoTrainingTest {
         BufferedImage picture = ImageIO.read(run.resolve("reconstructions.png").toFile());
         assertEquals(3, picture.getRaster().getNumBands(), "colour reconstructions");
 
+        // eval on the training folder scores the test part of the recorded split, as the run did; on another folder, all of it
+        CommandLineTest.Result own = CommandLineTest.run("eval", "--device", "cpu", run.toString(), "--data", data.toString());
+        assertEquals(0, own.code(), own.err() + own.out());
+        assertTrue(own.out().contains("the test part of the folder the model was trained on"), own.out());
+        String[] mean = own.out().lines().filter(l -> l.startsWith("mean")).findFirst().orElseThrow().trim().split("\\s+");
+        assertEquals(test.get("psnr_denoised_db").getAsDouble(), Double.parseDouble(mean[2]), 0.006, own.out());
+        assertEquals(test.get("ssim_denoised").getAsDouble(), Double.parseDouble(mean[5]), 0.00006, own.out());
+        Path other = photos(tmp.resolve("other"), 24, 8);
+        CommandLineTest.Result all = CommandLineTest.run("eval", "--device", "cpu", run.toString(), "--data", other.toString(), "--noise", "mask:0.2");
+        assertEquals(0, all.code(), all.err() + all.out());
+        assertTrue(all.out().contains("every image of " + other + " (not the model's training folder): 24 images, noise mask:0.2"), all.out());
+
         CommandLineTest.Result resumed = CommandLineTest.run("train", "--device", "cpu", "--data", data.toString(), "--split", "0.75,0,0.25",
                 "--resume", run.toString(), "--epochs", "6");
         assertEquals(0, resumed.code(), resumed.err() + resumed.out());
         assertTrue(resumed.out().contains("resuming at step"), resumed.out());
 
-        Path other = photos(tmp.resolve("other"), 24, 8);
         CommandLineTest.Result otherData = CommandLineTest.run("train", "--device", "cpu", "--data", other.toString(), "--split", "0.75,0,0.25",
                 "--resume", run.toString(), "--epochs", "7");
         assertEquals(1, otherData.code(), otherData.err());
