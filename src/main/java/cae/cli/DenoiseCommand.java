@@ -2,9 +2,11 @@ package cae.cli;
 
 import cae.engine.Engine;
 import cae.io.GreyImages;
+import cae.io.ImageFiles;
 import cae.model.Autoencoder;
 import cae.model.Denoiser;
 import cae.model.ModelFile;
+import cae.model.TiledDenoiser;
 import cae.profile.Ranges;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -12,6 +14,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.awt.image.BufferedImage;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,8 +28,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "denoise", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Applies a saved model to your own PNG/JPEG images of any size (colour is converted to grey); writes <name>-denoised.png. "
-                + "Images of one size go through the model in batches.")
+        description = "Applies a saved model to your own PNG/JPEG images of any size, grey or colour as the model was trained; writes "
+                + "<name>-denoised.png. Small images of one size go through the model in batches, large ones in tiles (bounded memory).")
 final class DenoiseCommand implements Callable<Integer> {
     private final PrintStream out, err;
 
@@ -79,41 +82,92 @@ final class DenoiseCommand implements Callable<Integer> {
                     + "; give --overwrite to replace " + (existing.size() > 1 ? "them" : "it") + ", or choose another --out");
         Ranges ranges = engine.ranges(err);
         ModelFile.Loaded loaded;
-        List<GreyImages.Image> inputs;
+        List<ImageFiles.Header> headers = new ArrayList<>();
         ranges.push("data loading");
         try {
             loaded = ModelFile.read(model);
-            inputs = images.stream().map(file -> readImage(file, maxPixels, err)).toList();
+            for (Path file : images) headers.add(header(file, maxPixels));
         } finally {
             ranges.pop();
         }
-        // images of one size go through the model together, in the order given
-        Map<List<Integer>, List<Integer>> bySize = new LinkedHashMap<>();
-        for (int i = 0; i < inputs.size(); i++)
-            bySize.computeIfAbsent(List.of(inputs.get(i).height(), inputs.get(i).width()), k -> new ArrayList<>()).add(i);
+        int channels = loaded.arch().channels();
+        err.println(TrainedOn.describe(loaded));
+        // small grey images go through the model in batches of their size; the others one at a time, in tiles
+        List<Integer> batched = new ArrayList<>(), tiled = new ArrayList<>();
+        for (int i = 0; i < images.size(); i++) (channels == 1 && headers.get(i).pixels() <= BATCH_PIXELS ? batched : tiled).add(i);
         Files.createDirectories(outDir);
         try (Engine e = engine.open(err); Autoencoder net = new Autoencoder(e, loaded.arch())) {
             net.setWeights(loaded.params());
-            for (Map.Entry<List<Integer>, List<Integer>> group : bySize.entrySet()) {
-                int h = group.getKey().get(0), w = group.getKey().get(1);
-                List<Integer> members = group.getValue();
-                ranges.push("denoise " + w + "x" + h);
-                try (Denoiser denoiser = new Denoiser(net, Math.max(1, Math.min(members.size(), BATCH_PIXELS / (h * w))), h, w)) {
-                    for (int from = 0; from < members.size(); from += denoiser.batch()) {
-                        List<Integer> chunk = members.subList(from, Math.min(members.size(), from + denoiser.batch()));
-                        float[][] denoised = batch(denoiser, chunk.stream().map(i -> inputs.get(i).pixels()).toList(), ranges);
-                        for (int k = 0; k < chunk.size(); k++) {
-                            int i = chunk.get(k);
-                            GreyImages.write(targets.get(i), denoised[k], w, h);
-                            out.println(images.get(i) + " -> " + targets.get(i));
-                        }
-                    }
+            denoiseInBatches(net, loaded, batched, headers, targets, ranges);
+            TiledDenoiser tiles = new TiledDenoiser(net);
+            for (int i : tiled) {
+                Path file = images.get(i);
+                float[] planes;
+                int h, w;
+                ranges.push("data loading");
+                try {
+                    BufferedImage image = decode(file, maxPixels, err);
+                    h = image.getHeight();
+                    w = image.getWidth();
+                    planes = channels == 1 ? GreyImages.toGrey(image) : ImageFiles.toRgb(image);
                 } finally {
                     ranges.pop();
                 }
+                TrainedOn.warnings(loaded, file, headers.get(i).colour(), planes, h * w).forEach(line -> err.println("warning: " + line));
+                if (!tiles.exact(h, w))
+                    err.println("note: " + file + ": the bilinear decoder's tiles differ slightly from its whole-image output at " + w + " x " + h
+                            + " (sides not multiples of " + (1 << loaded.arch().stages()) + ")");
+                float[] denoised;
+                ranges.push("denoise " + w + "x" + h);
+                try {
+                    denoised = tiles.denoise(planes, h, w);
+                } finally {
+                    ranges.pop();
+                }
+                planes = null;  // let the input go before the output is encoded
+                ImageFiles.writePng(targets.get(i), denoised, channels, w, h);
+                out.println(file + " -> " + targets.get(i));
             }
         }
         return 0;
+    }
+
+    /** The images {@code members} (small, grey model) in batches of one size each, in the order given. */
+    private void denoiseInBatches(Autoencoder net, ModelFile.Loaded loaded, List<Integer> members, List<ImageFiles.Header> headers,
+                                  List<Path> targets, Ranges ranges)
+            throws java.io.IOException {
+        List<GreyImages.Image> inputs = new ArrayList<>();
+        ranges.push("data loading");
+        try {
+            for (int i : members) inputs.add(readImage(images.get(i), maxPixels, err));
+        } finally {
+            ranges.pop();
+        }
+        Map<List<Integer>, List<Integer>> bySize = new LinkedHashMap<>();  // positions in members, by size
+        for (int k = 0; k < inputs.size(); k++) {
+            GreyImages.Image image = inputs.get(k);
+            TrainedOn.warnings(loaded, images.get(members.get(k)), headers.get(members.get(k)).colour(), image.pixels(), image.pixels().length)
+                    .forEach(line -> err.println("warning: " + line));
+            bySize.computeIfAbsent(List.of(image.height(), image.width()), key -> new ArrayList<>()).add(k);
+        }
+        for (Map.Entry<List<Integer>, List<Integer>> group : bySize.entrySet()) {
+            int h = group.getKey().get(0), w = group.getKey().get(1);
+            List<Integer> same = group.getValue();
+            ranges.push("denoise " + w + "x" + h);
+            try (Denoiser denoiser = new Denoiser(net, Math.max(1, Math.min(same.size(), BATCH_PIXELS / (h * w))), h, w)) {
+                for (int from = 0; from < same.size(); from += denoiser.batch()) {
+                    List<Integer> chunk = same.subList(from, Math.min(same.size(), from + denoiser.batch()));
+                    float[][] denoised = batch(denoiser, chunk.stream().map(k -> inputs.get(k).pixels()).toList(), ranges);
+                    for (int j = 0; j < chunk.size(); j++) {
+                        int i = members.get(chunk.get(j));
+                        GreyImages.write(targets.get(i), denoised[j], w, h);
+                        out.println(images.get(i) + " -> " + targets.get(i));
+                    }
+                }
+            } finally {
+                ranges.pop();
+            }
+        }
     }
 
     /** One batch through the model, in a range "denoise batch". */
@@ -133,6 +187,32 @@ final class DenoiseCommand implements Callable<Integer> {
     /** At most this many distinct decoder warnings are listed for one image. */
     private static final int LISTED_WARNINGS = 3;
 
+    /** An image's header: its size (refused in one line above {@code maxPixels}) and whether it has colour. */
+    private static ImageFiles.Header header(Path file, long maxPixels) {
+        try {
+            return ImageFiles.header(file, maxPixels);
+        } catch (GreyImages.TooLargeException e) {
+            throw new UserError(e.getMessage() + "; give --max-pixels " + e.pixels() + " to denoise it");
+        } catch (java.io.IOException e) {
+            throw new UserError(e.getMessage());
+        }
+    }
+
+    /** An image decoded as {@link #readImage} reads it, with its colour. */
+    private static BufferedImage decode(Path file, long maxPixels, PrintStream err) {
+        Set<String> warnings = new LinkedHashSet<>();
+        BufferedImage image;
+        try {
+            image = ImageFiles.decode(file, maxPixels, warnings::add);
+        } catch (GreyImages.TooLargeException e) {
+            throw new UserError(e.getMessage() + "; give --max-pixels " + e.pixels() + " to denoise it");
+        } catch (java.io.IOException e) {
+            throw new UserError(e.getMessage());
+        }
+        warn(file, warnings, err);
+        return image;
+    }
+
     /**
      * An image as denoise reads it: refused in one line when it cannot be read or is larger than
      * {@code maxPixels}; the decoder's warnings (a JPEG cut short) on one line of {@code err}, naming the file.
@@ -147,12 +227,16 @@ final class DenoiseCommand implements Callable<Integer> {
         } catch (java.io.IOException e) {
             throw new UserError(e.getMessage());
         }
-        if (!warnings.isEmpty()) {
-            List<String> listed = warnings.stream().limit(LISTED_WARNINGS).toList();
-            err.println("warning: " + file + ": " + String.join("; ", listed)
-                    + (warnings.size() > listed.size() ? "; and " + (warnings.size() - listed.size()) + " more" : "")
-                    + " (the image is denoised as decoded)");
-        }
+        warn(file, warnings, err);
         return image;
+    }
+
+    /** The decoder's warnings for one image, on one line. */
+    private static void warn(Path file, Set<String> warnings, PrintStream err) {
+        if (warnings.isEmpty()) return;
+        List<String> listed = warnings.stream().limit(LISTED_WARNINGS).toList();
+        err.println("warning: " + file + ": " + String.join("; ", listed)
+                + (warnings.size() > listed.size() ? "; and " + (warnings.size() - listed.size()) + " more" : "")
+                + " (the image is denoised as decoded)");
     }
 }

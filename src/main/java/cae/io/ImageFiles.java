@@ -219,6 +219,29 @@ public final class ImageFiles {
         }
     }
 
+    /**
+     * Writes planar values (1 grey or 3 R, G, B planes of height x width) as an 8-bit PNG, atomically:
+     * each value clipped to [0, 1] and rounded to 0..255 as {@link GreyImages#toByte} does.
+     */
+    public static void writePng(Path file, float[] planes, int channels, int width, int height) throws IOException {
+        if (channels == 1) {
+            GreyImages.write(file, planes, width, height);
+            return;
+        }
+        if (channels != 3 || planes.length != 3L * width * height)
+            throw new IllegalArgumentException(planes.length + " values are not " + channels + " planes of " + width + " x " + height);
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        java.awt.image.WritableRaster raster = image.getRaster();
+        int[] row = new int[width];
+        int plane = width * height;
+        for (int c = 0; c < 3; c++)
+            for (int y = 0; y < height; y++) {
+                for (int x = 0; x < width; x++) row[x] = GreyImages.toByte(planes[c * plane + y * width + x]);
+                raster.setSamples(0, y, width, 1, c, row);
+            }
+        Awt.writePng(file, image);
+    }
+
     /** At most this many distinct decoder warnings are listed for one image. */
     public static final int LISTED_WARNINGS = 3;
 

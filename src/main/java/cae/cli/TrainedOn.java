@@ -1,0 +1,57 @@
+package cae.cli;
+
+import cae.model.ModelFile;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What a model file says it was trained on, and how an image given to it differs: a model only knows
+ * images like the ones it learned from, so denoise says what those were and warns when an input is not
+ * like them.
+ */
+final class TrainedOn {
+    private TrainedOn() {}
+
+    /** "model runs/x/model.safetensors: trained on mnist (grey, 28 x 28 images, noise 0.5)". */
+    static String describe(ModelFile.Loaded loaded) {
+        Map<String, String> meta = loaded.metadata();
+        String size = meta.containsKey(ModelFile.IMAGE_HEIGHT) && meta.containsKey(ModelFile.IMAGE_WIDTH)
+                ? ", " + meta.get(ModelFile.IMAGE_WIDTH) + " x " + meta.get(ModelFile.IMAGE_HEIGHT) + (meta.getOrDefault("patch", "0").equals("0") ? " images" : " crops")
+                : "";
+        return "model " + loaded.file() + ": trained on " + meta.getOrDefault("dataset", "data it does not name") + " ("
+                + (loaded.arch().channels() == 1 ? "grey" : "rgb") + size + ", noise " + meta.getOrDefault("noise", "0.5") + ")";
+    }
+
+    /** Whether the model learned from MNIST. */
+    static boolean mnist(ModelFile.Loaded loaded) {
+        return loaded.metadata().getOrDefault("dataset", "").toLowerCase(Locale.ROOT).equals("mnist");
+    }
+
+    /**
+     * One line for each way the image differs from what the model learned: colour into a grey model,
+     * grey into a colour one, a mostly light image (dark strokes on a light page) into the MNIST model,
+     * whose digits are light on dark. {@code planes} holds the image as the model gets it (its first
+     * {@code plane} values are the grey or red plane).
+     */
+    static List<String> warnings(ModelFile.Loaded loaded, Path file, boolean colour, float[] planes, int plane) {
+        List<String> lines = new ArrayList<>();
+        int channels = loaded.arch().channels();
+        if (channels == 1 && colour)
+            lines.add(file + " is in colour and the model was trained on grey images: it is denoised as grey (a model trained with --color rgb keeps colour)");
+        if (channels == 3 && !colour)
+            lines.add(file + " is grey and the model was trained on colour images: it is denoised as colour with three equal channels");
+        if (mnist(loaded)) {
+            double sum = 0;
+            for (int i = 0; i < plane; i++) sum += planes[i];
+            double mean = sum / plane;
+            if (mean > 0.5)
+                lines.add(String.format(Locale.ROOT, "%s is mostly light (mean %.2f) and the MNIST model learned light strokes on a dark background: "
+                        + "invert it first, or train a model on images like it", file, mean));
+        }
+        return lines;
+    }
+}
