@@ -32,9 +32,9 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
-@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Measures training and inference images/s of an engine at each batch size: warm-up first, then the median of several timed repeats.",
-                "Images are random 28x28 bytes (speed does not depend on content); --epoch also times one full epoch of 55,000 images."})
+@Command(name = "bench", mixinStandardHelpOptions = true, abbreviateSynopsis = true, sortOptions = false,
+        description = {"Measures an engine's training and inference images/s at each batch size, on random 28x28 images: "
+                + "warm-up, then the median of timed repeats."})
 final class BenchCommand implements Callable<Integer> {
     private final PrintStream out, err;
 
@@ -45,37 +45,35 @@ final class BenchCommand implements Callable<Integer> {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--batch", defaultValue = "100", split = ",", paramLabel = "N[,N...]", description = "Batch sizes (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", defaultValue = "100", split = ",", paramLabel = "N", description = "Batch sizes (default: ${DEFAULT-VALUE})")
     int[] batches;
 
-    @Option(names = "--steps", defaultValue = "20", paramLabel = "N", description = "Steps (or inference batches) per timed repeat (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", defaultValue = "20", paramLabel = "N", description = "Steps (or batches) per repeat (default: ${DEFAULT-VALUE})")
     int steps;
 
-    @Option(names = "--repeats", defaultValue = "5", paramLabel = "N", description = "Timed repeats; the median is reported (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--repeats", defaultValue = "5", paramLabel = "N", description = "Timed repeats (default: ${DEFAULT-VALUE})")
     int repeats;
 
-    @Option(names = "--warmup", defaultValue = "2", paramLabel = "N", description = "Untimed repeats first (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "2", paramLabel = "N", description = "Untimed repeats first (default: ${DEFAULT-VALUE})")
     int warmup;
 
-    @Option(names = "--epoch", description = "Also time one full epoch: 55,000 images at the first batch size (550 steps at batch 100).")
+    @Option(names = "--epoch", description = "Also time an epoch of 55,000 images")
     boolean epoch;
 
-    @Option(names = "--ops", description = "Also print where one training step's time goes, op by op (each op synchronized, so totals run a little slower).")
+    @Option(names = "--ops", description = "Also time one training step op by op")
     boolean ops;
 
     @Option(names = "--decoder", defaultValue = "nearest", paramLabel = "nearest|bilinear|transposed|unpool",
-            converter = DecoderConverter.class, description = "Decoder variant (default: ${DEFAULT-VALUE}, the recipe).")
+            converter = DecoderConverter.class, description = "Decoder variant (default: ${DEFAULT-VALUE})")
     Decoder decoder;
 
-    @Option(names = "--layout-probe", description = "CUDA engine: time cuDNN's convolutions of the model's wide layers with NCHW "
-            + "tensors (the engine's) against NHWC, at each --batch, with the transposes NHWC would add (with --tf32: tensor cores).")
+    @Option(names = "--layout-probe", description = "CUDA: time NCHW against NHWC convolutions")
     boolean layoutProbe;
 
-    @Option(names = "--floor", description = "Also measure the device's ceilings (a large copy and matrix product) and print, per batch size, "
-            + "the floor a training step and an inference batch cannot go under, and the time measured over it.")
+    @Option(names = "--floor", description = "Also print the device's floor per batch size")
     boolean floor;
 
-    @Mixin EngineOptions engine;
+    @Mixin EngineOptions.Profiled engine;
 
     /** --nvtx: each configuration, epoch and step named on a profiler's timeline. */
     private Ranges ranges = Ranges.NONE;

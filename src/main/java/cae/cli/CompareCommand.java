@@ -31,10 +31,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-@Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Trains every decoder variant with the same seed, data, noise and epochs, and compares them: parameters, "
-                + "test loss, PSNR, checkerboard score (untrained on a constant grey image, trained on the test set) and speed.",
-                "Writes compare.md, compare.csv and compare.png into --out, and each variant's run into --out/<decoder>/."})
+@Command(name = "compare", mixinStandardHelpOptions = true, abbreviateSynopsis = true, sortOptions = false,
+        description = {"Trains every decoder variant alike and compares test loss, PSNR, checkerboard score and speed in "
+                + "compare.md, .csv and .png in --out; each variant's run goes into --out/<decoder>/."})
 final class CompareCommand implements Callable<Integer> {
     private static final int DIGITS = 8;
     private static final float GREY = 0.5f;
@@ -49,26 +48,26 @@ final class CompareCommand implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--decoders", split = ",", defaultValue = "nearest,bilinear,transposed,unpool", converter = DecoderConverter.class,
-            paramLabel = "D[,D...]", description = "Variants to compare (default: ${DEFAULT-VALUE}).")
+            paramLabel = "D", description = "Variants (default: all four)")
     List<Decoder> decoders;
 
-    @Option(names = "--epochs", defaultValue = "1", paramLabel = "N", description = "Epochs per variant (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", defaultValue = "1", paramLabel = "N", description = "Epochs per variant (default: ${DEFAULT-VALUE})")
     int epochs;
 
-    @Option(names = "--batch", defaultValue = "" + TrainingConfig.BATCH, paramLabel = "N", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", defaultValue = "" + TrainingConfig.BATCH, paramLabel = "N", description = "Batch size (default: ${DEFAULT-VALUE})")
     int batch;
 
-    @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "Seed shared by all variants (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "Seed of all variants (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Train on the first N training images only; 0 means all (the default).")
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Train on the first N images; 0: all (default)")
     int limit;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: runs/compare-<date-time>).")
+    @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: runs/compare-<date-time>)")
     Path outDir;
 
     @Mixin DataOptions data;
-    @Mixin EngineOptions engine;
+    @Mixin EngineOptions.Plain engine;
 
     record Row(Decoder decoder, int parameters, Evaluation.Result test, double untrainedScore, double trainedConstantScore,
                double imagesPerSecond, float[] untrainedConstant, float[] trainedConstant, Evaluation.Samples samples) {}

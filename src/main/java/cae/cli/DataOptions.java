@@ -12,7 +12,7 @@ import java.nio.file.Path;
 /** Where the images come from: a folder of IDX files, or MNIST from the verified cache (fetched on first use). */
 public final class DataOptions {
     @Option(names = "--data", paramLabel = "DIR",
-            description = "Folder with train-images-idx3-ubyte, t10k-images-idx3-ubyte (raw or .gz, labels optional; eval needs only the t10k files), e.g. Fashion-MNIST. Default: MNIST, fetched and verified into the cache ($CAE_DATA or ~/.cache/cae/mnist).")
+            description = "Folder of IDX files (default: MNIST, fetched)")
     Path data;
 
     DataSet load(PrintStream log) {

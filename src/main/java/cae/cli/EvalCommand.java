@@ -18,7 +18,7 @@ import picocli.CommandLine.Parameters;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-@Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "eval", mixinStandardHelpOptions = true, abbreviateSynopsis = true, sortOptions = false,
         description = "Scores a saved model on the test set: loss, PSNR(noisy, clean) and PSNR(denoised, clean), with fixed noise.")
 final class EvalCommand implements Callable<Integer> {
     private final PrintStream out, err;
@@ -33,14 +33,14 @@ final class EvalCommand implements Callable<Integer> {
     @Parameters(paramLabel = "MODEL", description = "A model.safetensors, or a run folder holding one.")
     Path model;
 
-    @Option(names = "--noise", paramLabel = "STD", description = "Noise std (default: the one the model was trained with, else 0.5).")
+    @Option(names = "--noise", paramLabel = "STD", description = "Noise std (default: the model's, else 0.5)")
     Float noise;
 
-    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Score the first N test images only; 0 means all (the default).")
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Score the first N test images; 0: all (default)")
     int limit;
 
     @Mixin DataOptions data;
-    @Mixin EngineOptions engine;
+    @Mixin EngineOptions.Plain engine;
 
     @Override public Integer call() throws Exception {
         engine.validate(spec.commandLine());

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 
 import java.util.concurrent.Callable;
 
-@Command(name = "info", mixinStandardHelpOptions = true,
+@Command(name = "info", mixinStandardHelpOptions = true, abbreviateSynopsis = true,
         description = "Prints the Java runtime, the CPU engine's settings, and what the CUDA engine found: driver, GPU, libraries, kernels and which path each op takes.")
 final class InfoCommand implements Callable<Integer> {
     private final PrintStream out, err;

@@ -22,14 +22,9 @@ import java.util.List;
 import java.util.stream.Stream;
 import java.util.concurrent.Callable;
 
-@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Trains the model with the recipe (docs/SPEC.md §3) and writes model.safetensors, checkpoint.safetensors, "
-                + "loss.csv, loss.png, reconstructions.png and metrics.json into --out.",
-                "Ctrl-C saves a checkpoint at the current step; --resume continues it bit for bit. The checkpoint is written before "
-                        + "the first step, so a run killed at any moment continues with --resume (from step 0 if no epoch had ended); "
-                        + "a folder holding no run files (only a lock or temporary files a killed run left) takes a new run.",
-                "While a run writes into --out it holds the lock file " + FolderLock.NAME + " there: a second train or compare "
-                        + "into that folder exits with 2."})
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false, abbreviateSynopsis = true,
+        description = {"Trains the model with the recipe (docs/SPEC.md §3) and writes the model, a checkpoint, the losses, "
+                + "pictures and metrics.json into --out. Ctrl-C saves a checkpoint; --resume continues it bit for bit."})
 final class TrainCommand implements Callable<Integer> {
     private final PrintStream out, err;
 
@@ -40,36 +35,36 @@ final class TrainCommand implements Callable<Integer> {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--epochs", paramLabel = "N", description = "Epochs (default: " + TrainingConfig.EPOCHS + ", or the checkpoint's with --resume).")
+    @Option(names = "--epochs", paramLabel = "N", description = "Epochs (default: " + TrainingConfig.EPOCHS + ", or the checkpoint's)")
     Integer epochs;
 
-    @Option(names = "--batch", defaultValue = "" + TrainingConfig.BATCH, paramLabel = "N", description = "Images per step (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", defaultValue = "" + TrainingConfig.BATCH, paramLabel = "N", description = "Images per step (default: ${DEFAULT-VALUE})")
     int batch;
 
-    @Option(names = "--lr", defaultValue = "" + TrainingConfig.LEARNING_RATE, paramLabel = "RATE", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", defaultValue = "" + TrainingConfig.LEARNING_RATE, paramLabel = "RATE", description = "Adam learning rate (default: ${DEFAULT-VALUE})")
     float learningRate;
 
-    @Option(names = "--noise", defaultValue = "" + TrainingConfig.NOISE, paramLabel = "STD", description = "Std of the Gaussian noise added to inputs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--noise", defaultValue = "" + TrainingConfig.NOISE, paramLabel = "STD", description = "Std of the input noise (default: ${DEFAULT-VALUE})")
     float noise;
 
-    @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "Seed of initialisation, shuffling and noise (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "Seed of weights, shuffles, noise (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Train on the first N training images only; 0 means all (the default).")
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Train on the first N images; 0: all (default)")
     int limit;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: runs/<date-time>, or the --resume folder).")
+    @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: runs/<date-time>)")
     Path outDir;
 
-    @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run whose checkpoint.safetensors is in DIR (same settings and data).")
+    @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run in DIR (same settings, data)")
     Path resume;
 
     @Option(names = "--decoder", paramLabel = "nearest|bilinear|transposed|unpool", converter = DecoderConverter.class,
-            description = "Decoder variant: nearest (the recipe, default), bilinear, transposed (stride-2 transposed convolutions) or unpool (SegNet max-unpooling).")
+            description = "Decoder variant (default: nearest, the recipe's)")
     Decoder decoder;
 
     @Mixin DataOptions data;
-    @Mixin EngineOptions engine;
+    @Mixin EngineOptions.Profiled engine;
 
     @Override public Integer call() throws Exception {
         engine.validate(spec.commandLine());
