@@ -18,7 +18,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-@Command(name = "cae", mixinStandardHelpOptions = true, version = "cae 0.1.0",
+@Command(name = "cae", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Trains and runs a denoising convolutional autoencoder (docs/SPEC.md) on the GPU (CUDA) or the CPU (pure Java).",
         subcommands = {TrainCommand.class, EvalCommand.class, DenoiseCommand.class, ExportCommand.class, BenchCommand.class, CompareCommand.class,
                 FetchCommand.class, InfoCommand.class, CommandLine.HelpCommand.class})
@@ -27,6 +27,14 @@ public final class Main implements Callable<Integer> {
     public static final int FAILED = 1, USAGE = 2, INTERRUPTED = 130;
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    /** --version: the version and commit the build recorded. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override public String[] getVersion() {
+            cae.train.Provenance.Build build = cae.train.Provenance.Build.current();
+            return new String[] {"cae " + build.version() + ", commit " + build.commit()};
+        }
+    }
 
     /** No subcommand: a syntax error, so the usage (which lists the subcommands) follows the line. */
     @Override public Integer call() {

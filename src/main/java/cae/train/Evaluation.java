@@ -25,7 +25,18 @@ public final class Evaluation {
 
     /** Mean loss, mean per-image PSNRs, and the mean checkerboard scores of the outputs and of the clean images. */
     public record Result(int images, double loss, double psnrNoisy, double psnrDenoised,
-                         double checkerboardDenoised, double checkerboardClean) {}
+                         double checkerboardDenoised, double checkerboardClean) {
+        /** As the model file's metadata records a run's test scores (docs/SPEC.md §5.1). */
+        public java.util.Map<String, String> metadata() {
+            java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+            m.put("test_images", Integer.toString(images));
+            m.put("test_loss", Double.toString(loss));
+            m.put("test_psnr_noisy_db", Double.toString(psnrNoisy));
+            m.put("test_psnr_denoised_db", Double.toString(psnrDenoised));
+            m.put("test_checkerboard_denoised", Double.toString(checkerboardDenoised));
+            return m;
+        }
+    }
 
     /** The first {@code count} test digits as clean / noisy / denoised, for pictures. */
     public record Samples(int count, int height, int width, float[] clean, float[] noisy, float[] denoised) {

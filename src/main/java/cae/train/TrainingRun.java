@@ -150,6 +150,7 @@ public final class TrainingRun {
 
     private Ranges ranges = Ranges.NONE;
     private ImageSet sharedTestSet;
+    private Provenance provenance;
 
     /**
      * Names the run's phases on a profiler's timeline: the run ("run nearest"), its uploads, epochs and
@@ -171,6 +172,7 @@ public final class TrainingRun {
      * interrupt is let go.
      */
     public Summary run(TrainingState resume) throws IOException {
+        provenance = Provenance.of(engine, Instant.now());
         Files.createDirectories(out);
         AtomicFiles.removeLeftovers(out);
         Interrupt interrupt = new Interrupt();
@@ -306,7 +308,7 @@ public final class TrainingRun {
     private void saveCheckpoint(TrainingState state, long stepsPerEpoch, String dataHash) {
         ranges.push("checkpoint");
         try {
-            Checkpoint.write(out.resolve(Checkpoint.NAME), state, stepsPerEpoch, dataHash);
+            Checkpoint.write(out.resolve(Checkpoint.NAME), state, stepsPerEpoch, dataHash, provenance.metadata());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("could not write the checkpoint in " + out + ": " + e.getMessage(), e);
         } finally {
@@ -324,12 +326,7 @@ public final class TrainingRun {
             throws IOException {
         List<LossPlot.Point> validationPoints = state.history.validation;
         // the checkpoint of this step is saved (at the last epoch end, or before training); the engine's model holds state.params
-        ranges.push("model file");
-        try {
-            ModelFile.write(out.resolve(ModelFile.NAME), model.arch, state.params, modelMetadata(state, dataHash));
-        } finally {
-            ranges.pop();
-        }
+        writeModel(model, state, modelMetadata(state, dataHash));
         List<String> written = new ArrayList<>(List.of(ModelFile.NAME, Checkpoint.NAME, LossLog.NAME));
         if (stopped(interrupt, written)) return null;
 
@@ -339,6 +336,11 @@ public final class TrainingRun {
         Evaluation.Result result = evaluation.score(testSet);
         log.printf("test (%d images): loss %.4f, PSNR noisy %.2f dB, denoised %.2f dB%n",
                 result.images(), result.loss(), result.psnrNoisy(), result.psnrDenoised());
+        Instant finished = Instant.now();
+        Map<String, String> scored = modelMetadata(state, dataHash);  // the model file again, now with what it scored
+        scored.putAll(result.metadata());
+        scored.put(Provenance.FINISHED, finished.toString());
+        writeModel(model, state, scored);
         if (stopped(interrupt, written)) return null;
 
         if (Pictures.writeOrSkip(out.resolve(LOSS_PLOT), () -> new LossPlot("Training loss, " + model.arch).training(lossLog.points())
@@ -354,7 +356,7 @@ public final class TrainingRun {
         metrics.put("model", Architecture.NAME);
         metrics.put("decoder", config.decoder().id());
         metrics.put("parameters", model.arch.parameterCount());
-        metrics.put("engine", engine.describe());
+        metrics.putAll(provenance.metadata());
         metrics.put("data", data.describe());
         metrics.put("config", config.settings());
         metrics.put("steps", state.step);
@@ -374,7 +376,7 @@ public final class TrainingRun {
         speed.put("train_images_per_s", imagesPerSecond);
         speed.put("epoch_seconds", state.history.epochSeconds);
         metrics.put("speed", speed);
-        metrics.put("finished", Instant.now().toString());
+        metrics.put(Provenance.FINISHED, finished.toString());
         AtomicFiles.writeString(out.resolve(METRICS), new GsonBuilder().setPrettyPrinting()
                 .serializeSpecialFloatingPointValues().create().toJson(metrics) + "\n");
         log.printf("wrote %s and %s in %s%n", String.join(", ", written), METRICS, out);
@@ -408,8 +410,17 @@ public final class TrainingRun {
         meta.put("dataset_sha256", dataHash);
         meta.put(ModelFile.IMAGE_HEIGHT, Integer.toString(data.height()));
         meta.put(ModelFile.IMAGE_WIDTH, Integer.toString(data.width()));
-        meta.put("engine", engine.describe());
+        meta.putAll(provenance.metadata());
         return meta;
+    }
+
+    private void writeModel(Autoencoder model, TrainingState state, Map<String, String> metadata) throws IOException {
+        ranges.push("model file");
+        try {
+            ModelFile.write(out.resolve(ModelFile.NAME), model.arch, state.params, metadata);
+        } finally {
+            ranges.pop();
+        }
     }
 
     /** Ctrl-C: ask the loop to stop at the next step, and hold the JVM until the checkpoint is saved. */
