@@ -16,6 +16,7 @@ import cae.model.Autoencoder;
 import cae.model.Decoder;
 import cae.model.Parameters;
 import cae.profile.Ranges;
+import cae.train.ProgressBar;
 import cae.train.Trainer;
 import cae.train.TrainingConfig;
 import cae.train.TrainingState;
@@ -37,10 +38,24 @@ import java.util.concurrent.Callable;
                 + "warm-up, then the median of timed repeats."})
 final class BenchCommand implements Callable<Integer> {
     private final PrintStream out, err;
+    private final boolean terminal;
 
     BenchCommand(Streams streams) {
         this.out = streams.out();
         this.err = streams.err();
+        this.terminal = streams.terminal();
+    }
+
+    /** How far the measuring is, in timed or untimed repeats (each a training epoch or a round of inference batches). */
+    private ProgressBar progress;
+    private long repeatsDone;
+
+    private void repeatDone() { progress.update(++repeatsDone); }
+
+    /** A line of results: the bar is cleared first (it comes back at the next repeat). */
+    private void result(String line) {
+        progress.clear();
+        out.println(line);
     }
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -96,6 +111,8 @@ final class BenchCommand implements Callable<Integer> {
         if (steps < 1 || repeats < 1 || warmup < 0)
             throw new CommandLine.ParameterException(spec.commandLine(), "--steps and --repeats must be at least 1, --warmup at least 0");
         ranges = engine.ranges(err);
+        long repeatCount = 2L * batches.length * (warmup + repeats) + (ops ? warmup + 1 : 0) + (epoch ? 2 : 0);
+        progress = ProgressBar.of(err, terminal, "bench", "repeats", repeatCount, 0);
         try (Engine e = engine.open(err)) {
             out.println("# " + e.describe() + "; " + Runtime.version() + "; " + Runtime.getRuntime().availableProcessors() + " cores");
             Architecture arch = Architecture.of(decoder);
@@ -118,14 +135,15 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 memoryLine(e, "batch " + batch).ifPresent(memory::add);
                 double gflops = 6.0 * arch.forwardMacs(28, 28) * batch / stepSeconds / 1e9;
-                out.printf("%-8s %6d %14.0f %10.2f %14.0f %10.2f %10.1f%n", engineName(e), batch, batch / stepSeconds,
-                        stepSeconds * 1e3, batch / inferSeconds, inferSeconds * 1e3, gflops);
+                result(String.format("%-8s %6d %14.0f %10.2f %14.0f %10.2f %10.1f", engineName(e), batch, batch / stepSeconds,
+                        stepSeconds * 1e3, batch / inferSeconds, inferSeconds * 1e3, gflops));
                 if (ceilings != null) {
                     double macs = (double) arch.forwardMacs(28, 28) * batch, floats = (double) arch.activationFloats(28, 28) * batch;
                     floors.add(floorLine("training step", batch, 6 * macs, 5 * floats * Float.BYTES, stepSeconds, ceilings));
                     floors.add(floorLine("inference batch", batch, 2 * macs, 2 * floats * Float.BYTES, inferSeconds, ceilings));
                 }
             }
+            progress.clear();
             floors.forEach(out::println);
             memory.forEach(out::println);
             if (ops) {
@@ -142,6 +160,7 @@ final class BenchCommand implements Callable<Integer> {
                 int batch = batches[0], images = 55_000;
                 e.resetPeakMemory();
                 double seconds = epochSeconds(e, batch, images);
+                progress.clear();
                 out.printf("epoch: %d images, batch %d, %d steps: %.2f s (%.0f img/s)%n", images, batch, images / batch,
                         seconds, (images / batch) * batch / seconds);
                 memoryLine(e, "--epoch at batch " + batch).ifPresent(out::println);
@@ -169,6 +188,7 @@ final class BenchCommand implements Callable<Integer> {
         if (warmup > 0) runEpochs(timed, batch, batch * steps, warmup);
         timed.reset();
         runEpochs(timed, batch, batch * steps, 1);
+        progress.clear();
         double total = 0;
         for (long[] t : timed.totals().values()) total += t[0];
         out.printf("%nwhere a training step's time goes (batch %d, %d steps):%n", batch, steps);
@@ -221,8 +241,14 @@ final class BenchCommand implements Callable<Integer> {
         TrainingState state = TrainingState.fresh(config);
         List<Long> ends = new ArrayList<>();
         ends.add(System.nanoTime());
+        long[] drawing = {0};  // the time spent drawing the progress bar between epochs, kept out of their times
         trainer.run(state, new Trainer.Listener() {
-            @Override public void epochEnd(int epoch, TrainingState s) { ends.add(System.nanoTime()); }
+            @Override public void epochEnd(int epoch, TrainingState s) {
+                long end = System.nanoTime();
+                ends.add(end - drawing[0]);
+                repeatDone();
+                drawing[0] += System.nanoTime() - end;
+            }
         });
         return ends;
     }
@@ -268,6 +294,7 @@ final class BenchCommand implements Callable<Integer> {
             for (int s = 0; s < steps; s++) e.step(infer);
             e.read(first, probe);
             if (r >= 0) seconds[r] = (System.nanoTime() - t0) / 1e9 / steps;
+            repeatDone();
         }
         return median(seconds);
     }

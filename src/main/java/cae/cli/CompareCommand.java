@@ -15,6 +15,8 @@ import cae.model.Parameters;
 import cae.profile.Ranges;
 import cae.train.Checkerboard;
 import cae.train.Evaluation;
+import cae.train.ProgressBar;
+import cae.train.ResultCheck;
 import cae.train.TrainingConfig;
 import cae.train.TrainingRun;
 import picocli.CommandLine;
@@ -39,10 +41,12 @@ final class CompareCommand implements Callable<Integer> {
     private static final float GREY = 0.5f;
 
     private final PrintStream out, err;
+    private final boolean terminal;
 
     CompareCommand(Streams streams) {
         this.out = streams.out();
         this.err = streams.err();
+        this.terminal = streams.terminal();
     }
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -123,9 +127,11 @@ final class CompareCommand implements Callable<Integer> {
                     }
 
                     out.println("== " + decoder.id());
-                    TrainingRun run = new TrainingRun(e, dataSet, config, outDir.resolve(decoder.id()), out, (s, t, p) -> null);
+                    TrainingRun run = new TrainingRun(e, dataSet, config, outDir.resolve(decoder.id()), out,
+                            terminal ? (s, t, p) -> new ProgressBar(err, s, t, p) : (s, t, p) -> null);
                     run.ranges(ranges);
                     run.useTestSet(testSet);
+                    run.showScoringProgress(err, terminal);
                     TrainingRun.Summary summary = run.run(null);
                     if (summary.outcome() != TrainingRun.Outcome.FINISHED) return Main.INTERRUPTED;
                     float[] trainedConstant;
@@ -177,7 +183,7 @@ final class CompareCommand implements Callable<Integer> {
         if (engine.verbose && memory != null) err.println("memory " + when + ": " + memory);
     }
 
-    private String markdown(List<Row> rows) {
+    String markdown(List<Row> rows) {
         StringBuilder s = new StringBuilder();
         s.append(String.format(Locale.ROOT, "%d epoch%s, batch %d, seed %d, %s training images, noise %.2f; test set: %d images.%n%n",
                 epochs, epochs == 1 ? "" : "s", batch, seed, limit > 0 ? Integer.toString(limit) : "all", TrainingConfig.NOISE,
@@ -186,9 +192,15 @@ final class CompareCommand implements Callable<Integer> {
                 + "| checkerboard, trained, grey input | checkerboard, trained, test outputs | train img/s |\n");
         s.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Row r : rows)
-            s.append(String.format(Locale.ROOT, "| %s | %,d | %.4f | %.2f | %.2f | %.4f | %.4f | %.5f | %.0f |%n", r.decoder().id(),
-                    r.parameters(), r.test().loss(), r.test().psnrNoisy(), r.test().psnrDenoised(), r.untrainedScore(),
+            s.append(String.format(Locale.ROOT, "| %s | %,d | %.4f | %.2f | %.2f%s | %.4f | %.4f | %.5f | %.0f |%n", r.decoder().id(),
+                    r.parameters(), r.test().loss(), r.test().psnrNoisy(), r.test().psnrDenoised(),
+                    ResultCheck.belowNoisy(r.test()) ? " (below noisy)" : "", r.untrainedScore(),
                     r.trainedConstantScore(), r.test().checkerboardDenoised(), r.imagesPerSecond()));
+        List<String> below = rows.stream().filter(r -> ResultCheck.belowNoisy(r.test())).map(r -> r.decoder().id()).toList();
+        if (!below.isEmpty())
+            s.append(String.format(Locale.ROOT, "%n**Below the noisy input**: %s %s denoised images that score lower than the noisy input "
+                    + "they were given: %s undertrained (give more --epochs, or train on all the images without --limit).%n",
+                    String.join(", ", below), below.size() == 1 ? "ends with" : "end with", below.size() == 1 ? "it is" : "they are"));
         if (!rows.isEmpty())
             s.append(String.format(Locale.ROOT, "%nThe clean test images score %.5f. Checkerboard score: the share of an image's non-DC "
                     + "spectral energy at the period-2 (Nyquist) frequencies, averaged over images. Train img/s: over the variant's "
@@ -197,13 +209,13 @@ final class CompareCommand implements Callable<Integer> {
         return s.toString();
     }
 
-    private static String csv(List<Row> rows) {
+    static String csv(List<Row> rows) {
         StringBuilder s = new StringBuilder("decoder,parameters,test_loss,psnr_noisy_db,psnr_denoised_db,checkerboard_untrained_grey,"
-                + "checkerboard_trained_grey,checkerboard_trained_test,checkerboard_clean_test,train_images_per_s\n");
+                + "checkerboard_trained_grey,checkerboard_trained_test,checkerboard_clean_test,train_images_per_s,below_noisy\n");
         for (Row r : rows)
-            s.append(String.format(Locale.ROOT, "%s,%d,%.6f,%.4f,%.4f,%.6f,%.6f,%.6f,%.6f,%.1f%n", r.decoder().id(), r.parameters(),
+            s.append(String.format(Locale.ROOT, "%s,%d,%.6f,%.4f,%.4f,%.6f,%.6f,%.6f,%.6f,%.1f,%b%n", r.decoder().id(), r.parameters(),
                     r.test().loss(), r.test().psnrNoisy(), r.test().psnrDenoised(), r.untrainedScore(), r.trainedConstantScore(),
-                    r.test().checkerboardDenoised(), r.test().checkerboardClean(), r.imagesPerSecond()));
+                    r.test().checkerboardDenoised(), r.test().checkerboardClean(), r.imagesPerSecond(), ResultCheck.belowNoisy(r.test())));
         return s.toString();
     }
 

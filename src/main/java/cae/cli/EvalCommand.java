@@ -1,7 +1,9 @@
 package cae.cli;
 
 import java.io.PrintStream;
+import cae.data.DataSet;
 import cae.data.Images;
+import cae.data.Mnist;
 import cae.engine.Engine;
 import cae.engine.ImageSet;
 import cae.io.ModelFileException;
@@ -22,10 +24,12 @@ import java.util.concurrent.Callable;
         description = "Scores a saved model on the test set: loss, PSNR(noisy, clean) and PSNR(denoised, clean), with fixed noise.")
 final class EvalCommand implements Callable<Integer> {
     private final PrintStream out, err;
+    private final boolean terminal;
 
     EvalCommand(Streams streams) {
         this.out = streams.out();
         this.err = streams.err();
+        this.terminal = streams.terminal();
     }
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -48,6 +52,7 @@ final class EvalCommand implements Callable<Integer> {
         if (noise != null && !(noise >= 0 && Float.isFinite(noise)))
             throw new CommandLine.ParameterException(spec.commandLine(), "--noise must be a finite number, 0 or more, got " + noise);
         ModelFile.Loaded loaded = ModelFile.read(model);
+        if (data.data == null) requireMnist(loaded);
         float std = noise != null ? noise : trainingNoise(loaded);
         Ranges ranges = engine.ranges(err);
         DataOptions.TestImages testImages = data.loadTest(err, ranges);
@@ -58,7 +63,7 @@ final class EvalCommand implements Callable<Integer> {
             ImageSet testSet = e.upload(test.pixels(), test.count(), test.height(), test.width());
             Evaluation.Result r;
             try {
-                r = new Evaluation(net, cae.engine.Noise.gaussian(std), ranges).score(testSet);
+                r = new Evaluation(net, cae.engine.Noise.gaussian(std), ranges).score(testSet, err, terminal, "scoring");
             } finally {
                 e.release(testSet);
             }
@@ -67,6 +72,18 @@ final class EvalCommand implements Callable<Integer> {
             out.printf("test loss %.4f%nPSNR noisy    %.2f dB%nPSNR denoised %.2f dB%n", r.loss(), r.psnrNoisy(), r.psnrDenoised());
         }
         return 0;
+    }
+
+    /**
+     * Without --data, eval scores on MNIST: a model whose metadata records other training data (by
+     * its hash) is refused, or it would be scored on images it never learnt, without a word.
+     */
+    private void requireMnist(ModelFile.Loaded loaded) {
+        String hash = loaded.metadata().getOrDefault("dataset_sha256", "");
+        if (hash.isEmpty() || hash.equals(Mnist.SHA256.get(DataSet.TRAIN_IMAGES))) return;  // MNIST, or a file that does not say
+        throw new CommandLine.ParameterException(spec.commandLine(), loaded.file() + " was trained on "
+                + loaded.metadata().getOrDefault("dataset", "other data") + " (training images sha256 " + hash
+                + "), not MNIST: give its folder with --data DIR (only its t10k files are needed)");
     }
 
     /** The noise the model was trained with (its metadata; the recipe's 0.5 when it does not say). */

@@ -57,7 +57,8 @@ public final class Main implements Callable<Integer> {
         return run(args, new Streams(out, err, engines));
     }
 
-    private static int run(String[] args, Streams streams) {
+    /** The same with {@code streams} (for tests: a terminal or not, whatever the test runs in). */
+    static int run(String[] args, Streams streams) {
         PrintStream out = streams.out(), err = streams.err();
         CommandLine cl = new CommandLine(new Main(), streams.factory());
         cl.setOut(new PrintWriter(out, true));

@@ -27,10 +27,12 @@ import java.util.concurrent.Callable;
                 + "pictures and metrics.json into --out. Ctrl-C saves a checkpoint; --resume continues it bit for bit."})
 final class TrainCommand implements Callable<Integer> {
     private final PrintStream out, err;
+    private final boolean terminal;
 
     TrainCommand(Streams streams) {
         this.out = streams.out();
         this.err = streams.err();
+        this.terminal = streams.terminal();
     }
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -149,12 +151,12 @@ final class TrainCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--epochs " + config.epochs() + ": the checkpoint is at step "
                         + resumed.step + ", in epoch " + epochsNeeded + " of " + stepsPerEpoch + " steps; give --epochs " + epochsNeeded + " or more");
         }
-        boolean terminal = ProgressBar.onTerminal();
         ProgressBar.Factory bar = terminal ? (start, total, perStep) -> new ProgressBar(err, start, total, perStep)
                 : (start, total, perStep) -> null;
         try (Engine e = engine.open(err)) {
             TrainingRun run = new TrainingRun(e, dataSet, config, outDir, out, bar);
             run.ranges(ranges);
+            run.showScoringProgress(err, terminal);
             if (earlierLossLog != null) run.continueLossLogFrom(earlierLossLog);
             long[] profiled = engine.profiledSteps(spec.commandLine());
             if (profiled != null) run.profileSteps(profiled[0], profiled[1]);

@@ -10,6 +10,7 @@ import cae.model.Autoencoder;
 import cae.model.Denoiser;
 import cae.profile.Ranges;
 
+import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -71,16 +72,32 @@ public final class Evaluation {
         this.ranges = ranges;
     }
 
-    public Result score(ImageSet images) {
+    public Result score(ImageSet images) { return score(images, scored -> {}); }
+
+    /** The same, telling {@code progress} after each batch how many images are scored so far. */
+    public Result score(ImageSet images, java.util.function.LongConsumer progress) {
         ranges.push("evaluation");
         try {
-            return scoreAll(images);
+            return scoreAll(images, progress);
         } finally {
             ranges.pop();
         }
     }
 
-    private Result scoreAll(ImageSet images) {
+    /**
+     * {@link #score} with a progress bar on {@code out} ("scoring: [###...] 2500/10000 images"; plain
+     * lines where {@code terminal} is false), cleared when done.
+     */
+    public Result score(ImageSet images, PrintStream out, boolean terminal, String what) {
+        ProgressBar bar = ProgressBar.of(out, terminal, what, "images", images.count(), 1);
+        try {
+            return score(images, bar::update);
+        } finally {
+            bar.clear();
+        }
+    }
+
+    private Result scoreAll(ImageSet images, java.util.function.LongConsumer progress) {
         int count = images.count(), h = images.height(), w = images.width(), plane = h * w;
         identityOrder(count);
         double lossSum = 0, psnrNoisySum = 0, psnrDenoisedSum = 0, checkerDenoised = 0, checkerClean = 0;
@@ -96,6 +113,7 @@ public final class Evaluation {
                     checkerDenoised += Checkerboard.score(b.denoised, i * plane, h, w);
                     checkerClean += Checkerboard.score(b.clean, i * plane, h, w);
                 }
+                progress.accept(from + b.size);
             }
         }
         return new Result(count, lossSum / ((double) count * plane), psnrNoisySum / count, psnrDenoisedSum / count,

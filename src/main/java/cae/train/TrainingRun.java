@@ -150,6 +150,23 @@ public final class TrainingRun {
 
     private Ranges ranges = Ranges.NONE;
     private ImageSet sharedTestSet;
+    private PrintStream scoringProgress;
+    private boolean onTerminal;
+
+    /**
+     * Shows the progress of scoring (each epoch's validation, the test set) on {@code out}: a bar where
+     * {@code terminal}, else a plain line every few seconds. Without this call, none.
+     */
+    public void showScoringProgress(PrintStream out, boolean terminal) {
+        scoringProgress = out;
+        onTerminal = terminal;
+    }
+
+    private Evaluation.Result score(Evaluation evaluation, ImageSet images, String what) {
+        return scoringProgress == null ? evaluation.score(images) : evaluation.score(images, scoringProgress, onTerminal, what);
+    }
+
+    /** Where this run comes from; made when it starts. */
     private Provenance provenance;
 
     /**
@@ -213,8 +230,8 @@ public final class TrainingRun {
         if (profiledSteps != null) trainer.profileSteps(profiledSteps[0], profiledSteps[1]);
         TrainingState state = resume != null ? resume : TrainingState.fresh(config);
         long total = trainer.totalSteps();
-        log.printf("training %s on %s: %s (%s per epoch), %s, batch %d, lr %s, noise %s, seed %d; %s%n",
-                trainer.model().arch, data.describe(), count(train.count(), "image"), count(trainer.stepsPerEpoch(), "step"),
+        log.printf("training %s on %s; %s per epoch, %s, batch %d, lr %s, noise %s, seed %d; %s%n",
+                trainer.model().arch, ImagesUsed.describe(data, train.count(), config.limit()), count(trainer.stepsPerEpoch(), "step"),
                 count(config.epochs(), "epoch"), config.batch(), config.learningRate(), config.noise(), config.seed(), engine.describe());
         if (state.step > 0) log.printf("resuming at step %d of %d%n", state.step, total);
         if (!state.history.complete())
@@ -254,6 +271,7 @@ public final class TrainingRun {
                             log.printf("Epoch: %d/%d... Training loss: %.4f%n", (last - 1) / trainer.stepsPerEpoch() + 1,
                                     config.epochs(), losses[losses.length - 1]);
                         }
+                        if (bar != null) bar.loss(losses[losses.length - 1]);
                     }
 
                     @Override public void epochEnd(int epoch, TrainingState current) {
@@ -265,7 +283,7 @@ public final class TrainingRun {
                         if (bar != null) bar.clear();
                         String line = String.format("epoch %d/%d done in %.1f s", epoch + 1, config.epochs(), seconds);
                         if (validation != null) {
-                            Evaluation.Result v = evaluation.score(validation);
+                            Evaluation.Result v = score(evaluation, validation, "validation");
                             history.validation.add(new LossPlot.Point(current.step, v.loss()));
                             line += String.format(", validation loss %.4f", v.loss());
                         }
@@ -333,9 +351,12 @@ public final class TrainingRun {
         Images test = data.test();
         log.printf("scoring on the %s ...%n", count(test.count(), "test image"));
         ImageSet testSet = sharedTestSet != null ? sharedTestSet : upload(test, "test", uploaded);
-        Evaluation.Result result = evaluation.score(testSet);
+        Evaluation.Result result = score(evaluation, testSet, "scoring");
         log.printf("test (%d images): loss %.4f, PSNR noisy %.2f dB, denoised %.2f dB%n",
                 result.images(), result.loss(), result.psnrNoisy(), result.psnrDenoised());
+        String undertrained = ResultCheck.undertrained(result, (long) config.epochs() * trainImageCount(data, config.limit()),
+                trainImageCount(data, 0), imagesPerSecond);
+        if (undertrained != null) log.println(undertrained);
         Instant finished = Instant.now();
         Map<String, String> scored = modelMetadata(state, dataHash);  // the model file again, now with what it scored
         scored.putAll(result.metadata());

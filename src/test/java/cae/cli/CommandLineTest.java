@@ -220,7 +220,7 @@ class CommandLineTest {
                 "--out", tmp.resolve("run").toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("note: --limit 50 is more than the 20 training images; training on all of them"), r.err());
-        assertTrue(r.out().contains(": 20 images (2 steps per epoch)"), r.out());
+        assertTrue(r.out().contains(": 20 training, no validation and 20 test images of 8 x 8; 2 steps per epoch"), r.out());
     }
 
     @Test
