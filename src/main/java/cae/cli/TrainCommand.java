@@ -110,7 +110,7 @@ final class TrainCommand implements Callable<Integer> {
                     c.noise(), c.seed(), c.limit(), c.model(), c.patch(), c.crops());
             if (decoder != null && decoder != c.decoder())
                 throw new CommandLine.ParameterException(spec.commandLine(), "--decoder " + decoder.id() + " differs from the checkpoint's "
-                        + c.decoder().id());
+                        + c.decoder().id() + "; leave --decoder out to resume, or start a new run into another --out");
             resumed = new TrainingState(config, resumed.step, resumed.params, resumed.adamM, resumed.adamV, resumed.history);
             if (!sameFolder(outDir, runFolder)) {
                 List<String> taken = taken(outDir);

@@ -67,6 +67,11 @@ class CommandLineTest {
         Files.writeString(occupied.resolve("metrics.json"), "{}");
         assertOneLine("cae train: " + occupied + " already holds a run (metrics.json); choose another --out",
                 "train", "--device", "cpu", "--out", occupied.toString());
+        Path resumed = Files.createDirectories(tmp.resolve("resumed"));
+        cae.train.Checkpoint.write(resumed.resolve("checkpoint.safetensors"), cae.train.TrainingState.fresh(new cae.train.TrainingConfig(1, 10,
+                1e-3f, 0.5f, 1, 0, cae.model.Decoder.NEAREST)), 1, "");
+        assertOneLine("cae train: --decoder transposed differs from the checkpoint's nearest; leave --decoder out to resume, or start a new "
+                + "run into another --out", "train", "--device", "cpu", "--resume", resumed.toString(), "--decoder", "transposed");
     }
 
     private static void assertOneLine(String line, String... args) {
