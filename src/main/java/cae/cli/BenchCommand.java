@@ -16,6 +16,7 @@ import cae.model.Autoencoder;
 import cae.model.Decoder;
 import cae.model.Parameters;
 import cae.profile.Ranges;
+import cae.train.ProgressBar;
 import cae.train.Trainer;
 import cae.train.TrainingConfig;
 import cae.train.TrainingState;
@@ -32,46 +33,59 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
-@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Measures training and inference images/s of an engine at each batch size: warm-up first, then the median of several timed repeats.",
-                "Images are random bytes of --size (28 x 28 grey by default; speed does not depend on content); --epoch also times one "
-                        + "full epoch of 55,000 images."})
+@Command(name = "bench", mixinStandardHelpOptions = true, abbreviateSynopsis = true, sortOptions = false,
+        description = {"Measures an engine's training and inference images/s at each batch size, on random images of --size and --color: "
+                + "warm-up, then the median of timed repeats."})
 final class BenchCommand implements Callable<Integer> {
     private final PrintStream out, err;
+    private final boolean terminal;
 
     BenchCommand(Streams streams) {
         this.out = streams.out();
         this.err = streams.err();
+        this.terminal = streams.terminal();
+    }
+
+    /** How far the measuring is, in timed or untimed repeats (each a training epoch or a round of inference batches). */
+    private ProgressBar progress;
+    private long repeatsDone;
+
+    private void repeatDone() { progress.update(++repeatsDone); }
+
+    /** A line of results: the bar is cleared first (it comes back at the next repeat). */
+    private void result(String line) {
+        progress.clear();
+        out.println(line);
     }
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--batch", defaultValue = "100", split = ",", paramLabel = "N[,N...]", description = "Batch sizes (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", defaultValue = "100", split = ",", paramLabel = "N", description = "Batch sizes (default: ${DEFAULT-VALUE})")
     int[] batches;
 
-    @Option(names = "--steps", defaultValue = "20", paramLabel = "N", description = "Steps (or inference batches) per timed repeat (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", defaultValue = "20", paramLabel = "N", description = "Steps (or batches) per repeat (default: ${DEFAULT-VALUE})")
     int steps;
 
-    @Option(names = "--repeats", defaultValue = "5", paramLabel = "N", description = "Timed repeats; the median is reported (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--repeats", defaultValue = "5", paramLabel = "N", description = "Timed repeats (default: ${DEFAULT-VALUE})")
     int repeats;
 
-    @Option(names = "--warmup", defaultValue = "2", paramLabel = "N", description = "Untimed repeats first (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "2", paramLabel = "N", description = "Untimed repeats first (default: ${DEFAULT-VALUE})")
     int warmup;
 
-    @Option(names = "--epoch", description = "Also time one full epoch: 55,000 images at the first batch size (550 steps at batch 100).")
+    @Option(names = "--epoch", description = "Also time an epoch of 55,000 images")
     boolean epoch;
 
-    @Option(names = "--ops", description = "Also print where one training step's time goes, op by op (each op synchronized, so totals run a little slower).")
+    @Option(names = "--ops", description = "Also time one training step op by op")
     boolean ops;
 
     @Option(names = "--decoder", defaultValue = "nearest", paramLabel = "nearest|bilinear|transposed|unpool",
-            converter = DecoderConverter.class, description = "Decoder variant (default: ${DEFAULT-VALUE}, the recipe).")
+            converter = DecoderConverter.class, description = "Decoder variant (default: ${DEFAULT-VALUE})")
     Decoder decoder;
 
-    @Option(names = "--size", defaultValue = "28", paramLabel = "P", description = "Side of the square images, e.g. a training --patch (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--size", defaultValue = "28", paramLabel = "P", description = "Image side, e.g. a --patch (default: ${DEFAULT-VALUE})")
     int side;
 
-    @Option(names = "--color", defaultValue = "grey", paramLabel = "grey|rgb", description = "One or three channels (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--color", defaultValue = "grey", paramLabel = "grey|rgb", description = "Channels (default: ${DEFAULT-VALUE})")
     String color;
 
     @Mixin ModelOptions modelOptions;
@@ -80,15 +94,13 @@ final class BenchCommand implements Callable<Integer> {
     private Architecture arch;
     private int channels;
 
-    @Option(names = "--layout-probe", description = "CUDA engine: time cuDNN's convolutions of the model's wide layers with NCHW "
-            + "tensors (the engine's) against NHWC, at each --batch, with the transposes NHWC would add (with --tf32: tensor cores).")
+    @Option(names = "--layout-probe", description = "CUDA: time NCHW against NHWC convolutions")
     boolean layoutProbe;
 
-    @Option(names = "--floor", description = "Also measure the device's ceilings (a large copy and matrix product) and print, per batch size, "
-            + "the floor a training step and an inference batch cannot go under, and the time measured over it.")
+    @Option(names = "--floor", description = "Also print the device's floor per batch size")
     boolean floor;
 
-    @Mixin EngineOptions engine;
+    @Mixin EngineOptions.Profiled engine;
 
     /** --nvtx: each configuration, epoch and step named on a profiler's timeline. */
     private Ranges ranges = Ranges.NONE;
@@ -118,6 +130,8 @@ final class BenchCommand implements Callable<Integer> {
         if (steps < 1 || repeats < 1 || warmup < 0)
             throw new CommandLine.ParameterException(spec.commandLine(), "--steps and --repeats must be at least 1, --warmup at least 0");
         ranges = engine.ranges(err);
+        long repeatCount = 2L * batches.length * (warmup + repeats) + (ops ? warmup + 1 : 0) + (epoch ? 2 : 0);
+        progress = ProgressBar.of(err, terminal, "bench", "repeats", repeatCount, 0);
         try (Engine e = engine.open(err)) {
             out.println("# " + e.describe() + "; " + Runtime.version() + "; " + Runtime.getRuntime().availableProcessors() + " cores");
             out.println("# model " + arch + ", " + side + "x" + side + ", " + String.format("%.1f", 6 * arch.forwardMacs(side, side) / 1e6)
@@ -139,14 +153,15 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 memoryLine(e, "batch " + batch).ifPresent(memory::add);
                 double gflops = 6.0 * arch.forwardMacs(side, side) * batch / stepSeconds / 1e9;
-                out.printf("%-8s %6d %14.0f %10.2f %14.0f %10.2f %10.1f%n", engineName(e), batch, batch / stepSeconds,
-                        stepSeconds * 1e3, batch / inferSeconds, inferSeconds * 1e3, gflops);
+                result(String.format("%-8s %6d %14.0f %10.2f %14.0f %10.2f %10.1f", engineName(e), batch, batch / stepSeconds,
+                        stepSeconds * 1e3, batch / inferSeconds, inferSeconds * 1e3, gflops));
                 if (ceilings != null) {
                     double macs = (double) arch.forwardMacs(side, side) * batch, floats = (double) arch.activationFloats(side, side) * batch;
                     floors.add(floorLine("training step", batch, 6 * macs, 5 * floats * Float.BYTES, stepSeconds, ceilings));
                     floors.add(floorLine("inference batch", batch, 2 * macs, 2 * floats * Float.BYTES, inferSeconds, ceilings));
                 }
             }
+            progress.clear();
             floors.forEach(out::println);
             memory.forEach(out::println);
             if (ops) {
@@ -163,6 +178,7 @@ final class BenchCommand implements Callable<Integer> {
                 int batch = batches[0], images = 55_000;
                 e.resetPeakMemory();
                 double seconds = epochSeconds(e, batch, images);
+                progress.clear();
                 out.printf("epoch: %d images, batch %d, %d steps: %.2f s (%.0f img/s)%n", images, batch, images / batch,
                         seconds, (images / batch) * batch / seconds);
                 memoryLine(e, "--epoch at batch " + batch).ifPresent(out::println);
@@ -190,6 +206,7 @@ final class BenchCommand implements Callable<Integer> {
         if (warmup > 0) runEpochs(timed, batch, batch * steps, warmup);
         timed.reset();
         runEpochs(timed, batch, batch * steps, 1);
+        progress.clear();
         double total = 0;
         for (long[] t : timed.totals().values()) total += t[0];
         out.printf("%nwhere a training step's time goes (batch %d, %d steps):%n", batch, steps);
@@ -244,8 +261,14 @@ final class BenchCommand implements Callable<Integer> {
         TrainingState state = TrainingState.fresh(config);
         List<Long> ends = new ArrayList<>();
         ends.add(System.nanoTime());
+        long[] drawing = {0};  // the time spent drawing the progress bar between epochs, kept out of their times
         trainer.run(state, new Trainer.Listener() {
-            @Override public void epochEnd(int epoch, TrainingState s) { ends.add(System.nanoTime()); }
+            @Override public void epochEnd(int epoch, TrainingState s) {
+                long end = System.nanoTime();
+                ends.add(end - drawing[0]);
+                repeatDone();
+                drawing[0] += System.nanoTime() - end;
+            }
         });
         return ends;
     }
@@ -291,6 +314,7 @@ final class BenchCommand implements Callable<Integer> {
             for (int s = 0; s < steps; s++) e.step(infer);
             e.read(first, probe);
             if (r >= 0) seconds[r] = (System.nanoTime() - t0) / 1e9 / steps;
+            repeatDone();
         }
         return median(seconds);
     }

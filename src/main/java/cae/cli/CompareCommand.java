@@ -15,6 +15,8 @@ import cae.model.Parameters;
 import cae.profile.Ranges;
 import cae.train.Checkerboard;
 import cae.train.Evaluation;
+import cae.train.ProgressBar;
+import cae.train.ResultCheck;
 import cae.train.TrainingConfig;
 import cae.train.TrainingRun;
 import picocli.CommandLine;
@@ -31,44 +33,45 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-@Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Trains every decoder variant with the same seed, data, noise and epochs, and compares them: parameters, "
-                + "test loss, PSNR, checkerboard score (untrained on a constant grey image, trained on the test set) and speed.",
-                "Writes compare.md, compare.csv and compare.png into --out, and each variant's run into --out/<decoder>/."})
+@Command(name = "compare", mixinStandardHelpOptions = true, abbreviateSynopsis = true, sortOptions = false,
+        description = {"Trains every decoder variant alike and compares test loss, PSNR, checkerboard score and speed in "
+                + "compare.md, .csv and .png in --out; each variant's run goes into --out/<decoder>/."})
 final class CompareCommand implements Callable<Integer> {
     private static final int DIGITS = 8;
     private static final float GREY = 0.5f;
 
     private final PrintStream out, err;
+    private final boolean terminal;
 
     CompareCommand(Streams streams) {
         this.out = streams.out();
         this.err = streams.err();
+        this.terminal = streams.terminal();
     }
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--decoders", split = ",", defaultValue = "nearest,bilinear,transposed,unpool", converter = DecoderConverter.class,
-            paramLabel = "D[,D...]", description = "Variants to compare (default: ${DEFAULT-VALUE}).")
+            paramLabel = "D", description = "Variants (default: all four)")
     List<Decoder> decoders;
 
-    @Option(names = "--epochs", defaultValue = "1", paramLabel = "N", description = "Epochs per variant (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", defaultValue = "1", paramLabel = "N", description = "Epochs per variant (default: ${DEFAULT-VALUE})")
     int epochs;
 
-    @Option(names = "--batch", defaultValue = "" + TrainingConfig.BATCH, paramLabel = "N", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", defaultValue = "" + TrainingConfig.BATCH, paramLabel = "N", description = "Batch size (default: ${DEFAULT-VALUE})")
     int batch;
 
-    @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "Seed shared by all variants (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "Seed of all variants (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Train on the first N training images only; 0 means all (the default).")
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Train on the first N images; 0: all (default)")
     int limit;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: runs/compare-<date-time>).")
+    @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: runs/compare-<date-time>)")
     Path outDir;
 
     @Mixin DataOptions data;
-    @Mixin EngineOptions engine;
+    @Mixin EngineOptions.Plain engine;
 
     record Row(Decoder decoder, int parameters, Evaluation.Result test, double untrainedScore, double trainedConstantScore,
                double imagesPerSecond, float[] untrainedConstant, float[] trainedConstant, Evaluation.Samples samples) {}
@@ -124,9 +127,11 @@ final class CompareCommand implements Callable<Integer> {
                     }
 
                     out.println("== " + decoder.id());
-                    TrainingRun run = new TrainingRun(e, dataSet, config, outDir.resolve(decoder.id()), out, (s, t, p) -> null);
+                    TrainingRun run = new TrainingRun(e, dataSet, config, outDir.resolve(decoder.id()), out,
+                            terminal ? (s, t, p) -> new ProgressBar(err, s, t, p) : (s, t, p) -> null);
                     run.ranges(ranges);
                     run.useTestSet(testSet);
+                    run.showScoringProgress(err, terminal);
                     TrainingRun.Summary summary = run.run(null);
                     if (summary.outcome() != TrainingRun.Outcome.FINISHED) return Main.INTERRUPTED;
                     float[] trainedConstant;
@@ -178,7 +183,7 @@ final class CompareCommand implements Callable<Integer> {
         if (engine.verbose && memory != null) err.println("memory " + when + ": " + memory);
     }
 
-    private String markdown(List<Row> rows) {
+    String markdown(List<Row> rows) {
         StringBuilder s = new StringBuilder();
         s.append(String.format(Locale.ROOT, "%d epoch%s, batch %d, seed %d, %s training images, noise %.2f; test set: %d images.%n%n",
                 epochs, epochs == 1 ? "" : "s", batch, seed, limit > 0 ? Integer.toString(limit) : "all", TrainingConfig.NOISE,
@@ -187,9 +192,15 @@ final class CompareCommand implements Callable<Integer> {
                 + "| checkerboard, trained, grey input | checkerboard, trained, test outputs | train img/s |\n");
         s.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Row r : rows)
-            s.append(String.format(Locale.ROOT, "| %s | %,d | %.4f | %.2f | %.2f | %.4f | %.4f | %.5f | %.0f |%n", r.decoder().id(),
-                    r.parameters(), r.test().loss(), r.test().psnrNoisy(), r.test().psnrDenoised(), r.untrainedScore(),
+            s.append(String.format(Locale.ROOT, "| %s | %,d | %.4f | %.2f | %.2f%s | %.4f | %.4f | %.5f | %.0f |%n", r.decoder().id(),
+                    r.parameters(), r.test().loss(), r.test().psnrNoisy(), r.test().psnrDenoised(),
+                    ResultCheck.belowNoisy(r.test()) ? " (below noisy)" : "", r.untrainedScore(),
                     r.trainedConstantScore(), r.test().checkerboardDenoised(), r.imagesPerSecond()));
+        List<String> below = rows.stream().filter(r -> ResultCheck.belowNoisy(r.test())).map(r -> r.decoder().id()).toList();
+        if (!below.isEmpty())
+            s.append(String.format(Locale.ROOT, "%n**Below the noisy input**: %s %s denoised images that score lower than the noisy input "
+                    + "they were given: %s undertrained (give more --epochs, or train on all the images without --limit).%n",
+                    String.join(", ", below), below.size() == 1 ? "ends with" : "end with", below.size() == 1 ? "it is" : "they are"));
         if (!rows.isEmpty())
             s.append(String.format(Locale.ROOT, "%nThe clean test images score %.5f. Checkerboard score: the share of an image's non-DC "
                     + "spectral energy at the period-2 (Nyquist) frequencies, averaged over images. Train img/s: over the variant's "
@@ -198,13 +209,13 @@ final class CompareCommand implements Callable<Integer> {
         return s.toString();
     }
 
-    private static String csv(List<Row> rows) {
+    static String csv(List<Row> rows) {
         StringBuilder s = new StringBuilder("decoder,parameters,test_loss,psnr_noisy_db,psnr_denoised_db,checkerboard_untrained_grey,"
-                + "checkerboard_trained_grey,checkerboard_trained_test,checkerboard_clean_test,train_images_per_s\n");
+                + "checkerboard_trained_grey,checkerboard_trained_test,checkerboard_clean_test,train_images_per_s,below_noisy\n");
         for (Row r : rows)
-            s.append(String.format(Locale.ROOT, "%s,%d,%.6f,%.4f,%.4f,%.6f,%.6f,%.6f,%.6f,%.1f%n", r.decoder().id(), r.parameters(),
+            s.append(String.format(Locale.ROOT, "%s,%d,%.6f,%.4f,%.4f,%.6f,%.6f,%.6f,%.6f,%.1f,%b%n", r.decoder().id(), r.parameters(),
                     r.test().loss(), r.test().psnrNoisy(), r.test().psnrDenoised(), r.untrainedScore(), r.trainedConstantScore(),
-                    r.test().checkerboardDenoised(), r.test().checkerboardClean(), r.imagesPerSecond()));
+                    r.test().checkerboardDenoised(), r.test().checkerboardClean(), r.imagesPerSecond(), ResultCheck.belowNoisy(r.test())));
         return s.toString();
     }
 

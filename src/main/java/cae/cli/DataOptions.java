@@ -15,26 +15,25 @@ import java.nio.file.Path;
  */
 public final class DataOptions {
     @Option(names = "--data", paramLabel = "DIR",
-            description = "A folder of photos (PNG, JPEG, BMP, GIF, any sizes, searched recursively), or of IDX files "
-                    + "(train-images-idx3-ubyte, t10k-images-idx3-ubyte, raw or .gz). Default: MNIST, fetched into the cache.")
+            description = "Photo or IDX folder (default: MNIST, fetched)")
     Path data;
 
-    @Option(names = "--color", paramLabel = "grey|rgb", description = "Photos: one or three channels (default: rgb when any image has colour).")
+    @Option(names = "--color", paramLabel = "grey|rgb", description = "Photos: channels (default: as the images)")
     String color;
 
-    @Option(names = "--noisy-data", paramLabel = "DIR", description = "Photos: the real noisy twin of each --data image, at the same relative path; no synthetic noise.")
+    @Option(names = "--noisy-data", paramLabel = "DIR", description = "Photos: real noisy twins, same relative paths")
     Path noisyData;
 
-    @Option(names = "--split", paramLabel = "T,V,E", description = "Photos: train, validation and test fractions by a hash of each path (default 0.8,0.1,0.1).")
+    @Option(names = "--split", paramLabel = "T,V,E", description = "Photos: split by path hash (default 0.8,0.1,0.1)")
     String split;
 
-    @Option(names = "--val", paramLabel = "DIR", description = "Photos: validation images from this folder instead of the split.")
+    @Option(names = "--val", paramLabel = "DIR", description = "Photos: validation images, not from the split")
     Path validationFolder;
 
-    @Option(names = "--test", paramLabel = "DIR", description = "Photos: test images from this folder instead of the split.")
+    @Option(names = "--test", paramLabel = "DIR", description = "Photos: test images, not from the split")
     Path testFolder;
 
-    @Option(names = "--max-pixels", paramLabel = "N", description = "Photos: refuse an image of more pixels (default 100,000,000).")
+    @Option(names = "--max-pixels", paramLabel = "N", description = "Photos: refuse larger images (default 1e8)")
     Long maxPixels;
 
     /** Whether --data names a folder of photographs (not IDX files, not the default MNIST). */
@@ -53,9 +52,9 @@ public final class DataOptions {
     }
 
     /** The folder of photographs, decoded (or its decoded store reused), with a progress bar on a terminal. */
-    cae.data.ImageFolder loadPhotos(picocli.CommandLine cmd, PrintStream log, int threads) {
+    cae.data.ImageFolder loadPhotos(picocli.CommandLine cmd, PrintStream log, boolean terminal, int threads) {
         cae.data.ImageFolder.Options options = new cae.data.ImageFolder.Options(data).validation(validationFolder).test(testFolder)
-                .noisy(noisyData).threads(threads).log(log, cae.train.ProgressBar.onTerminal());
+                .noisy(noisyData).threads(threads).log(log, terminal);
         if (color != null) options.color(parsed(cmd, "--color", () -> cae.data.ImageFolder.Color.parse(color)));
         if (split != null) options.split(parsed(cmd, "--split", () -> cae.data.Split.parse(split)));
         if (maxPixels != null) options.maxPixels(maxPixels);

@@ -27,7 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-@Command(name = "denoise", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "denoise", mixinStandardHelpOptions = true, abbreviateSynopsis = true, sortOptions = false,
         description = "Applies a saved model to your own PNG/JPEG images of any size, grey or colour as the model was trained; writes "
                 + "<name>-denoised.png. Small images of one size go through the model in batches, large ones in tiles (bounded memory).")
 final class DenoiseCommand implements Callable<Integer> {
@@ -43,20 +43,20 @@ final class DenoiseCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "MODEL", description = "A model.safetensors, or a run folder holding one.")
     Path model;
 
-    @Option(names = "--out", defaultValue = ".", paramLabel = "DIR", description = "Where to write the denoised images (default: the current folder).")
+    @Option(names = "--out", defaultValue = ".", paramLabel = "DIR", description = "Folder to write into (default: the current one)")
     Path outDir;
 
-    @Option(names = "--overwrite", description = "Replace <name>-denoised.png files that already exist (without it, denoise refuses to).")
+    @Option(names = "--overwrite", description = "Replace <name>-denoised.png files that exist")
     boolean overwrite;
 
     @Option(names = "--max-pixels", defaultValue = "100000000", paramLabel = "N",
-            description = "Refuse an image of more than N pixels (width x height, read from its header before it is decoded; default: ${DEFAULT-VALUE}).")
+            description = "Refuse larger images (default: ${DEFAULT-VALUE})")
     long maxPixels;
 
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "PNG or JPEG files.")
     List<Path> images;
 
-    @Mixin EngineOptions engine;
+    @Mixin EngineOptions.Plain engine;
 
     /**
      * Pixels per batch: up to 256 images of 28 x 28 go through the model at once (about 100 MB of

@@ -8,6 +8,7 @@ import cae.engine.cuda.CudaEngine;
 import cae.profile.Nvtx;
 import cae.profile.NvtxEngine;
 import cae.profile.Ranges;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
@@ -15,51 +16,85 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
-/** The options that choose and tune an engine, shared by every command that computes. */
-public final class EngineOptions {
+/**
+ * The options that choose and tune an engine, shared by every command that computes: the engine and
+ * its threads, and the CUDA engine's options under a heading of their own ({@link Gpu}, details in
+ * docs/gpu-options.md). A command takes {@link Plain}, or {@link Profiled} where it trains step by step
+ * and --profile-steps acts.
+ */
+public abstract sealed class EngineOptions permits EngineOptions.Plain, EngineOptions.Profiled {
+    /** The heading of the GPU options in a command's --help. */
+    static final String GPU_HEADING = "%nGPU (CUDA engine; details in docs/gpu-options.md):%n";
+
     private final UnaryOperator<Engine> engines;
 
     EngineOptions(Streams streams) { this.engines = streams.engines(); }
 
-    @Option(names = "--device", defaultValue = "auto", paramLabel = "auto|cpu|cuda",
-            converter = DeviceConverter.class,
-            description = "Engine: cuda (GPU), cpu (pure Java), or auto: the GPU when the CUDA engine can run, else the CPU (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--device", defaultValue = "auto", paramLabel = "auto|cpu|cuda", converter = DeviceConverter.class,
+            description = "Engine (default: auto, the GPU if it can run)")
     Device device;
 
     @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
-            description = "CPU engine threads; 0 means all ${sys:cae.cores} cores (the default); at most 4 per core.")
+            description = "CPU engine threads; 0: all ${sys:cae.cores} cores (default)")
     int threads;
 
-    @Option(names = "--tf32", description = "CUDA engine: let cuDNN/cuBLAS use TF32 tensor cores (faster, ~1e-3 relative error).")
-    boolean tf32;
-
-    @Option(names = "--conv", defaultValue = "auto", paramLabel = "auto|cudnn|gemm",
-            description = "CUDA engine convolutions: cuDNN, or im2col + cuBLAS SGEMM; auto takes cuDNN when it loads (default: ${DEFAULT-VALUE}).")
-    String conv;
-
-    @Option(names = "--fusion", defaultValue = "auto", paramLabel = "off|on|auto",
-            description = "CUDA engine: fused paths (our kernels for the one-channel layers conv1 and logits, bias and ReLU included; "
-                    + "cuDNN's convolution + bias + ReLU call or our direct convolution for the other layers' forward; the weight gradient with im2col folded in; the max-pool and resize "
-                    + "backwards folded into the next kernel); auto times each against the unfused way per shape, as it will run, "
-                    + "and keeps the faster (default: ${DEFAULT-VALUE}).")
-    String fusion;
-
-    @Option(names = "--no-graph", description = "CUDA engine: run each op as it comes instead of replaying a recorded CUDA graph per step (slower; for debugging and comparison).")
-    boolean noGraph;
-
-    @Option(names = "--profile-steps", paramLabel = "A:B",
-            description = "Bracket training steps A to B-1 with cuProfilerStart/Stop, for nsys --capture-range=cudaProfilerApi or ncu --profile-from-start off (see docs/profiling.md).")
-    String profileSteps;
-
-    @Option(names = "--nvtx", description = "Name the run's phases (data loading, epochs, steps, evaluation, checkpoint writes) and, "
-            + "where ops run one by one (the CPU engine, --no-graph), each op as NVTX ranges for Nsight Systems "
-            + "(nsys profile --trace=cuda,nvtx). Needs the CUDA installation's NVTX library (CAE_NVTX_LIB names it); "
-            + "without it this does nothing (-v says why).")
-    boolean nvtx;
-
-    @Option(names = {"-v", "--verbose"}, description = "Say which libraries were found and which path each op takes; "
-            + "train also ends with the algorithms and fusions the CUDA engine chose, with their timings.")
+    @Option(names = {"-v", "--verbose"}, description = "Say which libraries load, which path ops take")
     boolean verbose;
+
+    /** The CUDA engine's options given to this command. */
+    abstract Gpu gpu();
+
+    /** Eval, denoise and compare: the GPU options that act on every computation, training and inference. */
+    static final class Plain extends EngineOptions {
+        Plain(Streams streams) { super(streams); }
+
+        @ArgGroup(validate = false, heading = GPU_HEADING) Gpu gpu = new Gpu();
+
+        @Override Gpu gpu() { return gpu; }
+    }
+
+    /** Train and bench: those and --profile-steps, which brackets training steps for a profiler. */
+    static final class Profiled extends EngineOptions {
+        Profiled(Streams streams) { super(streams); }
+
+        @ArgGroup(validate = false, heading = GPU_HEADING) ProfiledGpu gpu = new ProfiledGpu();
+
+        @Override Gpu gpu() { return gpu; }
+    }
+
+    /**
+     * The CUDA engine's options, one short line each in --help (docs/gpu-options.md says more). The
+     * fields' initial values are the defaults: picocli leaves a group that no option of it matched as
+     * it is.
+     */
+    static class Gpu {
+        @Option(names = "--tf32", description = "TF32 tensor cores: faster, ~1e-3 relative error")
+        boolean tf32;
+
+        @Option(names = "--conv", defaultValue = "auto", paramLabel = "auto|cudnn|gemm",
+                description = "Convolutions by cuDNN or im2col + cuBLAS")
+        String conv = "auto";
+
+        @Option(names = "--fusion", defaultValue = "auto", paramLabel = "off|on|auto",
+                description = "Fused kernels; auto keeps the faster per shape")
+        String fusion = "auto";
+
+        @Option(names = "--no-graph", description = "Run ops one by one, not as a CUDA graph")
+        boolean noGraph;
+
+        @Option(names = "--nvtx", description = "Name phases and ops for Nsight Systems")
+        boolean nvtx;
+
+        /** --profile-steps' text, where the command takes it. */
+        String profileSteps() { return null; }
+    }
+
+    static final class ProfiledGpu extends Gpu {
+        @Option(names = "--profile-steps", paramLabel = "A:B", description = "cuProfilerStart/Stop around steps A to B-1")
+        String profileSteps;
+
+        @Override String profileSteps() { return profileSteps; }
+    }
 
     static { System.setProperty("cae.cores", Integer.toString(Runtime.getRuntime().availableProcessors())); }
 
@@ -81,15 +116,16 @@ public final class EngineOptions {
         if (threads > MAX_THREADS_PER_CORE * cores)  // more only slows the engine down, and thousands never finish a step
             throw new picocli.CommandLine.ParameterException(cmd, "--threads " + threads + " is more than " + MAX_THREADS_PER_CORE
                     + " per core (this machine has " + cores + "); give at most " + MAX_THREADS_PER_CORE * cores + ", or 0 for all cores");
-        if (profileSteps != null) profiledSteps(cmd);
-        if (!conv.matches("auto|cudnn|gemm"))
-            throw new picocli.CommandLine.ParameterException(cmd, "--conv must be auto, cudnn or gemm, got '" + conv + "'");
-        if (!fusion.matches("off|on|auto"))
-            throw new picocli.CommandLine.ParameterException(cmd, "--fusion must be off, on or auto, got '" + fusion + "'");
+        if (gpu().profileSteps() != null) profiledSteps(cmd);
+        if (!gpu().conv.matches("auto|cudnn|gemm"))
+            throw new picocli.CommandLine.ParameterException(cmd, "--conv must be auto, cudnn or gemm, got '" + gpu().conv + "'");
+        if (!gpu().fusion.matches("off|on|auto"))
+            throw new picocli.CommandLine.ParameterException(cmd, "--fusion must be off, on or auto, got '" + gpu().fusion + "'");
     }
 
     /** --profile-steps A:B as {A, B}, or null when not given. */
     long[] profiledSteps(picocli.CommandLine cmd) {
+        String profileSteps = gpu().profileSteps();
         if (profileSteps == null) return null;
         String[] parts = profileSteps.split(":", -1);
         try {
@@ -107,7 +143,7 @@ public final class EngineOptions {
 
     /** The ranges to name a run's phases with: NVTX's with --nvtx (when it loads), else none. Loaded once. */
     Ranges ranges(PrintStream log) {
-        if (ranges == null) ranges = nvtx ? Nvtx.open(log, verbose) : Ranges.NONE;
+        if (ranges == null) ranges = gpu().nvtx ? Nvtx.open(log, verbose) : Ranges.NONE;
         return ranges;
     }
 
@@ -116,11 +152,11 @@ public final class EngineOptions {
      * under CUDA graphs, whose kernels run in the step's graph launch, outside the ops' calls).
      */
     Engine open(PrintStream log) {
-        Engine engine = Engines.open(new Engines.Request(device, threadCount(), tf32, conv, fusion, !noGraph, verbose), log);
+        Engine engine = Engines.open(new Engines.Request(device, threadCount(), gpu().tf32, gpu().conv, gpu().fusion, !gpu().noGraph, verbose), log);
         if (engine instanceof CpuEngine && !cudaOnly.isEmpty())
             log.println("note: " + String.join(", ", cudaOnly) + (cudaOnly.size() == 1 ? " is" : " are")
                     + " for the CUDA engine; the CPU engine runs without " + (cudaOnly.size() == 1 ? "it" : "them"));
-        boolean replaysGraphs = engine instanceof CudaEngine && !noGraph;
+        boolean replaysGraphs = engine instanceof CudaEngine && !gpu().noGraph;
         engine = engines.apply(engine);
         Ranges r = ranges(log);
         return r != Ranges.NONE && !replaysGraphs ? new NvtxEngine(engine, r) : engine;

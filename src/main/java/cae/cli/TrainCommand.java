@@ -25,65 +25,61 @@ import java.util.List;
 import java.util.stream.Stream;
 import java.util.concurrent.Callable;
 
-@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Trains the model with the recipe (docs/SPEC.md §3) and writes model.safetensors, checkpoint.safetensors, "
-                + "loss.csv, loss.png, reconstructions.png and metrics.json into --out.",
-                "Ctrl-C saves a checkpoint at the current step; --resume continues it bit for bit. The checkpoint is written before "
-                        + "the first step, so a run killed at any moment continues with --resume (from step 0 if no epoch had ended); "
-                        + "a folder holding no run files (only a lock or temporary files a killed run left) takes a new run.",
-                "While a run writes into --out it holds the lock file " + FolderLock.NAME + " there: a second train or compare "
-                        + "into that folder exits with 2."})
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false, abbreviateSynopsis = true,
+        description = {"Trains a model (docs/SPEC.md §3) into --out: the model, a checkpoint, losses, pictures, metrics.json. "
+                + "Ctrl-C saves a checkpoint; --resume continues it."})
 final class TrainCommand implements Callable<Integer> {
     private final PrintStream out, err;
+    private final boolean terminal;
 
     TrainCommand(Streams streams) {
         this.out = streams.out();
         this.err = streams.err();
+        this.terminal = streams.terminal();
     }
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--epochs", paramLabel = "N", description = "Epochs (default: " + TrainingConfig.EPOCHS + ", or the checkpoint's with --resume).")
+    @Option(names = "--epochs", paramLabel = "N", description = "Epochs (default: " + TrainingConfig.EPOCHS + ", or the checkpoint's)")
     Integer epochs;
 
-    @Option(names = "--batch", defaultValue = "" + TrainingConfig.BATCH, paramLabel = "N", description = "Images per step (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", defaultValue = "" + TrainingConfig.BATCH, paramLabel = "N", description = "Images per step (default: ${DEFAULT-VALUE})")
     int batch;
 
-    @Option(names = "--lr", defaultValue = "" + TrainingConfig.LEARNING_RATE, paramLabel = "RATE", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", defaultValue = "" + TrainingConfig.LEARNING_RATE, paramLabel = "RATE", description = "Adam learning rate (default: ${DEFAULT-VALUE})")
     float learningRate;
 
-    @Option(names = "--noise", paramLabel = "MODEL:S", description = "gaussian:SIGMA (a bare number is a sigma), salt-pepper:P or mask:P, "
-            + "on the [0, 1] scale, clipped (default: " + TrainingConfig.NOISE + " for IDX data, " + "gaussian:0.1 for photos).")
+    @Option(names = "--noise", paramLabel = "MODEL:S", description = "Noise, e.g. mask:0.3 (default 0.5; photos 0.1)")
     String noise;
 
-    @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "Seed of initialisation, shuffling and noise (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "Seed of weights, shuffles, noise (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Train on the first N training images only; 0 means all (the default).")
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Train on the first N images; 0: all (default)")
     int limit;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: runs/<date-time>, or the --resume folder).")
+    @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: runs/<date-time>)")
     Path outDir;
 
-    @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run whose checkpoint.safetensors is in DIR (same settings and data).")
+    @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run in DIR (same settings, data)")
     Path resume;
 
-    @Option(names = "--decoder", paramLabel = "nearest|bilinear|transposed|unpool", converter = DecoderConverter.class,
-            description = "Decoder variant: nearest (the recipe, default), bilinear, transposed (stride-2 transposed convolutions) or unpool (SegNet max-unpooling).")
+    @Option(names = "--decoder", paramLabel = "D", converter = DecoderConverter.class,
+            description = "nearest (default), bilinear, transposed or unpool")
     Decoder decoder;
 
-    @Option(names = "--patch", paramLabel = "P", description = "Train on random P x P crops with random flips (needed where images differ in size).")
+    @Option(names = "--patch", paramLabel = "P", description = "Train on random P x P crops with flips")
     Integer patch;
 
-    @Option(names = "--crops", paramLabel = "N", description = "Crops per image per epoch with --patch (default: 1); an epoch is every image's crops once.")
+    @Option(names = "--crops", paramLabel = "N", description = "Crops per image per epoch (default: 1)")
     Integer crops;
 
-    @Option(names = "--max-minutes", paramLabel = "M", description = "Stop after M minutes of training, with every output written (--resume goes on).")
+    @Option(names = "--max-minutes", paramLabel = "M", description = "Stop after M minutes, every output written")
     Double maxMinutes;
 
     @Mixin ModelOptions modelOptions;
     @Mixin DataOptions data;
-    @Mixin EngineOptions engine;
+    @Mixin EngineOptions.Profiled engine;
 
     @Override public Integer call() throws Exception {
         engine.validate(spec.commandLine());
@@ -130,7 +126,7 @@ final class TrainCommand implements Callable<Integer> {
                     c.noise(), c.seed(), c.limit(), c.model(), c.patch(), c.crops());
             if (decoder != null && decoder != c.decoder())
                 throw new CommandLine.ParameterException(spec.commandLine(), "--decoder " + decoder.id() + " differs from the checkpoint's "
-                        + c.decoder().id());
+                        + c.decoder().id() + "; leave --decoder out to resume, or start a new run into another --out");
             resumed = new TrainingState(config, resumed.step, resumed.params, resumed.adamM, resumed.adamV, resumed.history);
             if (!sameFolder(outDir, runFolder)) {
                 List<String> taken = taken(outDir);
@@ -154,7 +150,7 @@ final class TrainCommand implements Callable<Integer> {
         try {
             if (data.photos()) {
                 if (resume != null && data.color == null) data.color = config.model().channels() == 1 ? "grey" : "rgb";
-                ImageFolder folder = data.loadPhotos(spec.commandLine(), err, engine.threadCount());
+                ImageFolder folder = data.loadPhotos(spec.commandLine(), err, terminal, engine.threadCount());
                 if (config == null) config = newConfig(folder.channels(), true, folder.train().noisy() != null);
                 runData = RunData.of(folder, config.limit());
                 checkPhotos(folder, runData, config);
@@ -190,13 +186,13 @@ final class TrainCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--epochs " + config.epochs() + ": the checkpoint is at step "
                         + resumed.step + ", in epoch " + epochsNeeded + " of " + stepsPerEpoch + " steps; give --epochs " + epochsNeeded + " or more");
         }
-        boolean terminal = ProgressBar.onTerminal();
         ProgressBar.Factory bar = terminal ? (start, total, perStep) -> new ProgressBar(err, start, total, perStep)
                 : (start, total, perStep) -> null;
         try (Engine e = engine.open(err)) {
             TrainingRun run = new TrainingRun(e, runData, config, outDir, out, bar);
             run.ranges(ranges);
             if (maxMinutes != null) run.maxMinutes(maxMinutes);
+            run.showScoringProgress(err, terminal);
             if (earlierLossLog != null) run.continueLossLogFrom(earlierLossLog);
             long[] profiled = engine.profiledSteps(spec.commandLine());
             if (profiled != null) run.profileSteps(profiled[0], profiled[1]);

@@ -27,6 +27,12 @@ public final class Checkpoint {
     static final String RANDOM_STATE = "counter-based: noise from (seed, step), shuffles from (seed, epoch)";
 
     public static void write(Path file, TrainingState state, long stepsPerEpoch, String dataSha256) throws IOException {
+        write(file, state, stepsPerEpoch, dataSha256, Map.of());
+    }
+
+    /** With the run's {@link Provenance#metadata()}, which reading ignores: a checkpoint without it resumes alike. */
+    public static void write(Path file, TrainingState state, long stepsPerEpoch, String dataSha256, Map<String, String> provenance)
+            throws IOException {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "cae-checkpoint");
         meta.put("architecture", Architecture.NAME);
@@ -37,6 +43,7 @@ public final class Checkpoint {
         meta.putAll(state.config.metadata());
         meta.put("data_sha256", dataSha256);
         meta.putAll(state.history.metadata());
+        meta.putAll(provenance);
         Map<String, SafeTensors.TensorData> tensors = new LinkedHashMap<>();
         int n = state.params.length;
         tensors.put("params", new SafeTensors.TensorData(new int[] {n}, state.params));

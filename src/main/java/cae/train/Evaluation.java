@@ -11,6 +11,7 @@ import cae.model.Autoencoder;
 import cae.model.Denoiser;
 import cae.profile.Ranges;
 
+import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -26,7 +27,18 @@ public final class Evaluation {
 
     /** Mean loss, mean per-image PSNRs, and the mean checkerboard scores of the outputs and of the clean images. */
     public record Result(int images, double loss, double psnrNoisy, double psnrDenoised,
-                         double checkerboardDenoised, double checkerboardClean) {}
+                         double checkerboardDenoised, double checkerboardClean) {
+        /** As the model file's metadata records a run's test scores (docs/SPEC.md §5.1). */
+        public java.util.Map<String, String> metadata() {
+            java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+            m.put("test_images", Integer.toString(images));
+            m.put("test_loss", Double.toString(loss));
+            m.put("test_psnr_noisy_db", Double.toString(psnrNoisy));
+            m.put("test_psnr_denoised_db", Double.toString(psnrDenoised));
+            m.put("test_checkerboard_denoised", Double.toString(checkerboardDenoised));
+            return m;
+        }
+    }
 
     /** The first {@code count} test images as clean / noisy / denoised, for pictures: each channels planes of height x width. */
     public record Samples(int count, int channels, int height, int width, float[] clean, float[] noisy, float[] denoised) {
@@ -75,12 +87,31 @@ public final class Evaluation {
     public Result score(ImageSet images) { return score(images, null); }
 
     /** Scored on {@code noisyTwins}, the real noisy versions of {@code images}, in place of synthetic noise where not null. */
-    public Result score(ImageSet images, ImageSet noisyTwins) {
+    public Result score(ImageSet images, ImageSet noisyTwins) { return score(images, noisyTwins, scored -> {}); }
+
+    /** The same, telling {@code progress} after each batch how many images are scored so far. */
+    public Result score(ImageSet images, ImageSet noisyTwins, java.util.function.LongConsumer progress) {
         ranges.push("evaluation");
         try {
-            return scoreAll(images, noisyTwins);
+            return scoreAll(images, noisyTwins, progress);
         } finally {
             ranges.pop();
+        }
+    }
+
+    /**
+     * {@link #score} with a progress bar on {@code out} ("scoring: [###...] 2500/10000 images"; plain
+     * lines where {@code terminal} is false), cleared when done.
+     */
+    public Result score(ImageSet images, PrintStream out, boolean terminal, String what) { return score(images, null, out, terminal, what); }
+
+    /** The same on {@code noisyTwins} where not null. */
+    public Result score(ImageSet images, ImageSet noisyTwins, PrintStream out, boolean terminal, String what) {
+        ProgressBar bar = ProgressBar.of(out, terminal, what, "images", images.count(), 1);
+        try {
+            return score(images, noisyTwins, bar::update);
+        } finally {
+            bar.clear();
         }
     }
 
@@ -92,7 +123,7 @@ public final class Evaluation {
         return new Sampling(images, noisyTwins, noisyTwins != null ? Noise.NONE : noise, crop > 0, false, NOISE_SEED);
     }
 
-    private Result scoreAll(ImageSet images, ImageSet noisyTwins) {
+    private Result scoreAll(ImageSet images, ImageSet noisyTwins, java.util.function.LongConsumer progress) {
         int count = images.count(), h = height(images), w = width(images), plane = images.channels() * h * w;
         Sampling sampling = sampling(images, noisyTwins);
         identityOrder(count);
@@ -109,6 +140,7 @@ public final class Evaluation {
                     checkerDenoised += Checkerboard.score(b.denoised, i * plane, h, w);
                     checkerClean += Checkerboard.score(b.clean, i * plane, h, w);
                 }
+                progress.accept(from + b.size);
             }
         }
         return new Result(count, lossSum / ((double) count * plane), psnrNoisySum / count, psnrDenoisedSum / count,

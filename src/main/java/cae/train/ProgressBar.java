@@ -1,8 +1,14 @@
 package cae.train;
 
 import java.io.PrintStream;
+import java.util.Locale;
 
-/** A one-line progress bar with images/s and ETA, redrawn in place on a terminal at most 5 times a second. */
+/**
+ * Progress through a count of things: training steps, test images scored, bench repeats. On a terminal
+ * a one-line bar with the rate, the time left and, in training, the last loss read, redrawn in place at
+ * most 5 times a second; elsewhere (a log file, a pipe) a plain line at most every 10 seconds, so that
+ * work of a few seconds prints nothing there. Not for use from several threads at once.
+ */
 public final class ProgressBar {
     /** Makes the bar for a run, or null where no bar is wanted (output not a terminal). */
     public interface Factory {
@@ -27,36 +33,87 @@ public final class ProgressBar {
     }
 
     private static final int WIDTH = 30;
+    static final long REDRAW_NANOS = 200_000_000L, LINE_NANOS = 10_000_000_000L;
+
     private final PrintStream out;
+    private final boolean terminal;
+    private final String what, unit;
     private final long total;
-    private final int imagesPerStep;
-    private final long startStep, startNanos;
-    private long lastDraw;
+    private final int imagesPerUnit;
+    private final long start, startNanos, lineNanos;
+    private long done, lastShown;
     private boolean drawn;
+    private float loss = Float.NaN;
 
+    /** The training bar on a terminal: steps from {@code startStep} to {@code total}, with images/s. */
     public ProgressBar(PrintStream out, long startStep, long total, int imagesPerStep) {
+        this(out, true, "", "steps", startStep, total, imagesPerStep, LINE_NANOS);
+    }
+
+    /**
+     * Progress through {@code total} things called {@code unit} ("images"), labelled {@code what}
+     * ("scoring"), with images/s when each thing is {@code imagesPerUnit} images (0: no rate).
+     */
+    public static ProgressBar of(PrintStream out, boolean terminal, String what, String unit, long total, int imagesPerUnit) {
+        return new ProgressBar(out, terminal, what, unit, 0, total, imagesPerUnit, LINE_NANOS);
+    }
+
+    /** {@code lineNanos}: the least time between two plain lines (tests shorten it). */
+    ProgressBar(PrintStream out, boolean terminal, String what, String unit, long start, long total, int imagesPerUnit, long lineNanos) {
         this.out = out;
+        this.terminal = terminal;
+        this.what = what.isEmpty() ? "" : what + ": ";
+        this.unit = unit;
+        this.start = start;
+        this.done = start;
         this.total = total;
-        this.imagesPerStep = imagesPerStep;
-        this.startStep = startStep;
+        this.imagesPerUnit = imagesPerUnit;
+        this.lineNanos = lineNanos;
         this.startNanos = System.nanoTime();
+        this.lastShown = terminal ? startNanos - REDRAW_NANOS : startNanos;  // a bar at once; a plain line only after lineNanos
     }
 
-    public void update(long step) {
+    /** {@code done} things of the total are done. */
+    public void update(long done) {
+        this.done = done;
         long now = System.nanoTime();
-        if (step < total && now - lastDraw < 200_000_000L) return;
-        lastDraw = now;
-        double seconds = (now - startNanos) / 1e9;
-        double stepsPerSecond = seconds > 0 ? (step - startStep) / seconds : 0;
-        int filled = (int) (WIDTH * step / Math.max(total, 1));
-        String eta = stepsPerSecond > 0 ? duration((total - step) / stepsPerSecond) : "?";
-        out.printf("\r[%s%s] %d/%d steps  %,.0f img/s  ETA %s\033[K", "#".repeat(filled), ".".repeat(WIDTH - filled),
-                step, total, stepsPerSecond * imagesPerStep, eta);
+        if (terminal) {
+            if (done < total && now - lastShown < REDRAW_NANOS) return;
+            out.print("\r" + text(now) + "\033[K");
+            drawn = true;
+        } else {
+            if (done >= total || now - lastShown < lineNanos) return;
+            out.println(text(now));
+        }
         out.flush();
-        drawn = true;
+        lastShown = now;
     }
 
-    /** Clears the bar so that a log line can be printed. */
+    /** The last training loss read, shown on the bar from now on (drawn at once on a terminal). */
+    public void loss(float loss) {
+        this.loss = loss;
+        if (terminal) {
+            lastShown = System.nanoTime() - REDRAW_NANOS;
+            update(done);
+        }
+    }
+
+    private String text(long now) {
+        double seconds = (now - startNanos) / 1e9;
+        double perSecond = seconds > 0 ? (done - start) / seconds : 0;
+        StringBuilder s = new StringBuilder(what);
+        if (terminal) {
+            int filled = (int) (WIDTH * Math.min(done, total) / Math.max(total, 1));
+            s.append('[').append("#".repeat(filled)).append(".".repeat(WIDTH - filled)).append("] ");
+        }
+        s.append(done).append('/').append(total).append(' ').append(unit);
+        if (imagesPerUnit > 0) s.append(String.format(Locale.ROOT, "  %,.0f img/s", perSecond * imagesPerUnit));
+        s.append("  ETA ").append(perSecond > 0 ? duration((total - done) / perSecond) : "?");
+        if (!Float.isNaN(loss)) s.append(String.format(Locale.ROOT, "  loss %.4f", loss));
+        return s.toString();
+    }
+
+    /** Clears the bar so that a log line can be printed (it comes back at the next update). */
     public void clear() {
         if (drawn) {
             out.print("\r\033[K");

@@ -19,9 +19,10 @@ import java.util.function.Function;
  * @param identity    the hash a checkpoint and a model file record, so a resume or an eval knows the data
  * @param split       a folder's split ("0.8,0.1,0.1"), which eval takes the test part of; null for IDX data
  * @param testFolder  the folder of the test images where they are not a part of the data folder (--test), else null
+ * @param allTrainImages the training images there are, of which {@code train} may take the first few (--limit)
  * @param validation  null where there are no validation images
  */
-public record RunData(String description, String name, String identity, String split, String testFolder, int channels, Part train, Part validation, Part test) {
+public record RunData(String description, String name, String identity, String split, String testFolder, int channels, int allTrainImages, Part train, Part validation, Part test) {
 
     /**
      * One part's images: their number and sizes (height and width are 0 where the sizes differ), and
@@ -37,9 +38,10 @@ public record RunData(String description, String name, String identity, String s
     /** The IDX set's parts; the first {@code limit} training images only where {@code limit > 0}. */
     public static RunData of(DataSet data, int limit) {
         Images train = data.train();
+        int all = train.count();
         if (limit > 0 && limit < train.count()) train = train.slice("train", 0, limit);
         String hash = data.sha256().getOrDefault(DataSet.TRAIN_IMAGES, "");
-        return new RunData(data.describe(), data.isMnist() ? "mnist" : data.describe(), hash, null, null, 1, part(train),
+        return new RunData(data.describe(), data.isMnist() ? "mnist" : data.describe(), hash, null, null, 1, all, part(train),
                 data.validation().map(RunData::part).orElse(null), part(data.test()));
     }
 
@@ -56,7 +58,7 @@ public record RunData(String description, String name, String identity, String s
         Part validation = folder.validation().isEmpty() ? null : part("validation", folder.validation());
         Part test = part("test", folder.test());
         return new RunData(folder.describe(), folder.folder().toString(), folder.identity(), folder.split().toString(),
-                folder.test().folder().equals(folder.folder()) ? null : folder.test().folder().toString(), folder.channels(),
+                folder.test().folder().equals(folder.folder()) ? null : folder.test().folder().toString(), folder.channels(), train.count(),
                 trainPart, validation, test);
     }
 

@@ -164,6 +164,24 @@ public final class TrainingRun {
 
     private Ranges ranges = Ranges.NONE;
     private ImageSet sharedTestSet;
+    private PrintStream scoringProgress;
+    private boolean onTerminal;
+
+    /**
+     * Shows the progress of scoring (each epoch's validation, the test set) on {@code out}: a bar where
+     * {@code terminal}, else a plain line every few seconds. Without this call, none.
+     */
+    public void showScoringProgress(PrintStream out, boolean terminal) {
+        scoringProgress = out;
+        onTerminal = terminal;
+    }
+
+    private Evaluation.Result score(Evaluation evaluation, ImageSet images, ImageSet noisyTwins, String what) {
+        return scoringProgress == null ? evaluation.score(images, noisyTwins) : evaluation.score(images, noisyTwins, scoringProgress, onTerminal, what);
+    }
+
+    /** Where this run comes from; made when it starts. */
+    private Provenance provenance;
 
     /**
      * Names the run's phases on a profiler's timeline: the run ("run nearest"), its uploads, epochs and
@@ -185,6 +203,7 @@ public final class TrainingRun {
      * interrupt is let go.
      */
     public Summary run(TrainingState resume) throws IOException {
+        provenance = Provenance.of(engine, Instant.now());
         Files.createDirectories(out);
         AtomicFiles.removeLeftovers(out);
         Interrupt interrupt = new Interrupt();
@@ -239,8 +258,8 @@ public final class TrainingRun {
         if (profiledSteps != null) trainer.profileSteps(profiledSteps[0], profiledSteps[1]);
         TrainingState state = resume != null ? resume : TrainingState.fresh(config);
         long total = trainer.totalSteps();
-        log.printf("training %s on %s: %s (%s per epoch), %s, batch %d, lr %s, noise %s, seed %d; %s%n",
-                trainer.model().arch, data.description(), count(train.count(), "image") + samplesOfEach(), count(trainer.stepsPerEpoch(), "step"),
+        log.printf("training %s on %s%s; %s per epoch, %s, batch %d, lr %s, noise %s, seed %d; %s%n",
+                trainer.model().arch, ImagesUsed.describe(data, config.limit()), samplesOfEach(), count(trainer.stepsPerEpoch(), "step"),
                 count(config.epochs(), "epoch"), config.batch(), config.learningRate(), config.noise(), config.seed(), engine.describe());
         if (state.step > 0) log.printf("resuming at step %d of %d%n", state.step, total);
         if (!state.history.complete())
@@ -281,6 +300,7 @@ public final class TrainingRun {
                             log.printf("Epoch: %d/%d... Training loss: %.4f%n", (last - 1) / trainer.stepsPerEpoch() + 1,
                                     config.epochs(), losses[losses.length - 1]);
                         }
+                        if (bar != null) bar.loss(losses[losses.length - 1]);
                     }
 
                     @Override public void epochEnd(int epoch, TrainingState current) {
@@ -292,7 +312,7 @@ public final class TrainingRun {
                         if (bar != null) bar.clear();
                         String line = String.format("epoch %d/%d done in %.1f s", epoch + 1, config.epochs(), seconds);
                         if (validation != null) {
-                            Evaluation.Result v = evaluation.score(validation, validationNoisy);
+                            Evaluation.Result v = score(evaluation, validation, validationNoisy, "validation");
                             history.validation.add(new LossPlot.Point(current.step, v.loss()));
                             line += String.format(", validation loss %.4f", v.loss());
                         }
@@ -342,7 +362,7 @@ public final class TrainingRun {
     private void saveCheckpoint(TrainingState state, long stepsPerEpoch, String dataHash) {
         ranges.push("checkpoint");
         try {
-            Checkpoint.write(out.resolve(Checkpoint.NAME), state, stepsPerEpoch, dataHash);
+            Checkpoint.write(out.resolve(Checkpoint.NAME), state, stepsPerEpoch, dataHash, provenance.metadata());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("could not write the checkpoint in " + out + ": " + e.getMessage(), e);
         } finally {
@@ -360,12 +380,7 @@ public final class TrainingRun {
             throws IOException {
         List<LossPlot.Point> validationPoints = state.history.validation;
         // the checkpoint of this step is saved (at the last epoch end, or before training); the engine's model holds state.params
-        ranges.push("model file");
-        try {
-            ModelFile.write(out.resolve(ModelFile.NAME), model.arch, state.params, modelMetadata(state, dataHash));
-        } finally {
-            ranges.pop();
-        }
+        writeModel(model, state, modelMetadata(state, dataHash));
         List<String> written = new ArrayList<>(List.of(ModelFile.NAME, Checkpoint.NAME, LossLog.NAME));
         if (stopped(interrupt, written)) return null;
 
@@ -374,11 +389,22 @@ public final class TrainingRun {
                 + config.patch() + " crop of each" : "");
         ImageSet testSet = sharedTestSet != null ? sharedTestSet : upload(test, "test", uploaded);
         ImageSet testNoisy = uploadNoisy(test, "test", uploaded);
-        Evaluation.Result result = evaluation.score(testSet, testNoisy);
+        Evaluation.Result result = score(evaluation, testSet, testNoisy, "scoring");
         log.printf("test (%d images%s): loss %.4f, PSNR noisy %.2f dB, denoised %.2f dB%n", result.images(),
                 config.patch() > 0 ? ", " + config.patch() + " x " + config.patch() + " crops" : "", result.loss(), result.psnrNoisy(), result.psnrDenoised());
         if (stopped(interrupt, written)) return null;
         PhotoEvaluation.Result whole = test.photos() == null ? null : scoreWholePhotos(model, test.photos());
+        long trainedImages = (long) config.epochs() * data.train().count() * config.crops();
+        String undertrained = whole == null
+                ? ResultCheck.undertrained(result, trainedImages, data.allTrainImages(), imagesPerSecond)
+                : ResultCheck.undertrained(whole.psnrNoisy(), whole.psnrDenoised(), whole.psnrBlur(), trainedImages, data.allTrainImages(),
+                        imagesPerSecond);
+        if (undertrained != null) log.println(undertrained);
+        Instant finished = Instant.now();
+        Map<String, String> scored = modelMetadata(state, dataHash);  // the model file again, now with what it scored
+        scored.putAll(result.metadata());
+        scored.put(Provenance.FINISHED, finished.toString());
+        writeModel(model, state, scored);
         if (stopped(interrupt, written)) return null;
 
         if (Pictures.writeOrSkip(out.resolve(LOSS_PLOT), () -> new LossPlot("Training loss, " + model.arch).training(lossLog.points())
@@ -394,7 +420,7 @@ public final class TrainingRun {
         metrics.put("model", Architecture.NAME);
         metrics.put("decoder", config.decoder().id());
         metrics.put("parameters", model.arch.parameterCount());
-        metrics.put("engine", engine.describe());
+        metrics.putAll(provenance.metadata());
         metrics.put("data", data.description());
         metrics.put("config", config.settings());
         metrics.put("steps", state.step);
@@ -421,7 +447,7 @@ public final class TrainingRun {
         speed.put("train_images_per_s", imagesPerSecond);
         speed.put("epoch_seconds", state.history.epochSeconds);
         metrics.put("speed", speed);
-        metrics.put("finished", Instant.now().toString());
+        metrics.put(Provenance.FINISHED, finished.toString());
         AtomicFiles.writeString(out.resolve(METRICS), new GsonBuilder().setPrettyPrinting()
                 .serializeSpecialFloatingPointValues().create().toJson(metrics) + "\n");
         log.printf("wrote %s and %s in %s%n", String.join(", ", written), METRICS, out);
@@ -447,7 +473,7 @@ public final class TrainingRun {
             log.printf("scoring the %s whole; the blur baseline's width chosen on the %s ...%n", count(test.count(), "test image"),
                     onValidation ? "validation images" : "test images (there are no validation images)");
             GaussianBlur.Choice blur = photos.chooseBlur(onValidation ? validation : test, GaussianBlur.GRID);
-            ProgressBar bar = progress.create(0, test.count(), 1);
+            ProgressBar bar = scoringProgress == null ? null : ProgressBar.of(scoringProgress, onTerminal, "scoring whole", "images", test.count(), 1);
             PhotoEvaluation.Result r;
             try {
                 r = photos.evaluate(test, blur.sigma(), (done, total) -> { if (bar != null) bar.update(done); });
@@ -493,8 +519,17 @@ public final class TrainingRun {
         // the size the model saw: the crops, else the images (which then share one size)
         meta.put(ModelFile.IMAGE_HEIGHT, Integer.toString(config.patch() > 0 ? config.patch() : data.train().height()));
         meta.put(ModelFile.IMAGE_WIDTH, Integer.toString(config.patch() > 0 ? config.patch() : data.train().width()));
-        meta.put("engine", engine.describe());
+        meta.putAll(provenance.metadata());
         return meta;
+    }
+
+    private void writeModel(Autoencoder model, TrainingState state, Map<String, String> metadata) throws IOException {
+        ranges.push("model file");
+        try {
+            ModelFile.write(out.resolve(ModelFile.NAME), model.arch, state.params, metadata);
+        } finally {
+            ranges.pop();
+        }
     }
 
     /** Ctrl-C: ask the loop to stop at the next step, and hold the JVM until the checkpoint is saved. */

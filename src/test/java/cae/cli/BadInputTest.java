@@ -115,10 +115,10 @@ class BadInputTest {
         CommandLineTest.Result r = CommandLineTest.run("denoise", "--device", "cpu", "--model",
                 model(Parameters.glorotInit(Architecture.RECIPE, 1)).toString(), "--out", tmp.resolve("out").toString(), cut.toString());
         assertEquals(0, r.code(), r.err());
-        List<String> lines = Child.lines(r.err());
+        // the decoder's warnings on one line (beside the lines on the model and on a colour photo into a grey model)
+        List<String> lines = Child.lines(r.err()).stream().filter(l -> l.endsWith("(the image is denoised as decoded)")).toList();
         assertEquals(1, lines.size(), r.err());
         assertTrue(lines.get(0).startsWith("warning: " + cut + ": "), r.err());
-        assertTrue(lines.get(0).endsWith("(the image is denoised as decoded)"), r.err());
         assertTrue(Files.exists(tmp.resolve("out/cut-denoised.png")));
     }
 

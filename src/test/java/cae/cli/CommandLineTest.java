@@ -32,11 +32,69 @@ class CommandLineTest {
         assertTrue(top.out().contains("train") && top.out().contains("denoise"));
     }
 
+    /** The commands where the CUDA engine computes, training or inference: the only ones with GPU options. */
+    private static final java.util.Set<String> COMPUTING = java.util.Set.of("train", "eval", "denoise", "bench", "compare");
+
+    @Test
+    void everyHelpFitsAScreenWithGpuOptionsOnlyWhereTheyAct() {
+        for (String cmd : new String[] {"train", "eval", "denoise", "export", "bench", "compare", "fetch", "info"}) {
+            Result r = run(cmd, "--help");
+            java.util.List<String> lines = r.out().lines().toList();
+            assertTrue(lines.size() <= 40, cmd + " --help has " + lines.size() + " lines:\n" + r.out());
+            int heading = lines.indexOf("GPU (CUDA engine; details in docs/gpu-options.md):");
+            assertEquals(COMPUTING.contains(cmd), heading >= 0, cmd + ":\n" + r.out());
+            assertEquals(COMPUTING.contains(cmd), r.out().contains("--tf32"), cmd + ":\n" + r.out());
+            if (heading < 0) continue;
+            for (String line : lines.subList(heading + 1, lines.size()))  // one line each: no continuation lines
+                assertTrue(line.startsWith("      --"), cmd + ": '" + line + "' under the GPU heading");
+            assertEquals(cmd.equals("train") || cmd.equals("bench"), r.out().contains("--profile-steps"), cmd);
+        }
+    }
+
+    @Test
+    void aGpuOptionWhereItDoesNotActIsUnknown() {
+        Result r = run("eval", "model.safetensors", "--profile-steps", "1:2");
+        assertEquals(Main.USAGE, r.code());
+        assertTrue(r.err().contains("Unknown options: '--profile-steps'"), r.err());
+    }
+
+    @Test
+    void aSemanticErrorIsOneLineWithoutTheUsage(@TempDir Path tmp) throws Exception {
+        assertOneLine("cae train: --epochs must be at least 1, got 0", "train", "--epochs", "0");
+        assertOneLine("cae train: --profile-steps must be A:B with 0 <= A < B (steps A to B-1), got '5:2'", "train", "--profile-steps", "5:2");
+        assertOneLine("cae compare: --decoders names a variant twice", "compare", "--decoders", "nearest,nearest");
+        Path occupied = Files.createDirectories(tmp.resolve("run"));
+        Files.writeString(occupied.resolve("metrics.json"), "{}");
+        assertOneLine("cae train: " + occupied + " already holds a run (metrics.json); choose another --out",
+                "train", "--device", "cpu", "--out", occupied.toString());
+        Path resumed = Files.createDirectories(tmp.resolve("resumed"));
+        cae.train.Checkpoint.write(resumed.resolve("checkpoint.safetensors"), cae.train.TrainingState.fresh(new cae.train.TrainingConfig(1, 10,
+                1e-3f, 0.5f, 1, 0, cae.model.Decoder.NEAREST)), 1, "");
+        assertOneLine("cae train: --decoder transposed differs from the checkpoint's nearest; leave --decoder out to resume, or start a new "
+                + "run into another --out", "train", "--device", "cpu", "--resume", resumed.toString(), "--decoder", "transposed");
+    }
+
+    private static void assertOneLine(String line, String... args) {
+        Result r = run(args);
+        assertEquals(Main.USAGE, r.code(), String.join(" ", args) + ": " + r.err());
+        assertEquals(line, r.err().strip(), String.join(" ", args));
+    }
+
+    @Test
+    void aSyntaxErrorKeepsTheUsage() {
+        for (String[] args : new String[][] {{"train", "--batch", "many"}, {"train", "--epochs"}, {"eval"}, {"bench", "--bogus"}}) {
+            Result r = run(args);
+            assertEquals(Main.USAGE, r.code(), String.join(" ", args));
+            assertTrue(r.err().contains("Usage: cae " + args[0]), String.join(" ", args) + ": " + r.err());
+        }
+    }
+
     @Test
     void noSubcommandIsAUsageError() {
         Result r = run();
         assertEquals(Main.USAGE, r.code());
         assertTrue(r.err().contains("a subcommand is required"), r.err());
+        assertTrue(r.err().contains("Usage: cae"), "the usage lists the subcommands: " + r.err());
     }
 
     @Test
@@ -167,7 +225,7 @@ class CommandLineTest {
                 "--out", tmp.resolve("run").toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("note: --limit 50 is more than the 20 training images; training on all of them"), r.err());
-        assertTrue(r.out().contains(": 20 images (2 steps per epoch)"), r.out());
+        assertTrue(r.out().contains(": 20 train, no validation, 20 test images of 8 x 8, no labels; 2 steps per epoch"), r.out());
     }
 
     @Test
