@@ -26,32 +26,8 @@ import java.util.Arrays;
 final class Conv3x3Kernels implements ConvKernels {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
-    /**
-     * The implicit GEMM's register tile: output channels x vectors of positions. With 32 vector
-     * registers (AVX-512) 8 x 2 keeps 16 accumulators, the two input vectors and the broadcast weight
-     * in registers; with 16 (AVX2, 256-bit vectors) that spills, and 4 x 3 (12 accumulators, 3 inputs,
-     * 1 weight) fits. Every output still sums its (input channel, tap) products in the same order, so
-     * the shape changes the speed, not the bits.
-     */
-    static final boolean WIDE_REGISTERS = L >= 16;
-    /** Whether this instance uses the 8 x 2 tile (else 4 x 3): the CPU's by default, either in the tests. */
-    private final boolean wideTiles;
-    /** Output channels per register tile. */
-    private final int tileOutputs;
-    /** Positions a register tile covers at once: its vectors times the lanes. */
-    private final int tileStride;
-    /** Below this many output channels the filter gradient sums over positions in the lanes instead. */
-    private static final int FEW_OUTPUTS = 8;
-
-    /** The register tile this CPU's vector registers suit. */
-    Conv3x3Kernels() { this(WIDE_REGISTERS); }
-
-    /** The 8 x 2 register tile, or the 4 x 3 one; both give the same bits. */
-    Conv3x3Kernels(boolean wideTiles) {
-        this.wideTiles = wideTiles;
-        tileOutputs = wideTiles ? 8 : 4;
-        tileStride = (wideTiles ? 2 : 3) * L;
-    }
+    /** Output channels per register tile of the implicit GEMM. */
+    private static final int TILE = 8;
 
     /**
      * The three shifted-tap copies of each plane. Their zero rows, zero columns and the zeros after
@@ -127,7 +103,7 @@ final class Conv3x3Kernels implements ConvKernels {
         input.fill(x, xo, cin, h, w);
         if (taps.length < 9) taps = new int[9];
         for (int t = 0; t < 9; t++) taps[t] = input.tap(0, t / 3, t % 3);
-        if (cout < FEW_OUTPUTS || cin * 64 < h * w) filterBySums(cin, h * w, dy, dyo, cout, dw, dwo, db, dbo);
+        if (cout < TILE || cin * 64 < h * w) filterBySums(cin, h * w, dy, dyo, cout, dw, dwo, db, dbo);
         else filterByLanes(cin, h * w, dy, dyo, cout, dw, dwo, db, dbo);
     }
 
@@ -142,8 +118,8 @@ final class Conv3x3Kernels implements ConvKernels {
     private void pack(TapPlanes planes, float[] wt, int wo, int nIn, int nOut, boolean transposed, float[] bias, int bo) {
         int nk = nIn * 9, n = nOut * nk;
         int tiles = tiles(nOut), singles = singles(nOut);
-        if (packedBias.length < tiles * tileOutputs + singles) packedBias = new float[tiles * tileOutputs + singles];
-        Arrays.fill(packedBias, 0, tiles * tileOutputs + singles, 0f);
+        if (packedBias.length < tiles * TILE + singles) packedBias = new float[tiles * TILE + singles];
+        Arrays.fill(packedBias, 0, tiles * TILE + singles, 0f);
         if (bias != null) System.arraycopy(bias, bo, packedBias, 0, nOut);
         if (taps.length < nk) taps = new int[nk];
         for (int i = 0; i < nIn; i++)
@@ -155,9 +131,9 @@ final class Conv3x3Kernels implements ConvKernels {
         System.arraycopy(wt, wo, packedFrom, 0, n);
         packedIn = nIn; packedOut = nOut; packedTransposed = transposed;
 
-        int size = tiles * tileOutputs * nk + singles * nk;
+        int size = tiles * TILE * nk + singles * nk;
         if (packed.length < size) packed = new float[size];
-        // the GEMM's [output][input channel][tap] layout first, then interleaved by tiles of TILE outputs
+        // the GEMM's [output][input channel][tap] layout first, then interleaved by tiles of 8
         if (rows.length < n) rows = new float[n];
         if (transposed) {
             for (int co = 0; co < nIn; co++)
@@ -167,17 +143,17 @@ final class Conv3x3Kernels implements ConvKernels {
             System.arraycopy(wt, wo, rows, 0, n);
         }
         for (int tile = 0; tile < tiles; tile++)
-            for (int j = 0; j < tileOutputs; j++) {
-                int o = tile * tileOutputs + j, base = tile * tileOutputs * nk + j;
-                if (o < nOut) for (int k = 0; k < nk; k++) packed[base + k * tileOutputs] = rows[o * nk + k];
-                else for (int k = 0; k < nk; k++) packed[base + k * tileOutputs] = 0f;
+            for (int j = 0; j < TILE; j++) {
+                int o = tile * TILE + j, base = tile * TILE * nk + j;
+                if (o < nOut) for (int k = 0; k < nk; k++) packed[base + k * TILE] = rows[o * nk + k];
+                else for (int k = 0; k < nk; k++) packed[base + k * TILE] = 0f;
             }
-        if (singles > 0) System.arraycopy(rows, tiles * tileOutputs * nk, packed, tiles * tileOutputs * nk, singles * nk);
+        if (singles > 0) System.arraycopy(rows, tiles * TILE * nk, packed, tiles * TILE * nk, singles * nk);
     }
 
-    private int tiles(int nOut) { return nOut / tileOutputs + (nOut % tileOutputs >= tileOutputs / 2 ? 1 : 0); }
+    private static int tiles(int nOut) { return nOut / TILE + (nOut % TILE >= TILE / 2 ? 1 : 0); }
 
-    private int singles(int nOut) { return nOut % tileOutputs >= tileOutputs / 2 ? 0 : nOut % tileOutputs; }
+    private static int singles(int nOut) { return nOut % TILE >= TILE / 2 ? 0 : nOut % TILE; }
 
     /**
      * Whole register tiles store straight into y; the positions past the last whole tile, and a
@@ -186,44 +162,38 @@ final class Conv3x3Kernels implements ConvKernels {
     private void implicitGemm(float[] x, int nIn, int nOut, int plane, boolean relu, float[] y, int yo) {
         int nk = nIn * 9;
         int tiles = tiles(nOut), singles = singles(nOut);
-        int span = roundUp(plane, tileStride);
-        if (tail.length < Math.max(tileOutputs * span, 4 * L)) tail = new float[Math.max(tileOutputs * span, 4 * L)];
-        int whole = plane / tileStride * tileStride;
+        int span = roundUp(plane, 4 * L);
+        if (tail.length < TILE * span) tail = new float[TILE * span];
+        int whole = plane / (2 * L) * (2 * L);
         // positions outer, tiles inner: one stretch of the input planes serves all tiles from cache
-        int full = nOut / tileOutputs;
-        for (int q = 0; q < whole; q += tileStride)
+        int full = nOut / TILE;
+        for (int q = 0; q < whole; q += 2 * L)
             for (int tile = 0; tile < full; tile++)
-                tile(x, q, taps, nk, packed, tile * tileOutputs * nk, packedBias, tile * tileOutputs, relu,
-                        y, yo + tile * tileOutputs * plane + q, plane, tileStride);
+                tile8(x, q, taps, nk, packed, tile * TILE * nk, packedBias, tile * TILE, relu,
+                        y, yo + tile * TILE * plane + q, plane, 2 * L);
         for (int tile = 0; tile < tiles; tile++) {
-            int o0 = tile * tileOutputs, wo = tile * tileOutputs * nk, outputs = Math.min(tileOutputs, nOut - o0);
-            if (outputs == tileOutputs) {
+            int o0 = tile * TILE, wo = tile * TILE * nk, outputs = Math.min(TILE, nOut - o0);
+            if (outputs == TILE) {
                 if (whole < plane) {
-                    tile(x, whole, taps, nk, packed, wo, packedBias, o0, relu, tail, 0, tileStride, tileStride);
-                    for (int j = 0; j < tileOutputs; j++)
-                        System.arraycopy(tail, j * tileStride, y, yo + (o0 + j) * plane + whole, plane - whole);
+                    tile8(x, whole, taps, nk, packed, wo, packedBias, o0, relu, tail, 0, 2 * L, 2 * L);
+                    for (int j = 0; j < TILE; j++)
+                        System.arraycopy(tail, j * 2 * L, y, yo + (o0 + j) * plane + whole, plane - whole);
                 }
             } else {
-                tile(x, 0, taps, nk, packed, wo, packedBias, o0, relu, tail, 0, span, span);
+                int count = roundUp(plane, 2 * L);
+                tile8(x, 0, taps, nk, packed, wo, packedBias, o0, relu, tail, 0, span, count);
                 for (int j = 0; j < outputs; j++) System.arraycopy(tail, j * span, y, yo + (o0 + j) * plane, plane);
             }
         }
         int whole4 = plane / (4 * L) * (4 * L);
         for (int s = 0; s < singles; s++) {
-            int o = tiles * tileOutputs + s, wo = tiles * tileOutputs * nk + s * nk;
+            int o = tiles * TILE + s, wo = tiles * TILE * nk + s * nk;
             tile1(x, 0, taps, nk, packed, wo, packedBias[o], relu, y, yo + o * plane, whole4);
             if (whole4 < plane) {
                 tile1(x, whole4, taps, nk, packed, wo, packedBias[o], relu, tail, 0, 4 * L);
                 System.arraycopy(tail, 0, y, yo + o * plane + whole4, plane - whole4);
             }
         }
-    }
-
-    /** One register tile's outputs for positions [xq, xq + count) (a multiple of {@code tileStride}); see {@link #tile8}. */
-    private void tile(float[] x, int xq, int[] taps, int nk, float[] w, int wo, float[] b, int bo, boolean relu,
-                      float[] y, int yo, int ys, int count) {
-        if (wideTiles) tile8(x, xq, taps, nk, w, wo, b, bo, relu, y, yo, ys, count);
-        else tile4(x, xq, taps, nk, w, wo, b, bo, relu, y, yo, ys, count);
     }
 
     /**
@@ -241,7 +211,7 @@ final class Conv3x3Kernels implements ConvKernels {
             FloatVector a50 = FloatVector.broadcast(F, b[bo + 5]), a51 = a50;
             FloatVector a60 = FloatVector.broadcast(F, b[bo + 6]), a61 = a60;
             FloatVector a70 = FloatVector.broadcast(F, b[bo + 7]), a71 = a70;
-            for (int k = 0, wi = wo; k < nk; k++, wi += 8) {
+            for (int k = 0, wi = wo; k < nk; k++, wi += TILE) {
                 int xi = xq + q + taps[k];
                 FloatVector x0 = FloatVector.fromArray(F, x, xi);
                 FloatVector x1 = FloatVector.fromArray(F, x, xi + L);
@@ -280,41 +250,7 @@ final class Conv3x3Kernels implements ConvKernels {
         }
     }
 
-    /** 4 outputs x 3 vectors of positions per register tile, as {@link #tile8} for 16 vector registers. */
-    private static void tile4(float[] x, int xq, int[] taps, int nk, float[] w, int wo, float[] b, int bo, boolean relu,
-                              float[] y, int yo, int ys, int count) {
-        for (int q = 0; q < count; q += 3 * L) {
-            FloatVector a00 = FloatVector.broadcast(F, b[bo]), a01 = a00, a02 = a00;
-            FloatVector a10 = FloatVector.broadcast(F, b[bo + 1]), a11 = a10, a12 = a10;
-            FloatVector a20 = FloatVector.broadcast(F, b[bo + 2]), a21 = a20, a22 = a20;
-            FloatVector a30 = FloatVector.broadcast(F, b[bo + 3]), a31 = a30, a32 = a30;
-            for (int k = 0, wi = wo; k < nk; k++, wi += 4) {
-                int xi = xq + q + taps[k];
-                FloatVector x0 = FloatVector.fromArray(F, x, xi);
-                FloatVector x1 = FloatVector.fromArray(F, x, xi + L);
-                FloatVector x2 = FloatVector.fromArray(F, x, xi + 2 * L);
-                FloatVector v = FloatVector.broadcast(F, w[wi]);
-                a00 = x0.fma(v, a00); a01 = x1.fma(v, a01); a02 = x2.fma(v, a02);
-                v = FloatVector.broadcast(F, w[wi + 1]);
-                a10 = x0.fma(v, a10); a11 = x1.fma(v, a11); a12 = x2.fma(v, a12);
-                v = FloatVector.broadcast(F, w[wi + 2]);
-                a20 = x0.fma(v, a20); a21 = x1.fma(v, a21); a22 = x2.fma(v, a22);
-                v = FloatVector.broadcast(F, w[wi + 3]);
-                a30 = x0.fma(v, a30); a31 = x1.fma(v, a31); a32 = x2.fma(v, a32);
-            }
-            if (relu) {
-                a00 = a00.max(0f); a01 = a01.max(0f); a02 = a02.max(0f); a10 = a10.max(0f); a11 = a11.max(0f); a12 = a12.max(0f);
-                a20 = a20.max(0f); a21 = a21.max(0f); a22 = a22.max(0f); a30 = a30.max(0f); a31 = a31.max(0f); a32 = a32.max(0f);
-            }
-            int yi = yo + q;
-            a00.intoArray(y, yi); a01.intoArray(y, yi + L); a02.intoArray(y, yi + 2 * L); yi += ys;
-            a10.intoArray(y, yi); a11.intoArray(y, yi + L); a12.intoArray(y, yi + 2 * L); yi += ys;
-            a20.intoArray(y, yi); a21.intoArray(y, yi + L); a22.intoArray(y, yi + 2 * L); yi += ys;
-            a30.intoArray(y, yi); a31.intoArray(y, yi + L); a32.intoArray(y, yi + 2 * L);
-        }
-    }
-
-    /** One output x 4 vectors of positions per register tile, for the few outputs left over by the tiles. */
+    /** One output x 4 vectors of positions per register tile, for the few outputs left over by tile8. */
     private static void tile1(float[] x, int xq, int[] taps, int nk, float[] w, int wo, float bias, boolean relu,
                               float[] y, int yo, int count) {
         for (int q = 0; q < count; q += 4 * L) {

@@ -115,38 +115,19 @@ class Conv3x3KernelsTest {
         assertClose(name(shape, "backwardFilter db increment"), dbGrad, dbOnly, 0f);
     }
 
-    /** Both register tiles (8 x 2 for 32 vector registers, 4 x 3 for 16), whichever this CPU would take. */
-    @org.junit.jupiter.params.ParameterizedTest(name = "wide tiles {0}")
-    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
-    void everyShapeMatchesTheReference(boolean wideTiles) {
-        Conv3x3Kernels k = new Conv3x3Kernels(wideTiles);
+    @Test
+    void everyShapeMatchesTheReference() {
+        Conv3x3Kernels k = new Conv3x3Kernels();
         for (int[] shape : SHAPES) {
             check(k, shape, true);
             check(k, shape, false);
         }
     }
 
-    /** The register tile's shape changes which outputs run together, not any output's sum: the same bits. */
-    @Test
-    void bothRegisterTilesGiveTheSameBits() {
-        Conv3x3Kernels wide = new Conv3x3Kernels(true), narrow = new Conv3x3Kernels(false);
-        for (int[] shape : SHAPES) {
-            int cin = shape[0], cout = shape[1], h = shape[2], w = shape[3];
-            float[] x = randomArray(cin * h * w), wt = randomArray(cout * cin * 9), bias = randomArray(cout), dy = randomArray(cout * h * w);
-            float[] y1 = new float[cout * h * w], y2 = new float[y1.length], dx1 = new float[cin * h * w], dx2 = new float[dx1.length];
-            wide.forward(x, 0, cin, h, w, wt, 0, bias, 0, cout, y1, 0, true);
-            narrow.forward(x, 0, cin, h, w, wt, 0, bias, 0, cout, y2, 0, true);
-            org.junit.jupiter.api.Assertions.assertArrayEquals(y1, y2, name(shape, "forward"));
-            wide.backwardData(dy, 0, cout, h, w, wt, 0, cin, dx1, 0);
-            narrow.backwardData(dy, 0, cout, h, w, wt, 0, cin, dx2, 0);
-            org.junit.jupiter.api.Assertions.assertArrayEquals(dx1, dx2, name(shape, "backwardData"));
-        }
-    }
-
     @Test
     void scratchReusedAcrossShapesInAnyOrderStaysCorrect() {
         // one instance going back and forth between shapes, as a worker does over a training step
-        Conv3x3Kernels k = new Conv3x3Kernels(!Conv3x3Kernels.WIDE_REGISTERS);
+        Conv3x3Kernels k = new Conv3x3Kernels();
         for (int i = SHAPES.length - 1; i >= 0; i--) {
             check(k, SHAPES[i], i % 2 == 0);
             check(k, SHAPES[(i * 7) % SHAPES.length], false);
