@@ -91,7 +91,7 @@ final class DenoiseCommand implements Callable<Integer> {
             ranges.pop();
         }
         int channels = loaded.arch().channels();
-        err.println(TrainedOn.describe(loaded));
+        out.println(TrainedOn.describe(loaded));
         // small grey images go through the model in batches of their size; the others one at a time, in tiles
         List<Integer> batched = new ArrayList<>(), tiled = new ArrayList<>();
         for (int i = 0; i < images.size(); i++) (channels == 1 && headers.get(i).pixels() <= BATCH_PIXELS ? batched : tiled).add(i);

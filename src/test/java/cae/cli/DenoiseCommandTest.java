@@ -69,7 +69,7 @@ class DenoiseCommandTest {
         CommandLineTest.Result grey = CommandLineTest.run("denoise", "--device", "cpu", "--model", model.toString(),
                 "--out", tmp.resolve("grey").toString(), small.toString(), colour.toString());
         assertEquals(0, grey.code(), grey.err());
-        assertTrue(grey.err().contains("trained on data it does not name (grey"), grey.err());
+        assertTrue(grey.out().contains("trained on data it does not name (grey"), grey.out());
         assertTrue(grey.err().contains("colour.png is in colour and the model was trained on grey images"), grey.err());
         assertEquals(1, grey.err().lines().filter(l -> l.startsWith("warning:")).count(), grey.err());
         // colour.png (above BATCH_PIXELS) went through the tiles: the same bytes as the whole image through the model at once
@@ -92,7 +92,7 @@ class DenoiseCommandTest {
         CommandLineTest.Result rgbRun = CommandLineTest.run("denoise", "--device", "cpu", "--model", colourModel.toString(),
                 "--out", tmp.resolve("rgb").toString(), small.toString(), colour.toString());
         assertEquals(0, rgbRun.code(), rgbRun.err());
-        assertTrue(rgbRun.err().contains("trained on photos (rgb, noise gaussian:0.1)"), rgbRun.err());
+        assertTrue(rgbRun.out().contains("trained on photos (rgb, noise gaussian:0.1)"), rgbRun.out());
         assertTrue(rgbRun.err().contains("small.png is grey and the model was trained on colour images"), rgbRun.err());
         java.awt.image.BufferedImage out = javax.imageio.ImageIO.read(tmp.resolve("rgb/colour-denoised.png").toFile());
         assertEquals(3, out.getRaster().getNumBands());
