@@ -43,7 +43,16 @@ public final class ModelFile {
                             + (metadata.getOrDefault("patch", "0").equals("0") ? " images" : " crops")
                     : "";
             return metadata.getOrDefault("dataset", "data it does not name") + " (" + (arch.channels() == 1 ? "grey" : "rgb") + size
-                    + ", noise " + metadata.getOrDefault("noise", "0.5") + ")";
+                    + ", noise " + noise() + ")";
+        }
+
+        private String noise() {
+            String text = metadata.getOrDefault("noise", "0.5");
+            try {
+                return cae.engine.Noise.parse(text).toString();
+            } catch (IllegalArgumentException e) {
+                return text;  // a setting this program does not know is still worth showing as it is
+            }
         }
     }
 
