@@ -1,11 +1,14 @@
 package cae.api;
 
 import cae.engine.Engine;
+import cae.data.ImageFolder;
 import cae.io.GreyImages;
+import cae.io.ImageFiles;
 import cae.io.ModelFileException;
 import cae.model.Autoencoder;
 import cae.model.Denoiser;
 import cae.model.ModelFile;
+import cae.model.TiledDenoiser;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -26,16 +29,24 @@ import java.util.Map;
  * }
  * }</pre>
  *
- * <p>The model sees grey images with values in [0, 1]; colour is converted to grey as the command
- * line's {@code denoise} does (0.299 R + 0.587 G + 0.114 B of the stored samples, alpha ignored).
- * Methods may be called from several threads; they take turns.
+ * <p>A model is grey or colour, as it was trained ({@link #channels()}: 1 or 3), and every image is
+ * given to it as such, as the command line's {@code denoise} does: a colour image into a grey model as
+ * grey (0.299 R + 0.587 G + 0.114 B of the stored samples), a grey image into a colour model as three
+ * equal channels; alpha is ignored. Values are on the [0, 1] scale. Images of any size are denoised in
+ * bounded memory: a large one goes through the model in tiles whose result equals the whole image's
+ * (bit for bit on the CPU engine; the bilinear decoder's tiles differ slightly where a side is not a
+ * multiple of 2^stages). Methods may be called from several threads; they take turns.
  */
 public final class Model implements AutoCloseable {
     private final ModelFile.Loaded loaded;
     private final Engine engine;
     private final Autoencoder net;
     private final List<String> notes;
-    /** The last image size's denoiser, kept because an application usually sends one size after another. */
+    private final TiledDenoiser tiles;
+    /**
+     * The last small grey image size's denoiser, kept because an application usually sends one size
+     * after another; an image that fits one tile is its own tile, so the output is the tiled one.
+     */
     private Denoiser denoiser;
     private int denoiserHeight, denoiserWidth;
     private boolean closed;
@@ -46,6 +57,7 @@ public final class Model implements AutoCloseable {
         this.notes = Collections.unmodifiableList(notes);
         this.net = new Autoencoder(engine, loaded.arch());
         net.setWeights(loaded.params());
+        this.tiles = new TiledDenoiser(net);
     }
 
     /**
@@ -88,38 +100,60 @@ public final class Model implements AutoCloseable {
     /**
      * Denoises one image of any size.
      *
-     * @param image grey or colour (converted to grey), any of the types ImageIO reads
-     * @return a new 8-bit grey image of the same size
+     * @param image grey or colour, any of the types ImageIO reads; converted to the model's channels
+     * @return a new 8-bit image of the same size: grey ({@code TYPE_BYTE_GRAY}) for a grey model, RGB
+     *         ({@code TYPE_INT_RGB}) for a colour one
      */
     public synchronized BufferedImage denoise(BufferedImage image) {
         int width = image.getWidth(), height = image.getHeight();
-        float[] denoised = run(GreyImages.toGrey(image), height, width);
-        return GreyImages.toBufferedImage(new GreyImages.Image(width, height, denoised));
+        float[] denoised = run(asModelSees(image), height, width);
+        return ImageFiles.toBufferedImage(denoised, channels(), width, height);
     }
 
     /**
      * Denoises one image given as floats in [0, 1], planar: {@code pixels[c * height * width + y * width + x]}.
      *
-     * @param channels 1 (grey) or 3 (R, G, B planes, converted to grey)
-     * @return the denoised image, {@link #channels()} planes of height x width values in [0, 1]
+     * @param channels 1 (grey) or 3 (R, G, B planes); converted to the model's channels
+     * @return the denoised image, {@link #channels()} planes of height x width values (in [0, 1], except
+     *         that a residual model's output is not clipped)
      * @throws IllegalArgumentException when the array does not hold channels x height x width values
      */
     public synchronized float[] denoise(float[] pixels, int channels, int height, int width) {
-        return run(GreyImages.toGrey(pixels, channels, height, width), height, width);
+        float[] planes = GreyImages.toGrey(pixels, channels, height, width);  // checks the size whatever the model
+        if (channels() == 3) planes = channels == 3 ? pixels : threeEqualPlanes(planes);
+        return run(planes, height, width);
     }
 
     /**
-     * Denoises an image file (PNG, JPEG, GIF or BMP, grey or colour) into a grey PNG, written atomically.
+     * Denoises an image file (PNG, JPEG, GIF or BMP, grey or colour, any size up to 100 megapixels) into
+     * an 8-bit PNG, grey or RGB as the model is, written atomically.
      *
-     * @throws IOException when the input cannot be read as an image or the output cannot be written
+     * @throws IOException when the input cannot be read as an image, is larger than 100 megapixels (by
+     *         its header, before decoding), or the output cannot be written
      */
     public synchronized void denoise(Path image, Path output) throws IOException {
-        GreyImages.Image in = GreyImages.read(image);
-        GreyImages.write(output, run(in.pixels(), in.height(), in.width()), in.width(), in.height());
+        BufferedImage decoded = ImageFiles.decode(image, ImageFolder.DEFAULT_MAX_PIXELS, warning -> {});
+        int width = decoded.getWidth(), height = decoded.getHeight();
+        float[] planes = asModelSees(decoded);
+        decoded = null;  // let the decoded image go before the output is made
+        ImageFiles.writePng(output, run(planes, height, width), channels(), width, height);
     }
 
-    private float[] run(float[] grey, int height, int width) {
+    /** The image as the model gets it: grey, or R, G, B planes (a grey image's sample in all three). */
+    private float[] asModelSees(BufferedImage image) {
+        return channels() == 1 ? GreyImages.toGrey(image) : ImageFiles.toRgb(image);
+    }
+
+    private static float[] threeEqualPlanes(float[] grey) {
+        float[] rgb = new float[3 * grey.length];
+        for (int c = 0; c < 3; c++) System.arraycopy(grey, 0, rgb, c * grey.length, grey.length);
+        return rgb;
+    }
+
+    /** The model's output for planes of its channels. */
+    private float[] run(float[] planes, int height, int width) {
         if (closed) throw new IllegalStateException("the model is closed");
+        if (channels() != 1 || height > tiles.tile() || width > tiles.tile()) return tiles.denoise(planes, height, width);
         if (denoiser == null || denoiserHeight != height || denoiserWidth != width) {
             if (denoiser != null) denoiser.close();
             denoiser = null;   // a failure below leaves no closed denoiser behind
@@ -127,11 +161,17 @@ public final class Model implements AutoCloseable {
             denoiserHeight = height;
             denoiserWidth = width;
         }
-        return denoiser.denoise(List.of(grey))[0];
+        return denoiser.denoise(List.of(planes))[0];
     }
 
-    /** Channels of the images the model returns: 1 (grey). */
-    public int channels() { return 1; }
+    /** Channels of the images the model takes and returns: 1 (grey) or 3 (R, G, B), as it was trained. */
+    public int channels() { return loaded.arch().channels(); }
+
+    /**
+     * What the model file says the model was trained on: its data, channels, image or crop size and
+     * noise, e.g. "mnist (grey, 28 x 28 images, noise 0.5)". A model denoises best images like those.
+     */
+    public String trainedOn() { return loaded.trainedOn(); }
 
     /** The decoder variant: nearest (the recipe), bilinear, transposed or unpool. */
     public String decoder() { return loaded.arch().decoder().id(); }

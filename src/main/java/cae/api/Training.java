@@ -2,10 +2,12 @@ package cae.api;
 
 import cae.data.DataException;
 import cae.data.DataSet;
+import cae.data.ImageFolder;
 import cae.data.MnistFetcher;
 import cae.engine.Engine;
 import cae.io.ModelFileException;
 import cae.train.Trainer;
+import cae.train.RunData;
 import cae.train.TrainingConfig;
 import cae.train.TrainingRun;
 
@@ -38,28 +40,42 @@ public final class Training {
     /**
      * Trains, telling {@code listener} every step's loss and the command line's log lines.
      *
-     * @throws IllegalArgumentException when the run's folder already holds a run, or the batch is larger
-     *         than the training images
+     * @throws IllegalArgumentException when the run's folder already holds a run, the batch is larger
+     *         than the training images (or their crops), or a folder of photographs does not fit the
+     *         settings: images of different sizes without a patch, a patch larger than the smallest
+     *         image, no test images
      * @throws IllegalStateException for {@link Device#CUDA} where the CUDA engine cannot run, or when the
      *         loss becomes NaN or infinite (training stops; the last checkpoint stays as it was)
      * @throws IOException when the data cannot be read or fetched, or a file cannot be written
      */
     public static TrainingResult run(TrainingSettings settings, TrainingListener listener) throws IOException {
         try (Lines log = new Lines(listener::message)) {
-            TrainingConfig config = settings.config();
             Path out = settings.out() != null ? settings.out() : TrainingRun.newRunFolder("");
             if (Files.exists(out) && !Files.isDirectory(out)) throw new IOException(out + ": exists and is not a folder");
             List<String> taken = TrainingRun.runFilesIn(out);
             if (!taken.isEmpty())
                 throw new IllegalArgumentException(out + " already holds a run (" + String.join(", ", taken) + "); choose another folder");
-            DataSet data = settings.data() != null ? DataSet.load(settings.data()) : MnistFetcher.load(MnistFetcher.defaultCacheDir(), log);
-            String problem = TrainingRun.batchProblem(data, config.batch(), config.limit());
+            TrainingConfig config;
+            RunData data;
+            if (settings.photos()) {
+                ImageFolder folder = ImageFolder.load(settings.photoOptions(log));
+                config = settings.config(folder.channels());
+                data = RunData.of(folder, config.limit());
+                String problem = data.sizeProblem(config.patch(), TrainingSettings.NAMING);
+                if (problem != null) throw new IllegalArgumentException(problem);
+            } else {
+                DataSet idx = settings.data() != null ? DataSet.load(settings.data()) : MnistFetcher.load(MnistFetcher.defaultCacheDir(), log);
+                config = settings.config(1);
+                String limitNote = TrainingRun.limitNote(idx, config.limit());
+                if (limitNote != null) log.println(limitNote);
+                data = RunData.of(idx, config.limit());
+            }
+            String problem = TrainingRun.batchProblem(data, config.batch(), config.limit(), config.crops());
             if (problem != null) throw new IllegalArgumentException(problem);
-            String limitNote = TrainingRun.limitNote(data, config.limit());
-            if (limitNote != null) log.println(limitNote);
 
             try (Engine engine = settings.engine().open(log)) {
                 TrainingRun run = new TrainingRun(engine, data, config, out, log, (start, total, imagesPerStep) -> null);
+                if (settings.maxMinutes() > 0) run.maxMinutes(settings.maxMinutes());
                 run.onEveryStep((step, steps, epoch, loss) -> listener.progress(new TrainingProgress(epoch, config.epochs(), step, steps, loss)));
                 run.stopWhen(listener::stopRequested);
                 TrainingRun.Summary summary = run.run(null);

@@ -8,10 +8,12 @@ import java.nio.file.Path;
  * {@code metrics.json}; when it was stopped, the checkpoint and {@code loss.csv}, and the test metrics
  * here are NaN.
  *
- * @param finished whether every epoch ran (false: stopped by {@link TrainingListener#stopRequested()} or Ctrl-C)
+ * @param finished whether the run ended with its model and metrics written: every epoch ran, or the time budget
+ *                 ({@link TrainingSettings#maxMinutes()}) was spent, with fewer steps (false: stopped by
+ *                 {@link TrainingListener#stopRequested()} or Ctrl-C)
  * @param folder the run's folder
  * @param steps the training steps done
- * @param testLoss the mean loss on the test images
+ * @param testLoss the mean loss on the test images (for photographs, their crops)
  * @param psnrNoisyDb PSNR of the noisy test images against the clean ones, in dB
  * @param psnrDenoisedDb PSNR of the denoised test images against the clean ones, in dB
  * @param trainImagesPerSecond training speed over the run

@@ -3,9 +3,12 @@
  *
  * <ul>
  *   <li>{@link cae.api.Model}: load a run folder or {@code model.safetensors} and denoise a
- *       {@link java.awt.image.BufferedImage}, a float array, or a file into a file.</li>
+ *       {@link java.awt.image.BufferedImage}, a float array, or a file into a file, grey or colour as
+ *       the model was trained, any size in bounded memory.</li>
  *   <li>{@link cae.api.Training}: train with {@link cae.api.TrainingSettings} (the command line's
- *       {@code train} options and defaults), hearing each step through a {@link cae.api.TrainingListener}.</li>
+ *       {@code train} options and defaults: MNIST, a folder of IDX files, or a folder of your own
+ *       photographs, grey or colour, on random crops), hearing each step through a
+ *       {@link cae.api.TrainingListener}.</li>
  *   <li>{@link cae.api.EngineSettings}: where to run ({@link cae.api.Device}: auto, CPU or CUDA) and how.</li>
  * </ul>
  *

@@ -58,6 +58,11 @@ public final class ImageFolder {
     /** At most this many pixels (width x height) in one image unless the user allows more. */
     public static final long DEFAULT_MAX_PIXELS = 100_000_000L;
 
+    /** Whether {@code data} is a folder of photographs: a folder that holds no IDX files (those are a {@link DataSet}). */
+    public static boolean holdsPhotos(Path data) {
+        return data != null && Files.isDirectory(data) && !DataSet.isIdxFolder(data);
+    }
+
     /** {@code --color}: grey, rgb, or what the images are. */
     public enum Color {
         GREY, RGB, AUTO;

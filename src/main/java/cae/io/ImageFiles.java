@@ -228,8 +228,18 @@ public final class ImageFiles {
             GreyImages.write(file, planes, width, height);
             return;
         }
-        if (channels != 3 || planes.length != 3L * width * height)
+        Awt.writePng(file, toBufferedImage(planes, channels, width, height));
+    }
+
+    /**
+     * Planar values (1 grey or 3 R, G, B planes of height x width) as an 8-bit image, grey or RGB: each
+     * value clipped to [0, 1] and rounded to 0..255 as {@link GreyImages#toByte} does, so that the image
+     * holds what {@link #writePng} writes.
+     */
+    public static BufferedImage toBufferedImage(float[] planes, int channels, int width, int height) {
+        if ((channels != 1 && channels != 3) || planes.length != (long) channels * width * height)
             throw new IllegalArgumentException(planes.length + " values are not " + channels + " planes of " + width + " x " + height);
+        if (channels == 1) return GreyImages.toBufferedImage(new GreyImages.Image(width, height, planes));
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         java.awt.image.WritableRaster raster = image.getRaster();
         int[] row = new int[width];
@@ -239,7 +249,7 @@ public final class ImageFiles {
                 for (int x = 0; x < width; x++) row[x] = GreyImages.toByte(planes[c * plane + y * width + x]);
                 raster.setSamples(0, y, width, 1, c, row);
             }
-        Awt.writePng(file, image);
+        return image;
     }
 
     /** At most this many distinct decoder warnings are listed for one image. */

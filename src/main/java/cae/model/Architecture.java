@@ -36,6 +36,9 @@ public final class Architecture {
 
         public String id() { return name().toLowerCase(Locale.ROOT); }
 
+        /** The loss a model gets when none is chosen: MSE for a residual output (which is linear), else the recipe's cross-entropy. */
+        public static Loss defaultFor(boolean residual) { return residual ? MSE : XENT; }
+
         public static Loss parse(String s) {
             for (Loss l : values()) if (l.id().equals(s.toLowerCase(Locale.ROOT))) return l;
             throw new IllegalArgumentException("unknown loss '" + s + "' (expected xent or mse)");

@@ -31,7 +31,30 @@ public final class ModelFile {
         SafeTensors.write(file, meta, split(arch, params));
     }
 
-    public record Loaded(Path file, Architecture arch, float[] params, Map<String, String> metadata) {}
+    public record Loaded(Path file, Architecture arch, float[] params, Map<String, String> metadata) {
+        /**
+         * What the file says the model learned from, for a user who wonders what it suits: "mnist (grey,
+         * 28 x 28 images, noise 0.5)", "photos (rgb, 64 x 64 crops, noise gaussian:0.1)". The size is left
+         * out where the file does not record it, and a file without a noise setting has the recipe's 0.5.
+         */
+        public String trainedOn() {
+            String size = metadata.containsKey(IMAGE_HEIGHT) && metadata.containsKey(IMAGE_WIDTH)
+                    ? ", " + metadata.get(IMAGE_WIDTH) + " x " + metadata.get(IMAGE_HEIGHT)
+                            + (metadata.getOrDefault("patch", "0").equals("0") ? " images" : " crops")
+                    : "";
+            return metadata.getOrDefault("dataset", "data it does not name") + " (" + (arch.channels() == 1 ? "grey" : "rgb") + size
+                    + ", noise " + noise() + ")";
+        }
+
+        private String noise() {
+            String text = metadata.getOrDefault("noise", "0.5");
+            try {
+                return cae.engine.Noise.parse(text).toString();
+            } catch (IllegalArgumentException e) {
+                return text;  // a setting this program does not know is still worth showing as it is
+            }
+        }
+    }
 
     /** Loads and checks a model file; a directory means its model.safetensors. */
     public static Loaded read(Path path) throws IOException {

@@ -62,6 +62,32 @@ public record RunData(String description, String name, String identity, String s
                 trainPart, validation, test);
     }
 
+    /**
+     * What keeps this data from training and scoring with crops of side {@code patch} (0: whole
+     * images), or null: it needs test images, and images of one size or a patch that fits every image.
+     *
+     * @param option how the caller names a setting, from its command-line name without dashes ("patch",
+     *               "split", "test"), for the message's hint
+     */
+    public String sizeProblem(int patch, java.util.function.UnaryOperator<String> option) {
+        if (test.count() == 0)
+            return name + " gives no test images with the split " + split + "; add images, change " + option.apply("split")
+                    + ", or give " + option.apply("test") + " DIR";
+        for (Part part : new Part[] {train, validation, test}) {
+            if (part == null) continue;
+            if (patch == 0 && !part.sameSize())
+                return "the " + part.what() + " images of " + name + " differ in size; give " + option.apply("patch")
+                        + " P to train on P x P crops (e.g. " + option.apply("patch") + " 64)";
+            if (patch > Math.min(part.minHeight(), part.minWidth()))
+                return option.apply("patch") + " " + patch + " is larger than the smallest " + part.what() + " image ("
+                        + part.minWidth() + " x " + part.minHeight() + "); give a smaller " + option.apply("patch");
+        }
+        if (patch == 0 && (train.height() != test.height() || train.width() != test.width()))
+            return "the train and test images of " + name + " differ in size; give " + option.apply("patch")
+                    + " P to train and score on P x P crops";
+        return null;
+    }
+
     private static Part part(String what, ImageFolder.Part photos) { return part(what, photos.pixels(), photos.noisy(), photos); }
 
     private static Part part(String what, Pixels pixels, Pixels noisy, ImageFolder.Part photos) {

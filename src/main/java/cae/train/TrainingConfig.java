@@ -47,6 +47,31 @@ public record TrainingConfig(int epochs, int batch, float learningRate, Noise no
         this(epochs, batch, learningRate, noise, seed, limit, Decoder.NEAREST);
     }
 
+    /**
+     * The noise a new run adds: the one {@code given}, else photographs' default ({@link #PHOTO_NOISE})
+     * or the recipe's (Gaussian, {@link #NOISE}); none with real noisy twins, which are the input, so
+     * giving a noise with them is refused.
+     *
+     * @param given  the noise asked for, or null for the default
+     * @param option how the caller names a setting, from its command-line name without dashes
+     *               ("noise", "noisy-data"), for the message
+     * @throws IllegalArgumentException when a noise is given with noisy twins
+     */
+    public static Noise noiseFor(Noise given, boolean photos, boolean noisyTwins, java.util.function.UnaryOperator<String> option) {
+        if (noisyTwins && given != null)
+            throw new IllegalArgumentException(option.apply("noise") + " does not apply with " + option.apply("noisy-data")
+                    + ": the noisy twins are the input");
+        if (noisyTwins) return Noise.NONE;
+        if (given != null) return given;
+        return photos ? PHOTO_NOISE : Noise.gaussian(NOISE);
+    }
+
+    /** The same settings with the model made for images of {@code channels} (1 grey, 3 RGB), as the data turned out to be. */
+    public TrainingConfig withChannels(int channels) {
+        Architecture m = new Architecture(model.decoder(), channels, model.widths(), model.skips(), model.residual(), model.loss());
+        return new TrainingConfig(epochs, batch, learningRate, noise, seed, limit, m, patch, crops);
+    }
+
     public Decoder decoder() { return model.decoder(); }
 
     /** Samples per epoch: every image's crops once (its whole self once without a patch). */

@@ -122,6 +122,8 @@ class ModelTest {
         try (Model m = Model.load(model(), CPU)) {
             assertEquals("nearest", m.decoder());
             assertEquals(30_689, m.parameterCount());
+            assertEquals(1, m.channels());
+            assertEquals("data it does not name (grey, noise gaussian:0.5)", m.trainedOn(), "a file that records neither data nor noise");
             assertEquals("cae", m.metadata().get("format"));
             assertTrue(m.engine().startsWith("cpu engine, 1 thread"), m.engine());
             assertEquals(dir.resolve("model.safetensors"), m.file());

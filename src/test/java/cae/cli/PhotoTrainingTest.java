@@ -23,10 +23,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * loss falls, the denoised test crops gain PSNR over the noisy ones, the files record the colour, the
  * model options and the folder's identity, and a resume goes on.
  */
-class PhotoTrainingTest {
+public class PhotoTrainingTest {
 
     /** Smooth colour pictures: a gradient with soft discs, {@code count} of them in two subfolders, of three sizes. */
-    static Path photos(Path folder, int count, long seed) throws Exception {
+    public static Path photos(Path folder, int count, long seed) throws Exception {
         Random random = new Random(seed);
         for (int i = 0; i < count; i++) {
             int width = 40 + 8 * (i % 3), height = 36 + 4 * (i % 2);
