@@ -200,10 +200,23 @@ final class DenoiseCommand implements Callable<Integer> {
 
     /** An image decoded as {@link #readImage} reads it, with its colour. */
     private static BufferedImage decode(Path file, long maxPixels, PrintStream err) {
+        return read(file, err, warnings -> ImageFiles.decode(file, maxPixels, warnings));
+    }
+
+    /**
+     * An image as denoise reads it: refused in one line when it cannot be read or is larger than
+     * {@code maxPixels}; the decoder's warnings (a JPEG cut short) on one line of {@code err}, naming the file.
+     */
+    static GreyImages.Image readImage(Path file, long maxPixels, PrintStream err) {
+        return read(file, err, warnings -> GreyImages.read(file, maxPixels, warnings));
+    }
+
+    /** Reads an image with {@code reader}, its errors as one line, its warnings on one line of {@code err}. */
+    private static <T> T read(Path file, PrintStream err, ImageReader<T> reader) {
         Set<String> warnings = new LinkedHashSet<>();
-        BufferedImage image;
+        T image;
         try {
-            image = ImageFiles.decode(file, maxPixels, warnings::add);
+            image = reader.read(warnings::add);
         } catch (GreyImages.TooLargeException e) {
             throw new UserError(e.getMessage() + "; give --max-pixels " + e.pixels() + " to denoise it");
         } catch (java.io.IOException e) {
@@ -213,22 +226,9 @@ final class DenoiseCommand implements Callable<Integer> {
         return image;
     }
 
-    /**
-     * An image as denoise reads it: refused in one line when it cannot be read or is larger than
-     * {@code maxPixels}; the decoder's warnings (a JPEG cut short) on one line of {@code err}, naming the file.
-     */
-    static GreyImages.Image readImage(Path file, long maxPixels, PrintStream err) {
-        Set<String> warnings = new LinkedHashSet<>();
-        GreyImages.Image image;
-        try {
-            image = GreyImages.read(file, maxPixels, warnings::add);
-        } catch (GreyImages.TooLargeException e) {
-            throw new UserError(e.getMessage() + "; give --max-pixels " + e.pixels() + " to denoise it");
-        } catch (java.io.IOException e) {
-            throw new UserError(e.getMessage());
-        }
-        warn(file, warnings, err);
-        return image;
+    @FunctionalInterface
+    private interface ImageReader<T> {
+        T read(java.util.function.Consumer<String> warnings) throws java.io.IOException;
     }
 
     /** The decoder's warnings for one image, on one line. */

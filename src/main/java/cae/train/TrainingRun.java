@@ -228,9 +228,13 @@ public final class TrainingRun {
 
     /** {@code images} on the engine, in a range of its own; added to {@code uploaded}, which the run releases. */
     private ImageSet upload(RunData.Part part, String what, List<ImageSet> uploaded) {
+        return upload(part.upload(), what, uploaded);
+    }
+
+    private ImageSet upload(java.util.function.Function<Engine, ImageSet> upload, String what, List<ImageSet> uploaded) {
         ranges.push("upload " + what + " images");
         try {
-            ImageSet set = part.upload().apply(engine);
+            ImageSet set = upload.apply(engine);
             uploaded.add(set);
             return set;
         } finally {
@@ -240,15 +244,7 @@ public final class TrainingRun {
 
     /** The part's real noisy twins on the engine, or null where it has none (the run adds noise). */
     private ImageSet uploadNoisy(RunData.Part part, String what, List<ImageSet> uploaded) {
-        if (!part.hasNoisyTwins()) return null;
-        ranges.push("upload noisy " + what + " images");
-        try {
-            ImageSet set = part.uploadNoisy().apply(engine);
-            uploaded.add(set);
-            return set;
-        } finally {
-            ranges.pop();
-        }
+        return part.hasNoisyTwins() ? upload(part.uploadNoisy(), "noisy " + what, uploaded) : null;
     }
 
     private Summary train(Trainer trainer, RunData.Part train, TrainingState resume, Interrupt interrupt, List<ImageSet> uploaded)
