@@ -50,6 +50,7 @@ public final class CudaEngine implements Engine {
 
     private final int ordinal;
     private final boolean tf32;
+    private final Fusion fusion;
     private final String deviceName;
     private final CUdevice device = new CUdevice();
     private final CUcontext context = new CUcontext();
@@ -87,6 +88,7 @@ public final class CudaEngine implements Engine {
         if (fusion == null) throw new IllegalArgumentException("the fusion setting must be given (OFF, ON or AUTO)");
         this.ordinal = ordinal;
         this.tf32 = tf32;
+        this.fusion = fusion;
         CudaProbe.Selection probe = CudaProbe.probe();
         if (!probe.available()) throw new CudaException("the CUDA engine cannot run here: " + probe.reason());
         if (ordinal >= probe.deviceCount())
@@ -154,7 +156,7 @@ public final class CudaEngine implements Engine {
     @Override public String describe() {
         return "cuda engine, device " + ordinal + " (" + deviceName + "), convolution "
                 + (cudnn != null ? "cuDNN" : "im2col + cuBLAS SGEMM") + ", " + (tf32 ? "TF32 allowed" : "strict FP32")
-                + ", " + graphs.describe();
+                + ", fusion " + fusion.name().toLowerCase(java.util.Locale.ROOT) + ", " + graphs.describe();
     }
 
     /** The convolution route with the algorithms chosen so far (for -v). */
