@@ -98,6 +98,17 @@ class CompareCommandTest {
         assertEquals(3, picture.getRaster().getNumBands(), "colour data, a colour picture");
         BufferedImage nearestPicture = ImageIO.read(out.resolve("nearest").resolve("reconstructions.png").toFile());
         assertTrue(picture.getHeight() > nearestPicture.getHeight(), "clean, noisy and two variants' rows against three rows of 16 x 16 crops");
+
+        // the same folder as grey: the grey-input columns and the constant grey image's outputs come back
+        Path grey = tmp.resolve("grey");
+        CommandLineTest.Result g = CommandLineTest.run("compare", "--device", "cpu", "--data", data.toString(), "--split", "0.75,0,0.25",
+                "--patch", "16", "--batch", "4", "--color", "grey", "--widths", "8,8", "--decoders", "nearest", "--out", grey.toString());
+        assertEquals(0, g.code(), g.err() + g.out());
+        String[] greyRow = Files.readAllLines(grey.resolve("compare.csv")).get(1).split(",", -1);
+        assertTrue(Double.parseDouble(greyRow[5]) >= 0, String.join(",", greyRow));
+        BufferedImage greyPicture = ImageIO.read(grey.resolve("compare.png").toFile());
+        assertEquals(1, greyPicture.getRaster().getNumBands());
+        assertTrue(greyPicture.getWidth() > picture.getWidth(), "two more columns: the constant grey image's outputs");
     }
 
     @Test
