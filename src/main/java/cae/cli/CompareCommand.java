@@ -99,8 +99,9 @@ final class CompareCommand implements Callable<Integer> {
                Evaluation.Samples samples) {}
 
     /**
-     * What every variant shares, for the table's first line: the noise, and for a folder of photos its
-     * description, the crop size (0: whole images) and the model options where they are not the recipe's.
+     * What every variant shares, for the table's first line: the noise, the description of a folder of
+     * photos (null for IDX data), the crop size (0: whole images) and the model options where they are
+     * not the recipe's (else null).
      */
     record Shared(Noise noise, String photos, int patch, String model) {
         static final Shared RECIPE_ON_IDX = new Shared(Noise.gaussian(TrainingConfig.NOISE), null, 0, null);
