@@ -114,7 +114,7 @@ final class TrainCommand implements Callable<Integer> {
             TrainingConfig c = resumed.config;
             List<String> candidates = new java.util.ArrayList<>(ModelOptions.NAMES);  // the model never changes
             candidates.addAll(Stream.of(batch != c.batch() ? "--batch" : null, learningRate != c.learningRate() ? "--lr" : null,
-                    noise != null && !parsedNoise().equals(c.noise()) ? "--noise" : null, seed != c.seed() ? "--seed" : null,
+                    noise != null && !settings().noise().equals(c.noise()) ? "--noise" : null, seed != c.seed() ? "--seed" : null,
                     limit != c.limit() ? "--limit" : null, patch != null && patch != c.patch() ? "--patch" : null,
                     crops != null && crops != c.crops() ? "--crops" : null).filter(java.util.Objects::nonNull).toList());
             List<String> changed = candidates.stream().filter(spec.commandLine().getParseResult()::hasMatchedOption).toList();
@@ -122,7 +122,7 @@ final class TrainCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(spec.commandLine(), String.join(", ", changed)
                         + " cannot change when resuming: the run goes on with its checkpoint's settings (" + c.metadata()
                         + "; only --epochs and --max-minutes may change)");
-            config = new TrainingConfig(epochs != null ? positive("--epochs", epochs) : c.epochs(), c.batch(), c.learningRate(),
+            config = new TrainingConfig(epochs != null ? RunSettings.positive(spec.commandLine(), "--epochs", epochs) : c.epochs(), c.batch(), c.learningRate(),
                     c.noise(), c.seed(), c.limit(), c.model(), c.patch(), c.crops());
             if (decoder != null && decoder != c.decoder())
                 throw new CommandLine.ParameterException(spec.commandLine(), "--decoder " + decoder.id() + " differs from the checkpoint's "
@@ -151,12 +151,12 @@ final class TrainCommand implements Callable<Integer> {
             if (data.photos()) {
                 if (resume != null && data.color == null) data.color = config.model().channels() == 1 ? "grey" : "rgb";
                 ImageFolder folder = data.loadPhotos(spec.commandLine(), err, terminal, engine.threadCount());
-                if (config == null) config = newConfig(folder.channels(), true, folder.train().noisy() != null);
+                if (config == null) config = settings().config(decoder(), folder.channels(), true, folder.train().noisy() != null);
                 runData = RunData.of(folder, config.limit());
-                checkPhotos(folder, runData, config);
+                settings().checkPhotos(folder, runData, config);
             } else {
                 DataSet dataSet = data.load(err);
-                if (config == null) config = newConfig(1, false, false);
+                if (config == null) config = settings().config(decoder(), 1, false, false);
                 String limitNote = resume == null ? TrainingRun.limitNote(dataSet, config.limit()) : null;
                 if (limitNote != null) err.println(limitNote);
                 runData = RunData.of(dataSet, config.limit());
@@ -203,78 +203,21 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    /** The new run's numeric options, checked before the folder is taken or any data read. */
+    /** The new run's settings from this command's options, by the rule compare shares. */
+    private RunSettings settings() {
+        return new RunSettings(spec.commandLine(), modelOptions, epochs != null ? epochs : TrainingConfig.EPOCHS, batch, learningRate, noise,
+                seed, limit, patch, crops);
+    }
+
+    /** The new run's options, checked before the folder is taken or any data read. */
     private void checkNewRunOptions() {
-        if (epochs != null) positive("--epochs", epochs);
-        positive("--batch", batch);
-        positiveFloat("--lr", learningRate);
-        nonNegative("--limit", limit);
-        if (patch != null) positive("--patch", patch);
-        if (crops != null) positive("--crops", crops);
-        if (crops != null && patch == null)
-            throw new CommandLine.ParameterException(spec.commandLine(), "--crops needs --patch: it counts the crops cut from each image");
-        if (noise != null) parsedNoise();
-        architecture(1);
+        settings().check();
+        settings().architecture(decoder(), 1);
     }
 
-    /**
-     * The new run's settings for images of {@code channels}; photos default to Gaussian noise of 0.1
-     * (about 25/255), real noisy twins to none.
-     */
-    private TrainingConfig newConfig(int channels, boolean photos, boolean noisyTwins) {
-        if (noisyTwins && noise != null)
-            throw new CommandLine.ParameterException(spec.commandLine(), "--noise does not apply with --noisy-data: the noisy twins are the input");
-        cae.engine.Noise n = noisyTwins ? cae.engine.Noise.NONE
-                : noise != null ? parsedNoise() : photos ? TrainingConfig.PHOTO_NOISE : cae.engine.Noise.gaussian(TrainingConfig.NOISE);
-        return new TrainingConfig(epochs != null ? epochs : TrainingConfig.EPOCHS, batch, learningRate, n, seed, limit,
-                architecture(channels), patch != null ? patch : 0, crops != null ? crops : 1);
-    }
-
-    private cae.engine.Noise parsedNoise() {
-        return DataOptions.parsed(spec.commandLine(), "--noise", () -> cae.engine.Noise.parse(noise));
-    }
-
-    private Architecture architecture(int channels) {
-        return modelOptions.architecture(spec.commandLine(), decoder != null ? decoder : Decoder.NEAREST, channels);
-    }
-
-    /** What a folder of photos must give this run: images of one size or a patch that fits them all, and test images. */
-    private void checkPhotos(ImageFolder folder, RunData runData, TrainingConfig config) {
-        CommandLine cmd = spec.commandLine();
-        if (runData.test().count() == 0)
-            throw new CommandLine.ParameterException(cmd, folder.folder() + " gives no test images with the split " + folder.split()
-                    + "; add images, change --split, or give --test DIR");
-        for (RunData.Part part : new RunData.Part[] {runData.train(), runData.validation(), runData.test()}) {
-            if (part == null) continue;
-            if (config.patch() == 0 && !part.sameSize())
-                throw new CommandLine.ParameterException(cmd, "the " + part.what() + " images of " + folder.folder()
-                        + " differ in size; give --patch P to train on P x P crops (e.g. --patch 64)");
-            if (config.patch() > Math.min(part.minHeight(), part.minWidth()))
-                throw new CommandLine.ParameterException(cmd, "--patch " + config.patch() + " is larger than the smallest " + part.what()
-                        + " image (" + part.minWidth() + " x " + part.minHeight() + "); give a smaller --patch");
-        }
-        if (config.patch() == 0 && (runData.train().height() != runData.test().height() || runData.train().width() != runData.test().width()))
-            throw new CommandLine.ParameterException(cmd, "the train and test images of " + folder.folder()
-                    + " differ in size; give --patch P to train and score on P x P crops");
-    }
+    private Decoder decoder() { return decoder != null ? decoder : Decoder.NEAREST; }
 
     private static String channels(int n) { return n == 1 ? "grey" : "rgb"; }
-
-    private int positive(String option, int value) {
-        if (value < 1) throw new CommandLine.ParameterException(spec.commandLine(), option + " must be at least 1, got " + value);
-        return value;
-    }
-
-    private int nonNegative(String option, int value) {
-        if (value < 0) throw new CommandLine.ParameterException(spec.commandLine(), option + " must be 0 or more, got " + value);
-        return value;
-    }
-
-    private float positiveFloat(String option, float value) {
-        if (!(value > 0) || Float.isInfinite(value))
-            throw new CommandLine.ParameterException(spec.commandLine(), option + " must be a positive number, got " + value);
-        return value;
-    }
 
     /** A run's or a comparison's files in {@code folder}: a new run does not go there. */
     static List<String> taken(Path folder) {

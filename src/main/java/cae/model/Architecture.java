@@ -68,7 +68,7 @@ public final class Architecture {
             if (w < 1 || w > MAX_WIDTH) throw new IllegalArgumentException("a stage width must be 1 to " + MAX_WIDTH + ", got " + w);
         if (skips && decoder == Decoder.UNPOOL)
             throw new IllegalArgumentException("--skips does not fit the unpool decoder, whose stages have other channels than the "
-                    + "encoder's of their size; use another --decoder");
+                    + "encoder's of their size");
         if (residual && loss != Loss.MSE) throw new IllegalArgumentException("--residual needs --loss mse (its output is linear)");
         this.decoder = decoder;
         this.channels = channels;

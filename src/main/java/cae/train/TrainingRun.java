@@ -44,8 +44,15 @@ public final class TrainingRun {
     /** How a run ended. */
     public enum Outcome { FINISHED, INTERRUPTED }
 
-    /** What a run measured: null test result and speed when it was interrupted. */
-    public record Summary(Outcome outcome, TrainingState state, Evaluation.Result test, double trainImagesPerSecond) {}
+    /**
+     * What a run measured: null test result and speed when it was interrupted; {@code wholeTest}, the test
+     * photographs scored whole, only for a folder of photos whose images are large enough for SSIM.
+     */
+    public record Summary(Outcome outcome, TrainingState state, Evaluation.Result test, PhotoEvaluation.Result wholeTest,
+                          double trainImagesPerSecond) {}
+
+    /** The test scores: on the test images (or their crops), and on the test photographs whole where they were scored so. */
+    private record TestScores(Evaluation.Result images, PhotoEvaluation.Result whole) {}
 
     private final Engine engine;
     private final RunData data;
@@ -163,7 +170,7 @@ public final class TrainingRun {
     public void profileSteps(long from, long to) { profiledSteps = new long[] {from, to}; }
 
     private Ranges ranges = Ranges.NONE;
-    private ImageSet sharedTestSet;
+    private ImageSet sharedTestSet, sharedTestNoisy;
     private PrintStream scoringProgress;
     private boolean onTerminal;
 
@@ -191,9 +198,13 @@ public final class TrainingRun {
 
     /**
      * Scores the run on {@code testSet}, {@code data}'s test images already on this run's engine (a
-     * comparison uploads them once for all its runs), instead of uploading them; the caller releases it.
+     * comparison uploads them once for all its runs), and on {@code noisyTwins}, their real noisy twins
+     * (null where the test images have none), instead of uploading them; the caller releases both.
      */
-    public void useTestSet(ImageSet testSet) { sharedTestSet = testSet; }
+    public void useTestSet(ImageSet testSet, ImageSet noisyTwins) {
+        sharedTestSet = testSet;
+        sharedTestNoisy = noisyTwins;
+    }
 
     /**
      * Trains from {@code resume} (null: from step 0) and writes the outputs. The caller holds the output
@@ -338,13 +349,13 @@ public final class TrainingRun {
                 saveCheckpoint(state, trainer.stepsPerEpoch(), dataHash);
                 log.printf("interrupted at step %d of %d: checkpoint saved in %s; continue with --resume %s%n",
                         state.step, total, out, out);
-                return new Summary(Outcome.INTERRUPTED, state, null, 0);
+                return new Summary(Outcome.INTERRUPTED, state, null, null, 0);
             }
             double imagesPerSecond = history.imagesPerSecond(config.batch());
-            Evaluation.Result test = writeOutputs(trainer.model(), evaluation, state, lossLog, imagesPerSecond, dataHash, interrupt, uploaded);
-            if (test == null) return new Summary(Outcome.INTERRUPTED, state, null, 0);
+            TestScores test = writeOutputs(trainer.model(), evaluation, state, lossLog, imagesPerSecond, dataHash, interrupt, uploaded);
+            if (test == null) return new Summary(Outcome.INTERRUPTED, state, null, null, 0);
             interrupt.remove();
-            return new Summary(Outcome.FINISHED, state, test, imagesPerSecond);
+            return new Summary(Outcome.FINISHED, state, test.images(), test.whole(), imagesPerSecond);
         }
     }
 
@@ -371,7 +382,7 @@ public final class TrainingRun {
      * metrics.json (so a folder with metrics.json holds every output). Ctrl-C stops it between two
      * outputs, each written whole; it then says in one line what was written and what not, and returns null.
      */
-    private Evaluation.Result writeOutputs(Autoencoder model, Evaluation evaluation, TrainingState state, LossLog lossLog,
+    private TestScores writeOutputs(Autoencoder model, Evaluation evaluation, TrainingState state, LossLog lossLog,
                                            double imagesPerSecond, String dataHash, Interrupt interrupt, List<ImageSet> uploaded)
             throws IOException {
         List<LossPlot.Point> validationPoints = state.history.validation;
@@ -384,7 +395,7 @@ public final class TrainingRun {
         log.printf("scoring on the %s%s ...%n", count(test.count(), "test image"), config.patch() > 0 ? ", a " + config.patch() + " x "
                 + config.patch() + " crop of each" : "");
         ImageSet testSet = sharedTestSet != null ? sharedTestSet : upload(test, "test", uploaded);
-        ImageSet testNoisy = uploadNoisy(test, "test", uploaded);
+        ImageSet testNoisy = sharedTestSet != null ? sharedTestNoisy : uploadNoisy(test, "test", uploaded);
         Evaluation.Result result = score(evaluation, testSet, testNoisy, "scoring");
         log.printf("test (%d images%s): loss %.4f, PSNR noisy %.2f dB, denoised %.2f dB%n", result.images(),
                 config.patch() > 0 ? ", " + config.patch() + " x " + config.patch() + " crops" : "", result.loss(), result.psnrNoisy(), result.psnrDenoised());
@@ -447,7 +458,7 @@ public final class TrainingRun {
         AtomicFiles.writeString(out.resolve(METRICS), new GsonBuilder().setPrettyPrinting()
                 .serializeSpecialFloatingPointValues().create().toJson(metrics) + "\n");
         log.printf("wrote %s and %s in %s%n", String.join(", ", written), METRICS, out);
-        return result;
+        return new TestScores(result, whole);
     }
 
     /**

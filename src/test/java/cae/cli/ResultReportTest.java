@@ -32,7 +32,7 @@ class ResultReportTest {
     }
 
     private static CompareCommand.Row row(Decoder decoder, double noisy, double denoised) {
-        return new CompareCommand.Row(decoder, 30_689, new Evaluation.Result(10_000, 0.2, noisy, denoised, 0.01, 0.01), 0, 0, 100, null, null, null);
+        return new CompareCommand.Row(decoder, 30_689, new Evaluation.Result(10_000, 0.2, noisy, denoised, 0.01, 0.01), null, 0, 0, 100, null, null, null);
     }
 
     @Test
