@@ -184,7 +184,7 @@ final class CompareCommand implements Callable<Integer> {
         for (Decoder decoder : decoders)
             configs.put(decoder, settings().config(decoder, runData.channels(), folder != null, runData.train().hasNoisyTwins()));
         TrainingConfig anyConfig = configs.get(decoders.get(0));  // the variants differ in their decoder only
-        if (folder != null) settings().checkPhotos(folder, runData, anyConfig);
+        if (folder != null) settings().checkPhotos(runData, anyConfig);
         String problem = TrainingRun.batchProblem(runData, batch, limit, anyConfig.crops());
         if (problem != null) throw new CommandLine.ParameterException(spec.commandLine(), "--" + problem);
         // the size the picture and the constant grey image are drawn at: the crops, else the (same-size) test images

@@ -38,7 +38,7 @@ public final class DataOptions {
 
     /** Whether --data names a folder of photographs (not IDX files, not the default MNIST). */
     boolean photos() {
-        return data != null && java.nio.file.Files.isDirectory(data) && !DataSet.isIdxFolder(data);
+        return cae.data.ImageFolder.holdsPhotos(data);
     }
 
     /** The photo-only options given with IDX data, which they do not apply to: a usage error. */

@@ -27,7 +27,7 @@ final class ModelOptions {
     /** The model these options describe with {@code decoder}, for images of {@code channels}; a combination that does not fit is a usage error. */
     Architecture architecture(CommandLine cmd, Decoder decoder, int channels) {
         List<Integer> stageWidths = widths == null ? Architecture.RECIPE_WIDTHS : DataOptions.parsed(cmd, "", () -> Architecture.parseWidths(widths));
-        Architecture.Loss lossChoice = loss == null ? (residual ? Architecture.Loss.MSE : Architecture.Loss.XENT)
+        Architecture.Loss lossChoice = loss == null ? Architecture.Loss.defaultFor(residual)
                 : DataOptions.parsed(cmd, "--loss", () -> Architecture.Loss.parse(loss));
         return DataOptions.parsed(cmd, "", () -> new Architecture(decoder, channels, stageWidths, skips, residual, lossChoice));
     }

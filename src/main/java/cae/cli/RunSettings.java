@@ -67,31 +67,19 @@ final class RunSettings {
      * Gaussian noise of 0.1 (about 25/255), IDX data to the recipe's 0.5, real noisy twins to none.
      */
     TrainingConfig config(Decoder decoder, int channels, boolean photos, boolean noisyTwins) {
-        if (noisyTwins && noise != null)
-            throw new CommandLine.ParameterException(cmd, "--noise does not apply with --noisy-data: the noisy twins are the input");
-        Noise n = noisyTwins ? Noise.NONE : noise != null ? noise() : photos ? TrainingConfig.PHOTO_NOISE : Noise.gaussian(TrainingConfig.NOISE);
+        Noise n = DataOptions.parsed(cmd, "", () -> TrainingConfig.noiseFor(noise != null ? noise() : null, photos, noisyTwins, OPTION));
         return new TrainingConfig(epochs, batch, learningRate, n, seed, limit, architecture(decoder, channels),
                 patch != null ? patch : 0, crops != null ? crops : 1);
     }
 
     /** What a folder of photos must give a run with {@code config}: test images, and images of one size or a patch that fits them all. */
-    void checkPhotos(ImageFolder folder, RunData runData, TrainingConfig config) {
-        if (runData.test().count() == 0)
-            throw new CommandLine.ParameterException(cmd, folder.folder() + " gives no test images with the split " + folder.split()
-                    + "; add images, change --split, or give --test DIR");
-        for (RunData.Part part : new RunData.Part[] {runData.train(), runData.validation(), runData.test()}) {
-            if (part == null) continue;
-            if (config.patch() == 0 && !part.sameSize())
-                throw new CommandLine.ParameterException(cmd, "the " + part.what() + " images of " + folder.folder()
-                        + " differ in size; give --patch P to train on P x P crops (e.g. --patch 64)");
-            if (config.patch() > Math.min(part.minHeight(), part.minWidth()))
-                throw new CommandLine.ParameterException(cmd, "--patch " + config.patch() + " is larger than the smallest " + part.what()
-                        + " image (" + part.minWidth() + " x " + part.minHeight() + "); give a smaller --patch");
-        }
-        if (config.patch() == 0 && (runData.train().height() != runData.test().height() || runData.train().width() != runData.test().width()))
-            throw new CommandLine.ParameterException(cmd, "the train and test images of " + folder.folder()
-                    + " differ in size; give --patch P to train and score on P x P crops");
+    void checkPhotos(RunData runData, TrainingConfig config) {
+        String problem = runData.sizeProblem(config.patch(), OPTION);
+        if (problem != null) throw new CommandLine.ParameterException(cmd, problem);
     }
+
+    /** A setting's name as the command line spells it. */
+    private static final java.util.function.UnaryOperator<String> OPTION = name -> "--" + name;
 
     /** {@code value}, or a usage error "OPTION must be at least 1, got V". */
     static int positive(CommandLine cmd, String option, int value) {

@@ -153,7 +153,7 @@ final class TrainCommand implements Callable<Integer> {
                 ImageFolder folder = data.loadPhotos(spec.commandLine(), err, terminal, engine.threadCount());
                 if (config == null) config = settings().config(decoder(), folder.channels(), true, folder.train().noisy() != null);
                 runData = RunData.of(folder, config.limit());
-                settings().checkPhotos(folder, runData, config);
+                settings().checkPhotos(runData, config);
             } else {
                 DataSet dataSet = data.load(err);
                 if (config == null) config = settings().config(decoder(), 1, false, false);

@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * What a model file says it was trained on, and how an image given to it differs: a model only knows
@@ -16,14 +15,9 @@ import java.util.Map;
 final class TrainedOn {
     private TrainedOn() {}
 
-    /** "model runs/x/model.safetensors: trained on mnist (grey, 28 x 28 images, noise 0.5)". */
+    /** "model runs/x/model.safetensors: trained on mnist (grey, 28 x 28 images, noise gaussian:0.5)". */
     static String describe(ModelFile.Loaded loaded) {
-        Map<String, String> meta = loaded.metadata();
-        String size = meta.containsKey(ModelFile.IMAGE_HEIGHT) && meta.containsKey(ModelFile.IMAGE_WIDTH)
-                ? ", " + meta.get(ModelFile.IMAGE_WIDTH) + " x " + meta.get(ModelFile.IMAGE_HEIGHT) + (meta.getOrDefault("patch", "0").equals("0") ? " images" : " crops")
-                : "";
-        return "model " + loaded.file() + ": trained on " + meta.getOrDefault("dataset", "data it does not name") + " ("
-                + (loaded.arch().channels() == 1 ? "grey" : "rgb") + size + ", noise " + meta.getOrDefault("noise", "0.5") + ")";
+        return "model " + loaded.file() + ": trained on " + loaded.trainedOn();
     }
 
     /** Whether the model learned from MNIST. */
