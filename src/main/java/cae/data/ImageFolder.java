@@ -48,7 +48,8 @@ import java.util.concurrent.Future;
  * images), else from the {@link Split} of the data folder by each file's relative path; when one of
  * them comes from a folder of its own, the split's other fractions are scaled to add up to 1.
  * With noisy twins ({@code --noisy-data}), each clean image of the data folder has the image of the same
- * relative path and size in the noisy folder, handed out in the same order.
+ * relative path (or of the same path with another image extension) and size in the noisy folder,
+ * handed out in the same order.
  *
  * <p>Identity: a folder's identity is the SHA-256 over its images in sorted order of relative path, for
  * each the path in UTF-8, a 0 byte, the file's length as 8 big-endian bytes and the SHA-256 of its
@@ -265,16 +266,29 @@ public final class ImageFolder {
         return new ImageFolder(data.folder(), channels, split, all, train, validation, test, identities);
     }
 
-    /** For each image of {@code data}, the index of its noisy twin; refuses a missing twin or one of another size. */
+    /**
+     * For each image of {@code data}, the index of its noisy twin: the image of the same relative path,
+     * else the one image whose path differs only in its extension (a noisy copy of a JPEG is usually
+     * kept as a lossless PNG); refuses a missing or ambiguous twin, or one of another size.
+     */
     private static int[] twins(Loaded data, Loaded noisy, PrintStream log) {
         Map<String, Integer> index = noisy.indexByName();
+        Map<String, List<String>> byStem = new java.util.HashMap<>();
+        for (String name : index.keySet()) byStem.computeIfAbsent(stem(name), k -> new ArrayList<>()).add(name);
         int[] twins = new int[data.images().size()];
         for (int i = 0; i < twins.length; i++) {
             Scanned clean = data.images().get(i);
             Integer t = index.remove(clean.relative());
+            if (t == null) {
+                List<String> alike = byStem.getOrDefault(stem(clean.relative()), List.of()).stream().filter(index::containsKey).sorted().toList();
+                if (alike.size() > 1)
+                    throw new DataException(noisy.folder() + ": " + String.join(" and ", alike) + " could each be the noisy twin of "
+                            + clean.file() + "; keep one, or name it as its clean image is named");
+                if (alike.size() == 1) t = index.remove(alike.get(0));
+            }
             if (t == null)
                 throw new DataException(noisy.folder().resolve(clean.relative()) + ": missing; every image of " + data.folder()
-                        + " needs its noisy twin at the same relative path in " + noisy.folder());
+                        + " needs its noisy twin at the same relative path in " + noisy.folder() + " (any image extension)");
             Scanned twin = noisy.images().get(t);
             if (twin.header().width() != clean.header().width() || twin.header().height() != clean.header().height())
                 throw new DataException(twin.file() + " is " + twin.header().width() + " x " + twin.header().height() + " pixels but its clean twin "
@@ -286,6 +300,12 @@ public final class ImageFolder {
                     + (index.size() == 1 ? " has" : " have") + " no clean twin in " + data.folder() + " and "
                     + (index.size() == 1 ? "is not used: " : "are not used, e.g. ") + index.keySet().stream().sorted().findFirst().orElse(""));
         return twins;
+    }
+
+    /** A relative path without its file extension: "a/b.jpg" is "a/b". */
+    private static String stem(String relative) {
+        int dot = relative.lastIndexOf('.'), slash = relative.lastIndexOf('/');
+        return dot > slash ? relative.substring(0, dot) : relative;
     }
 
     private static Part part(Split.Part which, Loaded data, Loaded noisy, int[] twins, List<Integer> indices, int channels) {

@@ -107,7 +107,7 @@ public final class ProgressBar {
             s.append('[').append("#".repeat(filled)).append(".".repeat(WIDTH - filled)).append("] ");
         }
         s.append(done).append('/').append(total).append(' ').append(unit);
-        if (imagesPerUnit > 0) s.append(String.format(Locale.ROOT, "  %,.0f img/s", perSecond * imagesPerUnit));
+        if (imagesPerUnit > 0) s.append(String.format(Locale.ROOT, perSecond * imagesPerUnit < 10 ? "  %.1f img/s" : "  %,.0f img/s", perSecond * imagesPerUnit));
         s.append("  ETA ").append(perSecond > 0 ? duration((total - done) / perSecond) : "?");
         if (!Float.isNaN(loss)) s.append(String.format(Locale.ROOT, "  loss %.4f", loss));
         return s.toString();

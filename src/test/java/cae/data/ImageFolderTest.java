@@ -484,7 +484,20 @@ class ImageFolderTest {
         Files.delete(noisy.resolve("s1/img3.png"));
         e = assertThrows(DataException.class, () -> ImageFolder.load(options(clean).noisy(noisy)));
         assertEquals(noisy.resolve("s1/img3.png") + ": missing; every image of " + clean + " needs its noisy twin at the same relative path in "
-                + noisy, e.getMessage());
+                + noisy + " (any image extension)", e.getMessage());
+
+        // a twin kept in another format is found by its path without the extension, unless two could be it
+        write(noisy.resolve("s1/img3.bmp"), grey(9, 5, 103), "bmp");
+        ImageFolder byStem = ImageFolder.load(options(clean).noisy(noisy));
+        ImageFolder.Part all = byStem.all();
+        int k = all.names().indexOf("s1/img3.png");
+        assertEquals((13 + 103) & 0xff, all.noisy().get(k, 0, 0, 1), "s1/img3.bmp is the twin of s1/img3.png");
+        write(noisy.resolve("s1/img3.gif"), grey(9, 5, 7), "gif");
+        e = assertThrows(DataException.class, () -> ImageFolder.load(options(clean).noisy(noisy)));
+        assertTrue(e.getMessage().contains("s1/img3.bmp and s1/img3.gif could each be the noisy twin of " + clean.resolve("s1/img3.png")),
+                e.getMessage());
+        Files.delete(noisy.resolve("s1/img3.gif"));
+        Files.delete(noisy.resolve("s1/img3.bmp"));
 
         IllegalArgumentException both = assertThrows(IllegalArgumentException.class,
                 () -> ImageFolder.load(options(clean).noisy(noisy).test(noisy)));
