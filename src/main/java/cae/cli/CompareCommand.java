@@ -76,11 +76,7 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--noise", paramLabel = "MODEL:S", description = "Noise, e.g. mask:0.3 (default 0.5; photos 0.1)")
     String noise;
 
-    @Option(names = "--patch", paramLabel = "P", description = "Train on random P x P crops with flips")
-    Integer patch;
-
-    @Option(names = "--crops", paramLabel = "N", description = "Crops per image per epoch (default: 1)")
-    Integer crops;
+    @Mixin CropOptions crop;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: runs/compare-<date-time>)")
     Path outDir;
@@ -130,7 +126,7 @@ final class CompareCommand implements Callable<Integer> {
 
     /** Every variant's settings from the options, by the rule train reads its own by. */
     private RunSettings settings() {
-        return new RunSettings(spec.commandLine(), modelOptions, epochs, batch, TrainingConfig.LEARNING_RATE, noise, seed, limit, patch, crops);
+        return new RunSettings(spec.commandLine(), modelOptions, epochs, batch, TrainingConfig.LEARNING_RATE, noise, seed, limit, crop.patch, crop.crops);
     }
 
     /**

@@ -68,11 +68,7 @@ final class TrainCommand implements Callable<Integer> {
             description = "nearest (default), bilinear, transposed or unpool")
     Decoder decoder;
 
-    @Option(names = "--patch", paramLabel = "P", description = "Train on random P x P crops with flips")
-    Integer patch;
-
-    @Option(names = "--crops", paramLabel = "N", description = "Crops per image per epoch (default: 1)")
-    Integer crops;
+    @Mixin CropOptions crop;
 
     @Option(names = "--max-minutes", paramLabel = "M", description = "Stop after M minutes, every output written")
     Double maxMinutes;
@@ -115,8 +111,8 @@ final class TrainCommand implements Callable<Integer> {
             List<String> candidates = new java.util.ArrayList<>(ModelOptions.NAMES);  // the model never changes
             candidates.addAll(Stream.of(batch != c.batch() ? "--batch" : null, learningRate != c.learningRate() ? "--lr" : null,
                     noise != null && !settings().noise().equals(c.noise()) ? "--noise" : null, seed != c.seed() ? "--seed" : null,
-                    limit != c.limit() ? "--limit" : null, patch != null && patch != c.patch() ? "--patch" : null,
-                    crops != null && crops != c.crops() ? "--crops" : null).filter(java.util.Objects::nonNull).toList());
+                    limit != c.limit() ? "--limit" : null, crop.patch != null && crop.patch != c.patch() ? "--patch" : null,
+                    crop.crops != null && crop.crops != c.crops() ? "--crops" : null).filter(java.util.Objects::nonNull).toList());
             List<String> changed = candidates.stream().filter(spec.commandLine().getParseResult()::hasMatchedOption).toList();
             if (!changed.isEmpty())
                 throw new CommandLine.ParameterException(spec.commandLine(), String.join(", ", changed)
@@ -206,7 +202,7 @@ final class TrainCommand implements Callable<Integer> {
     /** The new run's settings from this command's options, by the rule compare shares. */
     private RunSettings settings() {
         return new RunSettings(spec.commandLine(), modelOptions, epochs != null ? epochs : TrainingConfig.EPOCHS, batch, learningRate, noise,
-                seed, limit, patch, crops);
+                seed, limit, crop.patch, crop.crops);
     }
 
     /** The new run's options, checked before the folder is taken or any data read. */
