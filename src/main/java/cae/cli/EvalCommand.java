@@ -124,11 +124,10 @@ final class EvalCommand implements Callable<Integer> {
             try {
                 PhotoEvaluation photos = new PhotoEvaluation(net, part.noisy() != null ? Noise.NONE : n, Evaluation.NOISE_SEED);
                 GaussianBlur.Choice blur = photos.chooseBlur(validation, GaussianBlur.GRID);
-                ImageFolder.Part scored = part;
-                ProgressBar bar = ProgressBar.of(err, terminal, "scoring", "images", scored.count(), 1);
+                ProgressBar bar = ProgressBar.of(err, terminal, "scoring", "images", part.count(), 1);
                 PhotoEvaluation.Result r;
                 try {
-                    r = photos.evaluate(scored, blur.sigma(), (done, total) -> bar.update(done));
+                    r = photos.evaluate(part, blur.sigma(), (done, total) -> bar.update(done));
                 } finally {
                     bar.clear();
                 }

@@ -43,12 +43,7 @@ public final class PhotoEvaluation {
             m.put("name", name);
             m.put("height", height);
             m.put("width", width);
-            m.put("psnr_noisy_db", psnrNoisy);
-            m.put("psnr_denoised_db", psnrDenoised);
-            m.put("psnr_blur_db", psnrBlur);
-            m.put("ssim_noisy", ssimNoisy);
-            m.put("ssim_denoised", ssimDenoised);
-            m.put("ssim_blur", ssimBlur);
+            putScores(m, psnrNoisy, psnrDenoised, psnrBlur, ssimNoisy, ssimDenoised, ssimBlur);
             return m;
         }
     }
@@ -71,17 +66,23 @@ public final class PhotoEvaluation {
             m.put("images", rows.size());
             m.put("noise", noise);
             m.put("blur_sigma", blurSigma);
-            m.put("psnr_noisy_db", psnrNoisy);
-            m.put("psnr_denoised_db", psnrDenoised);
-            m.put("psnr_blur_db", psnrBlur);
-            m.put("ssim_noisy", ssimNoisy);
-            m.put("ssim_denoised", ssimDenoised);
-            m.put("ssim_blur", ssimBlur);
+            putScores(m, psnrNoisy, psnrDenoised, psnrBlur, ssimNoisy, ssimDenoised, ssimBlur);
             List<Map<String, Object>> perImage = new ArrayList<>();
             for (Row r : rows) perImage.add(r.toMap());
             m.put("per_image", perImage);
             return m;
         }
+    }
+
+    /** The six scores under the names metrics.json gives them, for one image and for the means alike. */
+    private static void putScores(Map<String, Object> m, double psnrNoisy, double psnrDenoised, double psnrBlur,
+                                  double ssimNoisy, double ssimDenoised, double ssimBlur) {
+        m.put("psnr_noisy_db", psnrNoisy);
+        m.put("psnr_denoised_db", psnrDenoised);
+        m.put("psnr_blur_db", psnrBlur);
+        m.put("ssim_noisy", ssimNoisy);
+        m.put("ssim_denoised", ssimDenoised);
+        m.put("ssim_blur", ssimBlur);
     }
 
     /** What {@link Result#noise} says when the inputs are the part's real noisy twins. */
