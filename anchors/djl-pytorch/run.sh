@@ -2,6 +2,10 @@
 # Builds the PyTorch-through-DJL speed anchor and times the model of docs/SPEC.md §2 under three malloc settings.
 # Usage: anchors/djl-pytorch/run.sh            (environment: LOGITS="conv grouped", BATCH, WARMUP, REPEATS, STEPS)
 # Prints, per setting and last-layer form, the engine line, a gradient check, training ms/step and inference ms.
+#
+# MODEL=photo anchors/djl-pytorch/run.sh      times the photo model of anchors/torch_photo_bench.py instead, under
+# the arena1+thresholds setting only (environment: SIZE=64, COLOR=rgb|grey, WIDTHS=64,64,32, SKIPS=1|0,
+# RESIDUAL=0|1, BATCH=32, STEPS=10, REPEATS=3, WARMUP=STEPS, THREADS=all cores); prints training images/s.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -23,6 +27,20 @@ declare -A settings=(
   [arena1+thresholds]="MALLOC_ARENA_MAX=1 MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824"
 )
 echo "uptime: $(uptime)"
+if [[ ${MODEL:-recipe} == photo ]]; then
+  photo_args=(--label "photo/arena1+thresholds" --size "${SIZE:-64}" --color "${COLOR:-rgb}" --widths "${WIDTHS:-64,64,32}"
+              --batch "${BATCH:-32}" --steps "${STEPS:-10}" --repeats "${REPEATS:-3}" --warmup "${WARMUP:-${STEPS:-10}}")
+  [[ ${SKIPS:-1} == 1 ]] && photo_args+=(--skips)
+  [[ ${RESIDUAL:-0} == 1 ]] && photo_args+=(--residual)
+  [[ -n ${THREADS:-} ]] && photo_args+=(--threads "$THREADS")
+  env ${settings[arena1+thresholds]} java "${java_opts[@]}" -cp "$classpath" cae.anchor.PhotoAnchorBench \
+      "${photo_args[@]}" 2>&1 | grep -v CudaUtils
+  echo "uptime: $(uptime)"
+  exit 0
+elif [[ ${MODEL:-recipe} != recipe ]]; then
+  echo "MODEL must be recipe or photo, not $MODEL" >&2
+  exit 2
+fi
 for logits in ${LOGITS:-conv grouped}; do
   for name in default arena1 arena1+thresholds; do
     env ${settings[$name]} java "${java_opts[@]}" -cp "$classpath" cae.anchor.TorchAnchorBench \
