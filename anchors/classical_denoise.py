@@ -7,7 +7,9 @@
 For each image of --clean (PNG, JPEG, BMP, searched recursively) it makes one noisy copy (the noise
 on the [0, 1] scale, clipped, then rounded to 8 bits) and writes it to OUT/noisy/<same relative
 name>.png, so that `cae eval --data CLEAN --noisy-data OUT/noisy` scores a model on exactly these
-noisy images. Then it denoises them with OpenCV's non-local means (fastNlMeansDenoising, or
+noisy images, and the clean image it scores against (after its own grey conversion) to
+OUT/clean/<name>.png: `cae eval --data OUT/clean --noisy-data OUT/noisy` then scores on the very same
+references (a colour file with an ICC profile can turn grey slightly differently in Java). Then it denoises them with OpenCV's non-local means (fastNlMeansDenoising, or
 fastNlMeansDenoisingColored for RGB; the filter strength h chosen on this set, the best mean PSNR
 over a grid), a Gaussian blur (its sigma chosen the same way) and, for salt-and-pepper noise, a 3 x 3
 median filter, and reports PSNR and SSIM against the clean image for each image and method.
@@ -104,6 +106,10 @@ def main():
         target = os.path.join(args.out, "noisy", os.path.splitext(name)[0] + ".png")
         os.makedirs(os.path.dirname(target), exist_ok=True)
         cv2.imwrite(target, noisy)
+        # the clean reference as scored here, so a model can be scored against the very same pixels
+        reference = os.path.join(args.out, "clean", os.path.splitext(name)[0] + ".png")
+        os.makedirs(os.path.dirname(reference), exist_ok=True)
+        cv2.imwrite(reference, clean)
         pairs.append((clean, noisy))
 
     methods = {"noisy": lambda noisy: noisy}
