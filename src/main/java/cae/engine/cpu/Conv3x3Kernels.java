@@ -22,12 +22,21 @@ import java.util.Arrays;
  * the same computation with the kernel transposed and flipped. Backward-filter keeps output channels
  * in the vector lanes (the gradient is transposed to position-major first) so no horizontal sums
  * are needed; with few output or input channels it sums over positions in the lanes instead.
+ * Register tiles are sized for the vector register file (32 registers with AVX-512, 16 with AVX2):
+ * a tile whose accumulators do not all fit is spilled to the stack on every step. Every output's
+ * sum runs over (input channel, tap) in the same order whatever the tile, so the tile shape does
+ * not change a single bit of the results.
  */
 final class Conv3x3Kernels implements ConvKernels {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
-    /** Output channels per register tile of the implicit GEMM. */
-    private static final int TILE = 8;
+    /**
+     * Output channels per register tile of the implicit GEMM: 8 x 2 vectors of accumulators where
+     * there are 32 vector registers, 6 x 2 where there are 16 (AVX2), so that the accumulators, two
+     * input vectors and the broadcast weight all stay in registers. The wide tile also selects
+     * backward-filter's 9-tap passes, the narrow one its 6 + 3.
+     */
+    private final int tileOutputs;
 
     /**
      * The three shifted-tap copies of each plane. Their zero rows, zero columns and the zeros after
@@ -64,6 +73,15 @@ final class Conv3x3Kernels implements ConvKernels {
         int tap(int i, int ky, int kx) { return (3 * i + kx) * stride + ky * w + kx; }
     }
 
+    /** Tiles for this CPU's vector registers. */
+    Conv3x3Kernels() { this(L >= 16 ? 8 : 6); }
+
+    /** Tiles of 8 or 6 output channels (tests run both on any CPU; the results are the same bits). */
+    Conv3x3Kernels(int tileOutputs) {
+        if (tileOutputs != 8 && tileOutputs != 6) throw new IllegalArgumentException("tileOutputs must be 8 or 6, got " + tileOutputs);
+        this.tileOutputs = tileOutputs;
+    }
+
     private final TapPlanes input = new TapPlanes();
     private final TapPlanes gradient = new TapPlanes();
     private float[] tail = new float[0];
@@ -76,7 +94,8 @@ final class Conv3x3Kernels implements ConvKernels {
     private int packedIn = -1, packedOut = -1;
     private boolean packedTransposed;
     private float[] gradT = new float[0];
-    private int gradTPlane = -1, gradTC = -1; // the shape whose zero lanes gradT holds
+    /** One 6 x 2 register tile's sums on their way to the output planes (see {@link #block6}). */
+    private final float[] sums = new float[12 * L];
     private float[] gradFlat = new float[0];
     private float[] dwT = new float[0];
 
@@ -103,23 +122,23 @@ final class Conv3x3Kernels implements ConvKernels {
         input.fill(x, xo, cin, h, w);
         if (taps.length < 9) taps = new int[9];
         for (int t = 0; t < 9; t++) taps[t] = input.tap(0, t / 3, t % 3);
-        if (cout < TILE || cin * 64 < h * w) filterBySums(cin, h * w, dy, dyo, cout, dw, dwo, db, dbo);
+        if (cout < 8 || cin * 64 < h * w) filterBySums(cin, h * w, dy, dyo, cout, dw, dwo, db, dbo);
         else filterByLanes(cin, h * w, dy, dyo, cout, dw, dwo, db, dbo);
     }
 
     // ---- forward and backward-data: implicit GEMM ----
 
     /**
-     * Packs the kernel as outputs x (input channel, tap): full tiles of 8 outputs interleaved
-     * (packed[(tile * nk + k) * 8 + j]), then single outputs (nk each). A remainder of 4 to 7
-     * outputs gets a zero-padded tile, fewer get single-output passes. With {@code transposed} the
+     * Packs the kernel as outputs x (input channel, tap): full tiles of tileOutputs outputs interleaved
+     * (packed[(t * nk + k) * tileOutputs + j]), then single outputs (nk each). A remainder of at least
+     * tileOutputs / 2 outputs gets a zero-padded tile, fewer get single-output passes. With {@code transposed} the
      * outputs are the kernel's input channels and the taps are flipped, for backward-data.
      */
     private void pack(TapPlanes planes, float[] wt, int wo, int nIn, int nOut, boolean transposed, float[] bias, int bo) {
         int nk = nIn * 9, n = nOut * nk;
         int tiles = tiles(nOut), singles = singles(nOut);
-        if (packedBias.length < tiles * TILE + singles) packedBias = new float[tiles * TILE + singles];
-        Arrays.fill(packedBias, 0, tiles * TILE + singles, 0f);
+        if (packedBias.length < tiles * tileOutputs + singles) packedBias = new float[tiles * tileOutputs + singles];
+        Arrays.fill(packedBias, 0, tiles * tileOutputs + singles, 0f);
         if (bias != null) System.arraycopy(bias, bo, packedBias, 0, nOut);
         if (taps.length < nk) taps = new int[nk];
         for (int i = 0; i < nIn; i++)
@@ -131,9 +150,9 @@ final class Conv3x3Kernels implements ConvKernels {
         System.arraycopy(wt, wo, packedFrom, 0, n);
         packedIn = nIn; packedOut = nOut; packedTransposed = transposed;
 
-        int size = tiles * TILE * nk + singles * nk;
+        int size = tiles * tileOutputs * nk + singles * nk;
         if (packed.length < size) packed = new float[size];
-        // the GEMM's [output][input channel][tap] layout first, then interleaved by tiles of 8
+        // the GEMM's [output][input channel][tap] layout first, then interleaved by tiles
         if (rows.length < n) rows = new float[n];
         if (transposed) {
             for (int co = 0; co < nIn; co++)
@@ -142,18 +161,18 @@ final class Conv3x3Kernels implements ConvKernels {
         } else {
             System.arraycopy(wt, wo, rows, 0, n);
         }
-        for (int tile = 0; tile < tiles; tile++)
-            for (int j = 0; j < TILE; j++) {
-                int o = tile * TILE + j, base = tile * TILE * nk + j;
-                if (o < nOut) for (int k = 0; k < nk; k++) packed[base + k * TILE] = rows[o * nk + k];
-                else for (int k = 0; k < nk; k++) packed[base + k * TILE] = 0f;
+        for (int t = 0; t < tiles; t++)
+            for (int j = 0; j < tileOutputs; j++) {
+                int o = t * tileOutputs + j, base = t * tileOutputs * nk + j;
+                if (o < nOut) for (int k = 0; k < nk; k++) packed[base + k * tileOutputs] = rows[o * nk + k];
+                else for (int k = 0; k < nk; k++) packed[base + k * tileOutputs] = 0f;
             }
-        if (singles > 0) System.arraycopy(rows, tiles * TILE * nk, packed, tiles * TILE * nk, singles * nk);
+        if (singles > 0) System.arraycopy(rows, tiles * tileOutputs * nk, packed, tiles * tileOutputs * nk, singles * nk);
     }
 
-    private static int tiles(int nOut) { return nOut / TILE + (nOut % TILE >= TILE / 2 ? 1 : 0); }
+    private int tiles(int nOut) { return nOut / tileOutputs + (nOut % tileOutputs >= tileOutputs / 2 ? 1 : 0); }
 
-    private static int singles(int nOut) { return nOut % TILE >= TILE / 2 ? 0 : nOut % TILE; }
+    private int singles(int nOut) { return nOut % tileOutputs >= tileOutputs / 2 ? 0 : nOut % tileOutputs; }
 
     /**
      * Whole register tiles store straight into y; the positions past the last whole tile, and a
@@ -163,37 +182,95 @@ final class Conv3x3Kernels implements ConvKernels {
         int nk = nIn * 9;
         int tiles = tiles(nOut), singles = singles(nOut);
         int span = roundUp(plane, 4 * L);
-        if (tail.length < TILE * span) tail = new float[TILE * span];
+        if (tail.length < tileOutputs * span) tail = new float[tileOutputs * span];
         int whole = plane / (2 * L) * (2 * L);
         // positions outer, tiles inner: one stretch of the input planes serves all tiles from cache
-        int full = nOut / TILE;
+        int full = nOut / tileOutputs;
         for (int q = 0; q < whole; q += 2 * L)
-            for (int tile = 0; tile < full; tile++)
-                tile8(x, q, taps, nk, packed, tile * TILE * nk, packedBias, tile * TILE, relu,
-                        y, yo + tile * TILE * plane + q, plane, 2 * L);
-        for (int tile = 0; tile < tiles; tile++) {
-            int o0 = tile * TILE, wo = tile * TILE * nk, outputs = Math.min(TILE, nOut - o0);
-            if (outputs == TILE) {
+            for (int t = 0; t < full; t++)
+                registerTile(x, q, taps, nk, packed, t * tileOutputs * nk, packedBias, t * tileOutputs, relu,
+                        y, yo + t * tileOutputs * plane + q, plane, 2 * L);
+        for (int t = 0; t < tiles; t++) {
+            int o0 = t * tileOutputs, wo = t * tileOutputs * nk, outputs = Math.min(tileOutputs, nOut - o0);
+            if (outputs == tileOutputs) {
                 if (whole < plane) {
-                    tile8(x, whole, taps, nk, packed, wo, packedBias, o0, relu, tail, 0, 2 * L, 2 * L);
-                    for (int j = 0; j < TILE; j++)
+                    registerTile(x, whole, taps, nk, packed, wo, packedBias, o0, relu, tail, 0, 2 * L, 2 * L);
+                    for (int j = 0; j < tileOutputs; j++)
                         System.arraycopy(tail, j * 2 * L, y, yo + (o0 + j) * plane + whole, plane - whole);
                 }
             } else {
                 int count = roundUp(plane, 2 * L);
-                tile8(x, 0, taps, nk, packed, wo, packedBias, o0, relu, tail, 0, span, count);
+                registerTile(x, 0, taps, nk, packed, wo, packedBias, o0, relu, tail, 0, span, count);
                 for (int j = 0; j < outputs; j++) System.arraycopy(tail, j * span, y, yo + (o0 + j) * plane, plane);
             }
         }
         int whole4 = plane / (4 * L) * (4 * L);
         for (int s = 0; s < singles; s++) {
-            int o = tiles * TILE + s, wo = tiles * TILE * nk + s * nk;
+            int o = tiles * tileOutputs + s, wo = tiles * tileOutputs * nk + s * nk;
             tile1(x, 0, taps, nk, packed, wo, packedBias[o], relu, y, yo + o * plane, whole4);
             if (whole4 < plane) {
                 tile1(x, whole4, taps, nk, packed, wo, packedBias[o], relu, tail, 0, 4 * L);
                 System.arraycopy(tail, 0, y, yo + o * plane + whole4, plane - whole4);
             }
         }
+    }
+
+    private void registerTile(float[] x, int xq, int[] taps, int nk, float[] w, int wo, float[] b, int bo, boolean relu,
+                      float[] y, int yo, int ys, int count) {
+        if (tileOutputs == 8) tile8(x, xq, taps, nk, w, wo, b, bo, relu, y, yo, ys, count);
+        else tile6(x, xq, taps, nk, w, wo, b, bo, relu, y, yo, ys, count, sums);
+    }
+
+    /** {@link #tile8}'s computation for 6 outputs x 2 vectors. */
+    private static void tile6(float[] x, int xq, int[] taps, int nk, float[] w, int wo, float[] b, int bo, boolean relu,
+                              float[] y, int yo, int ys, int count, float[] sums) {
+        for (int q = 0; q < count; q += 2 * L) {
+            block6(x, xq + q, taps, nk, w, wo, b, bo, sums);
+            for (int j = 0, yi = yo + q; j < 6; j++, yi += ys) {
+                FloatVector s0 = FloatVector.fromArray(F, sums, 2 * j * L), s1 = FloatVector.fromArray(F, sums, (2 * j + 1) * L);
+                if (relu) { s0 = s0.max(0f); s1 = s1.max(0f); }
+                s0.intoArray(y, yi);
+                s1.intoArray(y, yi + L);
+            }
+        }
+    }
+
+    /**
+     * One block of 6 outputs x 2 vectors into sums[0, 12 L). A method of its own with few live
+     * integers, storing to a fixed place: written as one loop nest with the stores into y (tile8's
+     * form), the JIT ran out of general registers, parked them in vector registers and spilled half
+     * of the accumulators to the stack on every step of k, at half the speed.
+     */
+    private static void block6(float[] x, int xq, int[] taps, int nk, float[] w, int wo, float[] b, int bo, float[] sums) {
+        FloatVector a00 = FloatVector.broadcast(F, b[bo]), a01 = a00;
+        FloatVector a10 = FloatVector.broadcast(F, b[bo + 1]), a11 = a10;
+        FloatVector a20 = FloatVector.broadcast(F, b[bo + 2]), a21 = a20;
+        FloatVector a30 = FloatVector.broadcast(F, b[bo + 3]), a31 = a30;
+        FloatVector a40 = FloatVector.broadcast(F, b[bo + 4]), a41 = a40;
+        FloatVector a50 = FloatVector.broadcast(F, b[bo + 5]), a51 = a50;
+        for (int k = 0; k < nk; k++) {
+            int xi = xq + taps[k], wi = wo + 6 * k;
+            FloatVector x0 = FloatVector.fromArray(F, x, xi);
+            FloatVector x1 = FloatVector.fromArray(F, x, xi + L);
+            FloatVector v = FloatVector.broadcast(F, w[wi]);
+            a00 = x0.fma(v, a00); a01 = x1.fma(v, a01);
+            v = FloatVector.broadcast(F, w[wi + 1]);
+            a10 = x0.fma(v, a10); a11 = x1.fma(v, a11);
+            v = FloatVector.broadcast(F, w[wi + 2]);
+            a20 = x0.fma(v, a20); a21 = x1.fma(v, a21);
+            v = FloatVector.broadcast(F, w[wi + 3]);
+            a30 = x0.fma(v, a30); a31 = x1.fma(v, a31);
+            v = FloatVector.broadcast(F, w[wi + 4]);
+            a40 = x0.fma(v, a40); a41 = x1.fma(v, a41);
+            v = FloatVector.broadcast(F, w[wi + 5]);
+            a50 = x0.fma(v, a50); a51 = x1.fma(v, a51);
+        }
+        a00.intoArray(sums, 0); a01.intoArray(sums, L);
+        a10.intoArray(sums, 2 * L); a11.intoArray(sums, 3 * L);
+        a20.intoArray(sums, 4 * L); a21.intoArray(sums, 5 * L);
+        a30.intoArray(sums, 6 * L); a31.intoArray(sums, 7 * L);
+        a40.intoArray(sums, 8 * L); a41.intoArray(sums, 9 * L);
+        a50.intoArray(sums, 10 * L); a51.intoArray(sums, 11 * L);
     }
 
     /**
@@ -211,7 +288,7 @@ final class Conv3x3Kernels implements ConvKernels {
             FloatVector a50 = FloatVector.broadcast(F, b[bo + 5]), a51 = a50;
             FloatVector a60 = FloatVector.broadcast(F, b[bo + 6]), a61 = a60;
             FloatVector a70 = FloatVector.broadcast(F, b[bo + 7]), a71 = a70;
-            for (int k = 0, wi = wo; k < nk; k++, wi += TILE) {
+            for (int k = 0, wi = wo; k < nk; k++, wi += 8) {
                 int xi = xq + q + taps[k];
                 FloatVector x0 = FloatVector.fromArray(F, x, xi);
                 FloatVector x1 = FloatVector.fromArray(F, x, xi + L);
@@ -274,48 +351,57 @@ final class Conv3x3Kernels implements ConvKernels {
     // ---- backward-filter ----
 
     /**
-     * Output channels in the lanes: the gradient is transposed to gradT[p * cp + co] (position-major,
-     * zero in the padding channels), then for each input channel and pair of channel vectors, one
-     * pass over the positions accumulates all 9 taps against broadcast inputs.
+     * Output channels in the lanes: the gradient is transposed into blocks of two channel vectors,
+     * each position-major (gradT[cb * plane + p * width + j], zero in the padding channels); then for
+     * each block and input channel, passes over the positions accumulate the 9 taps against broadcast
+     * inputs (all 9 at once with 32 vector registers; 6, then 3 with 16, to stay in registers).
      */
     private void filterByLanes(int cin, int plane, float[] dy, int dyo, int cout,
                                float[] dw, int dwo, float[] db, int dbo) {
         int cp = roundUp(cout, L);
-        if (gradT.length < plane * cp) {
-            gradT = new float[plane * cp];
-        } else if (gradTPlane != plane || gradTC != cout) {
-            Arrays.fill(gradT, 0, plane * cp, 0f);
-        }
-        gradTPlane = plane; gradTC = cout;
-        // position-major order: sequential writes, and the cout read streams stay in cache
-        for (int p = 0; p < plane; p++) {
-            int src = dyo + p, dst = p * cp;
-            for (int co = 0; co < cout; co++) gradT[dst + co] = dy[src + co * plane];
-        }
-        for (int cb = 0; cb < cp; cb += L) {
-            FloatVector sum = FloatVector.zero(F);
-            for (int p = 0; p < plane; p++) sum = sum.add(FloatVector.fromArray(F, gradT, p * cp + cb));
-            for (int lane = 0; lane < L && cb + lane < cout; lane++) db[dbo + cb + lane] += sum.lane(lane);
+        if (gradT.length < plane * cp) gradT = new float[plane * cp];
+        // blocks of 2 vectors of channels (the last may be 1), each position-major and contiguous,
+        // so that each pass of the kernels below streams one block in order
+        for (int cb = 0; cb < cp; cb += 2 * L) {
+            int width = Math.min(2 * L, cp - cb), base = cb * plane;
+            for (int p = 0; p < plane; p++) {
+                int dst = base + p * width;
+                for (int j = 0; j < width; j++)
+                    gradT[dst + j] = cb + j < cout ? dy[dyo + (cb + j) * plane + p] : 0f;
+            }
+            for (int v = 0; v < width; v += L) {
+                FloatVector sum = FloatVector.zero(F);
+                for (int p = 0; p < plane; p++) sum = sum.add(FloatVector.fromArray(F, gradT, base + p * width + v));
+                for (int lane = 0; lane < L && cb + v + lane < cout; lane++) db[dbo + cb + v + lane] += sum.lane(lane);
+            }
         }
         if (dwT.length < cin * 9 * cp) dwT = new float[cin * 9 * cp];
         float[] x = input.data;
-        for (int ci = 0; ci < cin; ci++) {
-            int xo = 3 * ci * input.stride, cb = 0;
-            for (; cb + 2 * L <= cp; cb += 2 * L) filterPair(x, xo, taps, gradT, cp, cb, plane, dwT, ci * 9 * cp);
-            if (cb < cp) filterSingle(x, xo, taps, gradT, cp, cb, plane, dwT, ci * 9 * cp);
+        // channel blocks outer: one block of the gradient stays in cache for every input channel
+        for (int cb = 0; cb < cp; cb += 2 * L) {
+            int go = cb * plane;
+            for (int ci = 0; ci < cin; ci++) {
+                int xo = 3 * ci * input.stride, ao = ci * 9 * cp + cb;
+                if (cb + 2 * L > cp) filterSingle(x, xo, taps, gradT, go, plane, dwT, ao, cp);
+                else if (tileOutputs == 8) filterPair(x, xo, taps, gradT, go, plane, dwT, ao, cp);
+                else {
+                    filterPairSix(x, xo, taps, gradT, go, plane, dwT, ao, cp);
+                    filterPairThree(x, xo, taps, gradT, go, plane, dwT, ao + 6 * cp, cp);
+                }
+            }
         }
         for (int co = 0; co < cout; co++)
             for (int k = 0; k < cin * 9; k++) dw[dwo + co * cin * 9 + k] += dwT[k * cp + co];
     }
 
-    private static void filterPair(float[] x, int xo, int[] taps, float[] g, int cp, int cb, int n, float[] acc, int ao) {
+    private static void filterPair(float[] x, int xo, int[] taps, float[] g, int go, int n, float[] acc, int ao, int cp) {
         FloatVector z = FloatVector.zero(F);
         FloatVector a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z, a40 = z, a41 = z,
                 a50 = z, a51 = z, a60 = z, a61 = z, a70 = z, a71 = z, a80 = z, a81 = z;
         int t0 = xo + taps[0], t1 = xo + taps[1], t2 = xo + taps[2], t3 = xo + taps[3], t4 = xo + taps[4],
                 t5 = xo + taps[5], t6 = xo + taps[6], t7 = xo + taps[7], t8 = xo + taps[8];
         for (int q = 0; q < n; q++) {
-            int gi = q * cp + cb;
+            int gi = go + q * 2 * L;
             FloatVector g0 = FloatVector.fromArray(F, g, gi);
             FloatVector g1 = FloatVector.fromArray(F, g, gi + L);
             FloatVector v = FloatVector.broadcast(F, x[t0 + q]);
@@ -337,7 +423,7 @@ final class Conv3x3Kernels implements ConvKernels {
             v = FloatVector.broadcast(F, x[t8 + q]);
             a80 = g0.fma(v, a80); a81 = g1.fma(v, a81);
         }
-        int o = ao + cb;
+        int o = ao;
         a00.intoArray(acc, o); a01.intoArray(acc, o + L); o += cp;
         a10.intoArray(acc, o); a11.intoArray(acc, o + L); o += cp;
         a20.intoArray(acc, o); a21.intoArray(acc, o + L); o += cp;
@@ -349,13 +435,68 @@ final class Conv3x3Kernels implements ConvKernels {
         a80.intoArray(acc, o); a81.intoArray(acc, o + L);
     }
 
-    private static void filterSingle(float[] x, int xo, int[] taps, float[] g, int cp, int cb, int n, float[] acc, int ao) {
+    /** filterPair's sums for taps 0 to 5 only: 12 accumulators, which fit AVX2's 16 registers. */
+    private static void filterPairSix(float[] x, int xo, int[] taps, float[] g, int go, int n, float[] acc, int ao, int cp) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z, a40 = z, a41 = z,
+                a50 = z, a51 = z;
+        int t0 = xo + taps[0], t1 = xo + taps[1], t2 = xo + taps[2], t3 = xo + taps[3], t4 = xo + taps[4],
+                t5 = xo + taps[5];
+        for (int q = 0; q < n; q++) {
+            int gi = go + q * 2 * L;
+            FloatVector g0 = FloatVector.fromArray(F, g, gi);
+            FloatVector g1 = FloatVector.fromArray(F, g, gi + L);
+            FloatVector v = FloatVector.broadcast(F, x[t0 + q]);
+            a00 = g0.fma(v, a00); a01 = g1.fma(v, a01);
+            v = FloatVector.broadcast(F, x[t1 + q]);
+            a10 = g0.fma(v, a10); a11 = g1.fma(v, a11);
+            v = FloatVector.broadcast(F, x[t2 + q]);
+            a20 = g0.fma(v, a20); a21 = g1.fma(v, a21);
+            v = FloatVector.broadcast(F, x[t3 + q]);
+            a30 = g0.fma(v, a30); a31 = g1.fma(v, a31);
+            v = FloatVector.broadcast(F, x[t4 + q]);
+            a40 = g0.fma(v, a40); a41 = g1.fma(v, a41);
+            v = FloatVector.broadcast(F, x[t5 + q]);
+            a50 = g0.fma(v, a50); a51 = g1.fma(v, a51);
+        }
+        int o = ao;
+        a00.intoArray(acc, o); a01.intoArray(acc, o + L); o += cp;
+        a10.intoArray(acc, o); a11.intoArray(acc, o + L); o += cp;
+        a20.intoArray(acc, o); a21.intoArray(acc, o + L); o += cp;
+        a30.intoArray(acc, o); a31.intoArray(acc, o + L); o += cp;
+        a40.intoArray(acc, o); a41.intoArray(acc, o + L); o += cp;
+        a50.intoArray(acc, o); a51.intoArray(acc, o + L);
+    }
+
+    /** filterPair's sums for taps 6 to 8, stored from acc[ao] on. */
+    private static void filterPairThree(float[] x, int xo, int[] taps, float[] g, int go, int n, float[] acc, int ao, int cp) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z;
+        int t0 = xo + taps[6], t1 = xo + taps[7], t2 = xo + taps[8];
+        for (int q = 0; q < n; q++) {
+            int gi = go + q * 2 * L;
+            FloatVector g0 = FloatVector.fromArray(F, g, gi);
+            FloatVector g1 = FloatVector.fromArray(F, g, gi + L);
+            FloatVector v = FloatVector.broadcast(F, x[t0 + q]);
+            a00 = g0.fma(v, a00); a01 = g1.fma(v, a01);
+            v = FloatVector.broadcast(F, x[t1 + q]);
+            a10 = g0.fma(v, a10); a11 = g1.fma(v, a11);
+            v = FloatVector.broadcast(F, x[t2 + q]);
+            a20 = g0.fma(v, a20); a21 = g1.fma(v, a21);
+        }
+        int o = ao;
+        a00.intoArray(acc, o); a01.intoArray(acc, o + L); o += cp;
+        a10.intoArray(acc, o); a11.intoArray(acc, o + L); o += cp;
+        a20.intoArray(acc, o); a21.intoArray(acc, o + L);
+    }
+
+    private static void filterSingle(float[] x, int xo, int[] taps, float[] g, int go, int n, float[] acc, int ao, int cp) {
         FloatVector z = FloatVector.zero(F);
         FloatVector a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z, a8 = z;
         int t0 = xo + taps[0], t1 = xo + taps[1], t2 = xo + taps[2], t3 = xo + taps[3], t4 = xo + taps[4],
                 t5 = xo + taps[5], t6 = xo + taps[6], t7 = xo + taps[7], t8 = xo + taps[8];
         for (int q = 0; q < n; q++) {
-            FloatVector g0 = FloatVector.fromArray(F, g, q * cp + cb);
+            FloatVector g0 = FloatVector.fromArray(F, g, go + q * L);
             a0 = g0.fma(FloatVector.broadcast(F, x[t0 + q]), a0);
             a1 = g0.fma(FloatVector.broadcast(F, x[t1 + q]), a1);
             a2 = g0.fma(FloatVector.broadcast(F, x[t2 + q]), a2);
@@ -366,7 +507,7 @@ final class Conv3x3Kernels implements ConvKernels {
             a7 = g0.fma(FloatVector.broadcast(F, x[t7 + q]), a7);
             a8 = g0.fma(FloatVector.broadcast(F, x[t8 + q]), a8);
         }
-        int o = ao + cb;
+        int o = ao;
         a0.intoArray(acc, o); a1.intoArray(acc, o + cp); a2.intoArray(acc, o + 2 * cp);
         a3.intoArray(acc, o + 3 * cp); a4.intoArray(acc, o + 4 * cp); a5.intoArray(acc, o + 5 * cp);
         a6.intoArray(acc, o + 6 * cp); a7.intoArray(acc, o + 7 * cp); a8.intoArray(acc, o + 8 * cp);

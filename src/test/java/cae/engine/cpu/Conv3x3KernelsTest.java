@@ -9,6 +9,7 @@ import java.util.Random;
 
 import static cae.engine.Numerics.toDouble;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The vectorized kernels against the reference engine's double-precision 3x3 SAME convolution. */
@@ -24,7 +25,12 @@ class Conv3x3KernelsTest {
             {1, 1, 1, 1}, {1, 1, 1, 5}, {1, 1, 5, 1}, {3, 5, 3, 3}, {7, 9, 2, 7}, {5, 3, 13, 11},
             {2, 12, 1, 5}, {9, 7, 5, 1}, {17, 20, 6, 9}, {4, 33, 4, 17}, {33, 2, 9, 4}, {1, 8, 30, 31},
             {8, 1, 3, 3}, {12, 4, 11, 13}, {6, 40, 2, 2},
+            // the photo model's widths: 64 outputs are 10 tiles of 6 and a padded one, or 8 of 8
+            {3, 64, 9, 10}, {64, 64, 8, 8}, {64, 32, 5, 7}, {32, 64, 6, 6}, {64, 3, 8, 9}, {20, 13, 5, 6},
     };
+
+    /** Both register tile shapes, whatever this CPU's vector registers. */
+    private static final int[] TILES = {8, 6};
 
     private final Random random = new Random(20261127);
 
@@ -117,21 +123,59 @@ class Conv3x3KernelsTest {
 
     @Test
     void everyShapeMatchesTheReference() {
-        Conv3x3Kernels k = new Conv3x3Kernels();
-        for (int[] shape : SHAPES) {
-            check(k, shape, true);
-            check(k, shape, false);
+        for (int tile : TILES) {
+            Conv3x3Kernels k = new Conv3x3Kernels(tile);
+            for (int[] shape : SHAPES) {
+                check(k, shape, true);
+                check(k, shape, false);
+            }
         }
     }
 
     @Test
     void scratchReusedAcrossShapesInAnyOrderStaysCorrect() {
         // one instance going back and forth between shapes, as a worker does over a training step
-        Conv3x3Kernels k = new Conv3x3Kernels();
-        for (int i = SHAPES.length - 1; i >= 0; i--) {
-            check(k, SHAPES[i], i % 2 == 0);
-            check(k, SHAPES[(i * 7) % SHAPES.length], false);
+        for (int tile : TILES) {
+            Conv3x3Kernels k = new Conv3x3Kernels(tile);
+            for (int i = SHAPES.length - 1; i >= 0; i--) {
+                check(k, SHAPES[i], i % 2 == 0);
+                check(k, SHAPES[(i * 7) % SHAPES.length], false);
+            }
         }
+    }
+
+    /** Each output sums (input channel, tap) in one order whatever the tile: the same bits from both. */
+    @Test
+    void bothTileShapesGiveTheSameBits() {
+        Conv3x3Kernels wide = new Conv3x3Kernels(8), narrow = new Conv3x3Kernels(6);
+        for (int[] shape : SHAPES) {
+            int cin = shape[0], cout = shape[1], h = shape[2], w = shape[3];
+            float[] x = randomArray(cin * h * w), wt = randomArray(cout * cin * 9), bias = randomArray(cout);
+            float[] dy = randomArray(cout * h * w);
+            float[][] results = new float[2][];
+            Conv3x3Kernels[] kernels = {wide, narrow};
+            for (int i = 0; i < 2; i++) {
+                float[] y = new float[cout * h * w], dx = new float[cin * h * w];
+                float[] dw = new float[cout * cin * 9], db = new float[cout];
+                kernels[i].forward(x, 0, cin, h, w, wt, 0, bias, 0, cout, y, 0, true);
+                kernels[i].backwardData(dy, 0, cout, h, w, wt, 0, cin, dx, 0);
+                kernels[i].backwardFilter(x, 0, cin, h, w, dy, 0, cout, dw, 0, db, 0);
+                float[] all = new float[y.length + dx.length + dw.length + db.length];
+                System.arraycopy(y, 0, all, 0, y.length);
+                System.arraycopy(dx, 0, all, y.length, dx.length);
+                System.arraycopy(dw, 0, all, y.length + dx.length, dw.length);
+                System.arraycopy(db, 0, all, y.length + dx.length + dw.length, db.length);
+                results[i] = all;
+            }
+            for (int i = 0; i < results[0].length; i++)
+                assertEquals(Float.floatToIntBits(results[0][i]), Float.floatToIntBits(results[1][i]),
+                        name(shape, "tile 8 against tile 6") + ": value " + i);
+        }
+    }
+
+    @Test
+    void refusesOtherTileShapes() {
+        assertThrows(IllegalArgumentException.class, () -> new Conv3x3Kernels(4));
     }
 
     @Test
