@@ -2,7 +2,7 @@
 """The recipe's model (docs/SPEC.md §2.1) in PyTorch: the speed anchor ours is compared with.
 
     python3 anchors/torch_cae.py [--device cuda|cpu] [--data DIR] [--epochs 3] [--batch 100] [--seed 0]
-                                 [--tf32 | --no-tf32] [--compile MODE] [--channels-last]
+                                 [--tf32 | --no-tf32] [--compile MODE] [--channels-last] [--threads N]
 
 Trains for --epochs epochs of 55,000 images and times each one (the device synchronised before and
 after); the first epoch warms up (and, with --compile, compiles) and is reported on its own, the others
@@ -45,6 +45,7 @@ def parse_args(argv):
     p.add_argument("--no-tf32", dest="tf32", action="store_false", help="strict FP32 (the default)")
     p.add_argument("--compile", metavar="MODE", help="torch.compile the training step with this mode, "
                    "e.g. default, reduce-overhead, max-autotune")
+    p.add_argument("--threads", type=int, default=0, help="CPU threads (default: every core)")
     p.add_argument("--channels-last", action="store_true", help="NHWC tensors instead of NCHW")
     a = p.parse_args(argv)
     if a.epochs < 1 or a.batch < 1:
@@ -113,6 +114,9 @@ def main(argv):
     torch.manual_seed(a.seed)
     device = torch.device(a.device or ("cuda" if torch.cuda.is_available() else "cpu"))
     on_gpu = device.type == "cuda"
+    if not on_gpu:
+        # every core, as torch_photo_bench.py: some builds (Debian's 1.13) default to one thread
+        torch.set_num_threads(a.threads or os.cpu_count())
     torch.backends.cudnn.allow_tf32 = a.tf32
     torch.backends.cuda.matmul.allow_tf32 = a.tf32
     torch.backends.cudnn.benchmark = True   # let cuDNN time its algorithms, as our engine does
