@@ -7,9 +7,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv2d;
-import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
@@ -152,7 +150,7 @@ public final class PhotoAnchorBench {
             NDArray noisy = noise.add(clean).clip(0f, 1f);
             NDArray target = residual ? noisy.sub(clean) : clean;
             float value = Float.NaN;
-            zeroGradients(trainer);
+            TorchAnchorBench.zeroGradients(trainer);
             try (GradientCollector collector = trainer.newGradientCollector()) {
                 NDArray out = trainer.forward(new NDList(noisy)).singletonOrThrow();
                 NDArray loss = out.sub(target).square().mean();
@@ -166,12 +164,6 @@ public final class PhotoAnchorBench {
         }
     }
 
-    /** optimizer.zero_grad(): DJL's PyTorch engine accumulates gradients across backward passes, as PyTorch does. */
-    private static void zeroGradients(Trainer trainer) {
-        for (Parameter p : trainer.getModel().getBlock().getParameters().values()) {
-            JniUtils.zeroGrad((PtNDArray) p.getArray());
-        }
-    }
 
     /**
      * Backpropagates a random output gradient through an in->out channel 3x3 convolution and compares the input

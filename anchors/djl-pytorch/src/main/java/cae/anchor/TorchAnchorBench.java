@@ -144,7 +144,7 @@ public final class TorchAnchorBench {
     }
 
     /** optimizer.zero_grad(): DJL's PyTorch engine accumulates gradients across backward passes, as PyTorch does. */
-    private static void zeroGradients(Trainer trainer) {
+    static void zeroGradients(Trainer trainer) {
         for (Parameter p : trainer.getModel().getBlock().getParameters().values()) {
             JniUtils.zeroGrad((PtNDArray) p.getArray());
         }
