@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
@@ -85,7 +84,7 @@ public final class PhotoAnchorBench {
         try (NDManager check = NDManager.newBaseManager("PyTorch")) {
             System.out.printf("[%s] check: input gradient of the output conv (%d->%d channels 3x3 at %dx%d), max abs error %.3g"
                     + " (correct is ~1e-6)%n", label, widths[0], channels, size, size,
-                    convInputGradientError(check, Math.min(batch, 8), widths[0], channels, size));
+                    TorchAnchorBench.convInputGradientError(check, Math.min(batch, 8), widths[0], channels, size));
         }
 
         Shape shape = new Shape(batch, channels, size, size);
@@ -129,7 +128,7 @@ public final class PhotoAnchorBench {
                     }
                     seconds[r] = (System.nanoTime() - t0) / 1e9 / steps;
                 }
-                double s = median(seconds);
+                double s = TorchAnchorBench.median(seconds);
                 StringBuilder perRepeat = new StringBuilder();
                 for (double v : seconds) {
                     perRepeat.append(perRepeat.length() > 0 ? " " : "").append(String.format("%.2f", v * 1e3));
@@ -164,39 +163,10 @@ public final class PhotoAnchorBench {
         }
     }
 
-
-    /**
-     * Backpropagates a random output gradient through an in->out channel 3x3 convolution and compares the input
-     * gradient with the same thing computed as a forward convolution with the flipped, transposed kernel. (The
-     * recipe's 32->1 output convolution gets a wrong input gradient from libtorch 2.7.1 on AVX-512; see README.)
-     */
-    private static float convInputGradientError(NDManager manager, int batch, int in, int out, int side) {
-        Shape one = new Shape(1, 1);
-        NDArray x = manager.randomUniform(0f, 1f, new Shape(batch, in, side, side));
-        NDArray w = manager.randomUniform(-0.1f, 0.1f, new Shape(out, in, 3, 3));
-        NDArray dy = manager.randomUniform(-1f, 1f, new Shape(batch, out, side, side));
-        x.setRequiresGradient(true);
-        try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
-            NDArray y = Conv2d.conv2d(x, w, null, one, one).singletonOrThrow();
-            collector.backward(y.mul(dy).sum());
-        }
-        NDArray expected = Conv2d.conv2d(dy, w.flip(2, 3).transpose(1, 0, 2, 3), null, one, one).singletonOrThrow();
-        float error = x.getGradient().sub(expected).abs().max().getFloat();
-        JniUtils.setGradMode(false);
-        return error;
-    }
-
     private static String value(String[] args, int i, String option) {
         if (i >= args.length) {
             throw new IllegalArgumentException(option + " needs a value");
         }
         return args[i];
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 }
