@@ -37,6 +37,11 @@ final class Conv3x3Kernels implements ConvKernels {
      * backward-filter's 9-tap passes, the narrow one its 6 + 3.
      */
     private final int tileOutputs;
+    /**
+     * Below this many output channels backward-filter sums over positions in the lanes
+     * ({@link #filterBySums}); it is not the tile size, so both tiles take the same path.
+     */
+    private static final int FEW_OUTPUTS = 8;
 
     /**
      * The three shifted-tap copies of each plane. Their zero rows, zero columns and the zeros after
@@ -122,7 +127,7 @@ final class Conv3x3Kernels implements ConvKernels {
         input.fill(x, xo, cin, h, w);
         if (taps.length < 9) taps = new int[9];
         for (int t = 0; t < 9; t++) taps[t] = input.tap(0, t / 3, t % 3);
-        if (cout < 8 || cin * 64 < h * w) filterBySums(cin, h * w, dy, dyo, cout, dw, dwo, db, dbo);
+        if (cout < FEW_OUTPUTS || cin * 64 < h * w) filterBySums(cin, h * w, dy, dyo, cout, dw, dwo, db, dbo);
         else filterByLanes(cin, h * w, dy, dyo, cout, dw, dwo, db, dbo);
     }
 
