@@ -1,6 +1,5 @@
 package cae.cli;
 
-import cae.data.ImageFolder;
 import cae.engine.Noise;
 import cae.model.Architecture;
 import cae.model.Decoder;

@@ -207,8 +207,9 @@ final class TrainCommand implements Callable<Integer> {
 
     /** The new run's options, checked before the folder is taken or any data read. */
     private void checkNewRunOptions() {
-        settings().check();
-        settings().architecture(decoder(), 1);
+        RunSettings settings = settings();
+        settings.check();
+        settings.architecture(decoder(), 1);
     }
 
     private Decoder decoder() { return decoder != null ? decoder : Decoder.NEAREST; }
