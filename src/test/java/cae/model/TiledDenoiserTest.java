@@ -101,6 +101,18 @@ class TiledDenoiserTest {
         }
     }
 
+    /** Layers wide enough for the CPU engine's Winograd transforms, whose 2 x 2 tiles must line up in every window. */
+    @Test
+    void wideLayersTiledEqualsWholeAtOddSizes() {
+        try (CpuEngine cpu = new CpuEngine(2)) {
+            for (Decoder decoder : new Decoder[] {Decoder.NEAREST, Decoder.TRANSPOSED, Decoder.UNPOOL}) {
+                try (Autoencoder net = model(cpu, arch(decoder, 3, List.of(32, 32), decoder != Decoder.UNPOOL, false), 17)) {
+                    assertTiledEqualsWhole(net, 8, 2, 37, 45, 18);
+                }
+            }
+        }
+    }
+
     @Test
     void threeStagesAndTheRecipeTiledEqualsWhole() {
         try (CpuEngine cpu = new CpuEngine(2); Autoencoder net = model(cpu, arch(Decoder.NEAREST, 1, List.of(3, 3, 4), true, false), 8);

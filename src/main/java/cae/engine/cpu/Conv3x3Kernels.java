@@ -230,7 +230,7 @@ final class Conv3x3Kernels implements ConvKernels {
     private static void tile6(float[] x, int xq, int[] taps, int nk, float[] w, int wo, float[] b, int bo, boolean relu,
                               float[] y, int yo, int ys, int count, float[] sums) {
         for (int q = 0; q < count; q += 2 * L) {
-            block6(x, xq + q, taps, nk, w, wo, b, bo, sums);
+            block6(x, xq + q, taps, nk, w, wo, b, bo, sums, 0);
             for (int j = 0, yi = yo + q; j < 6; j++, yi += ys) {
                 FloatVector s0 = FloatVector.fromArray(F, sums, 2 * j * L), s1 = FloatVector.fromArray(F, sums, (2 * j + 1) * L);
                 if (relu) { s0 = s0.max(0f); s1 = s1.max(0f); }
@@ -241,12 +241,14 @@ final class Conv3x3Kernels implements ConvKernels {
     }
 
     /**
-     * One block of 6 outputs x 2 vectors into sums[0, 12 L). A method of its own with few live
-     * integers, storing to a fixed place: written as one loop nest with the stores into y (tile8's
-     * form), the JIT ran out of general registers, parked them in vector registers and spilled half
-     * of the accumulators to the stack on every step of k, at half the speed.
+     * One block of 6 outputs x 2 vectors into sums[so, so + 12 L): output j's vector h is
+     * b[bo + j] + sum over k < nk of w[wo + 6 k + j] x[xq + taps[k] + h L + lane]. A method of its
+     * own with few live integers, storing to a fixed place: written as one loop nest with the stores
+     * into y (tile8's form), the JIT ran out of general registers, parked them in vector registers
+     * and spilled half of the accumulators to the stack on every step of k, at half the speed.
+     * {@link WinogradKernels} runs its products through it too.
      */
-    private static void block6(float[] x, int xq, int[] taps, int nk, float[] w, int wo, float[] b, int bo, float[] sums) {
+    static void block6(float[] x, int xq, int[] taps, int nk, float[] w, int wo, float[] b, int bo, float[] sums, int so) {
         FloatVector a00 = FloatVector.broadcast(F, b[bo]), a01 = a00;
         FloatVector a10 = FloatVector.broadcast(F, b[bo + 1]), a11 = a10;
         FloatVector a20 = FloatVector.broadcast(F, b[bo + 2]), a21 = a20;
@@ -270,12 +272,12 @@ final class Conv3x3Kernels implements ConvKernels {
             v = FloatVector.broadcast(F, w[wi + 5]);
             a50 = x0.fma(v, a50); a51 = x1.fma(v, a51);
         }
-        a00.intoArray(sums, 0); a01.intoArray(sums, L);
-        a10.intoArray(sums, 2 * L); a11.intoArray(sums, 3 * L);
-        a20.intoArray(sums, 4 * L); a21.intoArray(sums, 5 * L);
-        a30.intoArray(sums, 6 * L); a31.intoArray(sums, 7 * L);
-        a40.intoArray(sums, 8 * L); a41.intoArray(sums, 9 * L);
-        a50.intoArray(sums, 10 * L); a51.intoArray(sums, 11 * L);
+        a00.intoArray(sums, so); a01.intoArray(sums, so + L);
+        a10.intoArray(sums, so + 2 * L); a11.intoArray(sums, so + 3 * L);
+        a20.intoArray(sums, so + 4 * L); a21.intoArray(sums, so + 5 * L);
+        a30.intoArray(sums, so + 6 * L); a31.intoArray(sums, so + 7 * L);
+        a40.intoArray(sums, so + 8 * L); a41.intoArray(sums, so + 9 * L);
+        a50.intoArray(sums, so + 10 * L); a51.intoArray(sums, so + 11 * L);
     }
 
     /**

@@ -49,7 +49,7 @@ public final class CpuEngine implements Engine {
         pool = new WorkerPool(threads);
         this.vectors = vectors;
         ConvKernels[] kernels = new ConvKernels[threads];
-        for (int i = 0; i < threads; i++) kernels[i] = vectors ? new Conv3x3Kernels() : new ScalarConvKernels();
+        for (int i = 0; i < threads; i++) kernels[i] = vectors ? new WinogradKernels(new Conv3x3Kernels()) : new ScalarConvKernels();
         GradientBlocks gradients = new GradientBlocks();
         gather = new Gather(pool);
         convolution = new Convolution(pool, kernels, vectors, gradients);
