@@ -106,7 +106,7 @@ class TiledDenoiserTest {
     void wideLayersTiledEqualsWholeAtOddSizes() {
         try (CpuEngine cpu = new CpuEngine(2)) {
             for (Decoder decoder : new Decoder[] {Decoder.NEAREST, Decoder.TRANSPOSED, Decoder.UNPOOL}) {
-                try (Autoencoder net = model(cpu, arch(decoder, 3, List.of(32, 32), decoder != Decoder.UNPOOL, false), 17)) {
+                try (Autoencoder net = model(cpu, arch(decoder, 3, List.of(32, 64), decoder != Decoder.UNPOOL, false), 17)) {
                     assertTiledEqualsWhole(net, 8, 2, 37, 45, 18);
                 }
             }

@@ -32,8 +32,8 @@ class WinogradKernelsTest {
         for (int[] shape : SHAPES) reference.check(k, shape, true);
         // the direct kernels and the transforms round differently: the same bits only for the layers left to the direct ones
         Conv3x3Kernels direct = new Conv3x3Kernels();
-        int[][] cases = {{3, 64, 32, 32}, {64, 3, 32, 32}, {16, 32, 14, 14}, {64, 64, 32, 32}, {32, 32, 7, 7}};
-        boolean[] same = {true, true, true, false, false};
+        int[][] cases = {{3, 64, 32, 32}, {64, 3, 32, 32}, {16, 64, 14, 14}, {32, 32, 28, 28}, {64, 64, 32, 32}, {32, 64, 7, 7}};
+        boolean[] same = {true, true, true, true, false, false};
         for (int c = 0; c < cases.length; c++) {
             int cin = cases[c][0], cout = cases[c][1], h = cases[c][2], w = cases[c][3];
             float[] x = reference.randomArray(cin * h * w), wt = reference.randomArray(cout * cin * 9), bias = reference.randomArray(cout);
