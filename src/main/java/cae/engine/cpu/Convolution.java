@@ -1,9 +1,9 @@
 package cae.engine.cpu;
 
 /**
- * The 3x3 SAME convolution on the worker pool: the forward pass one sample per task, the backward
- * pass one {@link GradientBlocks} block per task (ReLU mask, dx, and the block's partial weight and
- * bias gradients), then the blocks summed in order. The arithmetic is {@link ConvKernels}'.
+ * The 3x3 SAME convolution on the worker pool, one sample per task: the forward pass, then the
+ * backward pass (ReLU mask, dx, and the sample's partial weight and bias gradients), then the
+ * partials summed in {@link GradientBlocks}' fixed order. The arithmetic is {@link ConvKernels}'.
  */
 final class Convolution {
     private final WorkerPool pool;
@@ -38,33 +38,31 @@ final class Convolution {
     }
 
     private final class Backward implements WorkerPool.Task {
-        CpuTensor x, weight, y, dy, dx; boolean relu; int batch, partialSize; float[] partials;
+        CpuTensor x, weight, y, dy, dx; boolean relu; int partialSize; float[] partials;
 
-        @Override public void run(int block, int worker) {
+        @Override public void run(int s, int worker) {
             int cin = x.c(), h = x.h(), w = x.w(), cout = dy.c(), plane = h * w;
-            int partial = GradientBlocks.clear(partials, block, partialSize);
-            for (int s = GradientBlocks.first(block), end = GradientBlocks.end(block, batch); s < end; s++) {
-                int dyo = dy.offset + s * cout * plane;
-                if (relu) Relu.mask(vectors, y.data, y.offset + s * cout * plane, dy.data, dyo, cout * plane);
-                if (dx != null)
-                    kernels[worker].backwardData(dy.data, dyo, cout, h, w, weight.data, weight.offset, cin,
-                            dx.data, dx.offset + s * cin * plane);
-                kernels[worker].backwardFilter(x.data, x.offset + s * cin * plane, cin, h, w, dy.data, dyo, cout,
-                        partials, partial, partials, partial + cout * cin * 9);
-            }
+            int partial = GradientBlocks.clear(partials, s, partialSize);
+            int dyo = dy.offset + s * cout * plane;
+            if (relu) Relu.mask(vectors, y.data, y.offset + s * cout * plane, dy.data, dyo, cout * plane);
+            if (dx != null)
+                kernels[worker].backwardData(dy.data, dyo, cout, h, w, weight.data, weight.offset, cin,
+                        dx.data, dx.offset + s * cin * plane);
+            kernels[worker].backwardFilter(x.data, x.offset + s * cin * plane, cin, h, w, dy.data, dyo, cout,
+                    partials, partial, partials, partial + cout * cin * 9);
         }
     }
 
     /** dy is masked in place with ReLU; dx may be null; dWeight and dBias are overwritten. */
     void backward(CpuTensor x, CpuTensor weight, CpuTensor y, CpuTensor dy, boolean relu,
                   CpuTensor dx, CpuTensor dWeight, CpuTensor dBias) {
-        int batch = x.n(), blocks = GradientBlocks.blocks(batch);
+        int batch = x.n();
         int partialSize = weight.size() + dBias.size();
         Backward b = backward;
-        b.partials = gradients.partials(blocks, partialSize);
+        b.partials = gradients.partials(batch, partialSize);
         b.x = x; b.weight = weight; b.y = relu ? y : null; b.dy = dy; b.dx = dx;
-        b.relu = relu; b.batch = batch; b.partialSize = partialSize;
-        pool.forEach(blocks, b);
-        gradients.sum(pool, blocks, partialSize, 0, dWeight, dBias);
+        b.relu = relu; b.partialSize = partialSize;
+        pool.forEach(batch, b);
+        gradients.sum(pool, batch, partialSize, 0, dWeight, dBias);
     }
 }

@@ -4,51 +4,45 @@ import java.util.Arrays;
 
 /**
  * The batch reduction of a convolution's weight and bias gradients, in a fixed order so that the
- * result does not depend on the thread count: each block of {@link #SAMPLES} consecutive samples adds
- * its samples' gradients into a partial buffer of its own, then the blocks' partials are summed in
- * block order, in parallel over gradient elements. A partial buffer holds the weight gradient
- * followed by the bias gradient.
+ * result does not depend on the thread count: each sample's gradient goes into a partial buffer of
+ * its own (one task per sample, so that any thread count gets an even share of a batch), then, in
+ * parallel over gradient elements, each block of {@link #SAMPLES} consecutive samples' partials are
+ * summed in sample order and the blocks' sums in block order. A partial buffer holds the weight
+ * gradient followed by the bias gradient.
  */
 final class GradientBlocks implements WorkerPool.Task {
     /**
-     * Samples per block: the unit of the fixed-order reduction. A batch of 100 makes 20 blocks, an
-     * even share for 2 or 4 threads (blocks of 4 left one thread 13 of 25).
+     * Samples per block of the fixed-order reduction (docs/SPEC.md §7): a block's samples are summed
+     * in order, then the blocks in order. Changing it changes the last bits of every training run.
      */
     static final int SAMPLES = 5;
     /** Gradient elements per summing task. */
     private static final int CHUNK = 1024;
 
     private float[] partials = new float[0];
-    private int blocks, partialSize, swappedRows;
+    private int batch, partialSize, swappedRows;
     private CpuTensor dWeight, dBias;
 
-    static int blocks(int batch) { return (batch + SAMPLES - 1) / SAMPLES; }
-
-    /** The partial buffers for {@code blocks} blocks of {@code partialSize}, grown once per shape and reused after. */
-    float[] partials(int blocks, int partialSize) {
-        if (partials.length < blocks * partialSize) partials = new float[blocks * partialSize];
+    /** The partial buffers for {@code batch} samples of {@code partialSize}, grown once per shape and reused after. */
+    float[] partials(int batch, int partialSize) {
+        if (partials.length < batch * partialSize) partials = new float[batch * partialSize];
         return partials;
     }
 
-    /** Zeroes block {@code block}'s partial buffer in {@code partials} and returns where it starts. */
-    static int clear(float[] partials, int block, int partialSize) {
-        int start = block * partialSize;
+    /** Zeroes sample {@code sample}'s partial buffer in {@code partials} and returns where it starts. */
+    static int clear(float[] partials, int sample, int partialSize) {
+        int start = sample * partialSize;
         Arrays.fill(partials, start, start + partialSize, 0f);
         return start;
     }
 
-    /** Samples [first, end) of block {@code block} in a batch of {@code batch}. */
-    static int first(int block) { return block * SAMPLES; }
-
-    static int end(int block, int batch) { return Math.min(batch, (block + 1) * SAMPLES); }
-
     /**
-     * Sums the blocks' partials into dWeight and dBias. With {@code swappedRows} > 0 the partial
+     * Sums the samples' partials into dWeight and dBias, by blocks. With {@code swappedRows} > 0 the partial
      * kernel is a transposed convolution's w' (swappedRows, cols, 3, 3) and each sum goes to its place
      * in w; see {@link TransposedConvolution}.
      */
-    void sum(WorkerPool pool, int blocks, int partialSize, int swappedRows, CpuTensor dWeight, CpuTensor dBias) {
-        this.blocks = blocks; this.partialSize = partialSize; this.swappedRows = swappedRows;
+    void sum(WorkerPool pool, int batch, int partialSize, int swappedRows, CpuTensor dWeight, CpuTensor dBias) {
+        this.batch = batch; this.partialSize = partialSize; this.swappedRows = swappedRows;
         this.dWeight = dWeight; this.dBias = dBias;
         pool.forEach((partialSize + CHUNK - 1) / CHUNK, this);
     }
@@ -58,7 +52,13 @@ final class GradientBlocks implements WorkerPool.Task {
         int weights = dWeight.size(), swappedCols = swappedRows == 0 ? 0 : weights / 9 / swappedRows;
         for (int i = start; i < end; i++) {
             float sum = 0f;
-            for (int b = 0; b < blocks; b++) sum += partials[b * partialSize + i];
+            for (int first = 0; first < batch; first += SAMPLES) {
+                // a block's sum starts from zero and adds its samples in order, as a block's
+                // partial buffer once accumulated them (0 + a sample's partial is that partial exactly)
+                float block = 0f;
+                for (int s = first, last = Math.min(batch, first + SAMPLES); s < last; s++) block += partials[s * partialSize + i];
+                sum += block;
+            }
             if (i >= weights) dBias.data[dBias.offset + i - weights] = sum;
             else if (swappedRows == 0) dWeight.data[dWeight.offset + i] = sum;
             else dWeight.data[dWeight.offset + TransposedConvolution.swappedIndex(i, swappedRows, swappedCols)] = sum;

@@ -108,26 +108,24 @@ final class TransposedConvolution {
         pool.forEach(x.n(), f);
     }
 
-    /** Per block of samples, as {@link Convolution}'s: ReLU mask, dx, and the block's partial w' and bias gradients. */
+    /** Per sample, as {@link Convolution}'s: ReLU mask, dx, and the sample's partial w' and bias gradients. */
     private final class Backward implements WorkerPool.Task {
-        CpuTensor x, y, dy, dx; boolean relu; int batch, partialSize; float[] partials;
+        CpuTensor x, y, dy, dx; boolean relu; int partialSize; float[] partials;
 
-        @Override public void run(int block, int worker) {
+        @Override public void run(int s, int worker) {
             int cin = x.c(), h = x.h(), w = x.w(), cout = dy.c(), oh = dy.h(), ow = dy.w(), plane = oh * ow;
-            int partial = GradientBlocks.clear(partials, block, partialSize);
+            int partial = GradientBlocks.clear(partials, s, partialSize);
             Spread scratch = spread[worker];
-            for (int s = GradientBlocks.first(block), end = GradientBlocks.end(block, batch); s < end; s++) {
-                int dyo = dy.offset + s * cout * plane;
-                if (relu) Relu.mask(vectors, y.data, y.offset + s * cout * plane, dy.data, dyo, cout * plane);
-                if (dx != null) {
-                    float[] dUp = scratch.gradient(cin * plane);
-                    kernels[worker].backwardData(dy.data, dyo, cout, oh, ow, swappedKernel, 0, cin, dUp, 0);
-                    evenCells(dUp, cin, oh, ow, dx.data, dx.offset + s * cin * h * w, h, w);
-                }
-                float[] up = scratch.input(x.data, x.offset + s * cin * h * w, cin, h, w, oh, ow);
-                kernels[worker].backwardFilter(up, 0, cin, oh, ow, dy.data, dyo, cout,
-                        partials, partial, partials, partial + cout * cin * 9);
+            int dyo = dy.offset + s * cout * plane;
+            if (relu) Relu.mask(vectors, y.data, y.offset + s * cout * plane, dy.data, dyo, cout * plane);
+            if (dx != null) {
+                float[] dUp = scratch.gradient(cin * plane);
+                kernels[worker].backwardData(dy.data, dyo, cout, oh, ow, swappedKernel, 0, cin, dUp, 0);
+                evenCells(dUp, cin, oh, ow, dx.data, dx.offset + s * cin * h * w, h, w);
             }
+            float[] up = scratch.input(x.data, x.offset + s * cin * h * w, cin, h, w, oh, ow);
+            kernels[worker].backwardFilter(up, 0, cin, oh, ow, dy.data, dyo, cout,
+                    partials, partial, partials, partial + cout * cin * 9);
         }
     }
 
@@ -135,13 +133,13 @@ final class TransposedConvolution {
                   CpuTensor dx, CpuTensor dWeight, CpuTensor dBias) {
         int cin = x.c(), cout = dy.c();
         swapKernel(weight, cin, cout);
-        int batch = x.n(), blocks = GradientBlocks.blocks(batch);
+        int batch = x.n();
         int partialSize = weight.size() + dBias.size();
         Backward b = backward;
-        b.partials = gradients.partials(blocks, partialSize);
+        b.partials = gradients.partials(batch, partialSize);
         b.x = x; b.y = relu ? y : null; b.dy = dy; b.dx = dx;
-        b.relu = relu; b.batch = batch; b.partialSize = partialSize;
-        pool.forEach(blocks, b);
-        gradients.sum(pool, blocks, partialSize, cout, dWeight, dBias);
+        b.relu = relu; b.partialSize = partialSize;
+        pool.forEach(batch, b);
+        gradients.sum(pool, batch, partialSize, cout, dWeight, dBias);
     }
 }
