@@ -573,5 +573,5 @@ final class Conv3x3Kernels implements ConvKernels {
         }
     }
 
-    private static int roundUp(int n, int multiple) { return (n + multiple - 1) / multiple * multiple; }
+    static int roundUp(int n, int multiple) { return (n + multiple - 1) / multiple * multiple; }
 }

@@ -205,7 +205,7 @@ final class WinogradKernels implements ConvKernels {
         Tiling t = tilingScratch;
         t.th = (h + 1) / 2;
         t.tw = (w + 1) / 2;
-        t.twp = roundUp(t.tw, L);
+        t.twp = Conv3x3Kernels.roundUp(t.tw, L);
         t.bandRows = Math.max(1, BAND_TILES / t.twp);
         return t;
     }
@@ -367,7 +367,7 @@ final class WinogradKernels implements ConvKernels {
             direct.backwardFilter(x, xo, cin, h, w, dy, dyo, cout, dw, dwo, db, dbo);
             return;
         }
-        int plane = h * w, cp = roundUp(cout, BLOCK), outBlocks = cp / BLOCK, cinp = roundUp(cin, OUTS);
+        int plane = h * w, cp = Conv3x3Kernels.roundUp(cout, BLOCK), outBlocks = cp / BLOCK, cinp = Conv3x3Kernels.roundUp(cin, OUTS);
         for (int co = 0; co < cout; co++) db[dbo + co] += planeSum(dy, dyo + co * plane, plane);
         Tiling tiling = tiling(h, w);
         transposeGradient(dy, dyo, cout, h, w, cp, tiling);
@@ -532,6 +532,4 @@ final class WinogradKernels implements ConvKernels {
     }
 
     private static int ceilDiv(int n, int d) { return (n + d - 1) / d; }
-
-    private static int roundUp(int n, int multiple) { return (n + multiple - 1) / multiple * multiple; }
 }
