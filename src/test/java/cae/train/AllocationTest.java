@@ -5,9 +5,19 @@ import cae.engine.ImageSet;
 import cae.engine.cpu.CpuEngine;
 import org.junit.jupiter.api.Test;
 
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedFrame;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingFile;
+
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -32,6 +42,7 @@ class AllocationTest {
             // compiled the step (before that the Vector API allocates its vectors), which on a loaded
             // machine can take many windows, so the run goes on until a window is quiet, or ends.
             List<Long> allocated = new ArrayList<>();
+            AllocationProfile profile = new AllocationProfile();
             trainer.run(TrainingState.fresh(config), new Trainer.Listener() {
                 private long before;
 
@@ -39,6 +50,8 @@ class AllocationTest {
                     if (steps < 300) return;
                     if (steps % 100 == 10) before = allocatedSoFar();
                     if (steps % 100 == 90) allocated.add(allocatedSoFar() - before);
+                    // from the third window that allocated on, sample where (for the failure message)
+                    if (steps % 100 == 95 && allocated.size() == 3) profile.start();
                 }
 
                 @Override public boolean stopRequested() {
@@ -53,7 +66,67 @@ class AllocationTest {
             });
             // one call of getThreadAllocatedBytes makes a small result array; 80 steps of per-step garbage would be far more
             long quietest = allocated.stream().mapToLong(Long::longValue).min().orElseThrow();
-            assertTrue(quietest < 1024, "every window of 80 steps allocated: " + allocated + " bytes");
+            String where = quietest < 1024 ? "" : profile.summary();
+            profile.close();
+            assertTrue(quietest < 1024, "every window of 80 steps allocated: " + allocated + " bytes; " + where);
+        }
+    }
+
+    /**
+     * Flight Recorder's allocation samples, for the failure message: the allocating places (the
+     * allocated class and the first frames of the project's code) by sampled bytes. The allocation
+     * may happen only on some machines (it depends on the JIT's inlining), so the message must say
+     * where from the machine that saw it.
+     */
+    private static final class AllocationProfile {
+        private Recording recording;
+
+        void start() {
+            try {
+                recording = new Recording();
+                recording.enable("jdk.ObjectAllocationSample").with("throttle", "2000/s").withStackTrace();
+                recording.start();
+            } catch (RuntimeException | Error e) {
+                recording = null;
+            }
+        }
+
+        String summary() {
+            if (recording == null) return "no allocation samples were taken";
+            try {
+                Path file = Files.createTempFile("allocation", ".jfr");
+                try {
+                    recording.stop();
+                    recording.dump(file);
+                    Map<String, Long> bytes = new HashMap<>();
+                    for (RecordedEvent event : RecordingFile.readAllEvents(file)) {
+                        if (event.getStackTrace() == null) continue;
+                        String frames = event.getStackTrace().getFrames().stream()
+                                .filter(f -> f.getMethod().getType().getName().startsWith("cae."))
+                                .limit(3).map(AllocationProfile::name).collect(Collectors.joining(" <- "));
+                        String place = event.getClass("objectClass").getName() + " at " + frames;
+                        bytes.merge(place, event.getLong("weight"), Long::sum);
+                    }
+                    return "sampled allocations, most first: " + bytes.entrySet().stream()
+                            .sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(4)
+                            .map(e -> e.getKey() + " (" + e.getValue() + " bytes)").collect(Collectors.joining("; "));
+                } finally {
+                    close();
+                    Files.deleteIfExists(file);
+                }
+            } catch (Exception e) {
+                return "the allocation samples could not be read: " + e;
+            }
+        }
+
+        void close() {
+            if (recording != null) recording.close();
+            recording = null;
+        }
+
+        private static String name(RecordedFrame frame) {
+            return frame.getMethod().getType().getName().replace("cae.engine.cpu.", "") + "." + frame.getMethod().getName()
+                    + ":" + frame.getLineNumber();
         }
     }
 }

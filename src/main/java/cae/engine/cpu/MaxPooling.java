@@ -14,11 +14,11 @@ import static cae.engine.cpu.Simd.POOL_LANES;
  * backward pass six times slower than its memory traffic. A row narrower than its vectors lets them
  * run on into the following cells (see {@link #spillFits}).
  */
-final class MaxPooling implements WorkerPool.Task {
+final class MaxPooling {
     private final WorkerPool pool;
     private final boolean vectors;
-    private CpuTensor x, y, dy, dx;
-    private boolean backward;
+    private final Forward forward = new Forward();
+    private final Backward backward = new Backward();
 
     MaxPooling(WorkerPool pool, boolean vectors) {
         this.pool = pool;
@@ -26,27 +26,60 @@ final class MaxPooling implements WorkerPool.Task {
     }
 
     void forward(CpuTensor x, CpuTensor y) {
-        this.x = x; this.y = y; dy = null; dx = null; backward = false;
-        pool.forEach(x.n(), this);
+        forward.x = x; forward.y = y;
+        pool.forEach(x.n(), forward);
     }
 
     /** Routes each dy to its window's first arg-max in x; dx is overwritten. */
     void backward(CpuTensor x, CpuTensor y, CpuTensor dy, CpuTensor dx) {
-        this.x = x; this.y = y; this.dy = dy; this.dx = dx; backward = true;
-        pool.forEach(x.n(), this);
+        backward.x = x; backward.y = y; backward.dy = dy; backward.dx = dx;
+        pool.forEach(x.n(), backward);
     }
 
-    @Override public void run(int s, int worker) {
-        int channels = x.c(), h = x.h(), w = x.w(), oh = y.h(), ow = y.w();
-        int wholeRows = h / 2, whole = w / 2;
-        int xEnd = x.offset + (s + 1) * channels * h * w, yEnd = y.offset + (s + 1) * channels * oh * ow;
-        for (int c = 0; c < channels; c++) {
-            int xBase = x.offset + (s * channels + c) * h * w;
-            int outBase = (s * channels + c) * oh * ow;
-            for (int oy = 0; oy < oh; oy++) {
-                int top = xBase + 2 * oy * w, o = outBase + oy * ow, edge = oy < wholeRows ? whole : 0;
-                if (backward) {
-                    int dyo = dy.offset + o, shift = dx.offset - x.offset;
+    // Forward and backward are loop bodies of their own, not one body with a flag: the JIT compiles
+    // each into one unit with its vector code inlined, and one unit holding both outgrew its
+    // inlining budget (it then called a helper instead of inlining it, and a vector crossing that
+    // call was allocated on every row pair).
+
+    private final class Forward implements WorkerPool.Task {
+        CpuTensor x, y;
+
+        @Override public void run(int s, int worker) {
+            int channels = x.c(), h = x.h(), w = x.w(), oh = y.h(), ow = y.w();
+            int wholeRows = h / 2, whole = w / 2;
+            int yEnd = y.offset + (s + 1) * channels * oh * ow;
+            for (int c = 0; c < channels; c++) {
+                int xBase = x.offset + (s * channels + c) * h * w;
+                int outBase = y.offset + (s * channels + c) * oh * ow;
+                for (int oy = 0; oy < oh; oy++) {
+                    int top = xBase + 2 * oy * w, o = outBase + oy * ow, edge = oy < wholeRows ? whole : 0;
+                    if (oy < wholeRows) {
+                        // two vectors of cells make a vector of outputs
+                        boolean fits = vectors && spillFits(whole, POOL_LANES, o + POOL_LANES, yEnd)
+                                && top + w + Math.max(0, w - 2 * POOL_LANES) + 2 * POOL_LANES <= x.data.length;
+                        int vectorWindows = fits ? whole : 0;
+                        if (fits) Simd.poolRowPairForward(x.data, top, w, vectorWindows, y.data, o);
+                        wholeWindowsForward(x.data, top, w, vectorWindows, whole, y.data, o);
+                    }
+                    for (int ox = edge; ox < ow; ox++)
+                        y.data[o + ox] = x.data[windowArgMax(x.data, xBase, h, w, 2 * oy, 2 * ox)];
+                }
+            }
+        }
+    }
+
+    private final class Backward implements WorkerPool.Task {
+        CpuTensor x, y, dy, dx;
+
+        @Override public void run(int s, int worker) {
+            int channels = x.c(), h = x.h(), w = x.w(), oh = y.h(), ow = y.w();
+            int wholeRows = h / 2, whole = w / 2, shift = dx.offset - x.offset;
+            int xEnd = x.offset + (s + 1) * channels * h * w;
+            for (int c = 0; c < channels; c++) {
+                int xBase = x.offset + (s * channels + c) * h * w;
+                int outBase = (s * channels + c) * oh * ow;
+                for (int oy = 0; oy < oh; oy++) {
+                    int top = xBase + 2 * oy * w, dyo = dy.offset + outBase + oy * ow, edge = oy < wholeRows ? whole : 0;
                     if (oy < wholeRows) {
                         // the last vector starts at window max(0, whole - POOL_LANES / 2) and reads POOL_LANES gradients
                         boolean fits = vectors && spillFits(w, POOL_LANES, top + w + POOL_LANES, xEnd)
@@ -56,30 +89,19 @@ final class MaxPooling implements WorkerPool.Task {
                         wholeWindowsBackward(x.data, top, w, vectorWindows, whole, dy.data, dyo, dx.data, shift);
                     }
                     for (int ox = edge; ox < ow; ox++) windowBackward(xBase, h, w, 2 * oy, 2 * ox, dy.data[dyo + ox], shift);
-                } else {
-                    if (oy < wholeRows) {
-                        // two vectors of cells make a vector of outputs
-                        boolean fits = vectors && spillFits(whole, POOL_LANES, y.offset + o + POOL_LANES, yEnd)
-                                && top + w + Math.max(0, w - 2 * POOL_LANES) + 2 * POOL_LANES <= x.data.length;
-                        int vectorWindows = fits ? whole : 0;
-                        if (fits) Simd.poolRowPairForward(x.data, top, w, vectorWindows, y.data, y.offset + o);
-                        wholeWindowsForward(x.data, top, w, vectorWindows, whole, y.data, y.offset + o);
-                    }
-                    for (int ox = edge; ox < ow; ox++)
-                        y.data[y.offset + o + ox] = x.data[windowArgMax(x.data, xBase, h, w, 2 * oy, 2 * ox)];
                 }
             }
         }
-    }
 
-    /** A window cut by the image's edge: its real cells get the gradient (the first arg-max) or 0. */
-    private void windowBackward(int xBase, int h, int w, int r0, int c0, float g, int shift) {
-        int best = windowArgMax(x.data, xBase, h, w, r0, c0);
-        for (int r = r0; r < Math.min(r0 + 2, h); r++)
-            for (int col = c0; col < Math.min(c0 + 2, w); col++) {
-                int i = xBase + r * w + col;
-                dx.data[i + shift] = i == best ? g : 0f;
-            }
+        /** A window cut by the image's edge: its real cells get the gradient (the first arg-max) or 0. */
+        private void windowBackward(int xBase, int h, int w, int r0, int c0, float g, int shift) {
+            int best = windowArgMax(x.data, xBase, h, w, r0, c0);
+            for (int r = r0; r < Math.min(r0 + 2, h); r++)
+                for (int col = c0; col < Math.min(c0 + 2, w); col++) {
+                    int i = xBase + r * w + col;
+                    dx.data[i + shift] = i == best ? g : 0f;
+                }
+        }
     }
 
     /**

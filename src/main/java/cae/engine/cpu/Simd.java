@@ -30,20 +30,19 @@ final class Simd {
     static final VectorShuffle<Float> EVEN_LANES = VectorShuffle.fromOp(POOL, i -> 2 * i % POOL_LANES);
     static final VectorMask<Float> HIGH_HALF = VectorMask.fromLong(POOL, -1L << (POOL_LANES / 2));
     /** Row-major position in its window of each lane of a top row and a bottom row; 3, the last cell, also stands for "no maximum here". */
-    private static final FloatVector TOP_POS = poolLanes(i -> i % 2), BOTTOM_POS = poolLanes(i -> 2 + i % 2),
+    private static final FloatVector TOP_POS = FloatVector.fromArray(POOL, lanes(i -> i % 2), 0),
+            BOTTOM_POS = FloatVector.fromArray(POOL, lanes(i -> 2 + i % 2), 0),
             POOL_LAST = FloatVector.broadcast(POOL, 3f);
 
-    private static FloatVector poolLanes(java.util.function.IntUnaryOperator lane) {
+    private static float[] lanes(java.util.function.IntUnaryOperator lane) {
         float[] values = new float[POOL_LANES];
         for (int i = 0; i < POOL_LANES; i++) values[i] = lane.applyAsInt(i);
-        return FloatVector.fromArray(POOL, values, 0);
+        return values;
     }
 
-    /** The maximum of each window of the row pair's cells [a, a + POOL_LANES), in both of its lanes. */
-    private static FloatVector windowMax(float[] x, int a, int w) {
-        FloatVector pairMax = FloatVector.fromArray(POOL, x, a).max(FloatVector.fromArray(POOL, x, a + w));
-        return pairMax.max(pairMax.rearrange(SWAP_PAIRS));
-    }
+    // No method here takes or returns a vector: the JIT boxes a vector that crosses a call it did
+    // not inline (a whole object and array per row pair), and whether it inlines a small helper
+    // depends on how big the caller's compiled unit has grown. Each loop keeps its vectors local.
 
     /**
      * The whole windows over columns [0, cols) (even, at least a vector wide) of the row pair at
@@ -70,8 +69,12 @@ final class Simd {
     /** The maxima of the whole windows [0, windows) (at least a vector's worth) of the row pair at x[top], two vectors of cells at a time. */
     static void poolRowPairForward(float[] x, int top, int w, int windows, float[] y, int yo) {
         for (int c = 0; c < windows; c += POOL_LANES) {
-            int ox = Math.max(0, Math.min(c, windows - POOL_LANES)), a = top + 2 * ox;
-            FloatVector low = windowMax(x, a, w), high = windowMax(x, a + POOL_LANES, w);
+            int ox = Math.max(0, Math.min(c, windows - POOL_LANES)), a = top + 2 * ox, b = a + POOL_LANES;
+            // the maximum of each window of a vector of cells, in both of its lanes
+            FloatVector lowPairs = FloatVector.fromArray(POOL, x, a).max(FloatVector.fromArray(POOL, x, a + w));
+            FloatVector low = lowPairs.max(lowPairs.rearrange(SWAP_PAIRS));
+            FloatVector highPairs = FloatVector.fromArray(POOL, x, b).max(FloatVector.fromArray(POOL, x, b + w));
+            FloatVector high = highPairs.max(highPairs.rearrange(SWAP_PAIRS));
             low.rearrange(EVEN_LANES).blend(high.rearrange(EVEN_LANES), HIGH_HALF).intoArray(y, yo + ox);
         }
     }
@@ -93,16 +96,14 @@ final class Simd {
     /** Sums each 2x2 block of the row pair at large[top] into small[src + x] for x in [0, count), in the scalar path's order. */
     static void resizeBlockSums(float[] large, int top, int w, float[] small, int src, int count) {
         for (int c = 0; c < count; c += POOL_LANES) {
-            int col = Math.max(0, Math.min(c, count - POOL_LANES)), o = top + 2 * col;
-            FloatVector low = pairSums(large, o, w), high = pairSums(large, o + POOL_LANES, w);
+            int col = Math.max(0, Math.min(c, count - POOL_LANES)), o = top + 2 * col, p = o + POOL_LANES;
+            // in the even lanes: ((top + top right) + bottom) + bottom right of each pair of columns
+            FloatVector lowTop = FloatVector.fromArray(POOL, large, o), lowBottom = FloatVector.fromArray(POOL, large, o + w);
+            FloatVector low = lowTop.add(lowTop.rearrange(SWAP_PAIRS)).add(lowBottom).add(lowBottom.rearrange(SWAP_PAIRS));
+            FloatVector highTop = FloatVector.fromArray(POOL, large, p), highBottom = FloatVector.fromArray(POOL, large, p + w);
+            FloatVector high = highTop.add(highTop.rearrange(SWAP_PAIRS)).add(highBottom).add(highBottom.rearrange(SWAP_PAIRS));
             low.rearrange(EVEN_LANES).blend(high.rearrange(EVEN_LANES), HIGH_HALF).intoArray(small, src + col);
         }
-    }
-
-    /** In the even lanes: ((top + top right) + bottom) + bottom right of each pair of columns. */
-    private static FloatVector pairSums(float[] large, int o, int w) {
-        FloatVector t = FloatVector.fromArray(POOL, large, o), b = FloatVector.fromArray(POOL, large, o + w);
-        return t.add(t.rearrange(SWAP_PAIRS)).add(b).add(b.rearrange(SWAP_PAIRS));
     }
 
     /** dy = 0 where y <= 0 over [0, length), as a vector blend (a branch per element costs more than the convolutions). */
