@@ -9,6 +9,7 @@ import cae.model.Autoencoder;
 import cae.model.Denoiser;
 import cae.model.ModelFile;
 import cae.model.TiledDenoiser;
+import cae.model.TrainedOn;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -137,6 +138,28 @@ public final class Model implements AutoCloseable {
         float[] planes = asModelSees(decoded);
         decoded = null;  // let the decoded image go before the output is made
         ImageFiles.writePng(output, run(planes, height, width), channels(), width, height);
+    }
+
+    /**
+     * How an image differs from the images the model learned from, one line each, empty when it does
+     * not: a colour image into a grey model, a grey image into a colour one, a mostly light image into
+     * a model trained on MNIST (whose digits are light strokes on a dark background). These are the
+     * lines the command line's {@code denoise} prints as warnings; nothing is printed here.
+     */
+    public List<String> warnings(BufferedImage image) {
+        return TrainedOn.warnings(loaded, "the image", ImageFiles.colour(image.getColorModel()), asModelSees(image),
+                image.getWidth() * image.getHeight());
+    }
+
+    /**
+     * {@link #warnings(BufferedImage)} for an image given as {@link #denoise(float[], int, int, int)}
+     * takes it: 3 channels are colour, 1 grey.
+     *
+     * @throws IllegalArgumentException when the array does not hold channels x height x width values
+     */
+    public List<String> warnings(float[] pixels, int channels, int height, int width) {
+        float[] grey = GreyImages.toGrey(pixels, channels, height, width);
+        return TrainedOn.warnings(loaded, "the image", channels == 3, channels() == 1 ? grey : pixels, height * width);
     }
 
     /** The image as the model gets it: grey, or R, G, B planes (a grey image's sample in all three). */

@@ -7,6 +7,7 @@ import cae.model.Autoencoder;
 import cae.model.Denoiser;
 import cae.model.ModelFile;
 import cae.model.TiledDenoiser;
+import cae.model.TrainedOn;
 import cae.profile.Ranges;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -113,7 +114,7 @@ final class DenoiseCommand implements Callable<Integer> {
                 } finally {
                     ranges.pop();
                 }
-                TrainedOn.warnings(loaded, file, headers.get(i).colour(), planes, h * w).forEach(line -> err.println("warning: " + line));
+                TrainedOn.warnings(loaded, file.toString(), headers.get(i).colour(), planes, h * w).forEach(line -> err.println("warning: " + line));
                 if (!tiles.exact(h, w))
                     err.println("note: " + file + ": the bilinear decoder's tiles differ slightly from its whole-image output at " + w + " x " + h
                             + " (sides not multiples of " + (1 << loaded.arch().stages()) + ")");
@@ -146,7 +147,7 @@ final class DenoiseCommand implements Callable<Integer> {
         Map<List<Integer>, List<Integer>> bySize = new LinkedHashMap<>();  // positions in members, by size
         for (int k = 0; k < inputs.size(); k++) {
             GreyImages.Image image = inputs.get(k);
-            TrainedOn.warnings(loaded, images.get(members.get(k)), headers.get(members.get(k)).colour(), image.pixels(), image.pixels().length)
+            TrainedOn.warnings(loaded, images.get(members.get(k)).toString(), headers.get(members.get(k)).colour(), image.pixels(), image.pixels().length)
                     .forEach(line -> err.println("warning: " + line));
             bySize.computeIfAbsent(List.of(image.height(), image.width()), key -> new ArrayList<>()).add(k);
         }

@@ -118,7 +118,11 @@ public final class ImageFiles {
         }
         if (type == null)
             throw new IOException(file + " stores its colours in a way Java cannot decode; save it as RGB or grey");
-        ColorModel model = type.getColorModel();
+        return colour(type.getColorModel());
+    }
+
+    /** Whether images of this colour model store colour: a colour space other than grey, or a palette with an entry that is not grey. */
+    public static boolean colour(ColorModel model) {
         if (model instanceof IndexColorModel palette) {
             for (int i = 0; i < palette.getMapSize(); i++)
                 if (palette.getRed(i) != palette.getGreen(i) || palette.getGreen(i) != palette.getBlue(i)) return true;

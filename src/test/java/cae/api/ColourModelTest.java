@@ -84,6 +84,34 @@ class ColourModelTest {
     }
 
     @Test
+    void warningsSayHowAnImageDiffersFromWhatTheModelLearned() throws Exception {
+        BufferedImage grey = image(BufferedImage.TYPE_BYTE_GRAY, 23, 17, 8), colour = image(BufferedImage.TYPE_INT_RGB, 23, 17, 9);
+        try (Model m = Model.load(colourModel(), CPU)) {
+            assertEquals(List.of(), m.warnings(colour));
+            assertEquals(List.of("the image is grey and the model was trained on colour images: it is denoised as colour with three equal channels"),
+                    m.warnings(grey));
+            assertEquals(m.warnings(grey), m.warnings(GreyImages.toGrey(grey), 1, 17, 23));
+            assertEquals(List.of(), m.warnings(new float[3 * 17 * 23], 3, 17, 23));
+        }
+
+        Path mnist = dir.resolve("mnist.safetensors");
+        ModelFile.write(mnist, Architecture.RECIPE, Parameters.glorotInit(Architecture.RECIPE, 11), Map.of("dataset", "mnist"));
+        BufferedImage page = new BufferedImage(40, 30, BufferedImage.TYPE_BYTE_GRAY), dark = new BufferedImage(40, 30, BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < 30; y++)
+            for (int x = 0; x < 40; x++) page.getRaster().setSample(x, y, 0, x == y ? 0 : 230);
+        try (Model m = Model.load(mnist, CPU)) {
+            assertEquals(List.of(), m.warnings(dark));
+            List<String> light = m.warnings(page);
+            assertEquals(1, light.size(), light.toString());
+            assertTrue(light.get(0).startsWith("the image is mostly light (mean 0.88) and the MNIST model learned light strokes on a dark background"), light.get(0));
+            assertEquals(light, m.warnings(GreyImages.toGrey(page), 1, 30, 40));
+            assertEquals(List.of("the image is in colour and the model was trained on grey images: it is denoised as grey (a model trained on colour images keeps colour)"),
+                    m.warnings(new float[3 * 30 * 40], 3, 30, 40));
+            assertThrows(IllegalArgumentException.class, () -> m.warnings(new float[5], 1, 30, 40));
+        }
+    }
+
+    @Test
     void greyIntoAColourModelIsThreeEqualChannels() throws Exception {
         Path model = colourModel(), input = dir.resolve("grey.png");
         BufferedImage grey = image(BufferedImage.TYPE_BYTE_GRAY, 23, 17, 8);
