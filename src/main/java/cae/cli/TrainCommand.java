@@ -168,19 +168,11 @@ final class TrainCommand implements Callable<Integer> {
             if (resume != null) throw new UserError(resume + ": the checkpoint's " + problem);
             throw new CommandLine.ParameterException(spec.commandLine(), "--" + problem);
         }
-        if (loaded != null && !loaded.dataSha256().isEmpty()) {
-            String now = runData.identity();
-            if (!loaded.dataSha256().equals(now))
-                throw new UserError("the checkpoint in " + resume + " was trained on other data (data sha256 "
-                        + loaded.dataSha256() + ", now " + now + ")");
-        }
-        if (resumed != null) {
-            long stepsPerEpoch = config.stepsPerEpoch(runData.train().count());
-            loaded.checkStep(stepsPerEpoch);
-            long epochsNeeded = (resumed.step + stepsPerEpoch - 1) / stepsPerEpoch;  // a started epoch counts
-            if (resumed.step > config.epochs() * stepsPerEpoch)
-                throw new CommandLine.ParameterException(spec.commandLine(), "--epochs " + config.epochs() + ": the checkpoint is at step "
-                        + resumed.step + ", in epoch " + epochsNeeded + " of " + stepsPerEpoch + " steps; give --epochs " + epochsNeeded + " or more");
+        if (loaded != null) {
+            String otherData = TrainingRun.otherDataProblem(loaded, runData);
+            if (otherData != null) throw new UserError(otherData);
+            String tooFew = TrainingRun.epochsProblem(loaded, config, config.stepsPerEpoch(runData.train().count()), "--epochs");
+            if (tooFew != null) throw new CommandLine.ParameterException(spec.commandLine(), tooFew);
         }
         ProgressBar.Factory bar = terminal ? (start, total, perStep) -> new ProgressBar(err, start, total, perStep)
                 : (start, total, perStep) -> null;

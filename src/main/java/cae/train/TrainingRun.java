@@ -122,6 +122,31 @@ public final class TrainingRun {
                 + (limit > 0 ? " (--limit " + limit + ")" : "") + " of " + data.description();
     }
 
+    /**
+     * Why a run cannot go on from {@code checkpoint} with {@code data}: the checkpoint says it was
+     * trained on data of another identity (its SHA-256 over the images). Null when it may, or when
+     * the checkpoint does not say (files written before the identity was recorded).
+     */
+    public static String otherDataProblem(Checkpoint.Loaded checkpoint, RunData data) {
+        if (checkpoint.dataSha256().isEmpty() || checkpoint.dataSha256().equals(data.identity())) return null;
+        return "the checkpoint in " + checkpoint.file() + " was trained on other data (data sha256 " + checkpoint.dataSha256()
+                + ", now " + data.identity() + ")";
+    }
+
+    /**
+     * Why {@code config.epochs()} cannot finish the run the checkpoint is in (it is past them), named
+     * {@code epochsSetting} ("--epochs", "epochs"); null when it can. Checks the checkpoint's step
+     * against its own account of its epoch first ({@link Checkpoint.Loaded#checkStep}).
+     */
+    public static String epochsProblem(Checkpoint.Loaded checkpoint, TrainingConfig config, long stepsPerEpoch, String epochsSetting) {
+        checkpoint.checkStep(stepsPerEpoch);
+        long step = checkpoint.state().step;
+        if (step <= config.epochs() * stepsPerEpoch) return null;
+        long epochsNeeded = (step + stepsPerEpoch - 1) / stepsPerEpoch;  // a started epoch counts
+        return epochsSetting + " " + config.epochs() + ": the checkpoint is at step " + step + ", in epoch " + epochsNeeded + " of "
+                + stepsPerEpoch + " steps; give " + epochsSetting + " " + epochsNeeded + " or more";
+    }
+
     private static String batchProblem(int images, String data, int batch, int limit) {
         if (batch <= images) return null;
         return "batch " + batch + " is larger than the " + images + " training images" + (limit > 0 ? " (--limit " + limit + ")" : "")

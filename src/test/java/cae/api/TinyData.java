@@ -19,10 +19,15 @@ final class TinyData {
     }
 
     private static void images(Path file, int count, int h, int w, long seed) throws IOException {
+        Files.write(file, idx(count, h, w, seed));
+    }
+
+    /** An IDX image file's bytes: {@code count} images of h x w random pixels from {@code seed}. */
+    static byte[] idx(int count, int h, int w, long seed) {
         ByteBuffer b = ByteBuffer.allocate(16 + count * h * w);
         b.putInt(0x00000803).putInt(count).putInt(h).putInt(w);
         Random random = new Random(seed);
         for (int i = 0; i < count * h * w; i++) b.put((byte) random.nextInt(256));
-        Files.write(file, b.array());
+        return b.array();
     }
 }

@@ -110,6 +110,64 @@ class TrainingTest {
     }
 
     @Test
+    void aStoppedRunResumedGivesTheModelOfARunThatNeverStopped() throws Exception {
+        Path data = data();
+        TrainingResult whole = Training.run(settings(data, "whole").build());
+        TrainingResult stopped = Training.run(settings(data, "stopped").build(), new TrainingListener() {
+            int checks;
+            @Override public void progress(TrainingProgress p) {}
+            @Override public boolean stopRequested() { return ++checks == 4; }   // mid-epoch: the epoch has 6 steps
+        });
+        assertFalse(stopped.finished());
+        List<Long> heard = new ArrayList<>();
+        TrainingResult resumed = Training.resume(settings(data, "stopped").build(), new TrainingListener() {
+            @Override public void progress(TrainingProgress p) { heard.add(p.step()); }
+        });
+        assertTrue(resumed.finished());
+        assertEquals(12, resumed.steps());
+        assertEquals(5L, heard.get(0), "it goes on from the checkpoint's step");
+        assertArrayEquals(ModelFile.read(whole.model()).params(), ModelFile.read(resumed.model()).params(), "bit for bit");
+        assertEquals(whole.testLoss(), resumed.testLoss());
+        assertEquals(Files.readAllLines(dir.resolve("whole/loss.csv")).size(), Files.readAllLines(dir.resolve("stopped/loss.csv")).size(),
+                "the loss log covers the whole run");
+
+        // a finished run of 1 epoch goes on to a run of 2
+        Training.run(settings(data, "longer").epochs(1).build());
+        TrainingResult longer = Training.resume(settings(data, "longer").build());
+        assertArrayEquals(ModelFile.read(whole.model()).params(), ModelFile.read(longer.model()).params(), "bit for bit");
+    }
+
+    @Test
+    void resumingRefusesOtherSettingsOtherDataTooFewEpochsAndNoCheckpoint() throws Exception {
+        Path data = data();
+        Training.run(settings(data, "run").build(), new TrainingListener() {
+            int checks;
+            @Override public void progress(TrainingProgress p) {}
+            @Override public boolean stopRequested() { return ++checks == 8; }   // in the second epoch
+        });
+        IllegalArgumentException changed = assertThrows(IllegalArgumentException.class,
+                () -> Training.resume(settings(data, "run").batch(30).learningRate(0.01f).build()));
+        assertTrue(changed.getMessage().startsWith("batch 30 (the checkpoint's: 50), learningRate 0.01 (the checkpoint's: 0.001) in the settings"),
+                changed.getMessage());
+        IllegalArgumentException tooFew = assertThrows(IllegalArgumentException.class,
+                () -> Training.resume(settings(data, "run").epochs(1).build()));
+        assertEquals("epochs 1: the checkpoint is at step 8, in epoch 2 of 6 steps; give epochs 2 or more", tooFew.getMessage());
+        Path other = TinyData.write(dir.resolve("other"), 300, 20, 12, 10);
+        Files.write(other.resolve("train-images-idx3-ubyte"), TinyData.idx(300, 12, 10, 7));
+        IllegalArgumentException otherData = assertThrows(IllegalArgumentException.class,
+                () -> Training.resume(settings(other, "run").build()));
+        assertTrue(otherData.getMessage().contains("was trained on other data"), otherData.getMessage());
+
+        IOException none = assertThrows(IOException.class, () -> Training.resume(settings(data, "empty").build()));
+        assertTrue(none.getMessage().endsWith("no checkpoint to resume from"), none.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Training.resume(settings(data, "run").out(null).build()));
+
+        IllegalArgumentException taken = assertThrows(IllegalArgumentException.class, () -> Training.run(settings(data, "run").build()));
+        assertTrue(taken.getMessage().endsWith("or go on with it with Training.resume"), taken.getMessage());
+        assertTrue(Training.resume(settings(data, "run").build()).finished());
+    }
+
+    @Test
     void aFolderHoldingARunIsRefused() throws Exception {
         Path data = data();
         Training.run(settings(data, "run").epochs(1).build());
