@@ -16,7 +16,7 @@ import cae.model.Autoencoder;
 import cae.model.Decoder;
 import cae.model.Parameters;
 import cae.profile.Ranges;
-import cae.train.ProgressBar;
+import cae.io.ProgressBar;
 import cae.train.Trainer;
 import cae.train.TrainingConfig;
 import cae.train.TrainingState;

@@ -17,7 +17,7 @@ import cae.model.Parameters;
 import cae.profile.Ranges;
 import cae.train.Checkerboard;
 import cae.train.Evaluation;
-import cae.train.ProgressBar;
+import cae.io.ProgressBar;
 import cae.train.ResultCheck;
 import cae.train.RunData;
 import cae.train.TrainingConfig;

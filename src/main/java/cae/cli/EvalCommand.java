@@ -8,7 +8,7 @@ import cae.data.Mnist;
 import cae.engine.Noise;
 import cae.metrics.GaussianBlur;
 import cae.metrics.PhotoEvaluation;
-import cae.train.ProgressBar;
+import cae.io.ProgressBar;
 import cae.engine.Engine;
 import cae.engine.ImageSet;
 import cae.io.ModelFileException;

@@ -17,7 +17,7 @@ record Streams(PrintStream out, PrintStream err, UnaryOperator<Engine> engines, 
 
     Streams(PrintStream out, PrintStream err) { this(out, err, UnaryOperator.identity()); }
 
-    Streams(PrintStream out, PrintStream err, UnaryOperator<Engine> engines) { this(out, err, engines, cae.train.ProgressBar.onTerminal()); }
+    Streams(PrintStream out, PrintStream err, UnaryOperator<Engine> engines) { this(out, err, engines, cae.io.ProgressBar.onTerminal()); }
 
     /** Makes commands that take a {@link Streams} with these; everything else the picocli way. */
     CommandLine.IFactory factory() {

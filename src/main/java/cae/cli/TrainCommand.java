@@ -9,7 +9,7 @@ import cae.model.Architecture;
 import cae.model.Decoder;
 import cae.profile.Ranges;
 import cae.train.Checkpoint;
-import cae.train.ProgressBar;
+import cae.io.ProgressBar;
 import cae.train.TrainingConfig;
 import cae.train.RunData;
 import cae.train.TrainingRun;

@@ -1,5 +1,6 @@
 package cae.data;
 
+import cae.io.ProgressBar;
 import cae.engine.Pixels;
 import cae.io.GreyImages;
 import cae.io.ImageFiles;
@@ -333,7 +334,7 @@ public final class ImageFolder {
     private static List<Scanned> scan(FolderListing listing, Options options, ExecutorService pool) {
         List<Future<Scanned>> futures = new ArrayList<>();
         for (FolderListing.Entry e : listing.images()) futures.add(pool.submit(() -> scanOne(e, options.maxPixels)));
-        Progress progress = new Progress(options.log, options.terminal, "reading " + listing.folder(), "images", futures.size());
+        ProgressBar progress = ProgressBar.of(options.log, options.terminal, "reading " + listing.folder(), "images", futures.size(), 1);
         List<Scanned> scanned = new ArrayList<>();
         try {
             for (Future<Scanned> f : futures) {
@@ -409,7 +410,7 @@ public final class ImageFolder {
             stored.add(new PixelStore.Image(s.relative(), s.header().height(), s.header().width()));
             files.add(s.file());
         }
-        Progress progress = new Progress(options.log, options.terminal, "decoding " + folder, "images", images.size());
+        ProgressBar progress = ProgressBar.of(options.log, options.terminal, "decoding " + folder, "images", images.size(), 1);
         PixelStore.Decoder decoder = sink -> decodeInOrder(images, channels, options, pool, progress, sink);
         return PixelStore.open(options.stores, folder, channels == 1 ? "grey" : "rgb", channels, identity, stored, files,
                 options.regionLimit, decoder, progress, options.log);
@@ -423,7 +424,7 @@ public final class ImageFolder {
      * their turn in memory; their number is bounded by a quarter of the heap (a single image larger than
      * that is decoded alone) and by four per thread.
      */
-    private static void decodeInOrder(List<Scanned> images, int channels, Options options, ExecutorService pool, Progress progress,
+    private static void decodeInOrder(List<Scanned> images, int channels, Options options, ExecutorService pool, ProgressBar progress,
                                       PixelStore.ImageSink sink) throws IOException {
         long budget = Runtime.getRuntime().maxMemory() / 4;
         ArrayDeque<Future<Decoded>> inFlight = new ArrayDeque<>();

@@ -1,5 +1,6 @@
 package cae.data;
 
+import cae.io.ProgressBar;
 import cae.engine.Pixels;
 import cae.io.AtomicFiles;
 
@@ -117,7 +118,7 @@ final class PixelStore {
      * Removes the folder's stale stores. {@code log} gets a line saying which.
      */
     static Pixels open(Path stores, Path folder, String mode, int channels, String identity, List<Image> images, List<Path> files,
-                       long regionLimit, Decoder decoder, Progress progress, java.io.PrintStream log) {
+                       long regionLimit, Decoder decoder, ProgressBar progress, java.io.PrintStream log) {
         String key = folderKey(folder), prefix = key + "-" + mode + "-";
         Path store = stores.resolve(name(key, mode, identity));
         try {
@@ -210,7 +211,7 @@ final class PixelStore {
     }
 
     private static void write(Path store, int channels, String identity, List<Image> images, Layout layout, Decoder decoder,
-                              Progress progress) throws IOException {
+                              ProgressBar progress) throws IOException {
         byte[] header = header(channels, identity, images, layout);
         AtomicFiles.write(store, out -> {
             out.write(header);

@@ -1,5 +1,6 @@
 package cae.train;
 
+import cae.io.ProgressBar;
 import cae.engine.Engine;
 import cae.engine.ImageSet;
 import cae.engine.Noise;

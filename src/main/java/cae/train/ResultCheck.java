@@ -1,5 +1,6 @@
 package cae.train;
 
+import cae.io.ProgressBar;
 import java.util.Locale;
 
 /**

@@ -1,5 +1,6 @@
 package cae.train;
 
+import cae.io.ProgressBar;
 import cae.data.DataSet;
 import cae.data.Images;
 import cae.engine.Engine;

@@ -1,10 +1,10 @@
-package cae.train;
+package cae.io;
 
 import java.io.PrintStream;
 import java.util.Locale;
 
 /**
- * Progress through a count of things: training steps, test images scored, bench repeats. On a terminal
+ * Progress through a count of things: training steps, images read and decoded, test images scored, bench repeats. On a terminal
  * a one-line bar with the rate, the time left and, in training, the last loss read, redrawn in place at
  * most 5 times a second; elsewhere (a log file, a pipe) a plain line at most every 10 seconds, so that
  * work of a few seconds prints nothing there. Not for use from several threads at once.
@@ -89,6 +89,23 @@ public final class ProgressBar {
         lastShown = now;
     }
 
+    /** One more thing is done. */
+    public void advance() { update(done + 1); }
+
+    /** Prints a line of its own, clearing the bar first (on a terminal it is drawn again at the next update). */
+    public void note(String line) {
+        clear();
+        out.println(line);
+        if (terminal) lastShown = System.nanoTime() - REDRAW_NANOS;
+    }
+
+    /** Clears the bar and prints the closing line: "decoding DIR: 5 images in 1.2 s". */
+    public void finish() {
+        clear();
+        out.printf(Locale.ROOT, "%s%d %s in %.1f s%n", what, done - start, unit, (System.nanoTime() - startNanos) / 1e9);
+        out.flush();
+    }
+
     /** The last training loss read, shown on the bar from now on (drawn at once on a terminal). */
     public void loss(float loss) {
         this.loss = loss;
@@ -122,7 +139,8 @@ public final class ProgressBar {
         }
     }
 
-    static String duration(double seconds) {
+    /** A duration as "42s", "3m05s" or "1h02m". */
+    public static String duration(double seconds) {
         long s = Math.round(seconds);
         return s >= 3600 ? String.format("%dh%02dm", s / 3600, s % 3600 / 60)
                 : s >= 60 ? String.format("%dm%02ds", s / 60, s % 60) : s + "s";

@@ -1,4 +1,4 @@
-package cae.train;
+package cae.io;
 
 import org.junit.jupiter.api.Test;
 
@@ -42,5 +42,27 @@ class ProgressBarTest {
         slow.loss(0.5f);
         slow.update(10);  // done: the caller's own line says so
         assertTrue(printed().matches("scoring: 4/10 images  [\\d,]+ img/s  ETA \\d+s\n"), printed());
+    }
+
+    @Test
+    void countingOneByOneANoteClearsTheBarAndTheClosingLineSaysHowManyInHowLong() {
+        ProgressBar bar = ProgressBar.of(out, true, "decoding photos", "images", 3, 1);
+        bar.advance();
+        assertTrue(printed().startsWith("\rdecoding photos: [##########....................] 1/3 images  "), printed());
+        bar.note("warning: a.jpg: cut short");
+        assertTrue(printed().endsWith("\r\033[Kwarning: a.jpg: cut short\n"), "the bar cleared, then the line: " + printed());
+        bar.advance();
+        assertTrue(printed().contains("] 2/3 images"), "drawn again at once after the note: " + printed());
+        bar.advance();
+        bar.finish();
+        assertTrue(printed().matches("(?s).*\r\033\\[Kdecoding photos: 3 images in \\d+\\.\\d s\n"), printed());
+
+        bytes.reset();
+        ProgressBar plain = ProgressBar.of(out, false, "reading photos", "images", 2, 1);
+        plain.advance();
+        plain.note("note: one");
+        plain.advance();
+        plain.finish();
+        assertTrue(printed().matches("note: one\nreading photos: 2 images in \\d+\\.\\d s\n"), printed());
     }
 }
