@@ -95,9 +95,7 @@ final class Conv3x3Kernels implements ConvKernels {
     private int[] taps = new int[0];
     private float[] rows = new float[0];
     /** What `packed` was made from, to skip repacking the same weights. */
-    private float[] packedFrom = new float[0];
-    private int packedIn = -1, packedOut = -1;
-    private boolean packedTransposed;
+    private final PackedWeights packedFrom = new PackedWeights();
     private float[] gradT = new float[0];
     /** One 6 x 2 register tile's sums on their way to the output planes (see {@link #block6}). */
     private final float[] sums = new float[12 * L];
@@ -149,11 +147,7 @@ final class Conv3x3Kernels implements ConvKernels {
         for (int i = 0; i < nIn; i++)
             for (int t = 0; t < 9; t++) taps[i * 9 + t] = planes.tap(i, t / 3, t % 3);
         // every sample of a batch brings the same weights: repack only when they differ from the last
-        if (packedIn == nIn && packedOut == nOut && packedTransposed == transposed
-                && Arrays.equals(wt, wo, wo + n, packedFrom, 0, n)) return;
-        if (packedFrom.length < n) packedFrom = new float[n];
-        System.arraycopy(wt, wo, packedFrom, 0, n);
-        packedIn = nIn; packedOut = nOut; packedTransposed = transposed;
+        if (packedFrom.same(wt, wo, nIn, nOut, transposed)) return;
 
         int size = tiles * tileOutputs * nk + singles * nk;
         if (packed.length < size) packed = new float[size];

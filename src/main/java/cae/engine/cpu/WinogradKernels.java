@@ -69,9 +69,7 @@ final class WinogradKernels implements ConvKernels {
     private float[] split = new float[0];
     private float[] transformed = new float[0];
     private float[] packed = new float[0];
-    private float[] packedFrom = new float[0];
-    private int packedIn = -1, packedOut = -1;
-    private boolean packedTransposed;
+    private final PackedWeights packedFrom = new PackedWeights();
     private final float[] blockSums = new float[16 * OUTS * BLOCK];
     private int[] channelRows = new int[0];
     private static final float[] NO_BIAS = new float[OUTS];
@@ -110,12 +108,7 @@ final class WinogradKernels implements ConvKernels {
      * {@code transposed} the outputs are the kernel's input channels and the taps are flipped.
      */
     private void pack(float[] wt, int wo, int nIn, int nOut, boolean transposed) {
-        int n = nOut * nIn * 9;
-        if (packedIn == nIn && packedOut == nOut && packedTransposed == transposed
-                && Arrays.equals(wt, wo, wo + n, packedFrom, 0, n)) return;
-        if (packedFrom.length < n) packedFrom = new float[n];
-        System.arraycopy(wt, wo, packedFrom, 0, n);
-        packedIn = nIn; packedOut = nOut; packedTransposed = transposed;
+        if (packedFrom.same(wt, wo, nIn, nOut, transposed)) return;
         int tiles = ceilDiv(nOut, OUTS), size = 16 * tiles * nIn * OUTS;
         if (packed.length < size) packed = new float[size];
         Arrays.fill(packed, 0, size, 0f);
