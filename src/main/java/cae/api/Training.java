@@ -87,10 +87,12 @@ public final class Training {
             Path out = settings.out() != null ? settings.out() : TrainingRun.newRunFolder("");
             if (Files.exists(out) && !Files.isDirectory(out)) throw new IOException(out + ": exists and is not a folder");
             Checkpoint.Loaded checkpoint = resume ? Checkpoint.read(out) : null;
-            List<String> taken = TrainingRun.runFilesIn(out);
-            if (!resume && !taken.isEmpty())
-                throw new IllegalArgumentException(out + " already holds a run (" + String.join(", ", taken) + "); choose another folder"
-                        + (taken.contains(Checkpoint.NAME) ? ", or go on with it with Training.resume" : ""));
+            if (!resume) {
+                List<String> taken = TrainingRun.runFilesIn(out);
+                if (!taken.isEmpty())
+                    throw new IllegalArgumentException(out + " already holds a run (" + String.join(", ", taken) + "); choose another folder"
+                            + (taken.contains(Checkpoint.NAME) ? ", or go on with it with Training.resume" : ""));
+            }
             TrainingConfig config;
             RunData data;
             if (settings.photos()) {
