@@ -21,9 +21,9 @@ import static org.junit.jupiter.api.Assertions.*;
  * No method of the CPU engine takes or returns a vector, mask or shuffle. The JIT keeps a vector in
  * registers only within one compiled unit: one that crosses a call the JIT did not inline is boxed,
  * an object and an array per call, and whether a small helper is inlined depends on how large the
- * caller's unit has grown, which differs between machines and between runs (a training step
- * allocated 1.1 MB so on one CI machine and nothing on another). AllocationTest catches that only
- * where it happens; this catches the pattern everywhere.
+ * caller's unit has grown, which differs between machines and between runs (docs/cpu-performance.md
+ * has the case that was seen). AllocationTest catches that only where it happens; this catches the
+ * pattern everywhere.
  */
 class VectorBoundariesTest {
 
