@@ -22,6 +22,8 @@ import java.util.Arrays;
  * the same computation with the kernel transposed and flipped. Backward-filter keeps output channels
  * in the vector lanes (the gradient is transposed to position-major first) so no horizontal sums
  * are needed; with few output or input channels it sums over positions in the lanes instead.
+ * With one to three outputs (the logits layer), forward and backward-data take one input channel
+ * at a time over stretches of positions rather than a register tile that would be mostly padding.
  * Register tiles are sized for the vector register file (32 registers with AVX-512, 16 with AVX2):
  * a tile whose accumulators do not all fit is spilled to the stack on every step. Every output's
  * sum runs over (input channel, tap) in the same order whatever the tile, so the tile shape does
@@ -42,6 +44,18 @@ final class Conv3x3Kernels implements ConvKernels {
      * ({@link #filterBySums}); it is not the tile size, so both tiles take the same path.
      */
     private static final int FEW_OUTPUTS = 8;
+    /**
+     * Forward and backward-data with at most this many outputs (the logits layer has one or three)
+     * sum one input channel at a time into the output rows ({@link #fewOutputs}): a register tile
+     * across outputs would be mostly padding.
+     */
+    private static final int FEW_GEMM_OUTPUTS = 3;
+    /**
+     * Positions per stretch of {@link #fewOutputs} and {@link #filterBySums}: one input channel's
+     * three copies and the running sums of a stretch stay in the L1 cache while its taps are summed.
+     * A multiple of 3 and 4 vectors, the steps of their kernels.
+     */
+    private static final int STRETCH = 96 * L;
 
     /**
      * The three shifted-tap copies of each plane. Their zero rows, zero columns and the zeros after
@@ -101,6 +115,10 @@ final class Conv3x3Kernels implements ConvKernels {
     private final float[] sums = new float[12 * L];
     private float[] gradFlat = new float[0];
     private float[] dwT = new float[0];
+    /** {@link #fewOutputs}' running sums, one row of positions per output. */
+    private float[] outputSums = new float[0];
+    /** {@link #filterBySums}' lane sums, one vector per (output, input channel, tap), kept across stretches. */
+    private float[] laneSums = new float[0];
 
     /** y[co] = bias[co] + sum_ci conv(x[ci], w[co][ci]); ReLU after when {@code relu}. y is overwritten. */
     @Override public void forward(float[] x, int xo, int cin, int h, int w,
@@ -178,6 +196,10 @@ final class Conv3x3Kernels implements ConvKernels {
      * zero-padded tile's outputs, go through `tail` so that nothing is written outside y's planes.
      */
     private void implicitGemm(float[] x, int nIn, int nOut, int plane, boolean relu, float[] y, int yo) {
+        if (nOut <= FEW_GEMM_OUTPUTS) {
+            fewOutputs(x, nIn, nOut, plane, relu, y, yo);
+            return;
+        }
         int nk = nIn * 9;
         int tiles = tiles(nOut), singles = singles(nOut);
         int span = roundUp(plane, 4 * L);
@@ -349,6 +371,91 @@ final class Conv3x3Kernels implements ConvKernels {
         }
     }
 
+    /**
+     * The implicit GEMM for one to three outputs, input channel by input channel: over a stretch of
+     * positions, each output's running sums start from its bias and take the 9 taps of input
+     * channel 0, then of channel 1, and so on, in the register tiles' order, so the bits are those
+     * of any tile. Each channel's pass reads 9 rows that stay in the L1 cache, where a register tile
+     * over all (input channel, tap) pairs reads nIn x 9 rows at every step.
+     */
+    private void fewOutputs(float[] x, int nIn, int nOut, int plane, boolean relu, float[] y, int yo) {
+        int nk = nIn * 9, size = roundUp(plane, 12 * L);
+        if (outputSums.length < nOut * size) outputSums = new float[nOut * size];
+        for (int o0 = 0, outputs; o0 < nOut; o0 += outputs) {
+            boolean three = nOut - o0 >= 3;
+            outputs = three ? 3 : 1;
+            int end = roundUp(plane, three ? 3 * L : 4 * L);
+            for (int p0 = 0; p0 < end; p0 += STRETCH) {
+                int p1 = Math.min(end, p0 + STRETCH);
+                for (int o = o0; o < o0 + outputs; o++) Arrays.fill(outputSums, o * size + p0, o * size + p1, packedBias[o]);
+                for (int k = 0; k < nk; k += 9) {
+                    int wo = o0 * nk + k;
+                    if (three) sumThree(x, taps, k, rows, wo, nk, outputSums, o0 * size, size, p0, p1);
+                    else sumOne(x, taps, k, rows, wo, outputSums, o0 * size, p0, p1);
+                }
+            }
+            for (int o = o0; o < o0 + outputs; o++) copyOut(outputSums, o * size, relu, y, yo + o * plane, plane);
+        }
+    }
+
+    /**
+     * Three outputs x 3 vectors of positions in [from, to): s[so + j * ss + p] += the 9 taps of one
+     * input channel (x at taps[k + t] + p, weights w[wo + j * ws + t]).
+     */
+    private static void sumThree(float[] x, int[] taps, int k, float[] w, int wo, int ws, float[] s, int so, int ss,
+                                 int from, int to) {
+        for (int p = from; p < to; p += 3 * L) {
+            int s0 = so + p, s1 = s0 + ss, s2 = s1 + ss;
+            FloatVector a00 = FloatVector.fromArray(F, s, s0), a01 = FloatVector.fromArray(F, s, s0 + L), a02 = FloatVector.fromArray(F, s, s0 + 2 * L);
+            FloatVector a10 = FloatVector.fromArray(F, s, s1), a11 = FloatVector.fromArray(F, s, s1 + L), a12 = FloatVector.fromArray(F, s, s1 + 2 * L);
+            FloatVector a20 = FloatVector.fromArray(F, s, s2), a21 = FloatVector.fromArray(F, s, s2 + L), a22 = FloatVector.fromArray(F, s, s2 + 2 * L);
+            for (int t = 0; t < 9; t++) {
+                int xi = taps[k + t] + p, wi = wo + t;
+                FloatVector x0 = FloatVector.fromArray(F, x, xi);
+                FloatVector x1 = FloatVector.fromArray(F, x, xi + L);
+                FloatVector x2 = FloatVector.fromArray(F, x, xi + 2 * L);
+                FloatVector v = FloatVector.broadcast(F, w[wi]);
+                a00 = x0.fma(v, a00); a01 = x1.fma(v, a01); a02 = x2.fma(v, a02);
+                v = FloatVector.broadcast(F, w[wi + ws]);
+                a10 = x0.fma(v, a10); a11 = x1.fma(v, a11); a12 = x2.fma(v, a12);
+                v = FloatVector.broadcast(F, w[wi + 2 * ws]);
+                a20 = x0.fma(v, a20); a21 = x1.fma(v, a21); a22 = x2.fma(v, a22);
+            }
+            a00.intoArray(s, s0); a01.intoArray(s, s0 + L); a02.intoArray(s, s0 + 2 * L);
+            a10.intoArray(s, s1); a11.intoArray(s, s1 + L); a12.intoArray(s, s1 + 2 * L);
+            a20.intoArray(s, s2); a21.intoArray(s, s2 + L); a22.intoArray(s, s2 + 2 * L);
+        }
+    }
+
+    /** One output x 4 vectors of positions in [from, to): {@link #sumThree}'s sums for a single output. */
+    private static void sumOne(float[] x, int[] taps, int k, float[] w, int wo, float[] s, int so, int from, int to) {
+        for (int p = from; p < to; p += 4 * L) {
+            int si = so + p;
+            FloatVector a0 = FloatVector.fromArray(F, s, si), a1 = FloatVector.fromArray(F, s, si + L);
+            FloatVector a2 = FloatVector.fromArray(F, s, si + 2 * L), a3 = FloatVector.fromArray(F, s, si + 3 * L);
+            for (int t = 0; t < 9; t++) {
+                int xi = taps[k + t] + p;
+                FloatVector v = FloatVector.broadcast(F, w[wo + t]);
+                a0 = FloatVector.fromArray(F, x, xi).fma(v, a0);
+                a1 = FloatVector.fromArray(F, x, xi + L).fma(v, a1);
+                a2 = FloatVector.fromArray(F, x, xi + 2 * L).fma(v, a2);
+                a3 = FloatVector.fromArray(F, x, xi + 3 * L).fma(v, a3);
+            }
+            a0.intoArray(s, si); a1.intoArray(s, si + L); a2.intoArray(s, si + 2 * L); a3.intoArray(s, si + 3 * L);
+        }
+    }
+
+    /** y[yo, yo + n) = s[so, so + n), with ReLU when {@code relu}. */
+    private static void copyOut(float[] s, int so, boolean relu, float[] y, int yo, int n) {
+        if (!relu) {
+            System.arraycopy(s, so, y, yo, n);
+            return;
+        }
+        int i = 0;
+        for (; i <= n - L; i += L) FloatVector.fromArray(F, s, so + i).max(0f).intoArray(y, yo + i);
+        for (; i < n; i++) y[yo + i] = Math.max(s[so + i], 0f);
+    }
+
     // ---- backward-filter ----
 
     /**
@@ -518,7 +625,9 @@ final class Conv3x3Kernels implements ConvKernels {
      * Few output channels (the logits layer has one), or few input channels for the plane size
      * (the first layer has one), where transposing the gradient would cost more than the sums:
      * positions in the lanes, summed across lanes once per (output, input channel, tap). The
-     * gradient planes are copied with zeros after them so that the last vector reads zeros.
+     * gradient planes are copied with zeros after them so that the last vector reads zeros. The
+     * positions go in stretches, input channel outer, so that one channel's three copies stay in
+     * the L1 cache for every output; each lane's sum still runs over the positions in order.
      */
     private void filterBySums(int cin, int plane, float[] dy, int dyo, int cout,
                               float[] dw, int dwo, float[] db, int dbo) {
@@ -528,43 +637,48 @@ final class Conv3x3Kernels implements ConvKernels {
         for (int co = 0; co < cout; co++) {
             System.arraycopy(dy, dyo + co * plane, g, co * end, plane);
             Arrays.fill(g, co * end + plane, (co + 1) * end, 0f);
-        }
-        int t0 = taps[0], t1 = taps[1], t2 = taps[2], t3 = taps[3], t4 = taps[4],
-                t5 = taps[5], t6 = taps[6], t7 = taps[7], t8 = taps[8];
-        for (int co = 0; co < cout; co++) {
-            int go = co * end;
             FloatVector sum = FloatVector.zero(F);
-            for (int q = 0; q < end; q += L) sum = sum.add(FloatVector.fromArray(F, g, go + q));
+            for (int q = 0; q < end; q += L) sum = sum.add(FloatVector.fromArray(F, g, co * end + q));
             db[dbo + co] += sum.reduceLanes(VectorOperators.ADD);
-            for (int ci = 0; ci < cin; ci++) {
-                FloatVector z = FloatVector.zero(F);
-                FloatVector a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z, a8 = z;
-                int xo = 3 * ci * input.stride;
-                for (int q = 0; q < end; q += L) {
-                    FloatVector d = FloatVector.fromArray(F, g, go + q);
-                    int xi = xo + q;
-                    a0 = FloatVector.fromArray(F, x, xi + t0).fma(d, a0);
-                    a1 = FloatVector.fromArray(F, x, xi + t1).fma(d, a1);
-                    a2 = FloatVector.fromArray(F, x, xi + t2).fma(d, a2);
-                    a3 = FloatVector.fromArray(F, x, xi + t3).fma(d, a3);
-                    a4 = FloatVector.fromArray(F, x, xi + t4).fma(d, a4);
-                    a5 = FloatVector.fromArray(F, x, xi + t5).fma(d, a5);
-                    a6 = FloatVector.fromArray(F, x, xi + t6).fma(d, a6);
-                    a7 = FloatVector.fromArray(F, x, xi + t7).fma(d, a7);
-                    a8 = FloatVector.fromArray(F, x, xi + t8).fma(d, a8);
-                }
-                int k = dwo + (co * cin + ci) * 9;
-                dw[k] += a0.reduceLanes(VectorOperators.ADD);
-                dw[k + 1] += a1.reduceLanes(VectorOperators.ADD);
-                dw[k + 2] += a2.reduceLanes(VectorOperators.ADD);
-                dw[k + 3] += a3.reduceLanes(VectorOperators.ADD);
-                dw[k + 4] += a4.reduceLanes(VectorOperators.ADD);
-                dw[k + 5] += a5.reduceLanes(VectorOperators.ADD);
-                dw[k + 6] += a6.reduceLanes(VectorOperators.ADD);
-                dw[k + 7] += a7.reduceLanes(VectorOperators.ADD);
-                dw[k + 8] += a8.reduceLanes(VectorOperators.ADD);
-            }
         }
+        int n = cout * cin * 9 * L;
+        if (laneSums.length < n) laneSums = new float[n];
+        Arrays.fill(laneSums, 0, n, 0f);
+        for (int p0 = 0; p0 < end; p0 += STRETCH) {
+            int p1 = Math.min(end, p0 + STRETCH);
+            for (int ci = 0; ci < cin; ci++)
+                for (int co = 0; co < cout; co++)
+                    tapSums(x, 3 * ci * input.stride, taps, g, co * end, laneSums, (co * cin + ci) * 9 * L, p0, p1);
+        }
+        for (int co = 0; co < cout; co++)
+            for (int k = 0; k < cin * 9; k++)
+                dw[dwo + co * cin * 9 + k] += FloatVector.fromArray(F, laneSums, (co * cin * 9 + k) * L).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** s[so + t L + lane] += the lanes of g[go + q] x[xo + taps[t] + q] over q in [from, to), in steps of L. */
+    private static void tapSums(float[] x, int xo, int[] taps, float[] g, int go, float[] s, int so, int from, int to) {
+        FloatVector a0 = FloatVector.fromArray(F, s, so), a1 = FloatVector.fromArray(F, s, so + L);
+        FloatVector a2 = FloatVector.fromArray(F, s, so + 2 * L), a3 = FloatVector.fromArray(F, s, so + 3 * L);
+        FloatVector a4 = FloatVector.fromArray(F, s, so + 4 * L), a5 = FloatVector.fromArray(F, s, so + 5 * L);
+        FloatVector a6 = FloatVector.fromArray(F, s, so + 6 * L), a7 = FloatVector.fromArray(F, s, so + 7 * L);
+        FloatVector a8 = FloatVector.fromArray(F, s, so + 8 * L);
+        int t0 = xo + taps[0], t1 = xo + taps[1], t2 = xo + taps[2], t3 = xo + taps[3], t4 = xo + taps[4],
+                t5 = xo + taps[5], t6 = xo + taps[6], t7 = xo + taps[7], t8 = xo + taps[8];
+        for (int q = from; q < to; q += L) {
+            FloatVector d = FloatVector.fromArray(F, g, go + q);
+            a0 = FloatVector.fromArray(F, x, t0 + q).fma(d, a0);
+            a1 = FloatVector.fromArray(F, x, t1 + q).fma(d, a1);
+            a2 = FloatVector.fromArray(F, x, t2 + q).fma(d, a2);
+            a3 = FloatVector.fromArray(F, x, t3 + q).fma(d, a3);
+            a4 = FloatVector.fromArray(F, x, t4 + q).fma(d, a4);
+            a5 = FloatVector.fromArray(F, x, t5 + q).fma(d, a5);
+            a6 = FloatVector.fromArray(F, x, t6 + q).fma(d, a6);
+            a7 = FloatVector.fromArray(F, x, t7 + q).fma(d, a7);
+            a8 = FloatVector.fromArray(F, x, t8 + q).fma(d, a8);
+        }
+        a0.intoArray(s, so); a1.intoArray(s, so + L); a2.intoArray(s, so + 2 * L);
+        a3.intoArray(s, so + 3 * L); a4.intoArray(s, so + 4 * L); a5.intoArray(s, so + 5 * L);
+        a6.intoArray(s, so + 6 * L); a7.intoArray(s, so + 7 * L); a8.intoArray(s, so + 8 * L);
     }
 
     static int roundUp(int n, int multiple) { return (n + multiple - 1) / multiple * multiple; }
