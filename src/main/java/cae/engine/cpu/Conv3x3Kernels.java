@@ -153,7 +153,8 @@ final class Conv3x3Kernels implements ConvKernels {
      * Packs the kernel as outputs x (input channel, tap): full tiles of tileOutputs outputs interleaved
      * (packed[(t * nk + k) * tileOutputs + j]), then single outputs (nk each). A remainder of at least
      * tileOutputs / 2 outputs gets a zero-padded tile, fewer get single-output passes. With {@code transposed} the
-     * outputs are the kernel's input channels and the taps are flipped, for backward-data.
+     * outputs are the kernel's input channels and the taps are flipped, for backward-data. With at most
+     * FEW_GEMM_OUTPUTS outputs only the [output][input channel][tap] rows are made: fewOutputs reads them.
      */
     private void pack(TapPlanes planes, float[] wt, int wo, int nIn, int nOut, boolean transposed, float[] bias, int bo) {
         int nk = nIn * 9, n = nOut * nk;
@@ -167,9 +168,7 @@ final class Conv3x3Kernels implements ConvKernels {
         // every sample of a batch brings the same weights: repack only when they differ from the last
         if (packedFrom.same(wt, wo, nIn, nOut, transposed)) return;
 
-        int size = tiles * tileOutputs * nk + singles * nk;
-        if (packed.length < size) packed = new float[size];
-        // the GEMM's [output][input channel][tap] layout first, then interleaved by tiles
+        // the GEMM's [output][input channel][tap] layout first (what fewOutputs reads), then interleaved by tiles
         if (rows.length < n) rows = new float[n];
         if (transposed) {
             for (int co = 0; co < nIn; co++)
@@ -178,6 +177,9 @@ final class Conv3x3Kernels implements ConvKernels {
         } else {
             System.arraycopy(wt, wo, rows, 0, n);
         }
+        if (nOut <= FEW_GEMM_OUTPUTS) return;
+        int size = tiles * tileOutputs * nk + singles * nk;
+        if (packed.length < size) packed = new float[size];
         for (int t = 0; t < tiles; t++)
             for (int j = 0; j < tileOutputs; j++) {
                 int o = t * tileOutputs + j, base = t * tileOutputs * nk + j;
