@@ -58,10 +58,34 @@ public record Noise(Kind kind, float strength) {
     /** The canonical text, which {@link #parse} reads back: "gaussian:0.5". */
     @Override public String toString() { return kind == Kind.NONE ? "none" : kind.id + ":" + strength; }
 
+    /**
+     * noisy[no + i] = {@link #apply}(clean[co + i], seed, step, first + i) for i in [0, n): the same
+     * values, with the Gaussian's two elements of a Philox block drawn together ({@link
+     * Philox#normalPair}). {@code words} is scratch of 4, {@code pair} of 2.
+     */
+    public void applyAll(float[] clean, int co, float[] noisy, int no, int n, long seed, long step, int first,
+                         int[] words, float[] pair) {
+        int i = 0;
+        if (kind == Kind.GAUSSIAN) {
+            if ((first & 1) != 0 && n > 0) {
+                noisy[no] = apply(clean[co], seed, step, first, words);
+                i = 1;
+            }
+            for (; i + 1 < n; i += 2) {
+                Philox.normalPair(seed, step, first + i, words, pair);
+                noisy[no + i] = clip(clean[co + i] + strength * pair[0]);
+                noisy[no + i + 1] = clip(clean[co + i + 1] + strength * pair[1]);
+            }
+        }
+        for (; i < n; i++) noisy[no + i] = apply(clean[co + i], seed, step, first + i, words);
+    }
+
+    private static float clip(float value) { return Math.min(Math.max(value, 0f), 1f); }
+
     /** The noisy value of {@code clean}, element {@code index} of the batch at {@code step}; {@code words} is scratch of 4. */
     public float apply(float clean, long seed, long step, int index, int[] words) {
         switch (kind) {
-            case GAUSSIAN: return Math.min(Math.max(clean + strength * Philox.normal(seed, step, index, words), 0f), 1f);
+            case GAUSSIAN: return clip(clean + strength * Philox.normal(seed, step, index, words));
             case SALT_PEPPER:
                 if (Philox.uniform(seed, step, index, words) >= strength) return clean;
                 return words[(index & 1) * 2 + 1] < 0 ? 1f : 0f;   // the block's next word: its top bit, salt or pepper

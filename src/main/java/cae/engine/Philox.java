@@ -49,12 +49,28 @@ public final class Philox {
     /** The counter stream of the crops and flips, apart from the noise's (stream 0). */
     public static final int CROP_STREAM = 1;
 
+    /**
+     * The standard normals of elements {@code evenIndex} and {@code evenIndex + 1} into pair[0] and
+     * pair[1]: what {@link #normal} gives for each, from one Philox block, one logarithm and one
+     * square root.
+     */
+    public static void normalPair(long seed, long step, int evenIndex, int[] words, float[] pair) {
+        block(evenIndex >>> 1, (int) step, (int) (step >>> 32), 0, (int) seed, (int) (seed >>> 32), words);
+        float radius = radius(words[0]), angle = angle(words[1]);
+        pair[0] = radius * (float) Math.cos(angle);
+        pair[1] = radius * (float) Math.sin(angle);
+    }
+
+    private static float radius(int r0) {
+        float u1 = ((r0 >>> 8) + 1) * INV_2_24;
+        return (float) Math.sqrt(-2.0f * (float) Math.log(u1));
+    }
+
+    private static float angle(int r1) { return TWO_PI * ((r1 >>> 8) * INV_2_24); }
+
     /** Box-Muller on two random words: u1 in (0, 1] so the log is finite, u2 in [0, 1). */
     public static float boxMuller(int r0, int r1, boolean cosine) {
-        float u1 = ((r0 >>> 8) + 1) * INV_2_24;
-        float u2 = (r1 >>> 8) * INV_2_24;
-        float radius = (float) Math.sqrt(-2.0f * (float) Math.log(u1));
-        float angle = TWO_PI * u2;
+        float radius = radius(r0), angle = angle(r1);
         return radius * (float) (cosine ? Math.cos(angle) : Math.sin(angle));
     }
 }

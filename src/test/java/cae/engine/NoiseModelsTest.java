@@ -39,6 +39,31 @@ class NoiseModelsTest {
         }
     }
 
+    /** The gather's batch form gives apply's bits element by element, from odd and even first indices. */
+    @Test
+    void applyAllGivesApplysValues() {
+        java.util.Random random = new java.util.Random(5);
+        float[] clean = new float[101];
+        for (int i = 0; i < clean.length; i++) clean[i] = i % 7 == 0 ? (i % 2) : random.nextFloat();
+        int[] words = new int[4];
+        float[] pair = new float[2];
+        for (Noise noise : new Noise[] {Noise.gaussian(0.5f), Noise.gaussian(0.1f), Noise.parse("salt-pepper:0.3"),
+                Noise.parse("mask:0.2"), Noise.NONE})
+            for (int first : new int[] {0, 1, 784, 2_000_001})
+                for (int n : new int[] {0, 1, 2, 3, 100}) {
+                    float[] all = new float[n + 2];
+                    all[0] = all[n + 1] = 42f;
+                    noise.applyAll(clean, 1, all, 1, n, 20261207L, 1234567890123L, first, words, pair);
+                    assertEquals(42f, all[0]);
+                    assertEquals(42f, all[n + 1]);
+                    for (int i = 0; i < n; i++) {
+                        float one = noise.apply(clean[1 + i], 20261207L, 1234567890123L, first + i, words);
+                        assertEquals(Float.floatToIntBits(one), Float.floatToIntBits(all[1 + i]),
+                                noise + ", first " + first + ", n " + n + ": element " + i);
+                    }
+                }
+    }
+
     @Test
     void saltAndPepperHitsAFractionPWithHalfOfEachAndLeavesTheRest() {
         float grey = 128 / 255f;

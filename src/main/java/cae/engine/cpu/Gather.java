@@ -1,6 +1,5 @@
 package cae.engine.cpu;
 
-import cae.engine.Noise;
 import cae.engine.Pixels;
 import cae.engine.Sampling;
 
@@ -9,12 +8,13 @@ import java.nio.ByteBuffer;
 /**
  * The batch gather, one sample per task: image order[from + s] (or a crop of it, flipped as
  * {@link Sampling#crop} draws) as pixels / 255 into clean, and its noisy version into noisy: the
- * paired image's same crop, or clean corrupted by the {@link Noise}, whose draws are counted over the
+ * paired image's same crop, or clean corrupted by the {@link cae.engine.Noise}, whose draws are counted over the
  * batch's elements, so they do not depend on which worker draws them.
  */
 final class Gather implements WorkerPool.Task {
     private final WorkerPool pool;
     private final int[][] philoxWords, crops;
+    private final float[][] normalPairs;
     private int[] order = new int[0];
     private Sampling sampling;
     private Pixels images, paired;
@@ -26,6 +26,7 @@ final class Gather implements WorkerPool.Task {
         this.pool = pool;
         philoxWords = new int[pool.threads()][4];
         crops = new int[pool.threads()][4];
+        normalPairs = new float[pool.threads()][2];
     }
 
     int orderLength() { return order.length; }
@@ -62,9 +63,7 @@ final class Gather implements WorkerPool.Task {
             copy(paired, image, crop, channels, h, w, n, no);
             return;
         }
-        Noise noise = sampling.noise();
-        long seed = sampling.seed();
-        for (int p = 0; p < sample; p++) n[no + p] = noise.apply(c[co + p], seed, step, s * sample + p, words);
+        sampling.noise().applyAll(c, co, n, no, sample, sampling.seed(), step, s * sample, words, normalPairs[worker]);
     }
 
     /** The crop at (crop[0], crop[1]) of an image, flipped left-right if crop[2] and up-down if crop[3], as pixels / 255. */
