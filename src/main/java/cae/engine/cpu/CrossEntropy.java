@@ -8,8 +8,9 @@ final class CrossEntropy extends MeanLoss {
         double sum = 0;
         for (int i = start; i < end; i++) {
             float x = prediction.data[prediction.offset + i], z = target.data[target.offset + i];
-            sum += Math.max(x, 0f) - x * z + Math.log1p(Math.exp(-Math.abs(x)));
-            grad.data[grad.offset + i] = (Sigmoid.of(x) - z) * perElement;
+            double e = Math.exp(-Math.abs(x));
+            sum += Math.max(x, 0f) - x * z + Math.log1p(e);
+            grad.data[grad.offset + i] = (Sigmoid.of(x, (float) e) - z) * perElement;
         }
         return sum;
     }

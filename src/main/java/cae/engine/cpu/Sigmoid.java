@@ -7,9 +7,10 @@ final class Sigmoid implements WorkerPool.Task {
 
     Sigmoid(WorkerPool pool) { this.pool = pool; }
 
-    static float of(float x) {
-        return x >= 0 ? 1f / (1f + (float) Math.exp(-x)) : (float) Math.exp(x) / (1f + (float) Math.exp(x));
-    }
+    static float of(float x) { return of(x, (float) Math.exp(-Math.abs(x))); }
+
+    /** The sigmoid of x from e = exp(-|x|), which the cross-entropy's loss term needs too. */
+    static float of(float x, float e) { return x >= 0 ? 1f / (1f + e) : e / (1f + e); }
 
     void run(CpuTensor x, CpuTensor y) {
         this.x = x; this.y = y;
