@@ -20,7 +20,7 @@ import java.util.Map;
  * <p>The noisy input is fixed per image, so every model meets the same noisy images: the part's real
  * noisy twin when it has them (and then no synthetic noise), else the clean image corrupted by the
  * {@link Noise} with element k = (channel x H + row) x W + column drawn for (seed, step = the image's
- * index in the part, k) by {@link Noise#apply}, the function the CPU engine's gather uses: what gather
+ * index in the part, k) by {@link Noise#applyAll}, as the CPU engine's gather draws it: what gather
  * gives for a batch of that one whole image at that step.
  *
  * <p>One image is held at a time, as at most three float copies (clean, noisy, and the blurred or the
@@ -110,9 +110,8 @@ public final class PhotoEvaluation {
     public FloatImage noisy(ImageFolder.Part part, int index) {
         if (part.noisy() != null) return image(part.noisy(), index);
         FloatImage clean = clean(part, index);
-        float[] v = clean.values().clone();
-        int[] words = new int[4];
-        for (int k = 0; k < v.length; k++) v[k] = noise.apply(v[k], seed, index, k, words);
+        float[] c = clean.values(), v = new float[c.length];
+        noise.applyAll(c, 0, v, 0, c.length, seed, index, 0, new int[4], new float[2]);
         return new FloatImage(clean.channels(), clean.height(), clean.width(), v);
     }
 
