@@ -150,11 +150,12 @@ final class Conv3x3Kernels implements ConvKernels {
     // ---- forward and backward-data: implicit GEMM ----
 
     /**
-     * Packs the kernel as outputs x (input channel, tap): full tiles of tileOutputs outputs interleaved
-     * (packed[(t * nk + k) * tileOutputs + j]), then single outputs (nk each). A remainder of at least
-     * tileOutputs / 2 outputs gets a zero-padded tile, fewer get single-output passes. With {@code transposed} the
-     * outputs are the kernel's input channels and the taps are flipped, for backward-data. With at most
-     * FEW_GEMM_OUTPUTS outputs only the [output][input channel][tap] rows are made: fewOutputs reads them.
+     * Packs the kernel as outputs x (input channel, tap): `rows` in the [output][input channel][tap]
+     * layout, and in `packed` full tiles of tileOutputs outputs interleaved
+     * (packed[(t * nk + k) * tileOutputs + j]). A remainder of at least tileOutputs / 2 outputs gets a
+     * zero-padded tile; fewer, and layers of at most FEW_GEMM_OUTPUTS outputs, are summed by
+     * fewOutputs from the rows. With {@code transposed} the outputs are the kernel's input channels and
+     * the taps are flipped, for backward-data.
      */
     private void pack(TapPlanes planes, float[] wt, int wo, int nIn, int nOut, boolean transposed, float[] bias, int bo) {
         int nk = nIn * 9, n = nOut * nk;
@@ -178,7 +179,7 @@ final class Conv3x3Kernels implements ConvKernels {
             System.arraycopy(wt, wo, rows, 0, n);
         }
         if (nOut <= FEW_GEMM_OUTPUTS) return;
-        int size = tiles * tileOutputs * nk + singles * nk;
+        int size = tiles * tileOutputs * nk;
         if (packed.length < size) packed = new float[size];
         for (int t = 0; t < tiles; t++)
             for (int j = 0; j < tileOutputs; j++) {
@@ -186,7 +187,6 @@ final class Conv3x3Kernels implements ConvKernels {
                 if (o < nOut) for (int k = 0; k < nk; k++) packed[base + k * tileOutputs] = rows[o * nk + k];
                 else for (int k = 0; k < nk; k++) packed[base + k * tileOutputs] = 0f;
             }
-        if (singles > 0) System.arraycopy(rows, tiles * tileOutputs * nk, packed, tiles * tileOutputs * nk, singles * nk);
     }
 
     private int tiles(int nOut) { return nOut / tileOutputs + (nOut % tileOutputs >= tileOutputs / 2 ? 1 : 0); }
@@ -199,7 +199,7 @@ final class Conv3x3Kernels implements ConvKernels {
      */
     private void implicitGemm(float[] x, int nIn, int nOut, int plane, boolean relu, float[] y, int yo) {
         if (nOut <= FEW_GEMM_OUTPUTS) {
-            fewOutputs(x, nIn, nOut, plane, relu, y, yo);
+            fewOutputs(x, nIn, 0, nOut, plane, relu, y, yo);
             return;
         }
         int nk = nIn * 9;
@@ -227,15 +227,8 @@ final class Conv3x3Kernels implements ConvKernels {
                 for (int j = 0; j < outputs; j++) System.arraycopy(tail, j * span, y, yo + (o0 + j) * plane, plane);
             }
         }
-        int whole4 = plane / (4 * L) * (4 * L);
-        for (int s = 0; s < singles; s++) {
-            int o = tiles * tileOutputs + s, wo = tiles * tileOutputs * nk + s * nk;
-            tile1(x, 0, taps, nk, packed, wo, packedBias[o], relu, y, yo + o * plane, whole4);
-            if (whole4 < plane) {
-                tile1(x, whole4, taps, nk, packed, wo, packedBias[o], relu, tail, 0, 4 * L);
-                System.arraycopy(tail, 0, y, yo + o * plane + whole4, plane - whole4);
-            }
-        }
+        // the few outputs past the last tile, summed as a logits layer's are
+        if (singles > 0) fewOutputs(x, nIn, tiles * tileOutputs, nOut, plane, relu, y, yo);
     }
 
     private void registerTile(float[] x, int xq, int[] taps, int nk, float[] w, int wo, float[] b, int bo, boolean relu,
@@ -352,51 +345,31 @@ final class Conv3x3Kernels implements ConvKernels {
         }
     }
 
-    /** One output x 4 vectors of positions per register tile, for the few outputs left over by tile8. */
-    private static void tile1(float[] x, int xq, int[] taps, int nk, float[] w, int wo, float bias, boolean relu,
-                              float[] y, int yo, int count) {
-        for (int q = 0; q < count; q += 4 * L) {
-            FloatVector a0 = FloatVector.broadcast(F, bias), a1 = a0, a2 = a0, a3 = a0;
-            for (int k = 0; k < nk; k++) {
-                int xi = xq + q + taps[k];
-                FloatVector v = FloatVector.broadcast(F, w[wo + k]);
-                a0 = FloatVector.fromArray(F, x, xi).fma(v, a0);
-                a1 = FloatVector.fromArray(F, x, xi + L).fma(v, a1);
-                a2 = FloatVector.fromArray(F, x, xi + 2 * L).fma(v, a2);
-                a3 = FloatVector.fromArray(F, x, xi + 3 * L).fma(v, a3);
-            }
-            if (relu) { a0 = a0.max(0f); a1 = a1.max(0f); a2 = a2.max(0f); a3 = a3.max(0f); }
-            a0.intoArray(y, yo + q);
-            a1.intoArray(y, yo + q + L);
-            a2.intoArray(y, yo + q + 2 * L);
-            a3.intoArray(y, yo + q + 3 * L);
-        }
-    }
-
     /**
-     * The implicit GEMM for one to three outputs, input channel by input channel: over a stretch of
+     * The implicit GEMM for outputs [first, nOut) that no register tile takes (all of a logits
+     * layer's one to three, or the few a layer's tiles leave over), input channel by input channel: over a stretch of
      * positions, each output's running sums start from its bias and take the 9 taps of input
      * channel 0, then of channel 1, and so on, in the register tiles' order, so the bits are those
      * of any tile. Each channel's pass reads 9 rows that stay in the L1 cache, where a register tile
      * over all (input channel, tap) pairs reads nIn x 9 rows at every step.
      */
-    private void fewOutputs(float[] x, int nIn, int nOut, int plane, boolean relu, float[] y, int yo) {
+    private void fewOutputs(float[] x, int nIn, int first, int nOut, int plane, boolean relu, float[] y, int yo) {
         int nk = nIn * 9, size = roundUp(plane, 12 * L);
-        if (outputSums.length < nOut * size) outputSums = new float[nOut * size];
-        for (int o0 = 0, outputs; o0 < nOut; o0 += outputs) {
+        if (outputSums.length < (nOut - first) * size) outputSums = new float[(nOut - first) * size];
+        for (int o0 = first, outputs; o0 < nOut; o0 += outputs) {
             boolean three = nOut - o0 >= 3;
             outputs = three ? 3 : 1;
-            int end = roundUp(plane, three ? 3 * L : 4 * L);
+            int end = roundUp(plane, three ? 3 * L : 4 * L), so = (o0 - first) * size;
             for (int p0 = 0; p0 < end; p0 += STRETCH) {
                 int p1 = Math.min(end, p0 + STRETCH);
-                for (int o = o0; o < o0 + outputs; o++) Arrays.fill(outputSums, o * size + p0, o * size + p1, packedBias[o]);
+                for (int j = 0; j < outputs; j++) Arrays.fill(outputSums, so + j * size + p0, so + j * size + p1, packedBias[o0 + j]);
                 for (int k = 0; k < nk; k += 9) {
                     int wo = o0 * nk + k;
-                    if (three) sumThree(x, taps, k, rows, wo, nk, outputSums, o0 * size, size, p0, p1);
-                    else sumOne(x, taps, k, rows, wo, outputSums, o0 * size, p0, p1);
+                    if (three) sumThree(x, taps, k, rows, wo, nk, outputSums, so, size, p0, p1);
+                    else sumOne(x, taps, k, rows, wo, outputSums, so, p0, p1);
                 }
             }
-            for (int o = o0; o < o0 + outputs; o++) copyOut(outputSums, o * size, relu, y, yo + o * plane, plane);
+            for (int j = 0; j < outputs; j++) copyOut(outputSums, so + j * size, relu, y, yo + (o0 + j) * plane, plane);
         }
     }
 
