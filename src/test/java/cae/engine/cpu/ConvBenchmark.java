@@ -43,7 +43,8 @@ public final class ConvBenchmark {
         return t[REPEATS / 2];
     }
 
-    private static float[] random(Random r, int n) {
+    /** Uniform in [-1, 1). */
+    static float[] random(Random r, int n) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) a[i] = r.nextFloat() * 2 - 1;
         return a;

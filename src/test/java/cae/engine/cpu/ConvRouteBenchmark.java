@@ -41,8 +41,8 @@ public final class ConvRouteBenchmark {
         double flopPerSample = 2.0 * 9 * cin * cout * plane;
         int samples = (int) Math.max(1, Math.min(200, ROUND_FLOP / flopPerSample));
         Random random = new Random(1);
-        float[] x = random(random, samples * cin * plane), dy = random(random, samples * cout * plane);
-        float[] wt = random(random, cout * cin * 9), bias = random(random, cout);
+        float[] x = ConvBenchmark.random(random, samples * cin * plane), dy = ConvBenchmark.random(random, samples * cout * plane);
+        float[] wt = ConvBenchmark.random(random, cout * cin * 9), bias = ConvBenchmark.random(random, cout);
         float[] y = new float[samples * cout * plane], dx = new float[samples * cin * plane];
         float[] dw = new float[cout * cin * 9], db = new float[cout];
         ConvKernels[] ways = {new Conv3x3Kernels(), new WinogradKernels(new Conv3x3Kernels(), true)};
@@ -84,11 +84,5 @@ public final class ConvRouteBenchmark {
             System.out.printf("  %-16s direct %6.1f  winograd %6.1f GFLOP/s   winograd/direct %.2f [%.2f .. %.2f]%n",
                     passes[p], direct[n / 2], winograd[n / 2], ratio[n / 2], ratio[0], ratio[n - 1]);
         }
-    }
-
-    private static float[] random(Random r, int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) a[i] = r.nextFloat() * 2 - 1;
-        return a;
     }
 }
