@@ -110,6 +110,31 @@ public interface Engine extends AutoCloseable {
         conv3x3Backward(x, weight, y, dy, relu, dx, dWeight, dBias);
     }
 
+    /**
+     * The nearest decoder's up stage: y = conv3x3(the nearest resize of x to up's size, weight) + bias,
+     * then ReLU when {@code relu}; exactly resize(x, up) then conv3x3(up, weight, bias, y, relu), which is
+     * what this default does. {@code up} is scratch of the resized shape: what it holds afterwards is
+     * not specified (an engine may compute y from x without it).
+     */
+    default void resizeConv3x3(Tensor x, Tensor up, Tensor weight, Tensor bias, Tensor y, boolean relu) {
+        Shapes.resizeConv("resizeConv3x3", x, up, weight, bias, y);
+        resize(x, up);
+        conv3x3(up, weight, bias, y, relu);
+    }
+
+    /**
+     * The backward of {@link #resizeConv3x3} from the gradient dy of its output: exactly
+     * conv3x3Backward(up, weight, y, dy, relu, dUp, dWeight, dBias) then resizeBackward(dUp, dx), which
+     * is what this default does, with {@code up} as resizeConv3x3 left it. dy is masked in place as
+     * conv3x3Backward masks it; dUp is scratch whose contents afterwards are not specified.
+     */
+    default void resizeConv3x3Backward(Tensor x, Tensor up, Tensor weight, Tensor y, Tensor dy, boolean relu,
+                                       Tensor dUp, Tensor dx, Tensor dWeight, Tensor dBias) {
+        Shapes.resizeConvBackward("resizeConv3x3Backward", x, up, weight, y, dy, relu, dUp, dx, dWeight, dBias);
+        conv3x3Backward(up, weight, y, dy, relu, dUp, dWeight, dBias);
+        resizeBackward(dUp, dx);
+    }
+
     /** 2x2 stride-2 max-pool with TensorFlow SAME padding; y is ceil(H/2) x ceil(W/2). */
     void maxPool(Tensor x, Tensor y);
 

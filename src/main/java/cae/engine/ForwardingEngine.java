@@ -63,6 +63,17 @@ public abstract class ForwardingEngine implements Engine {
                 () -> inner.conv3x3ResizeBackward(x, weight, y, dResized, relu, dy, dx, dWeight, dBias));
     }
 
+    @Override public void resizeConv3x3(Tensor x, Tensor up, Tensor weight, Tensor bias, Tensor y, boolean relu) {
+        op("resize " + shape(x) + "->" + y.h() + "x" + y.w() + " + conv " + x.c() + "->" + y.c() + " forward",
+                () -> inner.resizeConv3x3(x, up, weight, bias, y, relu));
+    }
+
+    @Override public void resizeConv3x3Backward(Tensor x, Tensor up, Tensor weight, Tensor y, Tensor dy, boolean relu,
+                                                Tensor dUp, Tensor dx, Tensor dWeight, Tensor dBias) {
+        op("resize " + shape(x) + "->" + y.h() + "x" + y.w() + " + conv " + x.c() + "->" + y.c() + " backward",
+                () -> inner.resizeConv3x3Backward(x, up, weight, y, dy, relu, dUp, dx, dWeight, dBias));
+    }
+
     @Override public void maxPool(Tensor x, Tensor y) { op("maxpool " + shape(x) + " forward", () -> inner.maxPool(x, y)); }
 
     @Override public void maxPoolBackward(Tensor x, Tensor y, Tensor dy, Tensor dx) {

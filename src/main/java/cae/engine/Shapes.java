@@ -207,6 +207,22 @@ public final class Shapes {
         convBackward(op, x, weight, y, dy, relu, dx, dWeight, dBias);
     }
 
+    /** y = conv3x3(the nearest resize of x to up's size), up having y's size (the nearest decoder's up stages). */
+    public static void resizeConv(String op, Tensor x, Tensor up, Tensor weight, Tensor bias, Tensor y) {
+        resize(op, x, up);
+        conv(op, up, weight, bias, y);
+    }
+
+    /** The gradients of {@link #resizeConv}: dy has y's shape, dUp up's, dx x's. */
+    public static void resizeConvBackward(String op, Tensor x, Tensor up, Tensor weight, Tensor y, Tensor dy, boolean relu,
+                                          Tensor dUp, Tensor dx, Tensor dWeight, Tensor dBias) {
+        resize(op, x, up);
+        convBackward(op, up, weight, y, dy, relu, dUp, dWeight, dBias);
+        present(op, "dUp", dUp);
+        present(op, "dx", dx);
+        size(op, "dx", dx, x.size());
+    }
+
     /** y = transposedConv3x3(x): each output side 2 x input - 1 or 2 x input; weight (Cin, Cout, 3, 3). */
     public static void transposedConv(String op, Tensor x, Tensor weight, Tensor bias, Tensor y) {
         rank4(op, "input", x);

@@ -50,16 +50,6 @@ public final class Autoencoder implements AutoCloseable {
             engine.conv3x3Backward(x, params.weight(layer), y, dy, l.relu(), dx, grads.weight(layer), grads.bias(layer));
     }
 
-    /**
-     * Whether up stage j's output goes through a nearest resize into stage j + 1 (false for j = -1, the
-     * encoder's last pool) with nothing else taking its gradient: then the resize's backward goes with
-     * stage j's own ({@link Engine#conv3x3ResizeBackward}), which an engine may fuse. A skip connection
-     * needs that gradient before the ReLU mask, so it keeps the two apart.
-     */
-    private boolean resizedAbove(int j) {
-        return arch.decoder() == Decoder.NEAREST && !arch.skips() && j >= 0 && j + 1 < arch.stages();
-    }
-
     /** a.input -> a.logits. */
     public void forward(Activations a) {
         int stages = arch.stages();
@@ -71,13 +61,16 @@ public final class Autoencoder implements AutoCloseable {
         }
         for (int j = 0; j < stages; j++) {
             int level = stages - 1 - j;
+            int layer = stages + j;
             switch (arch.decoder()) {
-                case NEAREST -> engine.resize(x, a.up[j]);
+                // the resize and the convolution in one op, which an engine may compute from x alone
+                case NEAREST -> engine.resizeConv3x3(x, a.up[j], params.weight(layer), params.bias(layer), a.decoder[j],
+                        arch.layer(layer).relu());
                 case BILINEAR -> engine.bilinearResize(x, a.up[j]);
                 case UNPOOL -> engine.maxUnpool(a.encoder[level], a.pooled[level], x, a.up[j]);
                 case TRANSPOSED -> { }
             }
-            conv(stages + j, a.up[j] != null ? a.up[j] : x, a.decoder[j]);
+            if (arch.decoder() != Decoder.NEAREST) conv(layer, a.up[j] != null ? a.up[j] : x, a.decoder[j]);
             if (arch.skips()) engine.add(a.decoder[j], a.encoder[level], a.joined[j]);
             x = a.stageOutput(j);
         }
@@ -126,14 +119,15 @@ public final class Autoencoder implements AutoCloseable {
             Tensor x = upsampled ? a.up[j] : below, dx = upsampled ? a.dUp[j] : dBelow;
             // with a skip, the encoder's output of this size takes the same gradient; kept before the mask overwrites it
             if (arch.skips()) engine.copy(a.dDecoder[j], a.dSkip[level]);
-            if (resizedAbove(j))
-                engine.conv3x3ResizeBackward(x, params.weight(layer), a.decoder[j], a.dUp[j + 1], arch.layer(layer).relu(),
-                        a.dDecoder[j], dx, grads.weight(layer), grads.bias(layer));
-            else
-                convBackward(layer, x, a.decoder[j], a.dDecoder[j], dx);
+            if (arch.decoder() == Decoder.NEAREST) {
+                engine.resizeConv3x3Backward(below, a.up[j], params.weight(layer), a.decoder[j], a.dDecoder[j],
+                        arch.layer(layer).relu(), a.dUp[j], dBelow, grads.weight(layer), grads.bias(layer));
+                continue;
+            }
+            convBackward(layer, x, a.decoder[j], a.dDecoder[j], dx);
             if (!upsampled) continue;
             switch (arch.decoder()) {
-                case NEAREST -> { if (!resizedAbove(j - 1)) engine.resizeBackward(a.dUp[j], dBelow); }
+                case NEAREST -> throw new IllegalStateException("a nearest stage's resize goes with its convolution");
                 case BILINEAR -> engine.bilinearResizeBackward(a.dUp[j], dBelow);
                 case UNPOOL -> engine.maxUnpoolBackward(a.encoder[level], a.pooled[level], a.dUp[j], dBelow);
                 case TRANSPOSED -> throw new IllegalStateException("a transposed stage has no separate upsampling");

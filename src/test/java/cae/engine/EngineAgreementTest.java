@@ -185,6 +185,33 @@ class EngineAgreementTest {
         }
     }
 
+    /**
+     * The nearest decoder's up stage in one op, at even and odd sizes (an odd side's last row or column
+     * is summed apart from the phases on the CPU), with many channels (backward-filter by phases) and
+     * few (on the resized input), down to one cell.
+     */
+    @ParameterizedTest @ValueSource(strings = {"cpu", "cpu-plain", "cuda"})
+    void resizeConvolutionForwardAndBackward(String name) {
+        try (Both b = new Both(engine(name))) {
+            for (int[] s : new int[][] {{2, 8, 16, 28, 28}, {2, 16, 16, 7, 7}, {3, 5, 9, 6, 9}, {2, 8, 3, 14, 13},
+                    {1, 3, 8, 1, 1}, {2, 32, 32, 10, 6}})
+                for (boolean relu : new boolean[] {false, true}) {
+                    int n = s[0], cin = s[1], cout = s[2], h = s[3], w = s[4], sh = (h + 1) / 2, sw = (w + 1) / 2;
+                    String what = "resizeConv3x3 " + shape(s) + (relu ? " relu" : "");
+                    Tensor[] x = b.random(n, cin, sh, sw), up = b.output(n, cin, h, w), weight = b.random(cout, cin, 3, 3);
+                    Tensor[] bias = b.random(cout), y = b.output(n, cout, h, w);
+                    b.run((e, i) -> e.resizeConv3x3(x[i], up[i], weight[i], bias[i], y[i], relu));
+                    b.same(what, y);
+                    Tensor[] dy = b.random(n, cout, h, w), dUp = b.output(n, cin, h, w), dx = b.output(n, cin, sh, sw);
+                    Tensor[] dw = b.output(cout, cin, 3, 3), db = b.output(cout);
+                    b.run((e, i) -> e.resizeConv3x3Backward(x[i], up[i], weight[i], y[i], dy[i], relu, dUp[i], dx[i], dw[i], db[i]));
+                    b.same(what + " dx", dx);
+                    b.same(what + " dWeight", dw);
+                    b.same(what + " dBias", db);
+                }
+        }
+    }
+
     /** The encoder's and the recipe decoder's stage backwards, which an engine may fuse. */
     @ParameterizedTest @ValueSource(strings = {"cpu", "cpu-plain", "cuda"})
     void fusedStageBackwards(String name) {

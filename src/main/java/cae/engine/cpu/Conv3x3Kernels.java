@@ -57,43 +57,11 @@ final class Conv3x3Kernels implements ConvKernels {
      */
     private static final int STRETCH = 96 * L;
 
-    /**
-     * The three shifted-tap copies of each plane. Their zero rows, zero columns and the zeros after
-     * them stay zero: the same shape always writes the same cells, and a new shape clears it all.
-     */
-    private static final class TapPlanes {
-        float[] data = new float[0];
-        int stride;  // distance between copies: each is (h + 2) * w + 2 cells, rounded up to vectors
-        private int h = -1, w = -1;
-
-        void fill(float[] src, int so, int channels, int h, int w) {
-            int plane = h * w;
-            stride = roundUp((h + 2) * w + 2, L);
-            // room after the last copy for the vector reads of the positions past the plane's end
-            int need = 3 * channels * stride + 4 * L + 2 * w + 2;
-            if (data.length < need) {
-                data = new float[need];
-            } else if (this.h != h || this.w != w) {
-                Arrays.fill(data, 0f);
-            }
-            this.h = h;
-            this.w = w;
-            for (int c = 0; c < channels; c++) {
-                int base = 3 * c * stride + 1 + w;
-                for (int kx = 0; kx < 3; kx++) System.arraycopy(src, so + c * plane, data, base + kx * stride, plane);
-                for (int r = 0; r < h; r++) {
-                    data[base + r * w + w - 1] = 0f;
-                    data[base + 2 * stride + r * w] = 0f;
-                }
-            }
-        }
-
-        /** Offset of tap (ky, kx) of input channel i, relative to the output position. */
-        int tap(int i, int ky, int kx) { return (3 * i + kx) * stride + ky * w + kx; }
-    }
-
     /** Tiles for this CPU's vector registers. */
-    Conv3x3Kernels() { this(L >= 16 ? 8 : 6); }
+    Conv3x3Kernels() { this(defaultTileOutputs()); }
+
+    /** The register tile's outputs for this CPU's vector registers: 8 with 32 of them, 6 with 16. */
+    static int defaultTileOutputs() { return L >= 16 ? 8 : 6; }
 
     /** Tiles of 8 or 6 output channels (tests run both on any CPU; the results are the same bits). */
     Conv3x3Kernels(int tileOutputs) {
@@ -126,7 +94,7 @@ final class Conv3x3Kernels implements ConvKernels {
                  float[] y, int yo, boolean relu) {
         input.fill(x, xo, cin, h, w);
         pack(input, wt, wo, cin, cout, false, bias, bo);
-        implicitGemm(input.data, cin, cout, h * w, relu, y, yo);
+        implicitGemm(input.data, cin, 9, cout, h * w, relu, y, yo);
     }
 
     /** dx[ci] = sum_co full-correlation of dy[co] with the flipped kernel w[co][ci]; dx is overwritten. */
@@ -134,7 +102,7 @@ final class Conv3x3Kernels implements ConvKernels {
                       float[] wt, int wo, int cin, float[] dx, int dxo) {
         gradient.fill(dy, dyo, cout, h, w);
         pack(gradient, wt, wo, cout, cin, true, null, 0);
-        implicitGemm(gradient.data, cout, cin, h * w, false, dx, dxo);
+        implicitGemm(gradient.data, cout, 9, cin, h * w, false, dx, dxo);
     }
 
     /** dw[co][ci] += correlation of x[ci] with dy[co]; db[co] += sum dy[co]. Both accumulate. */
@@ -143,8 +111,39 @@ final class Conv3x3Kernels implements ConvKernels {
         input.fill(x, xo, cin, h, w);
         if (taps.length < 9) taps = new int[9];
         for (int t = 0; t < 9; t++) taps[t] = input.tap(0, t / 3, t % 3);
-        if (cout < FEW_OUTPUTS || cin * 64 < h * w) filterBySums(cin, h * w, dy, dyo, cout, dw, dwo, db, dbo);
-        else filterByLanes(cin, h * w, dy, dyo, cout, dw, dwo, db, dbo);
+        if (!filtersByLanes(cin, cout, h * w)) {
+            filterBySums(cin, h * w, dy, dyo, cout, dw, dwo, db, dbo);
+            return;
+        }
+        int cp = lanes(cout);
+        if (dwT.length < cin * 9 * cp) dwT = new float[cin * 9 * cp];
+        filterByLanes(cin, h * w, dy, dyo, cout, db, dbo, 9, dwT, 0);
+        for (int co = 0; co < cout; co++)
+            for (int k = 0; k < cin * 9; k++) dw[dwo + co * cin * 9 + k] += dwT[k * cp + co];
+    }
+
+    /** Output channels rounded up to whole vectors: the stride of {@link #filterByLanes}' sums. */
+    static int lanes(int cout) { return roundUp(cout, L); }
+
+    /**
+     * Whether backward-filter keeps output channels in the lanes ({@link #filterByLanes}) for this
+     * shape; else it sums over positions in the lanes ({@link #filterBySums}).
+     */
+    static boolean filtersByLanes(int cin, int cout, int plane) { return cout >= FEW_OUTPUTS && cin * 64 >= plane; }
+
+    /**
+     * Backward-filter over four of the nine taps, for {@link UpsampledConvKernels}' phases, where
+     * {@link #filtersByLanes}: out[oo + (ci 4 + t) lanes(cout) + co] = the sum over positions p of
+     * dy[co][p] x[ci][p + tap t], tap t being (ky, kx) = (fourTaps[t] / 3, fourTaps[t] % 3) as in
+     * forward (output channels in the lanes, the padding lanes zero); db[co] += the sum of dy[co].
+     * Without {@code fill} the input planes of the last call are read again (the phases share one input).
+     */
+    void backwardFilterFourTaps(float[] x, int xo, int cin, int h, int w, int[] fourTaps, boolean fill,
+                                float[] dy, int dyo, int cout, float[] out, int oo, float[] db, int dbo) {
+        if (fill) input.fill(x, xo, cin, h, w);
+        if (taps.length < 9) taps = new int[9];
+        for (int t = 0; t < 4; t++) taps[t] = input.tap(0, fourTaps[t] / 3, fourTaps[t] % 3);
+        filterByLanes(cin, h * w, dy, dyo, cout, db, dbo, 4, out, oo);
     }
 
     // ---- forward and backward-data: implicit GEMM ----
@@ -178,7 +177,13 @@ final class Conv3x3Kernels implements ConvKernels {
         } else {
             System.arraycopy(wt, wo, rows, 0, n);
         }
+        packTiles(nk, nOut);
+    }
+
+    /** `packed` from `rows` (nOut rows of nk weights): full tiles interleaved, a wide remainder zero-padded. */
+    private void packTiles(int nk, int nOut) {
         if (nOut <= FEW_GEMM_OUTPUTS) return;
+        int tiles = tiles(nOut);
         int size = tiles * tileOutputs * nk;
         if (packed.length < size) packed = new float[size];
         for (int t = 0; t < tiles; t++)
@@ -189,6 +194,30 @@ final class Conv3x3Kernels implements ConvKernels {
             }
     }
 
+    /**
+     * The implicit GEMM for a caller that brings its own taps and weights ({@link UpsampledConvKernels}):
+     * y[yo + o plane + p] = bias[bo + o] (0 without a bias) + the sum over k < nIn x perChannel, in
+     * k's order, of weights[wo + o nk + k] x[taps[k] + p], for the plane's positions p; ReLU after when
+     * {@code relu}. x holds {@link TapPlanes}' copies, taps are offsets into them, perChannel of them
+     * per input channel. With {@code repack} the weights are packed anew, else the last call's are used.
+     */
+    void gemm(float[] x, int[] taps, int nIn, int perChannel, float[] weights, int wo, int nOut, float[] bias, int bo,
+              boolean repack, boolean relu, float[] y, int yo, int plane) {
+        int nk = nIn * perChannel, slots = tiles(nOut) * tileOutputs + singles(nOut);
+        if (this.taps.length < nk) this.taps = new int[nk];
+        System.arraycopy(taps, 0, this.taps, 0, nk);
+        if (packedBias.length < slots) packedBias = new float[slots];
+        Arrays.fill(packedBias, 0, slots, 0f);
+        if (bias != null) System.arraycopy(bias, bo, packedBias, 0, nOut);
+        if (repack) {
+            packedFrom.forget();
+            if (rows.length < nOut * nk) rows = new float[nOut * nk];
+            System.arraycopy(weights, wo, rows, 0, nOut * nk);
+            packTiles(nk, nOut);
+        }
+        implicitGemm(x, nIn, perChannel, nOut, plane, relu, y, yo);
+    }
+
     private int tiles(int nOut) { return nOut / tileOutputs + (nOut % tileOutputs >= tileOutputs / 2 ? 1 : 0); }
 
     private int singles(int nOut) { return nOut % tileOutputs >= tileOutputs / 2 ? 0 : nOut % tileOutputs; }
@@ -197,12 +226,12 @@ final class Conv3x3Kernels implements ConvKernels {
      * Whole register tiles store straight into y; the positions past the last whole tile, and a
      * zero-padded tile's outputs, go through `tail` so that nothing is written outside y's planes.
      */
-    private void implicitGemm(float[] x, int nIn, int nOut, int plane, boolean relu, float[] y, int yo) {
+    private void implicitGemm(float[] x, int nIn, int perChannel, int nOut, int plane, boolean relu, float[] y, int yo) {
         if (nOut <= FEW_GEMM_OUTPUTS) {
-            fewOutputs(x, nIn, 0, nOut, plane, relu, y, yo);
+            fewOutputs(x, nIn, perChannel, 0, nOut, plane, relu, y, yo);
             return;
         }
-        int nk = nIn * 9;
+        int nk = nIn * perChannel;
         int tiles = tiles(nOut), singles = singles(nOut);
         int span = roundUp(plane, 4 * L);
         if (tail.length < tileOutputs * span) tail = new float[tileOutputs * span];
@@ -228,7 +257,7 @@ final class Conv3x3Kernels implements ConvKernels {
             }
         }
         // the few outputs past the last tile, summed as a logits layer's are
-        if (singles > 0) fewOutputs(x, nIn, tiles * tileOutputs, nOut, plane, relu, y, yo);
+        if (singles > 0) fewOutputs(x, nIn, perChannel, tiles * tileOutputs, nOut, plane, relu, y, yo);
     }
 
     private void registerTile(float[] x, int xq, int[] taps, int nk, float[] w, int wo, float[] b, int bo, boolean relu,
@@ -353,8 +382,8 @@ final class Conv3x3Kernels implements ConvKernels {
      * of any tile. Each channel's pass reads 9 rows that stay in the L1 cache, where a register tile
      * over all (input channel, tap) pairs reads nIn x 9 rows at every step.
      */
-    private void fewOutputs(float[] x, int nIn, int first, int nOut, int plane, boolean relu, float[] y, int yo) {
-        int nk = nIn * 9, size = roundUp(plane, 12 * L);
+    private void fewOutputs(float[] x, int nIn, int perChannel, int first, int nOut, int plane, boolean relu, float[] y, int yo) {
+        int nk = nIn * perChannel, size = roundUp(plane, 12 * L);
         if (outputSums.length < (nOut - first) * size) outputSums = new float[(nOut - first) * size];
         for (int o0 = first, outputs; o0 < nOut; o0 += outputs) {
             boolean three = nOut - o0 >= 3;
@@ -363,10 +392,10 @@ final class Conv3x3Kernels implements ConvKernels {
             for (int p0 = 0; p0 < end; p0 += STRETCH) {
                 int p1 = Math.min(end, p0 + STRETCH);
                 for (int j = 0; j < outputs; j++) Arrays.fill(outputSums, so + j * size + p0, so + j * size + p1, packedBias[o0 + j]);
-                for (int k = 0; k < nk; k += 9) {
+                for (int k = 0; k < nk; k += perChannel) {
                     int wo = o0 * nk + k;
-                    if (three) sumThree(x, taps, k, rows, wo, nk, outputSums, so, size, p0, p1);
-                    else sumOne(x, taps, k, rows, wo, outputSums, so, p0, p1);
+                    if (three) sumThree(x, taps, k, perChannel, rows, wo, nk, outputSums, so, size, p0, p1);
+                    else sumOne(x, taps, k, perChannel, rows, wo, outputSums, so, p0, p1);
                 }
             }
             for (int j = 0; j < outputs; j++) copyOut(outputSums, so + j * size, relu, y, yo + (o0 + j) * plane, plane);
@@ -374,17 +403,17 @@ final class Conv3x3Kernels implements ConvKernels {
     }
 
     /**
-     * Three outputs x 3 vectors of positions in [from, to): s[so + j * ss + p] += the 9 taps of one
-     * input channel (x at taps[k + t] + p, weights w[wo + j * ws + t]).
+     * Three outputs x 3 vectors of positions in [from, to): s[so + j * ss + p] += the {@code count}
+     * taps of one input channel (x at taps[k + t] + p, weights w[wo + j * ws + t]).
      */
-    private static void sumThree(float[] x, int[] taps, int k, float[] w, int wo, int ws, float[] s, int so, int ss,
+    private static void sumThree(float[] x, int[] taps, int k, int count, float[] w, int wo, int ws, float[] s, int so, int ss,
                                  int from, int to) {
         for (int p = from; p < to; p += 3 * L) {
             int s0 = so + p, s1 = s0 + ss, s2 = s1 + ss;
             FloatVector a00 = FloatVector.fromArray(F, s, s0), a01 = FloatVector.fromArray(F, s, s0 + L), a02 = FloatVector.fromArray(F, s, s0 + 2 * L);
             FloatVector a10 = FloatVector.fromArray(F, s, s1), a11 = FloatVector.fromArray(F, s, s1 + L), a12 = FloatVector.fromArray(F, s, s1 + 2 * L);
             FloatVector a20 = FloatVector.fromArray(F, s, s2), a21 = FloatVector.fromArray(F, s, s2 + L), a22 = FloatVector.fromArray(F, s, s2 + 2 * L);
-            for (int t = 0; t < 9; t++) {
+            for (int t = 0; t < count; t++) {
                 int xi = taps[k + t] + p, wi = wo + t;
                 FloatVector x0 = FloatVector.fromArray(F, x, xi);
                 FloatVector x1 = FloatVector.fromArray(F, x, xi + L);
@@ -403,12 +432,12 @@ final class Conv3x3Kernels implements ConvKernels {
     }
 
     /** One output x 4 vectors of positions in [from, to): {@link #sumThree}'s sums for a single output. */
-    private static void sumOne(float[] x, int[] taps, int k, float[] w, int wo, float[] s, int so, int from, int to) {
+    private static void sumOne(float[] x, int[] taps, int k, int count, float[] w, int wo, float[] s, int so, int from, int to) {
         for (int p = from; p < to; p += 4 * L) {
             int si = so + p;
             FloatVector a0 = FloatVector.fromArray(F, s, si), a1 = FloatVector.fromArray(F, s, si + L);
             FloatVector a2 = FloatVector.fromArray(F, s, si + 2 * L), a3 = FloatVector.fromArray(F, s, si + 3 * L);
-            for (int t = 0; t < 9; t++) {
+            for (int t = 0; t < count; t++) {
                 int xi = taps[k + t] + p;
                 FloatVector v = FloatVector.broadcast(F, w[wo + t]);
                 a0 = FloatVector.fromArray(F, x, xi).fma(v, a0);
@@ -439,9 +468,9 @@ final class Conv3x3Kernels implements ConvKernels {
      * each block and input channel, passes over the positions accumulate the 9 taps against broadcast
      * inputs (all 9 at once with 32 vector registers; 6, then 3 with 16, to stay in registers).
      */
-    private void filterByLanes(int cin, int plane, float[] dy, int dyo, int cout,
-                               float[] dw, int dwo, float[] db, int dbo) {
-        int cp = roundUp(cout, L);
+    private void filterByLanes(int cin, int plane, float[] dy, int dyo, int cout, float[] db, int dbo,
+                               int tapCount, float[] out, int oo) {
+        int cp = lanes(cout);
         if (gradT.length < plane * cp) gradT = new float[plane * cp];
         // blocks of 2 vectors of channels (the last may be 1), each position-major and contiguous,
         // so that each pass of the kernels below streams one block in order
@@ -458,23 +487,63 @@ final class Conv3x3Kernels implements ConvKernels {
                 for (int lane = 0; lane < L && cb + v + lane < cout; lane++) db[dbo + cb + v + lane] += sum.lane(lane);
             }
         }
-        if (dwT.length < cin * 9 * cp) dwT = new float[cin * 9 * cp];
         float[] x = input.data;
         // channel blocks outer: one block of the gradient stays in cache for every input channel
         for (int cb = 0; cb < cp; cb += 2 * L) {
             int go = cb * plane;
             for (int ci = 0; ci < cin; ci++) {
-                int xo = 3 * ci * input.stride, ao = ci * 9 * cp + cb;
-                if (cb + 2 * L > cp) filterSingle(x, xo, taps, gradT, go, plane, dwT, ao, cp);
-                else if (tileOutputs == 8) filterPair(x, xo, taps, gradT, go, plane, dwT, ao, cp);
+                int xo = 3 * ci * input.stride, ao = oo + ci * tapCount * cp + cb;
+                if (tapCount == 4) {
+                    if (cb + 2 * L > cp) filterSingleFour(x, xo, taps, gradT, go, plane, out, ao, cp);
+                    else filterPairFour(x, xo, taps, gradT, go, plane, out, ao, cp);
+                } else if (cb + 2 * L > cp) filterSingle(x, xo, taps, gradT, go, plane, out, ao, cp);
+                else if (tileOutputs == 8) filterPair(x, xo, taps, gradT, go, plane, out, ao, cp);
                 else {
-                    filterPairSix(x, xo, taps, gradT, go, plane, dwT, ao, cp);
-                    filterPairThree(x, xo, taps, gradT, go, plane, dwT, ao + 6 * cp, cp);
+                    filterPairSix(x, xo, taps, gradT, go, plane, out, ao, cp);
+                    filterPairThree(x, xo, taps, gradT, go, plane, out, ao + 6 * cp, cp);
                 }
             }
         }
-        for (int co = 0; co < cout; co++)
-            for (int k = 0; k < cin * 9; k++) dw[dwo + co * cin * 9 + k] += dwT[k * cp + co];
+    }
+
+    /** {@link #filterPair}'s sums for four taps: 8 accumulators. */
+    private static void filterPairFour(float[] x, int xo, int[] taps, float[] g, int go, int n, float[] acc, int ao, int cp) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z;
+        int t0 = xo + taps[0], t1 = xo + taps[1], t2 = xo + taps[2], t3 = xo + taps[3];
+        for (int q = 0; q < n; q++) {
+            int gi = go + q * 2 * L;
+            FloatVector g0 = FloatVector.fromArray(F, g, gi);
+            FloatVector g1 = FloatVector.fromArray(F, g, gi + L);
+            FloatVector v = FloatVector.broadcast(F, x[t0 + q]);
+            a00 = g0.fma(v, a00); a01 = g1.fma(v, a01);
+            v = FloatVector.broadcast(F, x[t1 + q]);
+            a10 = g0.fma(v, a10); a11 = g1.fma(v, a11);
+            v = FloatVector.broadcast(F, x[t2 + q]);
+            a20 = g0.fma(v, a20); a21 = g1.fma(v, a21);
+            v = FloatVector.broadcast(F, x[t3 + q]);
+            a30 = g0.fma(v, a30); a31 = g1.fma(v, a31);
+        }
+        int o = ao;
+        a00.intoArray(acc, o); a01.intoArray(acc, o + L); o += cp;
+        a10.intoArray(acc, o); a11.intoArray(acc, o + L); o += cp;
+        a20.intoArray(acc, o); a21.intoArray(acc, o + L); o += cp;
+        a30.intoArray(acc, o); a31.intoArray(acc, o + L);
+    }
+
+    /** {@link #filterSingle}'s sums for four taps. */
+    private static void filterSingleFour(float[] x, int xo, int[] taps, float[] g, int go, int n, float[] acc, int ao, int cp) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a0 = z, a1 = z, a2 = z, a3 = z;
+        int t0 = xo + taps[0], t1 = xo + taps[1], t2 = xo + taps[2], t3 = xo + taps[3];
+        for (int q = 0; q < n; q++) {
+            FloatVector g0 = FloatVector.fromArray(F, g, go + q * L);
+            a0 = g0.fma(FloatVector.broadcast(F, x[t0 + q]), a0);
+            a1 = g0.fma(FloatVector.broadcast(F, x[t1 + q]), a1);
+            a2 = g0.fma(FloatVector.broadcast(F, x[t2 + q]), a2);
+            a3 = g0.fma(FloatVector.broadcast(F, x[t3 + q]), a3);
+        }
+        a0.intoArray(acc, ao); a1.intoArray(acc, ao + cp); a2.intoArray(acc, ao + 2 * cp); a3.intoArray(acc, ao + 3 * cp);
     }
 
     private static void filterPair(float[] x, int xo, int[] taps, float[] g, int go, int n, float[] acc, int ao, int cp) {

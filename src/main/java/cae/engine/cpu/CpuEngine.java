@@ -24,6 +24,8 @@ public final class CpuEngine implements Engine {
     private final boolean vectors;
     private final Gather gather;
     private final Convolution convolution;
+    /** The nearest decoder's up stages from their small input; null without the Vector API (resize, then convolution). */
+    private final UpsampledConvolution upsampled;
     private final TransposedConvolution transposed;
     private final MaxPooling maxPooling;
     private final MaxUnpooling maxUnpooling;
@@ -53,6 +55,13 @@ public final class CpuEngine implements Engine {
         GradientBlocks gradients = new GradientBlocks();
         gather = new Gather(pool);
         convolution = new Convolution(pool, kernels, vectors, gradients);
+        if (vectors) {
+            UpsampledConvKernels[] up = new UpsampledConvKernels[threads];
+            for (int i = 0; i < threads; i++) up[i] = new UpsampledConvKernels(kernels[i]);
+            upsampled = new UpsampledConvolution(pool, up, gradients);
+        } else {
+            upsampled = null;
+        }
         transposed = new TransposedConvolution(pool, kernels, vectors, gradients);
         maxPooling = new MaxPooling(pool, vectors);
         maxUnpooling = new MaxUnpooling(pool);
@@ -189,6 +198,25 @@ public final class CpuEngine implements Engine {
     @Override public void maxUnpoolBackward(Tensor poolInput, Tensor pooled, Tensor dOut, Tensor dValues) {
         Shapes.unpoolBackward("maxUnpoolBackward", poolInput, pooled, dOut, dValues);
         maxUnpooling.backward(cpu(poolInput), cpu(dOut), cpu(dValues));
+    }
+
+    @Override public void resizeConv3x3(Tensor x, Tensor up, Tensor weight, Tensor bias, Tensor y, boolean relu) {
+        Shapes.resizeConv("resizeConv3x3", x, up, weight, bias, y);
+        if (upsampled == null || !UpsampledConvolution.fits(cpu(x), cpu(y))) {
+            Engine.super.resizeConv3x3(x, up, weight, bias, y, relu);
+            return;
+        }
+        upsampled.forward(cpu(x), cpu(weight), cpu(bias), cpu(y), relu);
+    }
+
+    @Override public void resizeConv3x3Backward(Tensor x, Tensor up, Tensor weight, Tensor y, Tensor dy, boolean relu,
+                                                Tensor dUp, Tensor dx, Tensor dWeight, Tensor dBias) {
+        Shapes.resizeConvBackward("resizeConv3x3Backward", x, up, weight, y, dy, relu, dUp, dx, dWeight, dBias);
+        if (upsampled == null || !UpsampledConvolution.fits(cpu(x), cpu(y))) {
+            Engine.super.resizeConv3x3Backward(x, up, weight, y, dy, relu, dUp, dx, dWeight, dBias);
+            return;
+        }
+        upsampled.backward(cpu(x), cpu(weight), cpuOrNull(y), cpu(dy), relu, cpu(dx), cpu(dWeight), cpu(dBias));
     }
 
     @Override public void resize(Tensor x, Tensor y) {

@@ -25,4 +25,7 @@ final class PackedWeights {
         this.nIn = nIn; this.nOut = nOut; this.transposed = transposed;
         return false;
     }
+
+    /** Forgets the recorded weights: the packed copy now holds something else. */
+    void forget() { nIn = -1; }
 }
