@@ -51,6 +51,12 @@ final class Conv3x3Kernels implements ConvKernels {
      */
     private static final int FEW_GEMM_OUTPUTS = 3;
     /**
+     * Sums of at least this many terms (input channels x taps) fill a remainder with 4 x 2 tiles
+     * ({@link #planTiles}); the first layer's 9 (or 27), whose time goes to storing its outputs, keep
+     * the plan of whole and padded 6 x 2 tiles.
+     */
+    private static final int FOUR_TILE_TERMS = 64;
+    /**
      * Positions per stretch of {@link #fewOutputs} and {@link #filterBySums}: one input channel's
      * three copies and the running sums of a stretch stay in the L1 cache while its taps are summed.
      * A multiple of 3 and 4 vectors, the steps of their kernels.
@@ -74,6 +80,9 @@ final class Conv3x3Kernels implements ConvKernels {
     private float[] tail = new float[0];
     private float[] packed = new float[0];
     private float[] packedBias = new float[0];
+    /** The register tiles of the last {@link #planTiles}: first output and width of each. */
+    private int[] tileStart = new int[0], tileWidth = new int[0];
+    private int tileCount, tiled, firstSingle;
     private int[] taps = new int[0];
     private float[] rows = new float[0];
     /** What `packed` was made from, to skip repacking the same weights. */
@@ -150,17 +159,16 @@ final class Conv3x3Kernels implements ConvKernels {
 
     /**
      * Packs the kernel as outputs x (input channel, tap): `rows` in the [output][input channel][tap]
-     * layout, and in `packed` full tiles of tileOutputs outputs interleaved
-     * (packed[(t * nk + k) * tileOutputs + j]). A remainder of at least tileOutputs / 2 outputs gets a
-     * zero-padded tile; fewer, and layers of at most FEW_GEMM_OUTPUTS outputs, are summed by
-     * fewOutputs from the rows. With {@code transposed} the outputs are the kernel's input channels and
-     * the taps are flipped, for backward-data.
+     * layout, and in `packed` each register tile of {@link #planTiles} interleaved (a tile of width W
+     * starting at output o0: packed[o0 nk + k W + j]). With {@code transposed} the outputs are the
+     * kernel's input channels and the taps are flipped, for backward-data.
      */
     private void pack(TapPlanes planes, float[] wt, int wo, int nIn, int nOut, boolean transposed, float[] bias, int bo) {
         int nk = nIn * 9, n = nOut * nk;
-        int tiles = tiles(nOut), singles = singles(nOut);
-        if (packedBias.length < tiles * tileOutputs + singles) packedBias = new float[tiles * tileOutputs + singles];
-        Arrays.fill(packedBias, 0, tiles * tileOutputs + singles, 0f);
+        planTiles(nOut, nk);
+        int slots = tiled + nOut - firstSingle;
+        if (packedBias.length < slots) packedBias = new float[slots];
+        Arrays.fill(packedBias, 0, slots, 0f);
         if (bias != null) System.arraycopy(bias, bo, packedBias, 0, nOut);
         if (taps.length < nk) taps = new int[nk];
         for (int i = 0; i < nIn; i++)
@@ -180,18 +188,52 @@ final class Conv3x3Kernels implements ConvKernels {
         packTiles(nk, nOut);
     }
 
-    /** `packed` from `rows` (nOut rows of nk weights): full tiles interleaved, a wide remainder zero-padded. */
+    /** `packed` from `rows` (nOut rows of nk weights), tile by tile, the padding rows of a padded tile zero. */
     private void packTiles(int nk, int nOut) {
-        if (nOut <= FEW_GEMM_OUTPUTS) return;
-        int tiles = tiles(nOut);
-        int size = tiles * tileOutputs * nk;
-        if (packed.length < size) packed = new float[size];
-        for (int t = 0; t < tiles; t++)
-            for (int j = 0; j < tileOutputs; j++) {
-                int o = t * tileOutputs + j, base = t * tileOutputs * nk + j;
-                if (o < nOut) for (int k = 0; k < nk; k++) packed[base + k * tileOutputs] = rows[o * nk + k];
-                else for (int k = 0; k < nk; k++) packed[base + k * tileOutputs] = 0f;
+        planTiles(nOut, nk);
+        if (packed.length < tiled * nk) packed = new float[tiled * nk];
+        for (int t = 0; t < tileCount; t++) {
+            int o0 = tileStart[t], width = tileWidth[t];
+            for (int j = 0; j < width; j++) {
+                int o = o0 + j, base = o0 * nk + j;
+                if (o < nOut) for (int k = 0; k < nk; k++) packed[base + k * width] = rows[o * nk + k];
+                else for (int k = 0; k < nk; k++) packed[base + k * width] = 0f;
             }
+        }
+    }
+
+    /**
+     * The register tiles for nOut outputs, into tileStart, tileWidth and tileCount; `tiled` is where the
+     * last tile ends (past nOut for a zero-padded tile) and firstSingle the first output left to
+     * fewOutputs. Whole tiles of tileOutputs; with 6 x 2 tiles and long sums (nk of at least
+     * FOUR_TILE_TERMS) a remainder of 4 gets a 4 x 2 tile and one of 2 turns the last 6 x 2 tile into
+     * two 4 x 2 (32 outputs: four of 6 and two of 4, where a remainder of 2 would go through
+     * fewOutputs' slower sums); otherwise a remainder of at least half a tile gets a zero-padded tile,
+     * and a smaller one goes to fewOutputs. Layers of at most FEW_GEMM_OUTPUTS outputs have no tiles.
+     * The plan changes no bits: every output sums its terms in one order in any tile.
+     */
+    private void planTiles(int nOut, int nk) {
+        if (tileStart.length < nOut / 4 + 2) {
+            tileStart = new int[nOut / 4 + 2];
+            tileWidth = new int[nOut / 4 + 2];
+        }
+        int full = nOut / tileOutputs, rest = nOut % tileOutputs, count = 0, o = 0;
+        if (nOut <= FEW_GEMM_OUTPUTS) full = rest = 0;
+        boolean four = tileOutputs == 6 && nk >= FOUR_TILE_TERMS, split = four && rest == 2 && full > 0;
+        if (split) full--;
+        for (int t = 0; t < full; t++, o += tileOutputs) { tileStart[count] = o; tileWidth[count++] = tileOutputs; }
+        firstSingle = nOut <= FEW_GEMM_OUTPUTS ? 0 : nOut;
+        if (split) {
+            for (int t = 0; t < 2; t++, o += 4) { tileStart[count] = o; tileWidth[count++] = 4; }
+        } else if (four && rest == 4) {
+            tileStart[count] = o; tileWidth[count++] = 4; o += 4;
+        } else if (rest >= tileOutputs / 2) {
+            tileStart[count] = o; tileWidth[count++] = tileOutputs; o += tileOutputs;
+        } else if (rest > 0) {
+            firstSingle = o;
+        }
+        tileCount = count;
+        tiled = o;
     }
 
     /**
@@ -203,7 +245,9 @@ final class Conv3x3Kernels implements ConvKernels {
      */
     void gemm(float[] x, int[] taps, int nIn, int perChannel, float[] weights, int wo, int nOut, float[] bias, int bo,
               boolean repack, boolean relu, float[] y, int yo, int plane) {
-        int nk = nIn * perChannel, slots = tiles(nOut) * tileOutputs + singles(nOut);
+        int nk = nIn * perChannel;
+        planTiles(nOut, nk);
+        int slots = tiled + nOut - firstSingle;
         if (this.taps.length < nk) this.taps = new int[nk];
         System.arraycopy(taps, 0, this.taps, 0, nk);
         if (packedBias.length < slots) packedBias = new float[slots];
@@ -218,9 +262,6 @@ final class Conv3x3Kernels implements ConvKernels {
         implicitGemm(x, nIn, perChannel, nOut, plane, relu, y, yo);
     }
 
-    private int tiles(int nOut) { return nOut / tileOutputs + (nOut % tileOutputs >= tileOutputs / 2 ? 1 : 0); }
-
-    private int singles(int nOut) { return nOut % tileOutputs >= tileOutputs / 2 ? 0 : nOut % tileOutputs; }
 
     /**
      * Whole register tiles store straight into y; the positions past the last whole tile, and a
@@ -232,38 +273,79 @@ final class Conv3x3Kernels implements ConvKernels {
             return;
         }
         int nk = nIn * perChannel;
-        int tiles = tiles(nOut), singles = singles(nOut);
+        planTiles(nOut, nk);
         int span = roundUp(plane, 4 * L);
         if (tail.length < tileOutputs * span) tail = new float[tileOutputs * span];
         int whole = plane / (2 * L) * (2 * L);
+        // the tiles with no padding rows, which store straight into y
+        int unpadded = tileCount > 0 && tileStart[tileCount - 1] + tileWidth[tileCount - 1] > nOut ? tileCount - 1 : tileCount;
         // positions outer, tiles inner: one stretch of the input planes serves all tiles from cache
-        int full = nOut / tileOutputs;
         for (int q = 0; q < whole; q += 2 * L)
-            for (int t = 0; t < full; t++)
-                registerTile(x, q, taps, nk, packed, t * tileOutputs * nk, packedBias, t * tileOutputs, relu,
-                        y, yo + t * tileOutputs * plane + q, plane, 2 * L);
-        for (int t = 0; t < tiles; t++) {
-            int o0 = t * tileOutputs, wo = t * tileOutputs * nk, outputs = Math.min(tileOutputs, nOut - o0);
-            if (outputs == tileOutputs) {
+            for (int t = 0; t < unpadded; t++)
+                registerTile(tileWidth[t], x, q, taps, nk, packed, tileStart[t] * nk, packedBias, tileStart[t], relu,
+                        y, yo + tileStart[t] * plane + q, plane, 2 * L);
+        for (int t = 0; t < tileCount; t++) {
+            int o0 = tileStart[t], width = tileWidth[t], wo = o0 * nk, outputs = Math.min(width, nOut - o0);
+            if (t < unpadded) {
                 if (whole < plane) {
-                    registerTile(x, whole, taps, nk, packed, wo, packedBias, o0, relu, tail, 0, 2 * L, 2 * L);
-                    for (int j = 0; j < tileOutputs; j++)
+                    registerTile(width, x, whole, taps, nk, packed, wo, packedBias, o0, relu, tail, 0, 2 * L, 2 * L);
+                    for (int j = 0; j < width; j++)
                         System.arraycopy(tail, j * 2 * L, y, yo + (o0 + j) * plane + whole, plane - whole);
                 }
             } else {
                 int count = roundUp(plane, 2 * L);
-                registerTile(x, 0, taps, nk, packed, wo, packedBias, o0, relu, tail, 0, span, count);
+                registerTile(width, x, 0, taps, nk, packed, wo, packedBias, o0, relu, tail, 0, span, count);
                 for (int j = 0; j < outputs; j++) System.arraycopy(tail, j * span, y, yo + (o0 + j) * plane, plane);
             }
         }
         // the few outputs past the last tile, summed as a logits layer's are
-        if (singles > 0) fewOutputs(x, nIn, perChannel, tiles * tileOutputs, nOut, plane, relu, y, yo);
+        if (firstSingle < nOut) fewOutputs(x, nIn, perChannel, firstSingle, nOut, plane, relu, y, yo);
     }
 
-    private void registerTile(float[] x, int xq, int[] taps, int nk, float[] w, int wo, float[] b, int bo, boolean relu,
-                      float[] y, int yo, int ys, int count) {
-        if (tileOutputs == 8) tile8(x, xq, taps, nk, w, wo, b, bo, relu, y, yo, ys, count);
-        else tile6(x, xq, taps, nk, w, wo, b, bo, relu, y, yo, ys, count, sums);
+    private void registerTile(int width, float[] x, int xq, int[] taps, int nk, float[] w, int wo, float[] b, int bo, boolean relu,
+                              float[] y, int yo, int ys, int count) {
+        if (width == 8) tile8(x, xq, taps, nk, w, wo, b, bo, relu, y, yo, ys, count);
+        else if (width == 6) tile6(x, xq, taps, nk, w, wo, b, bo, relu, y, yo, ys, count, sums);
+        else tile4(x, xq, taps, nk, w, wo, b, bo, relu, y, yo, ys, count, sums);
+    }
+
+    /** {@link #tile6}'s computation for 4 outputs x 2 vectors ({@link #block4}). */
+    private static void tile4(float[] x, int xq, int[] taps, int nk, float[] w, int wo, float[] b, int bo, boolean relu,
+                              float[] y, int yo, int ys, int count, float[] sums) {
+        for (int q = 0; q < count; q += 2 * L) {
+            block4(x, xq + q, taps, nk, w, wo, b, bo, sums, 0);
+            for (int j = 0, yi = yo + q; j < 4; j++, yi += ys) {
+                FloatVector s0 = FloatVector.fromArray(F, sums, 2 * j * L), s1 = FloatVector.fromArray(F, sums, (2 * j + 1) * L);
+                if (relu) { s0 = s0.max(0f); s1 = s1.max(0f); }
+                s0.intoArray(y, yi);
+                s1.intoArray(y, yi + L);
+            }
+        }
+    }
+
+    /** {@link #block6} for 4 outputs x 2 vectors: weights w[wo + 4 k + j]. */
+    private static void block4(float[] x, int xq, int[] taps, int nk, float[] w, int wo, float[] b, int bo, float[] sums, int so) {
+        FloatVector a00 = FloatVector.broadcast(F, b[bo]), a01 = a00;
+        FloatVector a10 = FloatVector.broadcast(F, b[bo + 1]), a11 = a10;
+        FloatVector a20 = FloatVector.broadcast(F, b[bo + 2]), a21 = a20;
+        FloatVector a30 = FloatVector.broadcast(F, b[bo + 3]), a31 = a30;
+        for (int k = 0; k < nk; k++) {
+            int xi = xq + taps[k], wi = wo + 4 * k;
+            FloatVector x0 = FloatVector.fromArray(F, x, xi);
+            FloatVector x1 = FloatVector.fromArray(F, x, xi + L);
+            FloatVector v = FloatVector.broadcast(F, w[wi]);
+            a00 = x0.fma(v, a00); a01 = x1.fma(v, a01);
+            v = FloatVector.broadcast(F, w[wi + 1]);
+            a10 = x0.fma(v, a10); a11 = x1.fma(v, a11);
+            v = FloatVector.broadcast(F, w[wi + 2]);
+            a20 = x0.fma(v, a20); a21 = x1.fma(v, a21);
+            v = FloatVector.broadcast(F, w[wi + 3]);
+            a30 = x0.fma(v, a30); a31 = x1.fma(v, a31);
+        }
+        a00.intoArray(sums, so); a01.intoArray(sums, so + L);
+        a10.intoArray(sums, so + 2 * L); a11.intoArray(sums, so + 3 * L);
+        a20.intoArray(sums, so + 4 * L); a21.intoArray(sums, so + 5 * L);
+        a30.intoArray(sums, so + 6 * L); a31.intoArray(sums, so + 7 * L);
     }
 
     /** {@link #tile8}'s computation for 6 outputs x 2 vectors. */

@@ -26,7 +26,7 @@ final class ConvKernelsCheck {
             {1, 1, 1, 1}, {1, 1, 1, 5}, {1, 1, 5, 1}, {3, 5, 3, 3}, {7, 9, 2, 7}, {5, 3, 13, 11},
             {2, 12, 1, 5}, {9, 7, 5, 1}, {17, 20, 6, 9}, {4, 33, 4, 17}, {33, 2, 9, 4}, {1, 8, 30, 31},
             {8, 1, 3, 3}, {12, 4, 11, 13}, {6, 40, 2, 2},
-            // the photo model's widths: 64 outputs are 10 tiles of 6 and a padded one, or 8 of 8
+            // the photo model's widths: 64 outputs are 10 tiles of 6 and one of 4, or 8 of 8
             {3, 64, 9, 10}, {64, 64, 8, 8}, {64, 32, 5, 7}, {32, 64, 6, 6}, {64, 3, 8, 9}, {20, 13, 5, 6},
             // planes longer than the few-channel kernels' stretch of positions, with either vector width
             {2, 3, 41, 43}, {45, 1, 40, 39},
