@@ -44,6 +44,13 @@ final class UpsampledConvKernels {
             for (int k = 0; k < 9; k++) FOLD[p][k] = group(p >> 1, k / 3) * 2 + group(p & 1, k % 3);
     }
 
+    /**
+     * Backward-filter goes through the phases from this many cells of the small input on: below, the
+     * four passes' fixed costs (transposing each phase's gradient, folding the taps) outweigh the
+     * arithmetic they save, and the resized sample's backward-filter is faster (the recipe's 7 x 7).
+     */
+    static final int PHASE_FILTER_CELLS = 32;
+
     /** One GEMM per phase, each keeping its own packed weights across the samples of a batch. */
     private final Conv3x3Kernels[] phaseGemms = new Conv3x3Kernels[4];
     private final Conv3x3Kernels dataGemm, phaseFilter;
@@ -116,14 +123,14 @@ final class UpsampledConvKernels {
     /**
      * From dy (cout planes of h x w, already masked by the ReLU): dx, the small input's gradient
      * (overwritten; may be null), and dw, db accumulated as Conv3x3Kernels' backward-filter does.
-     * Where backward-filter keeps output channels in the lanes, each phase's weight gradient over
-     * its four taps; elsewhere (few channels for the plane) {@code full}'s backward-filter on the
-     * resized input, which this sample's resize writes into scratch.
+     * Where backward-filter keeps output channels in the lanes and the small input has at least
+     * PHASE_FILTER_CELLS cells, each phase's weight gradient over its four taps; elsewhere
+     * {@code full}'s backward-filter on the resized input, which this sample's resize writes into scratch.
      */
     void backward(float[] x, int xo, int cin, int h, int w, float[] wt, int wo, float[] dy, int dyo, int cout,
                   float[] dx, int dxo, float[] dw, int dwo, float[] db, int dbo) {
         int sh = (h + 1) / 2, sw = (w + 1) / 2;
-        boolean phases = Conv3x3Kernels.filtersByLanes(cin, cout, sh * sw);
+        boolean phases = sh * sw >= PHASE_FILTER_CELLS && Conv3x3Kernels.filtersByLanes(cin, cout, sh * sw);
         if (dx != null || phases) splitGradient(h, w, dy, dyo, cout);
         if (dx != null) backwardData(cin, h, w, wt, wo, dy, dyo, cout, dx, dxo);
         if (phases) {

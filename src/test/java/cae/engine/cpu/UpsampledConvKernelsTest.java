@@ -16,9 +16,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class UpsampledConvKernelsTest {
     private static final double TOLERANCE = 1e-5;
-    /** cin, cout, output h, w: phases (cout >= 8), odd rows, odd columns, both, few outputs, one cell, the recipe's. */
-    private static final int[][] SHAPES = {{2, 8, 4, 4}, {3, 9, 5, 8}, {4, 12, 6, 7}, {8, 8, 7, 7}, {6, 4, 9, 10},
-            {1, 2, 1, 1}, {5, 13, 3, 2}, {16, 16, 7, 7}, {32, 32, 28, 28}, {64, 3, 6, 5}};
+    /**
+     * cin, cout, output h, w: backward-filter by the phases (at least 8 outputs and
+     * PHASE_FILTER_CELLS small cells) with odd rows, odd columns, both and neither; on the resized
+     * input (small planes, few outputs) with the same; one cell; the recipe's up stages.
+     */
+    private static final int[][] SHAPES = {{3, 8, 15, 16}, {4, 8, 16, 13}, {8, 10, 13, 11}, {5, 9, 16, 16},
+            {2, 8, 4, 4}, {3, 9, 5, 8}, {4, 12, 6, 7}, {8, 8, 7, 7}, {6, 4, 9, 10}, {1, 2, 1, 1}, {5, 13, 3, 2},
+            {16, 16, 7, 7}, {16, 32, 14, 14}, {32, 32, 28, 28}, {64, 3, 6, 5}};
 
     private final Random random = new Random(20261208);
 
@@ -78,13 +83,13 @@ class UpsampledConvKernelsTest {
         assertClose(what + " db", rdb, db, 0, db0);
     }
 
-    /** Relative L2 error of actual[offset...] (less what it held before, when accumulated) against expected. */
+    /** Relative L2 error of actual[offset...] against expected (plus what it held before, as gradients accumulate). */
     private static void assertClose(String what, double[] expected, float[] actual, int offset, float[] before) {
         double diff = 0, norm = 0;
         for (int i = 0; i < expected.length; i++) {
-            double a = actual[offset + i] - (before == null ? 0 : before[i]);
-            diff += (a - expected[i]) * (a - expected[i]);
-            norm += expected[i] * expected[i];
+            double e = expected[i] + (before == null ? 0 : before[i]);
+            diff += (actual[offset + i] - e) * (actual[offset + i] - e);
+            norm += e * e;
         }
         // a ReLU may zero a small output entirely: then it must be exactly zero
         if (norm == 0) assertEquals(0, diff, what + ": expected all zeros");
