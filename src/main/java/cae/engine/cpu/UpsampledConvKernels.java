@@ -16,13 +16,14 @@ import java.util.Arrays;
  * then a convolution of the small input with a 2 x 2 kernel whose weights are sums of the 3 x 3
  * kernel's (kernel row 0 alone and rows 1 + 2 for even rows, rows 0 + 1 and row 2 alone for odd ones):
  * 4 multiply-adds per output and channel pair where the resized input takes 9. Backward-data is the
- * four phases' transposed convolutions summed into the small input's gradient; backward-filter takes
- * the correlations of each phase's gradient with the small input (Conv3x3Kernels' backward-filter,
- * the phases as outputs) and adds each kernel tap's share.
+ * four phases' transposed convolutions summed into the small input's gradient; backward-filter
+ * correlates each phase's gradient with the small input over the phase's four taps and gives each
+ * kernel tap the sum of the phase taps it was folded into (small planes: the resized sample's
+ * backward-filter instead).
  *
  * <p>At an odd side the resized image ends on an even row whose row below is the zero padding, not a
- * copy of the last source row as the phases assume: that last row (and column) is computed cell by
- * cell from the resize's rule instead, in forward and in both gradients. Every output's value depends
+ * copy of the last source row as the phases assume: that last row (and column) is summed along its
+ * line from the resize's rule instead, in forward and in both gradients. Every output's value depends
  * only on the input around it and on whether it lies on such an edge, so a window of an image (the
  * tiled denoiser's, which starts at even coordinates and ends where the image does) gives the same bits.
  */
@@ -32,6 +33,14 @@ final class UpsampledConvKernels {
 
     /** Source offset (-1, 0 or 1) that tap group {@code group} (0 or 1) of a row or column phase reads. */
     static int offset(int phase, int group) { return phase == 0 ? group - 1 : group; }
+
+    /**
+     * The TapPlanes tap (0 to 2 along one axis) that tap group {@code group} of a phase reads: its
+     * offset + 1, or 1 - offset for the transposed convolution (backward-data reads the other way).
+     */
+    private static int tapIndex(int phase, int group, boolean transposed) {
+        return transposed ? 1 - offset(phase, group) : offset(phase, group) + 1;
+    }
 
     /** The tap group of a row or column phase that kernel tap k (0 to 2) falls into. */
     static int group(int phase, int k) { return phase == 0 ? (k == 0 ? 0 : 1) : (k == 2 ? 1 : 0); }
@@ -97,12 +106,12 @@ final class UpsampledConvKernels {
             edgeWeights(false, true, wt, wo, cin, cout, columnEdgeForward);
         }
         if (phaseOutputs.length < 4 * cout * plane) phaseOutputs = new float[4 * cout * plane];
-        if (taps.length < 16 * Math.max(cin, cout)) taps = new int[16 * Math.max(cin, cout)];
+        if (taps.length < 4 * cin) taps = new int[4 * cin];
         for (int p = 0; p < 4; p++) {
             int py = p >> 1, px = p & 1;
             for (int c = 0; c < cin; c++)
                 for (int a = 0; a < 2; a++)
-                    for (int b = 0; b < 2; b++) taps[c * 4 + a * 2 + b] = source.tap(c, offset(py, a) + 1, offset(px, b) + 1);
+                    for (int b = 0; b < 2; b++) taps[c * 4 + a * 2 + b] = source.tap(c, tapIndex(py, a, false), tapIndex(px, b, false));
             phaseGemms[p].gemm(source.data, taps, cin, 4, combined, p * cout * cin * 4, cout, bias, bo, repack, relu,
                     phaseOutputs, p * cout * plane, plane);
         }
@@ -138,12 +147,18 @@ final class UpsampledConvKernels {
             return;
         }
         if (resizedInput.length < cin * h * w) resizedInput = new float[cin * h * w];
+        resize(x, xo, cin, h, w, resizedInput);
+        full.backwardFilter(resizedInput, 0, cin, h, w, dy, dyo, cout, dw, dwo, db, dbo);
+    }
+
+    /** to[0, cin h w) = x's cin planes of ceil(h / 2) x ceil(w / 2) resized to h x w (source floor(Y / 2)). */
+    static void resize(float[] x, int xo, int cin, int h, int w, float[] to) {
+        int sh = (h + 1) / 2, sw = (w + 1) / 2;
         for (int c = 0; c < cin; c++)
             for (int r = 0; r < h; r++) {
-                int to = (c * h + r) * w, from = xo + (c * sh + r / 2) * sw;
-                for (int col = 0; col < w; col++) resizedInput[to + col] = x[from + col / 2];
+                int row = (c * h + r) * w, from = xo + (c * sh + r / 2) * sw;
+                for (int col = 0; col < w; col++) to[row + col] = x[from + col / 2];
             }
-        full.backwardFilter(resizedInput, 0, cin, h, w, dy, dyo, cout, dw, dwo, db, dbo);
     }
 
     /**
@@ -190,7 +205,7 @@ final class UpsampledConvKernels {
             for (int o = 0; o < cout; o++)
                 for (int a = 0; a < 2; a++)
                     for (int b = 0; b < 2; b++)
-                        taps[(p * cout + o) * 4 + a * 2 + b] = gradient.tap(p * cout + o, 1 - offset(py, a), 1 - offset(px, b));
+                        taps[(p * cout + o) * 4 + a * 2 + b] = gradient.tap(p * cout + o, tapIndex(py, a, true), tapIndex(px, b, true));
         }
         dataGemm.gemm(gradient.data, taps, outputs, 4, transposedRows, 0, cin, null, 0, repack, false, dx, dxo, plane);
         if (h % 2 != 0) edgeData(true, cin, h, w, dy, dyo, cout, dx, dxo);
@@ -208,7 +223,7 @@ final class UpsampledConvKernels {
         for (int p = 0; p < 4; p++) {
             int py = p >> 1, px = p & 1;
             for (int a = 0; a < 2; a++)
-                for (int b = 0; b < 2; b++) fourTaps[a * 2 + b] = (offset(py, a) + 1) * 3 + offset(px, b) + 1;
+                for (int b = 0; b < 2; b++) fourTaps[a * 2 + b] = tapIndex(py, a, false) * 3 + tapIndex(px, b, false);
             phaseFilter.backwardFilterFourTaps(x, xo, cin, sh, sw, fourTaps, p == 0, phaseGradients, p * cout * plane, cout,
                     phasePartials, p * size, db, dbo);
         }
@@ -300,7 +315,7 @@ final class UpsampledConvKernels {
                              float[] y, int yo, boolean relu) {
         readLines(row, x, xo, cin, h, w);
         int stride = lineLength(row, h, w) + 2, cells = edgeCells(row, h, w), terms = 6 * cin;
-        if (lineSums.length < cout + L) lineSums = new float[cout + L];
+        if (lineSums.length < cout) lineSums = new float[cout];
         if (lineTerms.length < terms) lineTerms = new float[terms];
         float[] s = lineSums, e = row ? rowEdgeForward : columnEdgeForward;
         for (int i = 0; i < cells; i++) {
@@ -320,7 +335,7 @@ final class UpsampledConvKernels {
     private void edgeData(boolean row, int cin, int h, int w, float[] dy, int dyo, int cout, float[] dx, int dxo) {
         int len = lineLength(row, h, w), stride = len + 2, sh = (h + 1) / 2, sw = (w + 1) / 2, terms = 6 * cout;
         readGradientLine(row, h, w, dy, dyo, cout);
-        if (lineSums.length < cin + L) lineSums = new float[cin + L];
+        if (lineSums.length < cin) lineSums = new float[cin];
         if (lineTerms.length < terms) lineTerms = new float[terms];
         float[] s = lineSums, g = gradientLines, e = row ? rowEdgeData : columnEdgeData;
         for (int l = 0; l < 2; l++) {
@@ -386,8 +401,8 @@ final class UpsampledConvKernels {
             for (int c = 0; c < cin; c++)
                 for (int l = 0; l < 2; l++)
                     for (int t = 0; t < 3; t++) edgeTerms[i * terms + (c * 2 + l) * 3 + t] = lines[(c * 2 + l) * stride + i + t];
-        if (lineSums.length < terms + L) lineSums = new float[terms + L];
-        if (lineTerms.length < cells) lineTerms = new float[Math.max(cells, lineTerms.length)];
+        if (lineSums.length < terms) lineSums = new float[terms];
+        if (lineTerms.length < cells) lineTerms = new float[cells];
         for (int o = 0; o < cout; o++) {
             float bias = 0f;
             for (int i = 0; i < cells; i++) {

@@ -43,6 +43,15 @@ public final class ConvBenchmark {
         return t[REPEATS / 2];
     }
 
+    /** The shapes a benchmark was given as "cin,cout,h,w" arguments, or {@code defaults} without any. */
+    static int[][] shapes(String[] args, int[][] defaults) {
+        if (args.length == 0) return defaults;
+        int[][] shapes = Arrays.stream(args).map(a -> Arrays.stream(a.split(",")).mapToInt(Integer::parseInt).toArray()).toArray(int[][]::new);
+        for (int[] shape : shapes)
+            if (shape.length != 4) throw new IllegalArgumentException("a shape is cin,cout,h,w, got " + Arrays.toString(shape));
+        return shapes;
+    }
+
     /** Uniform in [-1, 1). */
     static float[] random(Random r, int n) {
         float[] a = new float[n];

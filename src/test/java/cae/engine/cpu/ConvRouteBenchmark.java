@@ -27,13 +27,8 @@ public final class ConvRouteBenchmark {
     };
 
     public static void main(String[] args) {
-        int[][] shapes = args.length == 0 ? DEFAULT_SHAPES
-                : Arrays.stream(args).map(a -> Arrays.stream(a.split(",")).mapToInt(Integer::parseInt).toArray()).toArray(int[][]::new);
         System.out.printf("one thread, %d rounds alternating; ratios over the last %d%n", ROUNDS, ROUNDS / 2);
-        for (int[] shape : shapes) {
-            if (shape.length != 4) throw new IllegalArgumentException("a shape is cin,cout,h,w, got " + Arrays.toString(shape));
-            compare(shape[0], shape[1], shape[2], shape[3]);
-        }
+        for (int[] shape : ConvBenchmark.shapes(args, DEFAULT_SHAPES)) compare(shape[0], shape[1], shape[2], shape[3]);
     }
 
     private static void compare(int cin, int cout, int h, int w) {

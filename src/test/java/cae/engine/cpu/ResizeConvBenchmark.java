@@ -25,13 +25,8 @@ public final class ResizeConvBenchmark {
     };
 
     public static void main(String[] args) {
-        int[][] shapes = args.length == 0 ? DEFAULT_SHAPES
-                : Arrays.stream(args).map(a -> Arrays.stream(a.split(",")).mapToInt(Integer::parseInt).toArray()).toArray(int[][]::new);
         System.out.printf("one thread, %d rounds alternating; ratios over the last %d%n", ROUNDS, ROUNDS / 2);
-        for (int[] shape : shapes) {
-            if (shape.length != 4) throw new IllegalArgumentException("a shape is cin,cout,h,w, got " + Arrays.toString(shape));
-            compare(shape[0], shape[1], shape[2], shape[3]);
-        }
+        for (int[] shape : ConvBenchmark.shapes(args, DEFAULT_SHAPES)) compare(shape[0], shape[1], shape[2], shape[3]);
     }
 
     private static void compare(int cin, int cout, int h, int w) {
@@ -52,7 +47,7 @@ public final class ResizeConvBenchmark {
                 for (int s = 0; s < samples; s++) {
                     int xo = s * cin * small, yo = s * cout * plane;
                     if (way == 0) {
-                        resize(x, xo, cin, h, w, up);
+                        UpsampledConvKernels.resize(x, xo, cin, h, w, up);
                         resized.forward(up, 0, cin, h, w, wt, 0, bias, 0, cout, y, yo, true);
                     } else {
                         phases.forward(x, xo, cin, h, w, wt, 0, bias, 0, cout, y, yo, true);
@@ -62,7 +57,7 @@ public final class ResizeConvBenchmark {
                 for (int s = 0; s < samples; s++) {
                     int xo = s * cin * small, yo = s * cout * plane;
                     if (way == 0) {
-                        resize(x, xo, cin, h, w, up);
+                        UpsampledConvKernels.resize(x, xo, cin, h, w, up);
                         resized.backwardData(dy, yo, cout, h, w, wt, 0, cin, dUp, 0);
                         resized.backwardFilter(up, 0, cin, h, w, dy, yo, cout, dw, 0, db, 0);
                         resizeBackward(dUp, cin, h, w, dx, xo);
@@ -91,16 +86,6 @@ public final class ResizeConvBenchmark {
             System.out.printf("  %-9s resized %7.1f ms  phases %7.1f ms   resized/phases %.2f [%.2f .. %.2f]%n",
                     passes[p], a[n / 2], b[n / 2], ratio[n / 2], ratio[0], ratio[n - 1]);
         }
-    }
-
-    /** One sample's nearest resize from ceil(h / 2) x ceil(w / 2) to h x w. */
-    private static void resize(float[] x, int xo, int cin, int h, int w, float[] up) {
-        int sh = (h + 1) / 2, sw = (w + 1) / 2;
-        for (int c = 0; c < cin; c++)
-            for (int r = 0; r < h; r++) {
-                int from = xo + (c * sh + r / 2) * sw, to = (c * h + r) * w;
-                for (int col = 0; col < w; col++) up[to + col] = x[from + col / 2];
-            }
     }
 
     /** Its gradient: each resized cell's gradient summed into its source cell. */
