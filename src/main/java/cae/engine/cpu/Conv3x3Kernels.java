@@ -59,7 +59,7 @@ final class Conv3x3Kernels implements ConvKernels {
     /**
      * Positions per stretch of {@link #fewOutputs} and {@link #filterBySums}: one input channel's
      * three copies and the running sums of a stretch stay in the L1 cache while its taps are summed.
-     * A multiple of 3 and 4 vectors, the steps of their kernels.
+     * A multiple of 3 and 8 vectors, the steps of their kernels.
      */
     private static final int STRETCH = 96 * L;
 
@@ -465,12 +465,12 @@ final class Conv3x3Kernels implements ConvKernels {
      * over all (input channel, tap) pairs reads nIn x 9 rows at every step.
      */
     private void fewOutputs(float[] x, int nIn, int perChannel, int first, int nOut, int plane, boolean relu, float[] y, int yo) {
-        int nk = nIn * perChannel, size = roundUp(plane, 12 * L);
+        int nk = nIn * perChannel, size = roundUp(plane, 24 * L);
         if (outputSums.length < (nOut - first) * size) outputSums = new float[(nOut - first) * size];
         for (int o0 = first, outputs; o0 < nOut; o0 += outputs) {
             boolean three = nOut - o0 >= 3;
             outputs = three ? 3 : 1;
-            int end = roundUp(plane, three ? 3 * L : 4 * L), so = (o0 - first) * size;
+            int end = roundUp(plane, three ? 3 * L : 8 * L), so = (o0 - first) * size;
             for (int p0 = 0; p0 < end; p0 += STRETCH) {
                 int p1 = Math.min(end, p0 + STRETCH);
                 for (int j = 0; j < outputs; j++) Arrays.fill(outputSums, so + j * size + p0, so + j * size + p1, packedBias[o0 + j]);
@@ -513,12 +513,17 @@ final class Conv3x3Kernels implements ConvKernels {
         }
     }
 
-    /** One output x 4 vectors of positions in [from, to): {@link #sumThree}'s sums for a single output. */
+    /**
+     * One output x 8 vectors of positions in [from, to): {@link #sumThree}'s sums for a single output.
+     * Eight running sums keep both FMA units busy through the multiply-add's latency.
+     */
     private static void sumOne(float[] x, int[] taps, int k, int count, float[] w, int wo, float[] s, int so, int from, int to) {
-        for (int p = from; p < to; p += 4 * L) {
+        for (int p = from; p < to; p += 8 * L) {
             int si = so + p;
             FloatVector a0 = FloatVector.fromArray(F, s, si), a1 = FloatVector.fromArray(F, s, si + L);
             FloatVector a2 = FloatVector.fromArray(F, s, si + 2 * L), a3 = FloatVector.fromArray(F, s, si + 3 * L);
+            FloatVector a4 = FloatVector.fromArray(F, s, si + 4 * L), a5 = FloatVector.fromArray(F, s, si + 5 * L);
+            FloatVector a6 = FloatVector.fromArray(F, s, si + 6 * L), a7 = FloatVector.fromArray(F, s, si + 7 * L);
             for (int t = 0; t < count; t++) {
                 int xi = taps[k + t] + p;
                 FloatVector v = FloatVector.broadcast(F, w[wo + t]);
@@ -526,8 +531,13 @@ final class Conv3x3Kernels implements ConvKernels {
                 a1 = FloatVector.fromArray(F, x, xi + L).fma(v, a1);
                 a2 = FloatVector.fromArray(F, x, xi + 2 * L).fma(v, a2);
                 a3 = FloatVector.fromArray(F, x, xi + 3 * L).fma(v, a3);
+                a4 = FloatVector.fromArray(F, x, xi + 4 * L).fma(v, a4);
+                a5 = FloatVector.fromArray(F, x, xi + 5 * L).fma(v, a5);
+                a6 = FloatVector.fromArray(F, x, xi + 6 * L).fma(v, a6);
+                a7 = FloatVector.fromArray(F, x, xi + 7 * L).fma(v, a7);
             }
             a0.intoArray(s, si); a1.intoArray(s, si + L); a2.intoArray(s, si + 2 * L); a3.intoArray(s, si + 3 * L);
+            a4.intoArray(s, si + 4 * L); a5.intoArray(s, si + 5 * L); a6.intoArray(s, si + 6 * L); a7.intoArray(s, si + 7 * L);
         }
     }
 

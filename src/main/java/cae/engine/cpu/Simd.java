@@ -29,6 +29,9 @@ final class Simd {
     /** Lanes 0, 2, 4, ... into each half: the low half of one and the high half of another make a vector of pair results. */
     static final VectorShuffle<Float> EVEN_LANES = VectorShuffle.fromOp(POOL, i -> 2 * i % POOL_LANES);
     static final VectorMask<Float> HIGH_HALF = VectorMask.fromLong(POOL, -1L << (POOL_LANES / 2));
+    /** Lanes 1, 3, 5, ... into each half, as EVEN_LANES does with the even ones. */
+    static final VectorShuffle<Float> ODD_LANES = VectorShuffle.fromOp(POOL, i -> (2 * i + 1) % POOL_LANES);
+    static final VectorMask<Float> ODD_LANE = VectorMask.fromLong(POOL, 0xAAAAAAAAAAAAAAAAL);
     /** Row-major position in its window of each lane of a top row and a bottom row; 3, the last cell, also stands for "no maximum here". */
     private static final FloatVector TOP_POS = FloatVector.fromArray(POOL, lanes(i -> i % 2), 0),
             BOTTOM_POS = FloatVector.fromArray(POOL, lanes(i -> 2 + i % 2), 0),
@@ -114,5 +117,29 @@ final class Simd {
             FloatVector.fromArray(POOL, dy, dyo + i).blend(0f, yv.compare(VectorOperators.LE, 0f)).intoArray(dy, dyo + i);
         }
         for (; i < length; i++) if (y[yo + i] <= 0f) dy[dyo + i] = 0f;
+    }
+
+    /**
+     * row[2 c] = even[c] and row[2 c + 1] = odd[c] for c in [0, count) (count at least a vector's
+     * worth): the columns of two phases of an up stage merged into an output row. The last vector may
+     * overlap the one before it, rewriting the same values.
+     */
+    static void interleave(float[] even, int eo, float[] odd, int oo, int count, float[] row, int ro) {
+        for (int c = 0; c < count; c += POOL_LANES) {
+            int col = Math.max(0, Math.min(c, count - POOL_LANES)), o = ro + 2 * col;
+            FloatVector e = FloatVector.fromArray(POOL, even, eo + col), d = FloatVector.fromArray(POOL, odd, oo + col);
+            e.rearrange(SPREAD_PAIRS).blend(d.rearrange(SPREAD_PAIRS), ODD_LANE).intoArray(row, o);
+            e.rearrange(SPREAD_HIGH_PAIRS).blend(d.rearrange(SPREAD_HIGH_PAIRS), ODD_LANE).intoArray(row, o + POOL_LANES);
+        }
+    }
+
+    /** even[c] = row[2 c] and odd[c] = row[2 c + 1] for c in [0, count) (at least a vector's worth): {@link #interleave} undone. */
+    static void split(float[] row, int ro, int count, float[] even, int eo, float[] odd, int oo) {
+        for (int c = 0; c < count; c += POOL_LANES) {
+            int col = Math.max(0, Math.min(c, count - POOL_LANES)), o = ro + 2 * col;
+            FloatVector low = FloatVector.fromArray(POOL, row, o), high = FloatVector.fromArray(POOL, row, o + POOL_LANES);
+            low.rearrange(EVEN_LANES).blend(high.rearrange(EVEN_LANES), HIGH_HALF).intoArray(even, eo + col);
+            low.rearrange(ODD_LANES).blend(high.rearrange(ODD_LANES), HIGH_HALF).intoArray(odd, oo + col);
+        }
     }
 }

@@ -21,7 +21,7 @@ final class TapPlanes {
         int plane = h * w;
         stride = Conv3x3Kernels.roundUp((h + 2) * w + 2, L);
         // room after the last copy for the vector reads of the positions past the plane's end
-        int need = 3 * channels * stride + 4 * L + 2 * w + 2;
+        int need = 3 * channels * stride + 8 * L + 2 * w + 2;
         if (data.length < need) {
             data = new float[need];
         } else if (this.h != h || this.w != w) {

@@ -119,10 +119,12 @@ final class UpsampledConvKernels {
             for (int r = 0; r < h; r++) {
                 int py = r & 1, row = yo + (o * h + r) * w, half = w / 2;
                 int even = ((2 * py) * cout + o) * plane + (r >> 1) * sw, odd = even + cout * plane;
-                for (int c = 0; c < half; c++) {
-                    y[row + 2 * c] = phaseOutputs[even + c];
-                    y[row + 2 * c + 1] = phaseOutputs[odd + c];
-                }
+                if (half >= L) Simd.interleave(phaseOutputs, even, phaseOutputs, odd, half, y, row);
+                else
+                    for (int c = 0; c < half; c++) {
+                        y[row + 2 * c] = phaseOutputs[even + c];
+                        y[row + 2 * c + 1] = phaseOutputs[odd + c];
+                    }
                 if (w % 2 != 0) y[row + w - 1] = phaseOutputs[even + half];
             }
         if (h % 2 != 0) edgeForward(true, x, xo, cin, h, w, bias, bo, cout, y, yo, relu);
@@ -170,15 +172,18 @@ final class UpsampledConvKernels {
         int sh = (h + 1) / 2, sw = (w + 1) / 2, plane = sh * sw, outputs = 4 * cout;
         if (phaseGradients.length < outputs * plane) phaseGradients = new float[outputs * plane];
         int evenRows = h / 2, evenCols = w / 2;
-        Arrays.fill(phaseGradients, 0, outputs * plane, 0f);
+        // with both sides even every cell is written below
+        if (h % 2 != 0 || w % 2 != 0) Arrays.fill(phaseGradients, 0, outputs * plane, 0f);
         for (int o = 0; o < cout; o++)
             for (int r = 0; r < 2 * evenRows; r++) {
                 int py = r & 1, from = dyo + (o * h + r) * w;
                 int even = ((2 * py * cout + o) * sh + (r >> 1)) * sw, odd = even + cout * plane;
-                for (int j = 0; j < evenCols; j++) {
-                    phaseGradients[even + j] = dy[from + 2 * j];
-                    phaseGradients[odd + j] = dy[from + 2 * j + 1];
-                }
+                if (evenCols >= L) Simd.split(dy, from, evenCols, phaseGradients, even, phaseGradients, odd);
+                else
+                    for (int j = 0; j < evenCols; j++) {
+                        phaseGradients[even + j] = dy[from + 2 * j];
+                        phaseGradients[odd + j] = dy[from + 2 * j + 1];
+                    }
             }
     }
 
