@@ -37,14 +37,12 @@ final class Convolution {
         pool.forEach(x.n(), f);
     }
 
-    private final class Backward implements WorkerPool.Task {
-        CpuTensor x, weight, y, dy, dx; boolean relu; int partialSize; float[] partials;
+    private final class Backward implements GradientBlocks.SampleBody {
+        CpuTensor x, weight, dy, dx;
 
-        @Override public void run(int s, int worker) {
+        @Override public void run(int s, int worker, float[] partials, int partial) {
             int cin = x.c(), h = x.h(), w = x.w(), cout = dy.c(), plane = h * w;
-            int partial = GradientBlocks.clear(partials, s, partialSize);
             int dyo = dy.offset + s * cout * plane;
-            if (relu) Relu.mask(vectors, y.data, y.offset + s * cout * plane, dy.data, dyo, cout * plane);
             if (dx != null)
                 kernels[worker].backwardData(dy.data, dyo, cout, h, w, weight.data, weight.offset, cin,
                         dx.data, dx.offset + s * cin * plane);
@@ -56,13 +54,8 @@ final class Convolution {
     /** dy is masked in place with ReLU; dx may be null; dWeight and dBias are overwritten. */
     void backward(CpuTensor x, CpuTensor weight, CpuTensor y, CpuTensor dy, boolean relu,
                   CpuTensor dx, CpuTensor dWeight, CpuTensor dBias) {
-        int batch = x.n();
-        int partialSize = weight.size() + dBias.size();
         Backward b = backward;
-        b.partials = gradients.partials(batch, partialSize);
-        b.x = x; b.weight = weight; b.y = relu ? y : null; b.dy = dy; b.dx = dx;
-        b.relu = relu; b.partialSize = partialSize;
-        pool.forEach(batch, b);
-        gradients.sum(pool, batch, partialSize, 0, dWeight, dBias);
+        b.x = x; b.weight = weight; b.dy = dy; b.dx = dx;
+        gradients.backward(pool, vectors, y, dy, relu, b, 0, dWeight, dBias);
     }
 }

@@ -52,7 +52,7 @@ public final class CpuEngine implements Engine {
         this.vectors = vectors;
         ConvKernels[] kernels = new ConvKernels[threads];
         for (int i = 0; i < threads; i++) kernels[i] = vectors ? new WinogradKernels(new Conv3x3Kernels()) : new ScalarConvKernels();
-        GradientBlocks gradients = new GradientBlocks();
+        GradientBlocks gradients = new GradientBlocks(threads);
         gather = new Gather(pool);
         convolution = new Convolution(pool, kernels, vectors, gradients);
         if (vectors) {

@@ -108,16 +108,14 @@ final class TransposedConvolution {
         pool.forEach(x.n(), f);
     }
 
-    /** Per sample, as {@link Convolution}'s: ReLU mask, dx, and the sample's partial w' and bias gradients. */
-    private final class Backward implements WorkerPool.Task {
-        CpuTensor x, y, dy, dx; boolean relu; int partialSize; float[] partials;
+    /** Per sample, as {@link Convolution}'s: dx, and the sample's partial w' and bias gradients. */
+    private final class Backward implements GradientBlocks.SampleBody {
+        CpuTensor x, dy, dx;
 
-        @Override public void run(int s, int worker) {
+        @Override public void run(int s, int worker, float[] partials, int partial) {
             int cin = x.c(), h = x.h(), w = x.w(), cout = dy.c(), oh = dy.h(), ow = dy.w(), plane = oh * ow;
-            int partial = GradientBlocks.clear(partials, s, partialSize);
             Spread scratch = spread[worker];
             int dyo = dy.offset + s * cout * plane;
-            if (relu) Relu.mask(vectors, y.data, y.offset + s * cout * plane, dy.data, dyo, cout * plane);
             if (dx != null) {
                 float[] dUp = scratch.gradient(cin * plane);
                 kernels[worker].backwardData(dy.data, dyo, cout, oh, ow, swappedKernel, 0, cin, dUp, 0);
@@ -131,15 +129,10 @@ final class TransposedConvolution {
 
     void backward(CpuTensor x, CpuTensor weight, CpuTensor y, CpuTensor dy, boolean relu,
                   CpuTensor dx, CpuTensor dWeight, CpuTensor dBias) {
-        int cin = x.c(), cout = dy.c();
-        swapKernel(weight, cin, cout);
-        int batch = x.n();
-        int partialSize = weight.size() + dBias.size();
+        int cout = dy.c();
+        swapKernel(weight, x.c(), cout);
         Backward b = backward;
-        b.partials = gradients.partials(batch, partialSize);
-        b.x = x; b.y = relu ? y : null; b.dy = dy; b.dx = dx;
-        b.relu = relu; b.partialSize = partialSize;
-        pool.forEach(batch, b);
-        gradients.sum(pool, batch, partialSize, cout, dWeight, dBias);
+        b.x = x; b.dy = dy; b.dx = dx;
+        gradients.backward(pool, vectors, y, dy, relu, b, cout, dWeight, dBias);
     }
 }

@@ -39,29 +39,22 @@ final class UpsampledConvolution {
         pool.forEach(x.n(), f);
     }
 
-    private final class Backward implements WorkerPool.Task {
-        CpuTensor x, weight, y, dy, dx; boolean relu; int partialSize; float[] partials;
+    private final class Backward implements GradientBlocks.SampleBody {
+        CpuTensor x, weight, dy, dx;
 
-        @Override public void run(int s, int worker) {
-            int cin = x.c(), cout = dy.c(), h = dy.h(), w = dy.w(), plane = h * w, small = x.h() * x.w();
-            int partial = GradientBlocks.clear(partials, s, partialSize);
-            int dyo = dy.offset + s * cout * plane;
-            if (relu) Relu.mask(true, y.data, y.offset + s * cout * plane, dy.data, dyo, cout * plane);
+        @Override public void run(int s, int worker, float[] partials, int partial) {
+            int cin = x.c(), cout = dy.c(), h = dy.h(), w = dy.w(), small = x.h() * x.w();
             kernels[worker].backward(x.data, x.offset + s * cin * small, cin, h, w, weight.data, weight.offset,
-                    dy.data, dyo, cout, dx.data, dx.offset + s * cin * small, partials, partial, partials, partial + cout * cin * 9);
+                    dy.data, dy.offset + s * cout * h * w, cout, dx.data, dx.offset + s * cin * small,
+                    partials, partial, partials, partial + cout * cin * 9);
         }
     }
 
     /** dy is masked in place with ReLU; dx, dWeight and dBias are overwritten. */
     void backward(CpuTensor x, CpuTensor weight, CpuTensor y, CpuTensor dy, boolean relu,
                   CpuTensor dx, CpuTensor dWeight, CpuTensor dBias) {
-        int batch = x.n();
-        int partialSize = weight.size() + dBias.size();
         Backward b = backward;
-        b.partials = gradients.partials(batch, partialSize);
-        b.x = x; b.weight = weight; b.y = relu ? y : null; b.dy = dy; b.dx = dx;
-        b.relu = relu; b.partialSize = partialSize;
-        pool.forEach(batch, b);
-        gradients.sum(pool, batch, partialSize, 0, dWeight, dBias);
+        b.x = x; b.weight = weight; b.dy = dy; b.dx = dx;
+        gradients.backward(pool, true, y, dy, relu, b, 0, dWeight, dBias);
     }
 }
