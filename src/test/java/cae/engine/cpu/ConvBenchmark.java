@@ -52,6 +52,25 @@ public final class ConvBenchmark {
         return shapes;
     }
 
+    /**
+     * One layer's arrays for a benchmark's samples, inputs of inputPlane cells and outputs of
+     * outputPlane: random inputs, output gradients, weights and biases; zeroed outputs and gradients.
+     */
+    static final class Layer {
+        final float[] x, dy, wt, bias, y, dx, dw, db;
+
+        Layer(Random random, int samples, int cin, int cout, int inputPlane, int outputPlane) {
+            x = random(random, samples * cin * inputPlane);
+            dy = random(random, samples * cout * outputPlane);
+            wt = random(random, cout * cin * 9);
+            bias = random(random, cout);
+            y = new float[samples * cout * outputPlane];
+            dx = new float[samples * cin * inputPlane];
+            dw = new float[cout * cin * 9];
+            db = new float[cout];
+        }
+    }
+
     /** Uniform in [-1, 1). */
     static float[] random(Random r, int n) {
         float[] a = new float[n];

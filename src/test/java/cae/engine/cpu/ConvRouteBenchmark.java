@@ -36,10 +36,8 @@ public final class ConvRouteBenchmark {
         double flopPerSample = 2.0 * 9 * cin * cout * plane;
         int samples = (int) Math.max(1, Math.min(200, ROUND_FLOP / flopPerSample));
         Random random = new Random(1);
-        float[] x = ConvBenchmark.random(random, samples * cin * plane), dy = ConvBenchmark.random(random, samples * cout * plane);
-        float[] wt = ConvBenchmark.random(random, cout * cin * 9), bias = ConvBenchmark.random(random, cout);
-        float[] y = new float[samples * cout * plane], dx = new float[samples * cin * plane];
-        float[] dw = new float[cout * cin * 9], db = new float[cout];
+        ConvBenchmark.Layer layer = new ConvBenchmark.Layer(random, samples, cin, cout, plane, plane);
+        float[] x = layer.x, dy = layer.dy, wt = layer.wt, bias = layer.bias, y = layer.y, dx = layer.dx, dw = layer.dw, db = layer.db;
         ConvKernels[] ways = {new Conv3x3Kernels(), new WinogradKernels(new Conv3x3Kernels(), true)};
         double[][][] nanos = new double[2][3][ROUNDS];
         for (int round = 0; round < ROUNDS; round++)

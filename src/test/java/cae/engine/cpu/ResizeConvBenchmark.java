@@ -33,10 +33,9 @@ public final class ResizeConvBenchmark {
         int sh = (h + 1) / 2, sw = (w + 1) / 2, small = sh * sw, plane = h * w;
         int samples = (int) Math.max(1, Math.min(400, ROUND_FLOP / (2.0 * 9 * cin * cout * plane)));
         Random random = new Random(1);
-        float[] x = ConvBenchmark.random(random, samples * cin * small), dy = ConvBenchmark.random(random, samples * cout * plane);
-        float[] wt = ConvBenchmark.random(random, cout * cin * 9), bias = ConvBenchmark.random(random, cout);
-        float[] up = new float[cin * plane], dUp = new float[cin * plane], y = new float[samples * cout * plane];
-        float[] dx = new float[samples * cin * small], dw = new float[cout * cin * 9], db = new float[cout];
+        ConvBenchmark.Layer layer = new ConvBenchmark.Layer(random, samples, cin, cout, small, plane);
+        float[] x = layer.x, dy = layer.dy, wt = layer.wt, bias = layer.bias, y = layer.y, dx = layer.dx, dw = layer.dw, db = layer.db;
+        float[] up = new float[cin * plane], dUp = new float[cin * plane];
         ConvKernels resized = new WinogradKernels(new Conv3x3Kernels());
         UpsampledConvKernels phases = new UpsampledConvKernels(new WinogradKernels(new Conv3x3Kernels()));
         double[][][] nanos = new double[2][2][ROUNDS];
