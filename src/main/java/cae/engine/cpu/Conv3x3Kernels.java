@@ -165,11 +165,7 @@ final class Conv3x3Kernels implements ConvKernels {
      */
     private void pack(TapPlanes planes, float[] wt, int wo, int nIn, int nOut, boolean transposed, float[] bias, int bo) {
         int nk = nIn * 9, n = nOut * nk;
-        planTiles(nOut, nk);
-        int slots = tiled + nOut - firstSingle;
-        if (packedBias.length < slots) packedBias = new float[slots];
-        Arrays.fill(packedBias, 0, slots, 0f);
-        if (bias != null) System.arraycopy(bias, bo, packedBias, 0, nOut);
+        planTilesAndBias(nOut, nk, bias, bo);
         if (taps.length < nk) taps = new int[nk];
         for (int i = 0; i < nIn; i++)
             for (int t = 0; t < 9; t++) taps[i * 9 + t] = planes.tap(i, t / 3, t % 3);
@@ -188,9 +184,11 @@ final class Conv3x3Kernels implements ConvKernels {
         packTiles(nk, nOut);
     }
 
-    /** `packed` from `rows` (nOut rows of nk weights), tile by tile, the padding rows of a padded tile zero. */
+    /**
+     * `packed` from `rows` (nOut rows of nk weights), tile by tile as the last {@link #planTiles}
+     * laid them out, the padding rows of a padded tile zero.
+     */
     private void packTiles(int nk, int nOut) {
-        planTiles(nOut, nk);
         if (packed.length < tiled * nk) packed = new float[tiled * nk];
         for (int t = 0; t < tileCount; t++) {
             int o0 = tileStart[t], width = tileWidth[t];
@@ -200,6 +198,18 @@ final class Conv3x3Kernels implements ConvKernels {
                 else for (int k = 0; k < nk; k++) packed[base + k * width] = 0f;
             }
         }
+    }
+
+    /**
+     * {@link #planTiles} for nOut outputs of nk terms, then packedBias: the bias (zeros without one) in
+     * the tiles' slots, zero in the padding ones and after them.
+     */
+    private void planTilesAndBias(int nOut, int nk, float[] bias, int bo) {
+        planTiles(nOut, nk);
+        int slots = tiled + nOut - firstSingle;
+        if (packedBias.length < slots) packedBias = new float[slots];
+        Arrays.fill(packedBias, 0, slots, 0f);
+        if (bias != null) System.arraycopy(bias, bo, packedBias, 0, nOut);
     }
 
     /**
@@ -246,13 +256,9 @@ final class Conv3x3Kernels implements ConvKernels {
     void gemm(float[] x, int[] taps, int nIn, int perChannel, float[] weights, int wo, int nOut, float[] bias, int bo,
               boolean repack, boolean relu, float[] y, int yo, int plane) {
         int nk = nIn * perChannel;
-        planTiles(nOut, nk);
-        int slots = tiled + nOut - firstSingle;
+        planTilesAndBias(nOut, nk, bias, bo);
         if (this.taps.length < nk) this.taps = new int[nk];
         System.arraycopy(taps, 0, this.taps, 0, nk);
-        if (packedBias.length < slots) packedBias = new float[slots];
-        Arrays.fill(packedBias, 0, slots, 0f);
-        if (bias != null) System.arraycopy(bias, bo, packedBias, 0, nOut);
         if (repack) {
             packedFrom.forget();
             if (rows.length < nOut * nk) rows = new float[nOut * nk];
@@ -264,6 +270,7 @@ final class Conv3x3Kernels implements ConvKernels {
 
 
     /**
+     * The GEMM over the tiles of the last {@link #planTilesAndBias} and the weights packed for them.
      * Whole register tiles store straight into y; the positions past the last whole tile, and a
      * zero-padded tile's outputs, go through `tail` so that nothing is written outside y's planes.
      */
@@ -273,7 +280,6 @@ final class Conv3x3Kernels implements ConvKernels {
             return;
         }
         int nk = nIn * perChannel;
-        planTiles(nOut, nk);
         int span = roundUp(plane, 4 * L);
         if (tail.length < tileOutputs * span) tail = new float[tileOutputs * span];
         int whole = plane / (2 * L) * (2 * L);
