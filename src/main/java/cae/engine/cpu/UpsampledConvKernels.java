@@ -76,8 +76,8 @@ final class UpsampledConvKernels {
     private float[] lines = new float[0], gradientLines = new float[0], lineSums = new float[0], phasePartials = new float[0];
     private float[] lineTerms = new float[0], edgeTerms = new float[0], folded = new float[0];
     private final int[] fourTaps = new int[4];
-    /** The odd edges' weights (edgeWeights), made with the packed weights. */
-    private float[] rowEdgeForward = new float[0], columnEdgeForward = new float[0], rowEdgeData = new float[0], columnEdgeData = new float[0];
+    /** The odd edges' weights (edgeWeights), made with the packed weights: [forward ? 0 : 1][row ? 0 : 1]. */
+    private final float[][][] edges = new float[2][2][0];
 
     /** GEMMs with tiles for this CPU's vector registers; backward-filter by {@code full}. */
     UpsampledConvKernels(ConvKernels full) { this(full, Conv3x3Kernels.defaultTileOutputs()); }
@@ -101,9 +101,7 @@ final class UpsampledConvKernels {
         boolean repack = !forwardFrom.same(wt, wo, cin, cout, false);
         if (repack) {
             combine(wt, wo, cin, cout);
-            if (rowEdgeForward.length < 6 * cin * cout) { rowEdgeForward = new float[6 * cin * cout]; columnEdgeForward = new float[6 * cin * cout]; }
-            edgeWeights(true, true, wt, wo, cin, cout, rowEdgeForward);
-            edgeWeights(false, true, wt, wo, cin, cout, columnEdgeForward);
+            makeEdges(true, wt, wo, cin, cout);
         }
         if (phaseOutputs.length < 4 * cout * plane) phaseOutputs = new float[4 * cout * plane];
         if (taps.length < 4 * cin) taps = new int[4 * cin];
@@ -194,9 +192,7 @@ final class UpsampledConvKernels {
         boolean repack = !backwardFrom.same(wt, wo, cin, cout, true);
         if (repack) {
             combine(wt, wo, cin, cout);
-            if (rowEdgeData.length < 6 * cin * cout) { rowEdgeData = new float[6 * cin * cout]; columnEdgeData = new float[6 * cin * cout]; }
-            edgeWeights(true, false, wt, wo, cin, cout, rowEdgeData);
-            edgeWeights(false, false, wt, wo, cin, cout, columnEdgeData);
+            makeEdges(false, wt, wo, cin, cout);
             if (transposedRows.length < cin * outputs * 4) transposedRows = new float[cin * outputs * 4];
             for (int p = 0; p < 4; p++)
                 for (int o = 0; o < cout; o++)
@@ -250,22 +246,16 @@ final class UpsampledConvKernels {
         if (w % 2 != 0) edgeFilter(false, x, xo, cin, h, w, dy, dyo, cout, dw, dwo, db, dbo);
     }
 
-    /** The phases' 2 x 2 kernels from the 3 x 3 ones, each weight a sum over its taps in row-major order. */
+    /** The phases' 2 x 2 kernels from the 3 x 3 ones, each weight the sum of the taps FOLD puts in it, in row-major order. */
     private void combine(float[] wt, int wo, int cin, int cout) {
         if (combined.length < 16 * cout * cin) combined = new float[16 * cout * cin];
-        for (int p = 0; p < 4; p++) {
-            int py = p >> 1, px = p & 1;
+        for (int p = 0; p < 4; p++)
             for (int o = 0; o < cout; o++)
-                for (int c = 0; c < cin; c++)
-                    for (int a = 0; a < 2; a++)
-                        for (int b = 0; b < 2; b++) {
-                            float s = 0f;
-                            for (int ky = 0; ky < 3; ky++)
-                                for (int kx = 0; kx < 3; kx++)
-                                    if (group(py, ky) == a && group(px, kx) == b) s += wt[wo + (o * cin + c) * 9 + ky * 3 + kx];
-                            combined[((p * cout + o) * cin + c) * 4 + a * 2 + b] = s;
-                        }
-        }
+                for (int c = 0; c < cin; c++) {
+                    int to = ((p * cout + o) * cin + c) * 4, from = wo + (o * cin + c) * 9;
+                    Arrays.fill(combined, to, to + 4, 0f);
+                    for (int k = 0; k < 9; k++) combined[to + FOLD[p][k]] += wt[from + k];
+                }
     }
 
     /*
@@ -315,6 +305,15 @@ final class UpsampledConvKernels {
                         to[forward ? ((c * 2 + l) * 3 + t) * cout + o : ((o * 2 + l) * 3 + t) * cin + c] = lineWeight(row, wt, wo, cin, o, c, l, t);
     }
 
+    /** Both edges' weights for forward or for backward-data, into {@code edges}. */
+    private void makeEdges(boolean forward, float[] wt, int wo, int cin, int cout) {
+        float[][] pass = edges[forward ? 0 : 1];
+        for (int side = 0; side < 2; side++) {
+            if (pass[side].length < 6 * cin * cout) pass[side] = new float[6 * cin * cout];
+            edgeWeights(side == 0, forward, wt, wo, cin, cout, pass[side]);
+        }
+    }
+
     /** Overwrites an odd edge of y (the phases wrote something else there). */
     private void edgeForward(boolean row, float[] x, int xo, int cin, int h, int w, float[] bias, int bo, int cout,
                              float[] y, int yo, boolean relu) {
@@ -322,7 +321,7 @@ final class UpsampledConvKernels {
         int stride = lineLength(row, h, w) + 2, cells = edgeCells(row, h, w), terms = 6 * cin;
         if (lineSums.length < cout) lineSums = new float[cout];
         if (lineTerms.length < terms) lineTerms = new float[terms];
-        float[] s = lineSums, e = row ? rowEdgeForward : columnEdgeForward;
+        float[] s = lineSums, e = edges[0][row ? 0 : 1];
         for (int i = 0; i < cells; i++) {
             // what output cell i reads, in the edge weights' (c, l, t) order: the resized line's cell i + t - 1
             for (int c = 0; c < cin; c++)
@@ -342,7 +341,7 @@ final class UpsampledConvKernels {
         readGradientLine(row, h, w, dy, dyo, cout);
         if (lineSums.length < cin) lineSums = new float[cin];
         if (lineTerms.length < terms) lineTerms = new float[terms];
-        float[] s = lineSums, g = gradientLines, e = row ? rowEdgeData : columnEdgeData;
+        float[] s = lineSums, g = gradientLines, e = edges[1][row ? 0 : 1];
         for (int l = 0; l < 2; l++) {
             int across = (row ? h : w) - 2 + l;
             if (across < 0) continue;
